@@ -1,0 +1,93 @@
+// apcb fuzzing — shared checks and independent oracles for the sysfs parser harnesses.
+//
+// The oracles restate each grammar a second way, on top of the C library's digit readers
+// (std::from_chars, strtoull) and plain string comparison, so a harness catches a parser that
+// disagrees with the kernel's rules rather than merely one that crashes.
+#ifndef APCB_FUZZ_ORACLE_H_
+#define APCB_FUZZ_ORACLE_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/mask.h"
+
+// Aborts (a libFuzzer crash, a failed ctest replay) with the failed condition.
+#define APCB_FUZZ_CHECK(cond)                                                          \
+  do {                                                                                 \
+    if (!(cond)) {                                                                     \
+      std::fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                    \
+    }                                                                                  \
+  } while (0)
+
+namespace apcb::fuzz {
+
+// The kernel reads the write as a C string: an embedded NUL ends it.
+inline std::string_view before_nul(std::string_view s) {
+  const std::size_t nul = s.find('\0');
+  return nul == std::string_view::npos ? s : s.substr(0, nul);
+}
+
+inline bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+inline char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// ap_hex2bitmap by string comparison: the expected Mask::hex() of a field, or nullopt when the
+// kernel rejects it. Digits are the hex string itself, lower-cased and zero-padded on the right.
+inline std::optional<std::string> expected_hex_field(std::string_view field) {
+  std::string_view s = before_nul(field);
+  if (s.substr(0, 2) == "0x")
+    s.remove_prefix(2);
+  else if (s.substr(0, 1) == "x")
+    s.remove_prefix(1);
+  std::string digits;
+  while (!s.empty() && is_hex(s.front())) {
+    digits += lower(s.front());
+    s.remove_prefix(1);
+  }
+  if (s == "\n") s.remove_prefix(1);
+  if (!s.empty() || digits.size() > 64) return std::nullopt;
+  digits.resize(64, '0');
+  return digits;
+}
+
+// A deterministic 256-bit mask drawn from `seed` (splitmix64), with the all-zero and all-ones
+// masks over-represented because relative writes behave specially at the extremes.
+inline model::Mask mask_from_seed(std::uint64_t seed) {
+  switch (seed % 8) {
+    case 0:
+      return model::Mask();
+    case 1:
+      return model::Mask::all();
+    default:
+      break;
+  }
+  model::Mask::Words w{};
+  for (auto& word : w) {
+    seed += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = seed;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    word = z ^ (z >> 31);
+  }
+  return model::Mask(w);
+}
+
+inline std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+}  // namespace apcb::fuzz
+
+#endif  // APCB_FUZZ_ORACLE_H_

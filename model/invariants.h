@@ -1,0 +1,52 @@
+// apcb — the properties of SPEC §3 as executable predicates over states and observations.
+//
+// Each check returns the violations it finds, each naming its property and the first witness,
+// so a failing run says which conjunct broke and where. The model's own tests, the property
+// tests, the fuzzers and the trace checker all call these; the Z3 encoding states the same
+// predicates symbolically (model/z3/).
+#ifndef APCB_MODEL_INVARIANTS_H_
+#define APCB_MODEL_INVARIANTS_H_
+
+#include <string>
+#include <vector>
+
+#include "model/observation.h"
+#include "model/op.h"
+#include "model/state.h"
+
+namespace apcb::model {
+
+struct Violation {
+  std::string property;  // "P1", "P2", "P2.passable", "P3", "P4", "P7", "P7.structural", "P8", …
+  std::string detail;    // the first witness, in words
+  friend bool operator==(const Violation&, const Violation&) = default;
+};
+
+// Which strength of P2/P7 to check. SPEC states both with `passable`; the kernel keeps an
+// adapter in the shadow when a queue of it fails a reset that does not unplug it (guest
+// detach, device reset), so the `passable` conjuncts only hold until such a reset: see
+// model/README.md, finding F1. `structural` drops exactly the reset-status conjunct.
+enum class Strength { spec, structural };
+
+// P1 containment, P2 bound and available, P3 exclusivity, P4 commit consistency and P7
+// refinement (S ⊆ F) on one state between operations; also that no pending add outlives an
+// operation. Empty when all hold.
+std::vector<Violation> check_state(const State& s, Strength strength = Strength::spec);
+
+// P7's equality half: S = F for mdev `uuid` (true right after a full filter).
+bool shadow_equals_filter(const State& s, const Mdev& m);
+
+// P8 unplug before reset: replays `obs`'s commits over the guests' CRYCBs of `before` and
+// reports a reset of a queue still in some guest's CRYCB. A device reset (VFIO_DEVICE_RESET)
+// is the guest's own request and resets queues in use by design: it is exempt.
+std::vector<Violation> check_unplug_before_reset(const State& before, const Op& op,
+                                                 const Observation& obs);
+
+// P6 failure atomicity on one transition: a failed operation changed nothing and observed no
+// event.
+std::vector<Violation> check_failure_atomicity(const State& before, const State& after,
+                                               const Observation& obs);
+
+}  // namespace apcb::model
+
+#endif  // APCB_MODEL_INVARIANTS_H_

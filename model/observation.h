@@ -1,0 +1,48 @@
+// apcb — what one operation is observed to do: the oracle's unit of comparison.
+//
+// SPEC §2: the result (0 or errno), the text of a read, every CRYCB commit in order, and every
+// queue reset in order relative to the commits. Two observations are equivalent when results,
+// texts and commit sequences are equal and the resets between two consecutive commits are
+// equal as sets (the kernel walks a hash table, so their order inside one batch is not
+// specified); `equivalent` implements exactly that.
+#ifndef APCB_MODEL_OBSERVATION_H_
+#define APCB_MODEL_OBSERVATION_H_
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "model/errno.h"
+#include "model/state.h"
+
+namespace apcb::model {
+
+// One write of a guest's CRYCB with all vCPUs blocked (set_masks or clear_masks): `apcb` is
+// the complete APCB afterwards, already truncated to the guest's CRYCB format.
+struct Commit {
+  GuestId guest = 0;
+  Matrix apcb;
+  friend bool operator==(const Commit&, const Commit&) = default;
+};
+
+// One queue reset (ZAPQ, waited for).
+struct Reset {
+  Apqn apqn;
+  friend bool operator==(const Reset&, const Reset&) = default;
+};
+
+using Event = std::variant<Commit, Reset>;
+
+struct Observation {
+  Errno result = Errno::ok;
+  std::string output;  // the text of a read or of a vCPU observation; empty otherwise
+  std::vector<Event> events;
+  friend bool operator==(const Observation&, const Observation&) = default;
+};
+
+// Equal up to the order of resets between two consecutive commits.
+bool equivalent(const Observation& a, const Observation& b);
+
+}  // namespace apcb::model
+
+#endif  // APCB_MODEL_OBSERVATION_H_

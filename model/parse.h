@@ -1,0 +1,52 @@
+// apcb — the kernel's parsers for sysfs input, byte-exact.
+//
+// Each parser takes the raw bytes a `write(2)` hands to sysfs (so `echo 5 > f` arrives as
+// "5\n") and either yields the value the kernel would use or the errno the write returns.
+// They are written from the kernel's documented and observed behaviour (kernel-vfio-ap.md §2,
+// ecosystem.md §1.2), not from its code.
+#ifndef APCB_MODEL_PARSE_H_
+#define APCB_MODEL_PARSE_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "model/errno.h"
+#include "model/mask.h"
+#include "model/state.h"
+
+namespace apcb::model {
+
+// A parse result: `value` is meaningful only when `error == Errno::ok`.
+template <typename T>
+struct Parsed {
+  T value{};
+  Errno error = Errno::ok;
+  bool ok() const { return error == Errno::ok; }
+};
+
+// kstrtoul(text, 0, &v): an optional '+', then a base-0 number (`0x`/`0X` + hex digit → hex,
+// a leading `0` → octal, else decimal), then at most one '\n', then the end. EINVAL for
+// anything else (empty input, signs, spaces, a digit invalid for the base, trailing bytes);
+// ERANGE when the value does not fit in 64 bits.
+Parsed<std::uint64_t> parse_kstrtoul(std::string_view text);
+
+// ap_hex2bitmap on one field: an optional `0x` (or a lone `x`), then up to 64 hex digits
+// (either case) filling IDs 0,1,2,… from the left, then at most one '\n'. Missing digits are
+// zero (short strings pad on the right). EINVAL for more than 64 digits or any other byte.
+Parsed<Mask> parse_hex_mask(std::string_view field);
+
+// A write to /sys/bus/ap/apmask or aqmask. Starting with '+' or '-' it is relative and applies
+// to `current`: terms `±a` or `±a-z` (each number decimal, `0x` hex or `0` octal as the
+// kernel's simple_strtoul reads them, a ≤ z < 256), separated by any run of ',' or '\n'; terms
+// apply left to right. Otherwise it is absolute (parse_hex_mask). EINVAL on any error.
+Parsed<Mask> parse_bus_mask(std::string_view text, const Mask& current);
+
+// A write to an mdev's ap_config: the first 201 bytes (AP_CONFIG_STRLEN) are used; three
+// fields separated by ',' or '\n' (adapters, usage domains, control domains), each
+// parse_hex_mask; bytes after the third field's separator are ignored. EINVAL when a field is
+// missing or malformed.
+Parsed<Matrix> parse_ap_config(std::string_view text);
+
+}  // namespace apcb::model
+
+#endif  // APCB_MODEL_PARSE_H_

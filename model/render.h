@@ -1,0 +1,38 @@
+// apcb — the kernel's sysfs renderings, byte-exact.
+#ifndef APCB_MODEL_RENDER_H_
+#define APCB_MODEL_RENDER_H_
+
+#include <string>
+
+#include "model/mask.h"
+#include "model/state.h"
+
+namespace apcb::model {
+
+// `matrix` (of the assigned matrix) and `guest_matrix` (of the shadow): with adapters and
+// domains set within 0..apm_max / 0..aqm_max, one "%02x.%04x\n" line per APQN, adapters
+// outer, ascending; with adapters only, "%02x.\n" per adapter; with domains only, ".%04x\n"
+// per domain; otherwise empty. IDs above the maxima are not shown.
+std::string render_matrix(const Matrix& m, const HostParams& params);
+
+// `control_domains`: one "%04x\n" line per control domain within 0..adm_max, ascending.
+std::string render_control_domains(const Matrix& m, const HostParams& params);
+
+// `ap_config` (read): "0x<64 hex>,0x<64 hex>,0x<64 hex>\n" of adapters, domains, control
+// domains: full 256-bit masks, lower-case.
+std::string render_ap_config(const Matrix& m);
+
+// /sys/bus/ap/apmask and aqmask: "0x<64 hex>\n".
+std::string render_bus_mask(const Mask& m);
+
+// A queue bound to vfio_ap, its `status`: "in use\n" when the owning mdev has a guest and the
+// APQN is in its shadow, "assigned\n" when some mdev's assigned matrix holds it, else
+// "unassigned\n". Precondition: s.bound_to_vfio(q).
+std::string render_queue_status(const State& s, Apqn q);
+
+// What a vCPU observes: the guest's APCB in ap_config form ("0x…,0x…,0x…\n").
+std::string render_apcb(const Matrix& apcb);
+
+}  // namespace apcb::model
+
+#endif  // APCB_MODEL_RENDER_H_

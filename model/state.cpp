@@ -1,0 +1,85 @@
+#include "model/state.h"
+
+#include <algorithm>
+
+namespace apcb::model {
+
+Matrix truncate_to_format(const Matrix& shadow, CrycbFormat format) {
+  if (format == CrycbFormat::format2) return shadow;
+  // APCB0 has one 64-bit word per mask; aqm and adm keep only their first 16 bits.
+  return Matrix{shadow.adapters & Mask::up_to(63), shadow.domains & Mask::up_to(15),
+                shadow.control_domains & Mask::up_to(15)};
+}
+
+State State::initial(const HostParams& params, const Matrix& cfg) {
+  State s;
+  s.params = params;
+  s.cfg = cfg;
+  return s;
+}
+
+Driver State::driver(Apqn q) const {
+  if (!present(q) || unbound[q.adapter].test(q.domain)) return Driver::none;
+  return reserved(q) ? Driver::default_driver : Driver::vfio_ap;
+}
+
+Mask State::vfio_row(ApId a) const {
+  if (!cfg.adapters.test(a)) return Mask{};
+  Mask row = cfg.domains - unbound[a];
+  if (apmask.test(a)) row -= aqmask;
+  return row;
+}
+
+namespace {
+std::uint8_t lookup(const std::map<std::uint16_t, std::uint8_t>& table, Apqn q) {
+  auto it = table.find(q.packed());
+  return it == table.end() ? response::normal : it->second;
+}
+}  // namespace
+
+std::uint8_t State::hw_response_of(Apqn q) const { return lookup(hw_response, q); }
+std::uint8_t State::last_response_of(Apqn q) const { return lookup(last_response, q); }
+
+Mdev* State::find_mdev(std::string_view uuid) {
+  auto it = std::find_if(mdevs.begin(), mdevs.end(), [&](const Mdev& m) { return m.uuid == uuid; });
+  return it == mdevs.end() ? nullptr : &*it;
+}
+const Mdev* State::find_mdev(std::string_view uuid) const {
+  return const_cast<State*>(this)->find_mdev(uuid);
+}
+Guest* State::find_guest(GuestId id) {
+  auto it = std::find_if(guests.begin(), guests.end(), [&](const Guest& g) { return g.id == id; });
+  return it == guests.end() ? nullptr : &*it;
+}
+const Guest* State::find_guest(GuestId id) const { return const_cast<State*>(this)->find_guest(id); }
+
+Mdev* State::owner_of(Apqn q) {
+  for (Mdev& m : mdevs)
+    if (m.assigned.adapters.test(q.adapter) && m.assigned.domains.test(q.domain)) return &m;
+  return nullptr;
+}
+const Mdev* State::owner_of(Apqn q) const { return const_cast<State*>(this)->owner_of(q); }
+
+Mask linked_row(const State& s, const Mdev& m, ApId a) {
+  if (!m.assigned.adapters.test(a)) return Mask{};
+  return s.vfio_row(a) & m.assigned.domains;
+}
+
+bool linked(const State& s, const Mdev& m, Apqn q) {
+  return linked_row(s, m, q.adapter).test(q.domain);
+}
+
+Mask passable_row(const State& s, const Mdev& m, ApId a) {
+  Mask row = linked_row(s, m, a);
+  // Only queues whose last reset failed are stored; strike those with a non-passable status.
+  auto it = s.last_response.lower_bound(Apqn{a, 0}.packed());
+  for (; it != s.last_response.end() && Apqn::unpack(it->first).adapter == a; ++it)
+    if (!response::passable(it->second)) row.clear(Apqn::unpack(it->first).domain);
+  return row;
+}
+
+bool passable(const State& s, const Mdev& m, Apqn q) {
+  return passable_row(s, m, q.adapter).test(q.domain);
+}
+
+}  // namespace apcb::model

@@ -1,0 +1,167 @@
+// apcb — the state of one host as the specification sees it.
+//
+// This is the abstract state of SPEC §2: the host's QCI configuration, the AP bus masks, the
+// queue devices with their driver and reset responses, the mdevs (assigned matrix, shadow
+// APCB, pending hot-plug adds, attached guest) and the guests' CRYCBs. It is a plain value:
+// copyable and comparable, so "a failed operation changes nothing" (P6) is `before == after`.
+#ifndef APCB_MODEL_STATE_H_
+#define APCB_MODEL_STATE_H_
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/mask.h"
+
+namespace apcb::model {
+
+// An AP queue number: (adapter, usage domain). Packs as adapter << 8 | domain, the kernel's
+// AP_MKQID, which is also the ascending order the model visits queues in.
+struct Apqn {
+  ApId adapter = 0;
+  ApId domain = 0;
+  constexpr std::uint16_t packed() const {
+    return static_cast<std::uint16_t>(adapter << 8 | domain);
+  }
+  static constexpr Apqn unpack(std::uint16_t qid) {
+    return Apqn{static_cast<ApId>(qid >> 8), static_cast<ApId>(qid & 0xFF)};
+  }
+  friend constexpr auto operator<=>(const Apqn&, const Apqn&) = default;
+};
+
+// Flags and maximum IDs of the host's QCI information. Fixed for the life of a host: a
+// configuration change alters the masks (HostConfig below), never these.
+struct HostParams {
+  bool apxa = true;  // AP extended addressing: IDs beyond 63/15 exist
+  ApId na = 255;     // highest adapter number the machine supports
+  ApId nd = 255;     // highest domain number
+  // The `*_max` of vfio_ap_matrix_init: sysfs range checks and rendering ranges.
+  constexpr int apm_max() const { return apxa ? na : 63; }
+  constexpr int aqm_max() const { return apxa ? nd : 15; }
+  constexpr int adm_max() const { return apxa ? nd : 15; }
+  friend constexpr bool operator==(const HostParams&, const HostParams&) = default;
+};
+
+// The (adapters, usage domains, control domains) triple: an assigned matrix, a shadow APCB, a
+// set of pending adds, the host configuration or a CRYCB's APCB.
+struct Matrix {
+  Mask adapters;
+  Mask domains;
+  Mask control_domains;
+  constexpr bool empty() const {
+    return adapters.empty() && domains.empty() && control_domains.empty();
+  }
+  friend constexpr bool operator==(const Matrix&, const Matrix&) = default;
+};
+
+// The CRYCB format KVM picks for a guest (value = the low bits of the CRYCB designation).
+enum class CrycbFormat : std::uint8_t { format0 = 0, format1 = 1, format2 = 3 };
+
+// kvm_s390_set_crycb_format: format 0 without MSAX3, 1 with MSAX3 and no APXA, 2 with both.
+constexpr CrycbFormat crycb_format(bool msax3, bool apxa) {
+  if (!msax3) return CrycbFormat::format0;
+  return apxa ? CrycbFormat::format2 : CrycbFormat::format1;
+}
+
+// What kvm_arch_crypto_set_masks writes for `shadow`: APCB1 (format 2) takes all 256 bits of
+// each mask; APCB0 (formats 0/1) holds adapters 0..63 and domains/control domains 0..15.
+Matrix truncate_to_format(const Matrix& shadow, CrycbFormat format);
+
+using GuestId = std::uint32_t;
+
+// A KVM guest: its facilities and the APCB its CRYCB currently holds (all zero when no mdev
+// has committed to it, or after a clear).
+struct Guest {
+  GuestId id = 0;
+  bool msax3 = true;
+  CrycbFormat format = CrycbFormat::format2;
+  Matrix apcb;
+  friend bool operator==(const Guest&, const Guest&) = default;
+};
+
+// A vfio_ap mediated matrix device.
+struct Mdev {
+  std::string uuid;
+  Matrix assigned;     // what the administrator assigned (matrix_mdev->matrix)
+  Matrix shadow;       // the shadow APCB (matrix_mdev->shadow_apcb), shown by guest_matrix
+  Matrix pending_add;  // IDs added to the host config, assigned here, awaiting scan complete
+  std::optional<GuestId> guest;  // the attached KVM guest (matrix_mdev->kvm)
+  bool released = false;         // a VFIO release request cleared the CRYCB; cleared by a commit
+  friend bool operator==(const Mdev&, const Mdev&) = default;
+};
+
+// AP response codes of a queue reset (ZAPQ / TAPQ status) that the model distinguishes.
+namespace response {
+inline constexpr std::uint8_t normal = 0x00;
+inline constexpr std::uint8_t q_not_avail = 0x01;
+inline constexpr std::uint8_t reset_in_progress = 0x02;
+inline constexpr std::uint8_t deconfigured = 0x03;
+inline constexpr std::uint8_t checkstopped = 0x04;
+inline constexpr std::uint8_t busy = 0x05;
+inline constexpr std::uint8_t invalid_address = 0x06;
+inline constexpr std::uint8_t otherwise_changed = 0x07;
+// LATEST _queue_passable: a queue whose last reset answered one of these may reach a guest.
+constexpr bool passable(std::uint8_t rc) {
+  return rc == normal || rc == deconfigured || rc == checkstopped;
+}
+}  // namespace response
+
+enum class Driver : std::uint8_t { none, default_driver, vfio_ap };
+
+struct State {
+  HostParams params;
+  Matrix cfg;                 // host QCI configuration (matrix_dev->info masks)
+  Mask apmask = Mask::all();  // /sys/bus/ap/apmask (ap_perms.apm)
+  Mask aqmask = Mask::all();  // /sys/bus/ap/aqmask (ap_perms.aqm)
+  // Queue devices exist for exactly cfg.adapters × cfg.domains (the bus scan keeps it so).
+  // A present queue is bound to the driver its ownership names (default driver iff reserved,
+  // else vfio_ap) unless it was unbound by hand or its probe failed: unbound[a] holds those.
+  std::array<Mask, 256> unbound{};
+  // What a ZAPQ of the queue answers, where not NORMAL (a host event sets it).
+  std::map<std::uint16_t, std::uint8_t> hw_response;
+  // The last reset status of vfio_ap's queue object, where not NORMAL. Zero at probe.
+  std::map<std::uint16_t, std::uint8_t> last_response;
+  std::vector<Mdev> mdevs;  // in creation order
+  std::vector<Guest> guests;  // in creation order
+
+  // A host with the given QCI parameters and configuration; every queue device present and
+  // bound to the default driver (the bus masks start all ones).
+  static State initial(const HostParams& params, const Matrix& cfg);
+
+  bool present(Apqn q) const { return cfg.adapters.test(q.adapter) && cfg.domains.test(q.domain); }
+  bool reserved(Apqn q) const { return apmask.test(q.adapter) && aqmask.test(q.domain); }
+  Driver driver(Apqn q) const;
+  bool bound_to_vfio(Apqn q) const { return driver(q) == Driver::vfio_ap; }
+  // The domains of adapter a whose queues are bound to vfio_ap.
+  Mask vfio_row(ApId a) const;
+  std::uint8_t hw_response_of(Apqn q) const;
+  std::uint8_t last_response_of(Apqn q) const;
+
+  Mdev* find_mdev(std::string_view uuid);
+  const Mdev* find_mdev(std::string_view uuid) const;
+  Guest* find_guest(GuestId id);
+  const Guest* find_guest(GuestId id) const;
+  // The mdev whose assigned matrix holds q (at most one, by exclusivity), or nullptr.
+  const Mdev* owner_of(Apqn q) const;
+  Mdev* owner_of(Apqn q);
+
+  friend bool operator==(const State&, const State&) = default;
+};
+
+// Linked_m: queue q is in mdev m's queue table iff it is bound to vfio_ap and
+// q ∈ m.assigned.adapters × m.assigned.domains.
+bool linked(const State& s, const Mdev& m, Apqn q);
+// The domains d of adapter a with (a, d) linked to m.
+Mask linked_row(const State& s, const Mdev& m, ApId a);
+// passable(q) of SPEC §1.3 for m: linked and last reset response acceptable.
+bool passable(const State& s, const Mdev& m, Apqn q);
+// The domains d of adapter a with (a, d) passable for m.
+Mask passable_row(const State& s, const Mdev& m, ApId a);
+
+}  // namespace apcb::model
+
+#endif  // APCB_MODEL_STATE_H_

@@ -1,0 +1,544 @@
+// The transition function. Each operation validates everything that can fail before it
+// changes anything, so a failed operation leaves the state untouched without a copy.
+#include "model/step.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "model/filter.h"
+#include "model/parse.h"
+#include "model/render.h"
+
+namespace apcb::model {
+
+Matrix filter_matrix(const State& s, const Mdev& m) {
+  Matrix f;
+  const Mask a0 = m.assigned.adapters & s.cfg.adapters;
+  f.domains = m.assigned.domains & s.cfg.domains;
+  a0.for_each([&](ApId a) {
+    if (f.domains.subset_of(passable_row(s, m, a))) f.adapters.set(a);
+  });
+  f.control_domains = m.assigned.control_domains & s.cfg.control_domains;
+  return f;
+}
+
+bool valid_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// One operation in progress: the state it changes and the events it has observed so far.
+class Step {
+ public:
+  Step(State& s, Observation& obs) : s_(s), obs_(obs) {}
+
+  Errno operator()(const op::ConfigChange& o) { return config_change(o.cfg); }
+  Errno operator()(const op::QueueBind& o);
+  Errno operator()(const op::QueueUnbind& o);
+  Errno operator()(const op::ResetResponse& o);
+  Errno operator()(const op::BusMaskWrite& o);
+  Errno operator()(const op::MdevCreate& o);
+  Errno operator()(const op::MdevRemove& o);
+  Errno operator()(const op::AttrWrite& o);
+  Errno operator()(const op::DeviceReset& o);
+  Errno operator()(const op::GuestCreate& o);
+  Errno operator()(const op::GuestAttach& o);
+  Errno operator()(const op::GuestDetach& o);
+  Errno operator()(const op::GuestRelease& o);
+  Errno operator()(const op::VcpuObserve& o);
+  Errno operator()(const op::ReadMdev& o);
+  Errno operator()(const op::ReadBusMask& o);
+  Errno operator()(const op::ReadQueueStatus& o);
+
+ private:
+  // --- commits and resets ------------------------------------------------------------------
+  // vfio_ap_mdev_update_guest_apcb: push the shadow to the attached guest, if any.
+  void commit(Mdev& m) {
+    if (!m.guest) return;
+    Guest& g = *s_.find_guest(*m.guest);
+    g.apcb = truncate_to_format(m.shadow, g.format);
+    m.released = false;
+    obs_.events.push_back(Commit{g.id, g.apcb});
+  }
+  // kvm_arch_crypto_clear_masks on the attached guest.
+  void clear_crycb(Mdev& m) {
+    Guest& g = *s_.find_guest(*m.guest);
+    g.apcb = Matrix{};
+    obs_.events.push_back(Commit{g.id, g.apcb});
+  }
+  // A reset (ZAPQ, waited for) of a queue vfio_ap holds: it ends with the hardware's answer.
+  void reset(Apqn q) {
+    obs_.events.push_back(Reset{q});
+    record_last_response(q, s_.hw_response_of(q));
+  }
+  void record_last_response(Apqn q, std::uint8_t rc) {
+    if (rc == response::normal)
+      s_.last_response.erase(q.packed());
+    else
+      s_.last_response[q.packed()] = rc;
+  }
+  // Resets the listed queues in the order given.
+  void reset_all(const std::vector<Apqn>& queues) {
+    for (Apqn q : queues) reset(q);
+  }
+  // Every queue in m's queue table, ascending: unset_kvm, device reset and mdev removal.
+  std::vector<Apqn> linked_queues(const Mdev& m) const {
+    std::vector<Apqn> out;
+    m.assigned.adapters.for_each([&](ApId a) {
+      linked_row(s_, m, a).for_each([&](ApId d) { out.push_back(Apqn{a, d}); });
+    });
+    return out;
+  }
+  // reset_queues_for_apids: the linked queues (a, d) with a ∈ apids and d ∈ the shadow's domains.
+  std::vector<Apqn> linked_in_shadow_domains(const Mdev& m, const Mask& apids) const {
+    std::vector<Apqn> out;
+    apids.for_each([&](ApId a) {
+      (linked_row(s_, m, a) & m.shadow.domains).for_each([&](ApId d) {
+        out.push_back(Apqn{a, d});
+      });
+    });
+    return out;
+  }
+
+  // --- the filters -------------------------------------------------------------------------
+  // vfio_ap_mdev_filter_matrix: shadow A and Q := F.A and F.Q; `filtered` collects adapters
+  // the filter took away that were plugged before (their queues must be reset). Returns
+  // whether the shadow's adapters or domains changed.
+  bool refilter(Mdev& m, Mask& filtered) {
+    const Matrix f = filter_matrix(s_, m);
+    const Matrix prev = m.shadow;
+    filtered |= (m.assigned.adapters & s_.cfg.adapters & prev.adapters) - f.adapters;
+    m.shadow.adapters = f.adapters;
+    m.shadow.domains = f.domains;
+    return m.shadow.adapters != prev.adapters || m.shadow.domains != prev.domains;
+  }
+  // vfio_ap_mdev_filter_cdoms: shadow C := M.C ∩ cfgC. Returns whether it changed.
+  bool filter_cdoms(Mdev& m) {
+    const Mask c = m.assigned.control_domains & s_.cfg.control_domains;
+    const bool changed = c != m.shadow.control_domains;
+    m.shadow.control_domains = c;
+    return changed;
+  }
+  // Full filter, then commit if the shadow changed, then reset adapters the filter unplugged.
+  void refilter_and_commit(Mdev& m, bool with_cdoms) {
+    Mask filtered;
+    bool changed = refilter(m, filtered);
+    if (with_cdoms) changed |= filter_cdoms(m);
+    if (!changed) return;
+    commit(m);
+    reset_all(linked_in_shadow_domains(m, filtered));
+  }
+
+  // --- queue device callbacks --------------------------------------------------------------
+  // vfio_ap_mdev_probe_queue for q, just bound to vfio_ap: a fresh queue object (reset status
+  // zero) linked to the mdev whose matrix holds q, then a full filter unless that mdev awaits
+  // scan complete for added adapters or domains.
+  void probe_queue(Apqn q) {
+    s_.last_response.erase(q.packed());
+    Mdev* m = s_.owner_of(q);
+    if (m == nullptr) return;
+    if (m->pending_add.adapters.any() || m->pending_add.domains.any()) return;
+    refilter_and_commit(*m, /*with_cdoms=*/false);
+  }
+  // vfio_ap_mdev_remove_queue for q, about to leave vfio_ap (still bound while this runs).
+  // A queue in the guest takes its whole adapter out of the shadow (an APCB cannot drop one
+  // APQN), commit, then every queue of that adapter the guest had is reset; a queue not in a
+  // guest is reset only while it is still in the host configuration (ZAPQ on a de-configured
+  // APQN fails).
+  void remove_queue(Apqn q) {
+    Mdev* m = s_.owner_of(q);
+    if (m != nullptr && m->shadow.adapters.test(q.adapter) && m->shadow.domains.test(q.domain)) {
+      const std::vector<Apqn> resets = linked_in_shadow_domains(*m, Mask::single(q.adapter));
+      m->shadow.adapters.clear(q.adapter);
+      commit(*m);
+      reset_all(resets);
+    } else if (s_.present(q)) {
+      reset(q);
+    }
+    s_.last_response.erase(q.packed());
+  }
+
+  // --- validation shared by the assignment paths -------------------------------------------
+  // vfio_ap_mdev_validate_masks on a candidate matrix for m: host-reserved APQNs first, then
+  // APQNs another mdev holds.
+  Errno validate_masks(const Mdev& m, const Matrix& candidate) const {
+    if (candidate.adapters.intersects(s_.apmask) && candidate.domains.intersects(s_.aqmask))
+      return Errno::eaddrnotavail;
+    for (const Mdev& other : s_.mdevs) {
+      if (&other == &m) continue;
+      if (candidate.adapters.intersects(other.assigned.adapters) &&
+          candidate.domains.intersects(other.assigned.domains))
+        return Errno::eaddrinuse;
+    }
+    return Errno::ok;
+  }
+
+  // --- attribute writes ----------------------------------------------------------------------
+  Errno assign_usage(Mdev& m, bool adapter, std::string_view text);
+  Errno unassign_usage(Mdev& m, bool adapter, std::string_view text);
+  Errno assign_control_domain(Mdev& m, std::string_view text);
+  Errno unassign_control_domain(Mdev& m, std::string_view text);
+  Errno write_ap_config(Mdev& m, std::string_view text);
+  // The hot unplug of adapters (or domains) `ids` from m, with m's assigned matrix still
+  // holding them: the affected queues that the guest had are listed, the IDs leave the shadow,
+  // one commit if it changed, then the listed queues are reset.
+  void hot_unplug(Mdev& m, bool adapters, const Mask& ids);
+
+  Errno config_change(const Matrix& cur);
+
+  State& s_;
+  Observation& obs_;
+};
+
+// Parses an ID attribute value and checks it against `max`: parse errors first (EINVAL or
+// ERANGE), then the range (ENODEV).
+Parsed<ApId> parse_id(std::string_view text, int max) {
+  const Parsed<std::uint64_t> v = parse_kstrtoul(text);
+  if (!v.ok()) return {0, v.error};
+  if (v.value > static_cast<std::uint64_t>(max)) return {0, Errno::enodev};
+  return {static_cast<ApId>(v.value), Errno::ok};
+}
+
+Errno Step::assign_usage(Mdev& m, bool adapter, std::string_view text) {
+  const Parsed<ApId> id = parse_id(text, adapter ? s_.params.apm_max() : s_.params.aqm_max());
+  if (!id.ok()) return id.error;
+  Mask& ids = adapter ? m.assigned.adapters : m.assigned.domains;
+  if (ids.test(id.value)) return Errno::ok;
+  Matrix candidate = m.assigned;
+  (adapter ? candidate.adapters : candidate.domains).set(id.value);
+  if (Errno e = validate_masks(m, candidate); e != Errno::ok) return e;
+  m.assigned = candidate;  // links the new adapter's (domain's) bound queues
+  refilter_and_commit(m, /*with_cdoms=*/false);
+  return Errno::ok;
+}
+
+void Step::hot_unplug(Mdev& m, bool adapters, const Mask& ids) {
+  std::vector<Apqn> resets;
+  const Mask shadow_ids = adapters ? m.shadow.adapters : m.shadow.domains;
+  (ids & shadow_ids).for_each([&](ApId id) {
+    const Mask partners = adapters ? m.shadow.domains : m.shadow.adapters;
+    partners.for_each([&](ApId p) {
+      const Apqn q = adapters ? Apqn{id, p} : Apqn{p, id};
+      if (linked(s_, m, q)) resets.push_back(q);
+    });
+  });
+  std::sort(resets.begin(), resets.end());
+  Mask& shadow = adapters ? m.shadow.adapters : m.shadow.domains;
+  const Mask before = shadow;
+  shadow -= ids;
+  if (shadow != before) commit(m);
+  reset_all(resets);
+}
+
+Errno Step::unassign_usage(Mdev& m, bool adapter, std::string_view text) {
+  const Parsed<ApId> id = parse_id(text, adapter ? s_.params.apm_max() : s_.params.aqm_max());
+  if (!id.ok()) return id.error;
+  const Mask& ids = adapter ? m.assigned.adapters : m.assigned.domains;
+  if (!ids.test(id.value)) return Errno::ok;
+  // The queues are unlinked only after the unplug has listed the ones to reset, so the unplug
+  // runs while the assigned matrix still holds the ID.
+  hot_unplug(m, adapter, Mask::single(id.value));
+  (adapter ? m.assigned.adapters : m.assigned.domains).clear(id.value);
+  return Errno::ok;
+}
+
+Errno Step::assign_control_domain(Mdev& m, std::string_view text) {
+  const Parsed<ApId> id = parse_id(text, s_.params.adm_max());
+  if (!id.ok()) return id.error;
+  if (m.assigned.control_domains.test(id.value)) return Errno::ok;
+  m.assigned.control_domains.set(id.value);
+  if (filter_cdoms(m)) commit(m);
+  return Errno::ok;
+}
+
+Errno Step::unassign_control_domain(Mdev& m, std::string_view text) {
+  const Parsed<ApId> id = parse_id(text, s_.params.adm_max());
+  if (!id.ok()) return id.error;
+  if (!m.assigned.control_domains.test(id.value)) return Errno::ok;
+  m.assigned.control_domains.clear(id.value);
+  if (m.shadow.control_domains.test(id.value)) {
+    m.shadow.control_domains.clear(id.value);
+    commit(m);
+  }
+  return Errno::ok;
+}
+
+Errno Step::write_ap_config(Mdev& m, std::string_view text) {
+  const Parsed<Matrix> parsed = parse_ap_config(text);
+  if (!parsed.ok()) return parsed.error;
+  const Matrix& next = parsed.value;
+  if (Errno e = validate_masks(m, next); e != Errno::ok) return e;
+  // The range check comes after the ownership checks here, unlike the single-ID attributes.
+  if (!next.adapters.subset_of(Mask::up_to(s_.params.apm_max())) ||
+      !next.domains.subset_of(Mask::up_to(s_.params.aqm_max())) ||
+      !next.control_domains.subset_of(Mask::up_to(s_.params.adm_max())))
+    return Errno::enodev;
+  const Matrix old = m.assigned;
+  hot_unplug(m, /*adapters=*/true, old.adapters - next.adapters);
+  hot_unplug(m, /*adapters=*/false, old.domains - next.domains);
+  m.assigned = next;
+  refilter_and_commit(m, /*with_cdoms=*/true);
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::AttrWrite& o) {
+  Mdev* m = s_.find_mdev(o.uuid);
+  if (m == nullptr) return Errno::enoent;
+  switch (o.attr) {
+    case MdevAttr::assign_adapter: return assign_usage(*m, true, o.text);
+    case MdevAttr::assign_domain: return assign_usage(*m, false, o.text);
+    case MdevAttr::unassign_adapter: return unassign_usage(*m, true, o.text);
+    case MdevAttr::unassign_domain: return unassign_usage(*m, false, o.text);
+    case MdevAttr::assign_control_domain: return assign_control_domain(*m, o.text);
+    case MdevAttr::unassign_control_domain: return unassign_control_domain(*m, o.text);
+    case MdevAttr::ap_config: return write_ap_config(*m, o.text);
+  }
+  return Errno::einval;
+}
+
+Errno Step::config_change(const Matrix& cur) {
+  const Matrix prev = s_.cfg;
+  const Matrix removed{prev.adapters - cur.adapters, prev.domains - cur.domains,
+                       prev.control_domains - cur.control_domains};
+  const Matrix added{cur.adapters - prev.adapters, cur.domains - prev.domains,
+                     cur.control_domains - prev.control_domains};
+  // Queue devices the scan will remove (bound to vfio_ap under the old configuration) and
+  // probe (new APQNs), ascending.
+  std::vector<Apqn> leaving;
+  std::vector<Apqn> arriving;
+  prev.adapters.for_each([&](ApId a) {
+    prev.domains.for_each([&](ApId d) {
+      const Apqn q{a, d};
+      if (!(cur.adapters.test(a) && cur.domains.test(d)) && s_.bound_to_vfio(q))
+        leaving.push_back(q);
+    });
+  });
+  cur.adapters.for_each([&](ApId a) {
+    cur.domains.for_each([&](ApId d) {
+      if (!(prev.adapters.test(a) && prev.domains.test(d))) arriving.push_back(Apqn{a, d});
+    });
+  });
+
+  // on_config_changed: take removed IDs out of every shadow (one commit per mdev that changed)
+  // and remember the assigned IDs that arrived.
+  for (Mdev& m : s_.mdevs) {
+    const Matrix before = m.shadow;
+    m.shadow.adapters -= removed.adapters & m.assigned.adapters;
+    m.shadow.domains -= removed.domains & m.assigned.domains;
+    m.shadow.control_domains -= removed.control_domains & m.assigned.control_domains;
+    if (m.shadow != before) commit(m);
+    m.pending_add = Matrix{added.adapters & m.assigned.adapters,
+                           added.domains & m.assigned.domains,
+                           added.control_domains & m.assigned.control_domains};
+  }
+  s_.cfg = cur;
+
+  // The bus scan: queue devices of removed APQNs go (the removed IDs are no longer in any
+  // shadow, so none is in a guest and none is still configured: no commit, no reset) ...
+  for (Apqn q : leaving) remove_queue(q);
+  prev.adapters.for_each([&](ApId a) {
+    if (!cur.adapters.test(a)) s_.unbound[a] = Mask{};
+    else s_.unbound[a] &= cur.domains;
+  });
+  // ... and new ones are probed by the driver their ownership names.
+  for (Apqn q : arriving) {
+    s_.unbound[q.adapter].clear(q.domain);
+    if (s_.bound_to_vfio(q)) probe_queue(q);
+  }
+
+  // on_scan_complete: mdevs with pending adds are filtered once and committed once.
+  for (Mdev& m : s_.mdevs) {
+    if (m.pending_add.empty()) continue;
+    Mask filtered;
+    bool changed = false;
+    if (m.pending_add.adapters.any() || m.pending_add.domains.any()) changed |= refilter(m, filtered);
+    if (m.pending_add.control_domains.any()) changed |= filter_cdoms(m);
+    m.pending_add = Matrix{};
+    if (changed) {
+      commit(m);
+      reset_all(linked_in_shadow_domains(m, filtered));
+    }
+  }
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::QueueBind& o) {
+  const Apqn q = o.apqn;
+  if (!s_.present(q)) return Errno::enodev;
+  if (s_.driver(q) != Driver::none) return Errno::ebusy;
+  // ap_device_probe refuses a driver the bus masks do not give the queue to.
+  const bool wants_default = o.driver == Driver::default_driver;
+  if (o.driver == Driver::none || wants_default != s_.reserved(q)) return Errno::enodev;
+  s_.unbound[q.adapter].clear(q.domain);
+  if (o.driver == Driver::vfio_ap) probe_queue(q);
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::QueueUnbind& o) {
+  const Apqn q = o.apqn;
+  const Driver d = s_.driver(q);
+  if (d == Driver::none || d != o.driver) return Errno::enodev;
+  if (d == Driver::vfio_ap) remove_queue(q);
+  s_.unbound[q.adapter].set(q.domain);
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::ResetResponse& o) {
+  if (o.response == response::normal)
+    s_.hw_response.erase(o.apqn.packed());
+  else
+    s_.hw_response[o.apqn.packed()] = o.response;
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::BusMaskWrite& o) {
+  const bool is_apmask = o.mask == BusMask::apmask;
+  const Mask& current = is_apmask ? s_.apmask : s_.aqmask;
+  const Parsed<Mask> parsed = parse_bus_mask(o.text, current);
+  if (!parsed.ok()) return parsed.error;
+  // Only newly reserved IDs can take a queue away from vfio_ap; the in_use veto asks whether
+  // any of the APQNs they reserve is assigned to an mdev.
+  const Mask newly = parsed.value - current;
+  if (newly.any()) {
+    const Mask apm = is_apmask ? newly : s_.apmask;
+    const Mask aqm = is_apmask ? s_.aqmask : newly;
+    for (const Mdev& m : s_.mdevs)
+      if (m.assigned.adapters.intersects(apm) && m.assigned.domains.intersects(aqm))
+        return Errno::ebusy;
+  }
+  // Revise the bindings: every bound queue whose owner changes is reprobed, ascending.
+  std::vector<Apqn> to_default;
+  std::vector<Apqn> to_vfio;
+  const Mask new_apm = is_apmask ? parsed.value : s_.apmask;
+  const Mask new_aqm = is_apmask ? s_.aqmask : parsed.value;
+  s_.cfg.adapters.for_each([&](ApId a) {
+    s_.cfg.domains.for_each([&](ApId d) {
+      const Apqn q{a, d};
+      const Driver now = s_.driver(q);
+      const bool will_reserve = new_apm.test(a) && new_aqm.test(d);
+      if (now == Driver::vfio_ap && will_reserve) to_default.push_back(q);
+      if (now == Driver::default_driver && !will_reserve) to_vfio.push_back(q);
+    });
+  });
+  for (Apqn q : to_default) remove_queue(q);
+  (is_apmask ? s_.apmask : s_.aqmask) = parsed.value;
+  for (Apqn q : to_vfio) probe_queue(q);
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::MdevCreate& o) {
+  if (!valid_uuid(o.uuid)) return Errno::einval;
+  std::string uuid = o.uuid;
+  for (char& c : uuid) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (s_.find_mdev(uuid) != nullptr) return Errno::eexist;
+  Mdev m;
+  m.uuid = uuid;
+  s_.mdevs.push_back(std::move(m));
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::MdevRemove& o) {
+  Mdev* m = s_.find_mdev(o.uuid);
+  if (m == nullptr) return Errno::enoent;
+  if (m->guest) return Errno::ebusy;  // removal waits for the device to be closed
+  reset_all(linked_queues(*m));
+  s_.mdevs.erase(s_.mdevs.begin() + (m - s_.mdevs.data()));
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::DeviceReset& o) {
+  Mdev* m = s_.find_mdev(o.uuid);
+  if (m == nullptr) return Errno::enoent;
+  reset_all(linked_queues(*m));
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::GuestCreate& o) {
+  if (s_.find_guest(o.guest) != nullptr) return Errno::eexist;
+  s_.guests.push_back(Guest{o.guest, o.msax3, crycb_format(o.msax3, s_.params.apxa), Matrix{}});
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::GuestAttach& o) {
+  Mdev* m = s_.find_mdev(o.uuid);
+  if (m == nullptr || s_.find_guest(o.guest) == nullptr) return Errno::enoent;
+  if (m->guest) return Errno::ebusy;
+  for (const Mdev& other : s_.mdevs)
+    if (other.guest == o.guest) return Errno::eperm;
+  // set_kvm commits the shadow as it is: it was kept current while no guest was attached.
+  m->guest = o.guest;
+  commit(*m);
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::GuestDetach& o) {
+  Mdev* m = s_.find_mdev(o.uuid);
+  if (m == nullptr) return Errno::enoent;
+  if (!m->guest) return Errno::einval;
+  // unset_kvm: the guest loses every queue first, then every linked queue is reset. The
+  // shadow stays (guest_matrix still shows it).
+  clear_crycb(*m);
+  reset_all(linked_queues(*m));
+  m->guest.reset();
+  m->released = false;
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::GuestRelease& o) {
+  Mdev* m = s_.find_mdev(o.uuid);
+  if (m == nullptr) return Errno::enoent;
+  if (!m->guest) return Errno::einval;
+  clear_crycb(*m);
+  m->released = true;
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::VcpuObserve& o) {
+  const Guest* g = s_.find_guest(o.guest);
+  if (g == nullptr) return Errno::enoent;
+  obs_.output = render_apcb(g->apcb);
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::ReadMdev& o) {
+  const Mdev* m = s_.find_mdev(o.uuid);
+  if (m == nullptr) return Errno::enoent;
+  switch (o.view) {
+    case MdevView::matrix: obs_.output = render_matrix(m->assigned, s_.params); break;
+    case MdevView::guest_matrix: obs_.output = render_matrix(m->shadow, s_.params); break;
+    case MdevView::control_domains:
+      obs_.output = render_control_domains(m->assigned, s_.params);
+      break;
+    case MdevView::ap_config: obs_.output = render_ap_config(m->assigned); break;
+  }
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::ReadBusMask& o) {
+  obs_.output = render_bus_mask(o.mask == BusMask::apmask ? s_.apmask : s_.aqmask);
+  return Errno::ok;
+}
+
+Errno Step::operator()(const op::ReadQueueStatus& o) {
+  if (!s_.bound_to_vfio(o.apqn)) return Errno::enoent;
+  obs_.output = render_queue_status(s_, o.apqn);
+  return Errno::ok;
+}
+
+}  // namespace
+
+Observation apply(State& s, const Op& op) {
+  Observation obs;
+  Step step(s, obs);
+  obs.result = std::visit(step, op);
+  return obs;
+}
+
+}  // namespace apcb::model

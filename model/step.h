@@ -1,0 +1,27 @@
+// apcb — the transition function: what one operation does to the state, and what is observed.
+//
+// This is the executable specification of SPEC §2 at the kernel's "LATEST" behaviour with the
+// fixes SPEC §1.1 names (kernel-vfio-ap.md §2–§6): the result code and its check order, the
+// exact effect on the shadow (a full filter where the kernel filters, removal of bits where it
+// only clears them, pending adds until scan complete), every commit to a guest's CRYCB and
+// every queue reset, in the kernel's order. model/README.md lists the choices it makes where
+// the kernel leaves something open.
+#ifndef APCB_MODEL_STEP_H_
+#define APCB_MODEL_STEP_H_
+
+#include "model/observation.h"
+#include "model/op.h"
+#include "model/state.h"
+
+namespace apcb::model {
+
+// Applies `op` to `s` and returns what was observed. When the result is not Errno::ok, `s` is
+// exactly as before and no event was observed (P6).
+Observation apply(State& s, const Op& op);
+
+// True for a well-formed mdev UUID (8-4-4-4-12 hex digits, either case), as uuid_parse wants.
+bool valid_uuid(std::string_view text);
+
+}  // namespace apcb::model
+
+#endif  // APCB_MODEL_STEP_H_

@@ -1,0 +1,129 @@
+// Tests of model/invariants.h: the predicates catch what they should, and the model keeps
+// every property that holds in the kernel on long random operation sequences.
+#include "model/invariants.h"
+
+#include <gtest/gtest.h>
+
+#include "model/filter.h"
+#include "model/step.h"
+#include "tests/model/random_ops.h"
+
+namespace apcb::model {
+namespace {
+
+TEST(Invariants, InitialStateSatisfiesEveryProperty) {
+  EXPECT_TRUE(check_state(State::initial(HostParams{}, Matrix{Mask::all(), Mask::all(), Mask::all()})).empty());
+}
+
+// Each predicate fails on a state that breaks its property: none of them is vacuous.
+TEST(Invariants, EachPredicateRejectsABrokenState) {
+  State s = State::initial(HostParams{}, Matrix{Mask::of({1}), Mask::of({2}), Mask::of({3})});
+  s.apmask = Mask{};
+  s.aqmask = Mask{};
+  Mdev m;
+  m.uuid = "11111111-1111-1111-1111-111111111111";
+  m.assigned = Matrix{Mask::of({1}), Mask::of({2}), Mask::of({3})};
+  m.shadow = m.assigned;
+  s.mdevs.push_back(m);
+  ASSERT_TRUE(check_state(s).empty());
+
+  auto props = [](const State& st) {
+    std::vector<std::string> out;
+    for (const Violation& v : check_state(st)) out.push_back(v.property);
+    return out;
+  };
+  State p1 = s;
+  p1.mdevs[0].shadow.control_domains.set(4);  // not assigned
+  EXPECT_EQ(props(p1), (std::vector<std::string>{"P1", "P7"}));
+
+  State p2 = s;
+  p2.unbound[1].set(2);  // the queue in the shadow is no longer bound to vfio_ap
+  EXPECT_EQ(props(p2), (std::vector<std::string>{"P2", "P7"}));
+
+  State p2b = s;
+  p2b.last_response[Apqn{1, 2}.packed()] = response::busy;
+  EXPECT_EQ(props(p2b), (std::vector<std::string>{"P2.passable", "P7"}));
+  EXPECT_TRUE(check_state(p2b, Strength::structural).empty());
+
+  State p3 = s;
+  p3.apmask = Mask::of({1});
+  p3.aqmask = Mask::of({2});
+  auto v3 = props(p3);
+  EXPECT_NE(std::find(v3.begin(), v3.end(), "P3"), v3.end());
+  State p3b = s;
+  Mdev other = m;
+  other.uuid = "22222222-2222-2222-2222-222222222222";
+  other.shadow = Matrix{};
+  p3b.mdevs.push_back(other);
+  EXPECT_EQ(props(p3b), (std::vector<std::string>{"P3"}));
+
+  State p4 = s;
+  p4.guests.push_back(Guest{1, true, CrycbFormat::format2, Matrix{}});
+  p4.mdevs[0].guest = 1;  // attached, but the CRYCB was never written
+  EXPECT_EQ(props(p4), (std::vector<std::string>{"P4"}));
+
+  State p7 = s;
+  p7.mdevs[0].assigned.domains.set(5);  // assigned, not configured: F.Q unchanged, fine
+  EXPECT_TRUE(props(p7).empty());
+  p7.cfg.domains.set(5);  // now (1,5) is configured but not bound: F drops adapter 1
+  p7.unbound[1].set(5);
+  EXPECT_EQ(props(p7), (std::vector<std::string>{"P7"}));
+}
+
+TEST(Invariants, UnplugBeforeResetCatchesAResetOfAQueueInTheGuest) {
+  State s = State::initial(HostParams{}, Matrix{});
+  s.guests.push_back(Guest{1, true, CrycbFormat::format2,
+                           Matrix{Mask::of({1}), Mask::of({2}), Mask{}}});
+  Observation wrong{Errno::ok, "", {Reset{{1, 2}}, Commit{1, Matrix{}}}};
+  Observation right{Errno::ok, "", {Commit{1, Matrix{}}, Reset{{1, 2}}}};
+  const Op op = op::GuestDetach{"x"};
+  EXPECT_EQ(check_unplug_before_reset(s, op, wrong).size(), 1U);
+  EXPECT_TRUE(check_unplug_before_reset(s, op, right).empty());
+  EXPECT_TRUE(check_unplug_before_reset(s, op::DeviceReset{"x"}, wrong).empty());
+}
+
+TEST(Invariants, FailureAtomicityCatchesAChangeOnFailure) {
+  State before = State::initial(HostParams{}, Matrix{});
+  State after = before;
+  after.apmask.clear(3);
+  EXPECT_EQ(check_failure_atomicity(before, after, Observation{Errno::einval, "", {}}).size(), 1U);
+  EXPECT_TRUE(check_failure_atomicity(before, after, Observation{Errno::ok, "", {}}).empty());
+}
+
+// 2,000 random sequences of 60 operations: the structural invariants, P6 and P8 hold after
+// every step, and S = F right after every successful assign (a full filter).
+TEST(Invariants, HoldOnRandomSequences) {
+  int successes = 0;
+  int full_filters = 0;
+  for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
+    testing::RandomOps gen(seed);
+    State s = State::initial(gen.params(), gen.config());
+    for (int step = 0; step < 60; ++step) {
+      const Op op = gen.next();
+      const State before = s;
+      const Observation obs = apply(s, op);
+      successes += obs.result == Errno::ok;
+      std::vector<Violation> v = check_state(s, Strength::structural);
+      auto p8 = check_unplug_before_reset(before, op, obs);
+      auto p6 = check_failure_atomicity(before, s, obs);
+      v.insert(v.end(), p8.begin(), p8.end());
+      v.insert(v.end(), p6.begin(), p6.end());
+      ASSERT_TRUE(v.empty()) << "seed " << seed << " step " << step << ": " << v[0].property
+                             << ": " << v[0].detail;
+      if (const auto* w = std::get_if<op::AttrWrite>(&op);
+          w != nullptr && obs.result == Errno::ok &&
+          (w->attr == MdevAttr::assign_adapter || w->attr == MdevAttr::assign_domain ||
+           w->attr == MdevAttr::ap_config)) {
+        const Mdev* m = s.find_mdev(w->uuid);
+        ASSERT_TRUE(shadow_equals_filter(s, *m)) << "seed " << seed << " step " << step;
+        ++full_filters;
+      }
+    }
+  }
+  // The generator reaches the interesting parts: many operations succeed, many filters run.
+  EXPECT_GT(successes, 30000);
+  EXPECT_GT(full_filters, 2000);
+}
+
+}  // namespace
+}  // namespace apcb::model
