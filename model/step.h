@@ -17,6 +17,8 @@ namespace apcb::model {
 
 // Applies `op` to `s` and returns what was observed. When the result is not Errno::ok, `s` is
 // exactly as before and no event was observed (P6).
+// Note: call it qualified (`model::apply`): `Op` is a std::variant, so an unqualified call
+// also finds std::apply by argument-dependent lookup.
 Observation apply(State& s, const Op& op);
 
 // True for a well-formed mdev UUID (8-4-4-4-12 hex digits, either case), as uuid_parse wants.

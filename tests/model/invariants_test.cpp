@@ -6,6 +6,7 @@
 
 #include "model/filter.h"
 #include "model/step.h"
+#include "model/trace.h"
 #include "tests/model/random_ops.h"
 
 namespace apcb::model {
@@ -97,11 +98,15 @@ TEST(Invariants, HoldOnRandomSequences) {
   int full_filters = 0;
   for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
     testing::RandomOps gen(seed);
-    State s = State::initial(gen.params(), gen.config());
+    Trace trace;  // printed on failure: the counterexample, replayable with the trace tools
+    trace.params = gen.params();
+    trace.config = gen.config();
+    State s = trace.initial_state();
     for (int step = 0; step < 60; ++step) {
       const Op op = gen.next();
       const State before = s;
-      const Observation obs = apply(s, op);
+      const Observation obs = model::apply(s, op);
+      trace.steps.push_back(TraceStep{op, obs, 0});
       successes += obs.result == Errno::ok;
       std::vector<Violation> v = check_state(s, Strength::structural);
       auto p8 = check_unplug_before_reset(before, op, obs);
@@ -109,13 +114,13 @@ TEST(Invariants, HoldOnRandomSequences) {
       v.insert(v.end(), p8.begin(), p8.end());
       v.insert(v.end(), p6.begin(), p6.end());
       ASSERT_TRUE(v.empty()) << "seed " << seed << " step " << step << ": " << v[0].property
-                             << ": " << v[0].detail;
+                             << ": " << v[0].detail << "\n" << format_trace(trace);
       if (const auto* w = std::get_if<op::AttrWrite>(&op);
           w != nullptr && obs.result == Errno::ok &&
           (w->attr == MdevAttr::assign_adapter || w->attr == MdevAttr::assign_domain ||
            w->attr == MdevAttr::ap_config)) {
         const Mdev* m = s.find_mdev(w->uuid);
-        ASSERT_TRUE(shadow_equals_filter(s, *m)) << "seed " << seed << " step " << step;
+        ASSERT_TRUE(shadow_equals_filter(s, *m)) << "seed " << seed << " step " << step << "\n" << format_trace(trace);
         ++full_filters;
       }
     }

@@ -1,0 +1,640 @@
+#include "model/trace.h"
+
+#include <cstdio>
+#include <optional>
+
+namespace apcb::model {
+namespace {
+
+constexpr std::string_view kHeader = "apcb-trace 1";
+constexpr std::string_view kMatrixDir = "/sys/devices/vfio_ap/matrix/";
+constexpr std::string_view kCreate =
+    "/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create";
+constexpr std::string_view kBus = "/sys/bus/ap/";
+constexpr std::string_view kVfioDriver = "/sys/bus/ap/drivers/vfio_ap/";
+constexpr std::string_view kDefaultDriver = "/sys/bus/ap/drivers/cex4queue/";
+
+struct AttrName {
+  MdevAttr attr;
+  std::string_view name;
+};
+constexpr AttrName kAttrs[] = {
+    {MdevAttr::assign_adapter, "assign_adapter"},
+    {MdevAttr::unassign_adapter, "unassign_adapter"},
+    {MdevAttr::assign_domain, "assign_domain"},
+    {MdevAttr::unassign_domain, "unassign_domain"},
+    {MdevAttr::assign_control_domain, "assign_control_domain"},
+    {MdevAttr::unassign_control_domain, "unassign_control_domain"},
+    {MdevAttr::ap_config, "ap_config"},
+};
+struct ViewName {
+  MdevView view;
+  std::string_view name;
+};
+constexpr ViewName kViews[] = {
+    {MdevView::matrix, "matrix"},
+    {MdevView::guest_matrix, "guest_matrix"},
+    {MdevView::control_domains, "control_domains"},
+    {MdevView::ap_config, "ap_config"},
+};
+
+std::string hex(unsigned value, int digits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%0*x", digits, value);
+  return buf;
+}
+
+std::string apqn_text(Apqn q) { return hex(q.adapter, 2) + "." + hex(q.domain, 4); }
+
+std::string_view bus_mask_name(BusMask m) { return m == BusMask::apmask ? "apmask" : "aqmask"; }
+
+bool echo_safe(std::string_view word) {
+  if (word.empty()) return false;
+  for (char c : word) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == ',' || c == '.' || c == '+' || c == '-' || c == '_' || c == ':' || c == '=';
+    if (!ok) return false;
+  }
+  // `echo -n`, `echo -e`, `echo -neE` … would be options, not words.
+  if (word[0] == '-' && word.size() > 1 && word.find_first_not_of("neE", 1) == std::string_view::npos)
+    return false;
+  return true;
+}
+
+// A shell command writing exactly `bytes` to `path`.
+std::string write_command(std::string_view bytes, std::string_view path) {
+  std::string out;
+  if (!bytes.empty() && bytes.back() == '\n' && echo_safe(bytes.substr(0, bytes.size() - 1))) {
+    out = "echo " + std::string(bytes.substr(0, bytes.size() - 1));
+  } else if (echo_safe(bytes)) {
+    out = "echo -n " + std::string(bytes);
+  } else {
+    out = "printf '";
+    for (unsigned char c : bytes) {
+      if (c == '\n') out += "\\n";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '%') out += "%%";
+      else if (c < 0x20 || c >= 0x7f || c == '\'') out += "\\x" + hex(c, 2);
+      else out += static_cast<char>(c);
+    }
+    out += "'";
+  }
+  out += " > ";
+  out += path;
+  return out;
+}
+
+std::string mdev_path(std::string_view uuid, std::string_view leaf) {
+  return std::string(kMatrixDir) + std::string(uuid) + "/" + std::string(leaf);
+}
+
+std::string format_matrix_fields(const Matrix& m) {
+  return "adapters=" + format_id_set(m.adapters, 2) + " domains=" + format_id_set(m.domains, 4) +
+         " control=" + format_id_set(m.control_domains, 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+// A word of a line and the column (1-based) it starts at.
+struct Token {
+  std::string_view text;
+  int column = 0;
+};
+
+std::vector<Token> split_words(std::string_view line) {
+  std::vector<Token> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i >= line.size()) break;
+    const std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    out.push_back(Token{line.substr(start, i - start), static_cast<int>(start) + 1});
+  }
+  return out;
+}
+
+class LineParser {
+ public:
+  LineParser(std::string_view file, int line_no) : file_(file), line_(line_no) {}
+
+  TraceError error(int column, std::string message) const {
+    return TraceError{std::string(file_), line_, column, std::move(message)};
+  }
+
+  std::optional<unsigned> number(std::string_view text, unsigned max) const {
+    if (text.empty()) return std::nullopt;
+    unsigned base = 10;
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+      base = 16;
+      text.remove_prefix(2);
+    }
+    unsigned long long value = 0;
+    for (char c : text) {
+      int d = hex_digit(c);
+      if (d < 0 || static_cast<unsigned>(d) >= base) return std::nullopt;
+      value = value * base + static_cast<unsigned>(d);
+      if (value > max) return std::nullopt;
+    }
+    return static_cast<unsigned>(value);
+  }
+
+  static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  std::optional<unsigned> hex_id(std::string_view text) const {
+    if (text.empty() || text.size() > 4) return std::nullopt;
+    unsigned v = 0;
+    for (char c : text) {
+      int d = hex_digit(c);
+      if (d < 0) return std::nullopt;
+      v = v * 16 + static_cast<unsigned>(d);
+    }
+    if (v > 255) return std::nullopt;
+    return v;
+  }
+
+  std::variant<Mask, TraceError> id_set(Token t) const {
+    Mask m;
+    if (t.text == "-") return m;
+    std::size_t pos = 0;
+    while (pos <= t.text.size()) {
+      std::size_t comma = t.text.find(',', pos);
+      if (comma == std::string_view::npos) comma = t.text.size();
+      std::string_view item = t.text.substr(pos, comma - pos);
+      const std::size_t dash = item.find('-');
+      auto lo = hex_id(item.substr(0, dash));
+      auto hi = dash == std::string_view::npos ? lo : hex_id(item.substr(dash + 1));
+      if (!lo || !hi || *lo > *hi)
+        return error(t.column + static_cast<int>(pos),
+                     "expected an ID set: '-' or hex IDs and ranges like 05-07,0a");
+      for (unsigned id = *lo; id <= *hi; ++id) m.set(static_cast<ApId>(id));
+      pos = comma + 1;
+    }
+    return m;
+  }
+
+  std::variant<Apqn, TraceError> apqn(Token t) const {
+    if (t.text.size() == 7 && t.text[2] == '.') {
+      auto a = hex_id(t.text.substr(0, 2));
+      auto d = hex_id(t.text.substr(3, 4));
+      if (a && d) return Apqn{static_cast<ApId>(*a), static_cast<ApId>(*d)};
+    }
+    return error(t.column, "expected an APQN like 05.0004");
+  }
+
+  // key=value; the value's token keeps its column.
+  std::variant<Token, TraceError> keyed(const Token& t, std::string_view key) const {
+    if (t.text.size() <= key.size() || t.text.substr(0, key.size()) != key ||
+        t.text[key.size()] != '=')
+      return error(t.column, "expected " + std::string(key) + "=…");
+    return Token{t.text.substr(key.size() + 1), t.column + static_cast<int>(key.size()) + 1};
+  }
+
+  std::variant<Matrix, TraceError> matrix_fields(const std::vector<Token>& w, std::size_t at) const {
+    if (w.size() != at + 3)
+      return error(w.empty() ? 1 : w.back().column, "expected adapters=… domains=… control=…");
+    Matrix m;
+    Mask* targets[] = {&m.adapters, &m.domains, &m.control_domains};
+    const std::string_view keys[] = {"adapters", "domains", "control"};
+    for (int i = 0; i < 3; ++i) {
+      auto v = keyed(w[at + static_cast<std::size_t>(i)], keys[i]);
+      if (auto* e = std::get_if<TraceError>(&v)) return *e;
+      auto set = id_set(std::get<Token>(v));
+      if (auto* e = std::get_if<TraceError>(&set)) return *e;
+      *targets[i] = std::get<Mask>(set);
+    }
+    return m;
+  }
+
+  std::variant<GuestId, TraceError> guest_id(Token t) const {
+    auto v = number(t.text, 0xFFFFFFFFu);
+    if (!v) return error(t.column, "expected a guest number");
+    return static_cast<GuestId>(*v);
+  }
+
+  // The bytes a write command writes, and the path it writes them to.
+  struct Write {
+    std::string bytes;
+    Token path;
+  };
+
+  std::variant<Write, TraceError> write_command(std::string_view line, const std::vector<Token>& w) const {
+    Write out;
+    if (w[0].text == "echo") {
+      std::size_t at = 1;
+      bool newline = true;
+      if (w.size() > 1 && w[1].text == "-n") {
+        newline = false;
+        at = 2;
+      }
+      if (w.size() != at + 3 || w[at + 1].text != ">")
+        return error(w[0].column, "expected: echo [-n] VALUE > PATH");
+      out.bytes = std::string(w[at].text);
+      if (!echo_safe(out.bytes))
+        return error(w[at].column, "this value needs printf '…' (only letters, digits and ,.+-_:= go with echo)");
+      if (newline) out.bytes += '\n';
+      out.path = w[at + 2];
+      return out;
+    }
+    // printf 'ESCAPED' > PATH
+    const std::size_t open = line.find('\'');
+    const std::size_t close = open == std::string_view::npos ? open : line.find('\'', open + 1);
+    if (open == std::string_view::npos || close == std::string_view::npos)
+      return error(w[0].column, "expected: printf 'BYTES' > PATH");
+    if (line.substr(w[0].column - 1 + 6, open - (static_cast<std::size_t>(w[0].column) - 1 + 6))
+            .find_first_not_of(" \t") != std::string_view::npos)
+      return error(w[0].column, "expected: printf 'BYTES' > PATH");
+    std::string_view body = line.substr(open + 1, close - open - 1);
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      const int col = static_cast<int>(open + 2 + i);
+      char c = body[i];
+      if (c == '%') {
+        if (i + 1 < body.size() && body[i + 1] == '%') {
+          out.bytes += '%';
+          ++i;
+          continue;
+        }
+        return error(col, "a literal % is written %%");
+      }
+      if (c != '\\') {
+        out.bytes += c;
+        continue;
+      }
+      if (i + 1 >= body.size()) return error(col, "dangling backslash");
+      char e = body[++i];
+      if (e == 'n') out.bytes += '\n';
+      else if (e == 't') out.bytes += '\t';
+      else if (e == '\\') out.bytes += '\\';
+      else if (e == 'x') {
+        int v = 0, n = 0;
+        while (n < 2 && i + 1 < body.size() && hex_digit(body[i + 1]) >= 0) {
+          v = v * 16 + hex_digit(body[++i]);
+          ++n;
+        }
+        if (n == 0) return error(col, "\\x needs one or two hex digits");
+        out.bytes += static_cast<char>(v);
+      } else {
+        return error(col, "unknown escape (use \\n, \\t, \\\\ or \\xHH)");
+      }
+    }
+    std::vector<Token> rest = split_words(line.substr(close + 1));
+    if (rest.size() != 2 || rest[0].text != ">")
+      return error(static_cast<int>(close) + 2, "expected > PATH after the printf argument");
+    out.path = Token{rest[1].text, rest[1].column + static_cast<int>(close) + 1};
+    return out;
+  }
+
+  std::variant<Op, TraceError> write_op(Write w) const {
+    std::string_view path = w.path.text;
+    if (path == kCreate) {
+      std::string uuid = w.bytes;
+      if (!uuid.empty() && uuid.back() == '\n') uuid.pop_back();
+      return Op{op::MdevCreate{uuid}};
+    }
+    if (path == std::string(kBus) + "apmask") return Op{op::BusMaskWrite{BusMask::apmask, w.bytes}};
+    if (path == std::string(kBus) + "aqmask") return Op{op::BusMaskWrite{BusMask::aqmask, w.bytes}};
+    for (auto [prefix, driver] : {std::pair{kVfioDriver, Driver::vfio_ap},
+                                  std::pair{kDefaultDriver, Driver::default_driver}}) {
+      if (path.substr(0, prefix.size()) != prefix) continue;
+      std::string_view leaf = path.substr(prefix.size());
+      std::string name = w.bytes;
+      if (!name.empty() && name.back() == '\n') name.pop_back();
+      auto q = apqn(Token{name, w.path.column});
+      if (std::holds_alternative<TraceError>(q))
+        return error(w.path.column, "bind/unbind takes a queue name like 05.0004");
+      if (leaf == "bind") return Op{op::QueueBind{std::get<Apqn>(q), driver}};
+      if (leaf == "unbind") return Op{op::QueueUnbind{std::get<Apqn>(q), driver}};
+      return error(w.path.column, "unknown driver file (bind or unbind)");
+    }
+    if (path.substr(0, kMatrixDir.size()) == kMatrixDir) {
+      std::string_view rest = path.substr(kMatrixDir.size());
+      const std::size_t slash = rest.find('/');
+      if (slash != std::string_view::npos && slash > 0) {
+        std::string uuid(rest.substr(0, slash));
+        std::string_view leaf = rest.substr(slash + 1);
+        if (leaf == "remove") {
+          if (w.bytes != "1\n" && w.bytes != "1")
+            return error(w.path.column, "remove takes 1");
+          return Op{op::MdevRemove{uuid}};
+        }
+        for (const AttrName& a : kAttrs)
+          if (leaf == a.name) return Op{op::AttrWrite{uuid, a.attr, w.bytes}};
+        return error(w.path.column + static_cast<int>(kMatrixDir.size() + slash + 1),
+                     "unknown or read-only mdev attribute '" + std::string(leaf) + "'");
+      }
+    }
+    return error(w.path.column, "unknown sysfs path '" + std::string(path) + "'");
+  }
+
+  std::variant<Op, TraceError> read_op(const std::vector<Token>& w) const {
+    if (w.size() != 2) return error(w[0].column, "expected: cat PATH");
+    std::string_view path = w[1].text;
+    if (path == std::string(kBus) + "apmask") return Op{op::ReadBusMask{BusMask::apmask}};
+    if (path == std::string(kBus) + "aqmask") return Op{op::ReadBusMask{BusMask::aqmask}};
+    const std::string devices = std::string(kBus) + "devices/card";
+    if (path.substr(0, devices.size()) == devices) {
+      // cardXX/XX.YYYY/status
+      std::string_view rest = path.substr(devices.size());
+      if (rest.size() == 2 + 1 + 7 + 7 && rest[2] == '/' && rest.substr(10) == "/status" &&
+          rest.substr(0, 2) == rest.substr(3, 2)) {
+        auto q = apqn(Token{rest.substr(3, 7), w[1].column + static_cast<int>(devices.size()) + 3});
+        if (auto* e = std::get_if<TraceError>(&q)) return *e;
+        return Op{op::ReadQueueStatus{std::get<Apqn>(q)}};
+      }
+      return error(w[1].column, "expected /sys/bus/ap/devices/cardXX/XX.YYYY/status");
+    }
+    if (path.substr(0, kMatrixDir.size()) == kMatrixDir) {
+      std::string_view rest = path.substr(kMatrixDir.size());
+      const std::size_t slash = rest.find('/');
+      if (slash != std::string_view::npos && slash > 0) {
+        std::string uuid(rest.substr(0, slash));
+        std::string_view leaf = rest.substr(slash + 1);
+        for (const ViewName& v : kViews)
+          if (leaf == v.name) return Op{op::ReadMdev{uuid, v.view}};
+        return error(w[1].column + static_cast<int>(kMatrixDir.size() + slash + 1),
+                     "unknown or write-only mdev attribute '" + std::string(leaf) + "'");
+      }
+    }
+    return error(w[1].column, "unknown sysfs path '" + std::string(path) + "'");
+  }
+
+  std::variant<Op, TraceError> event_op(const std::vector<Token>& w) const {
+    const std::string_view verb = w[0].text;
+    const std::string_view what = w.size() > 1 ? w[1].text : std::string_view();
+    if (verb == "host" && what == "config") {
+      auto m = matrix_fields(w, 2);
+      if (auto* e = std::get_if<TraceError>(&m)) return *e;
+      return Op{op::ConfigChange{std::get<Matrix>(m)}};
+    }
+    if (verb == "host" && what == "reset-response") {
+      if (w.size() != 4) return error(w[0].column, "expected: host reset-response XX.YYYY RC");
+      auto q = apqn(w[2]);
+      if (auto* e = std::get_if<TraceError>(&q)) return *e;
+      auto rc = number(w[3].text, 0xFF);
+      if (!rc) return error(w[3].column, "expected a response code 0..0xff");
+      return Op{op::ResetResponse{std::get<Apqn>(q), static_cast<std::uint8_t>(*rc)}};
+    }
+    if (verb == "guest" && what == "create") {
+      if (w.size() != 4) return error(w[0].column, "expected: guest create G msax3=0|1");
+      auto g = guest_id(w[2]);
+      if (auto* e = std::get_if<TraceError>(&g)) return *e;
+      auto v = keyed(w[3], "msax3");
+      if (auto* e = std::get_if<TraceError>(&v)) return *e;
+      auto flag = number(std::get<Token>(v).text, 1);
+      if (!flag) return error(std::get<Token>(v).column, "expected 0 or 1");
+      return Op{op::GuestCreate{std::get<GuestId>(g), *flag == 1}};
+    }
+    if (verb == "vcpu" && what == "read") {
+      if (w.size() != 3) return error(w[0].column, "expected: vcpu read G");
+      auto g = guest_id(w[2]);
+      if (auto* e = std::get_if<TraceError>(&g)) return *e;
+      return Op{op::VcpuObserve{std::get<GuestId>(g)}};
+    }
+    if (verb == "vfio") {
+      if (what == "open") {
+        if (w.size() != 4) return error(w[0].column, "expected: vfio open UUID guest=G");
+        auto v = keyed(w[3], "guest");
+        if (auto* e = std::get_if<TraceError>(&v)) return *e;
+        auto g = guest_id(std::get<Token>(v));
+        if (auto* e = std::get_if<TraceError>(&g)) return *e;
+        return Op{op::GuestAttach{std::string(w[2].text), std::get<GuestId>(g)}};
+      }
+      if (w.size() != 3) return error(w[0].column, "expected: vfio close|request|reset UUID");
+      std::string uuid(w[2].text);
+      if (what == "close") return Op{op::GuestDetach{uuid}};
+      if (what == "request") return Op{op::GuestRelease{uuid}};
+      if (what == "reset") return Op{op::DeviceReset{uuid}};
+    }
+    return error(w[0].column, "unknown step '" + std::string(verb) + " " + std::string(what) + "'");
+  }
+
+ private:
+  std::string_view file_;
+  int line_;
+};
+
+}  // namespace
+
+std::string TraceError::to_string() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
+
+std::string format_id_set(const Mask& m, int digits) {
+  if (m.empty()) return "-";
+  std::string out;
+  int id = m.first();
+  while (id >= 0 && id < Mask::kBits) {
+    int end = id;
+    while (end + 1 < Mask::kBits && m.test(static_cast<ApId>(end + 1))) ++end;
+    if (!out.empty()) out += ",";
+    out += hex(static_cast<unsigned>(id), digits);
+    if (end > id + 1) out += "-" + hex(static_cast<unsigned>(end), digits);
+    else if (end == id + 1) out += "," + hex(static_cast<unsigned>(end), digits);
+    id = end + 1;
+    while (id < Mask::kBits && !m.test(static_cast<ApId>(id))) ++id;
+  }
+  return out;
+}
+
+std::string format_host_init(const HostParams& params, const Matrix& config) {
+  return "host init apxa=" + std::to_string(params.apxa ? 1 : 0) + " na=0x" + hex(params.na, 2) +
+         " nd=0x" + hex(params.nd, 2) + " " + format_matrix_fields(config);
+}
+
+std::string format_op(const Op& op) {
+  struct Formatter {
+    std::string operator()(const op::ConfigChange& o) const {
+      return "host config " + format_matrix_fields(o.cfg);
+    }
+    std::string operator()(const op::QueueBind& o) const {
+      return write_command(apqn_text(o.apqn) + "\n",
+                           std::string(o.driver == Driver::vfio_ap ? kVfioDriver : kDefaultDriver) + "bind");
+    }
+    std::string operator()(const op::QueueUnbind& o) const {
+      return write_command(apqn_text(o.apqn) + "\n",
+                           std::string(o.driver == Driver::vfio_ap ? kVfioDriver : kDefaultDriver) + "unbind");
+    }
+    std::string operator()(const op::ResetResponse& o) const {
+      return "host reset-response " + apqn_text(o.apqn) + " 0x" + hex(o.response, 2);
+    }
+    std::string operator()(const op::BusMaskWrite& o) const {
+      return write_command(o.text, std::string(kBus) + std::string(bus_mask_name(o.mask)));
+    }
+    std::string operator()(const op::MdevCreate& o) const {
+      return write_command(o.uuid + "\n", kCreate);
+    }
+    std::string operator()(const op::MdevRemove& o) const {
+      return write_command("1\n", mdev_path(o.uuid, "remove"));
+    }
+    std::string operator()(const op::AttrWrite& o) const {
+      for (const AttrName& a : kAttrs)
+        if (a.attr == o.attr) return write_command(o.text, mdev_path(o.uuid, a.name));
+      return "#";
+    }
+    std::string operator()(const op::DeviceReset& o) const { return "vfio reset " + o.uuid; }
+    std::string operator()(const op::GuestCreate& o) const {
+      return "guest create " + std::to_string(o.guest) + " msax3=" + (o.msax3 ? "1" : "0");
+    }
+    std::string operator()(const op::GuestAttach& o) const {
+      return "vfio open " + o.uuid + " guest=" + std::to_string(o.guest);
+    }
+    std::string operator()(const op::GuestDetach& o) const { return "vfio close " + o.uuid; }
+    std::string operator()(const op::GuestRelease& o) const { return "vfio request " + o.uuid; }
+    std::string operator()(const op::VcpuObserve& o) const {
+      return "vcpu read " + std::to_string(o.guest);
+    }
+    std::string operator()(const op::ReadMdev& o) const {
+      for (const ViewName& v : kViews)
+        if (v.view == o.view) return "cat " + mdev_path(o.uuid, v.name);
+      return "#";
+    }
+    std::string operator()(const op::ReadBusMask& o) const {
+      return "cat " + std::string(kBus) + std::string(bus_mask_name(o.mask));
+    }
+    std::string operator()(const op::ReadQueueStatus& o) const {
+      return "cat " + std::string(kBus) + "devices/card" + hex(o.apqn.adapter, 2) + "/" +
+             apqn_text(o.apqn) + "/status";
+    }
+  };
+  return std::visit(Formatter{}, op);
+}
+
+std::string format_observation(const Observation& obs) {
+  std::string out = "= " + std::string(errno_name(obs.result)) + "\n";
+  std::size_t pos = 0;
+  while (pos < obs.output.size()) {
+    std::size_t nl = obs.output.find('\n', pos);
+    if (nl == std::string::npos) nl = obs.output.size();  // unterminated last line: see docs
+    std::string_view line(obs.output.data() + pos, nl - pos);
+    out += line.empty() ? "|\n" : "| " + std::string(line) + "\n";
+    pos = nl + 1;
+  }
+  for (const Event& e : obs.events) {
+    if (const auto* c = std::get_if<Commit>(&e))
+      out += "commit guest=" + std::to_string(c->guest) + " " + format_matrix_fields(c->apcb) + "\n";
+    else
+      out += "reset " + apqn_text(std::get<Reset>(e).apqn) + "\n";
+  }
+  return out;
+}
+
+std::string format_trace(const Trace& trace) {
+  std::string out = std::string(kHeader) + "\n" + format_host_init(trace.params, trace.config) + "\n";
+  for (const TraceStep& step : trace.steps) {
+    out += format_op(step.op) + "\n";
+    if (step.expected) out += format_observation(*step.expected);
+  }
+  return out;
+}
+
+std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_view file) {
+  Trace trace;
+  bool header = false;
+  bool host = false;
+  int line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    LineParser p(file, line_no);
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(line[i]);
+      if ((c < 0x20 && c != '\t') || c == 0x7f)
+        return p.error(static_cast<int>(i) + 1, "control byte in the trace (write it with printf escapes)");
+    }
+    const std::vector<Token> w = split_words(line);
+    if (w.empty() || w[0].text[0] == '#') continue;
+    if (!header) {
+      if (line != kHeader) return p.error(1, "a trace starts with the line '" + std::string(kHeader) + "'");
+      header = true;
+      continue;
+    }
+    if (!host) {
+      if (w.size() < 2 || w[0].text != "host" || w[1].text != "init")
+        return p.error(w[0].column, "the second line of a trace is 'host init apxa=… na=… nd=… adapters=… domains=… control=…'");
+      if (w.size() != 8) return p.error(w[0].column, "expected: host init apxa=0|1 na=N nd=N adapters=… domains=… control=…");
+      std::optional<unsigned> vals[3];
+      const std::string_view keys[] = {"apxa", "na", "nd"};
+      for (int i = 0; i < 3; ++i) {
+        auto v = p.keyed(w[static_cast<std::size_t>(2 + i)], keys[i]);
+        if (auto* e = std::get_if<TraceError>(&v)) return *e;
+        vals[i] = p.number(std::get<Token>(v).text, i == 0 ? 1 : 255);
+        if (!vals[i]) return p.error(std::get<Token>(v).column, i == 0 ? "expected 0 or 1" : "expected a number 0..255");
+      }
+      trace.params = HostParams{*vals[0] == 1, static_cast<ApId>(*vals[1]), static_cast<ApId>(*vals[2])};
+      auto m = p.matrix_fields(w, 5);
+      if (auto* e = std::get_if<TraceError>(&m)) return *e;
+      trace.config = std::get<Matrix>(m);
+      host = true;
+      continue;
+    }
+    // Expectation lines attach to the step before them.
+    const std::string_view first = w[0].text;
+    if (first == "=" || first[0] == '|' || first == "commit" || first == "reset") {
+      if (trace.steps.empty()) return p.error(w[0].column, "an expectation needs a step before it");
+      TraceStep& step = trace.steps.back();
+      if (first == "=") {
+        if (step.expected) return p.error(w[0].column, "this step already has a result");
+        if (w.size() != 2) return p.error(w[0].column, "expected: = 0 or = ERRNO");
+        auto e = errno_from_name(w[1].text);
+        if (!e) return p.error(w[1].column, "unknown result '" + std::string(w[1].text) + "' (0 or an errno name like EINVAL)");
+        step.expected = Observation{*e, "", {}};
+        continue;
+      }
+      if (!step.expected) return p.error(w[0].column, "start the expectation with '= RESULT'");
+      if (first[0] == '|') {
+        const std::size_t bar = static_cast<std::size_t>(w[0].column) - 1;
+        std::string_view rest = line.substr(bar + 1);
+        if (!rest.empty()) {
+          if (rest[0] != ' ') return p.error(w[0].column + 1, "output lines are '| TEXT' or '|'");
+          rest.remove_prefix(1);
+        }
+        step.expected->output += std::string(rest) + "\n";
+        continue;
+      }
+      if (first == "reset") {
+        if (w.size() != 2) return p.error(w[0].column, "expected: reset XX.YYYY");
+        auto q = p.apqn(w[1]);
+        if (auto* e = std::get_if<TraceError>(&q)) return *e;
+        step.expected->events.push_back(Reset{std::get<Apqn>(q)});
+        continue;
+      }
+      if (w.size() < 2) return p.error(w[0].column, "expected: commit guest=G adapters=… domains=… control=…");
+      auto g = p.keyed(w[1], "guest");
+      if (auto* e = std::get_if<TraceError>(&g)) return *e;
+      auto id = p.guest_id(std::get<Token>(g));
+      if (auto* e = std::get_if<TraceError>(&id)) return *e;
+      auto m = p.matrix_fields(w, 2);
+      if (auto* e = std::get_if<TraceError>(&m)) return *e;
+      step.expected->events.push_back(Commit{std::get<GuestId>(id), std::get<Matrix>(m)});
+      continue;
+    }
+    std::variant<Op, TraceError> op = TraceError{};
+    if (first == "echo" || first == "printf") {
+      auto wr = p.write_command(line, w);
+      if (auto* e = std::get_if<TraceError>(&wr)) return *e;
+      op = p.write_op(std::get<LineParser::Write>(wr));
+    } else if (first == "cat") {
+      op = p.read_op(w);
+    } else {
+      op = p.event_op(w);
+    }
+    if (auto* e = std::get_if<TraceError>(&op)) return *e;
+    trace.steps.push_back(TraceStep{std::get<Op>(op), std::nullopt, line_no});
+  }
+  if (!header) return TraceError{std::string(file), line_no + 1, 1, "empty trace: expected the line '" + std::string(kHeader) + "'"};
+  if (!host) return TraceError{std::string(file), line_no + 1, 1, "missing 'host init' line"};
+  return trace;
+}
+
+}  // namespace apcb::model

@@ -1,0 +1,83 @@
+// apcb — the trace format: the common currency of every engine.
+//
+// A trace is line-based text that mirrors what happens on a real host: sysfs writes in shell
+// form, reads, host and guest events; each step may carry its expected observation, which
+// makes the trace a conformance test. Proof counterexamples, property-test failures, fuzzer
+// crashes and generated workloads are all written in it. docs/trace-format.md has the grammar
+// and worked examples; this header is its only implementation.
+//
+//   apcb-trace 1
+//   host init apxa=1 na=0xff nd=0xff adapters=05-06 domains=0004,00ab control=-
+//   echo -5,-6 > /sys/bus/ap/apmask
+//   = 0
+//   echo 11111111-1111-1111-1111-111111111111 > /sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create
+//   echo 5 > /sys/devices/vfio_ap/matrix/11111111-1111-1111-1111-111111111111/assign_adapter
+//   = 0
+//   cat /sys/devices/vfio_ap/matrix/11111111-1111-1111-1111-111111111111/matrix
+//   = 0
+//   | 05.
+#ifndef APCB_MODEL_TRACE_H_
+#define APCB_MODEL_TRACE_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "model/observation.h"
+#include "model/op.h"
+#include "model/state.h"
+
+namespace apcb::model {
+
+// One step: the operation, the line it came from (1-based; 0 when built in memory), and the
+// observation it must produce, when the trace states one.
+struct TraceStep {
+  Op op;
+  std::optional<Observation> expected;
+  int line = 0;
+};
+
+struct Trace {
+  HostParams params;
+  Matrix config;  // the host's QCI configuration at the start
+  std::vector<TraceStep> steps;
+  // The state the trace starts from.
+  State initial_state() const { return State::initial(params, config); }
+};
+
+// Where and why a trace could not be read: the message names the file, line and column.
+struct TraceError {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string message;
+  // "file:line:column: message", the form compilers use, so editors can jump to it.
+  std::string to_string() const;
+};
+
+// Parses a whole trace. `file` is used in error messages only. Never throws on bad input.
+std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_view file = "<trace>");
+
+// The step line of `op` (no newline), e.g. `echo 5 > /sys/devices/vfio_ap/matrix/<uuid>/assign_adapter`.
+// Written bytes that `echo` cannot carry exactly are written with printf and escapes.
+std::string format_op(const Op& op);
+
+// The expectation block of `obs`: "= RESULT\n", then a "| text" line per output line, then a
+// "commit …" or "reset XX.YYYY" line per event, in order.
+std::string format_observation(const Observation& obs);
+
+// The whole trace, expectations included where present. parse_trace(format_trace(t)) gives t.
+std::string format_trace(const Trace& trace);
+
+// The `host init` line of a trace starting from `params` and `config` (no newline).
+std::string format_host_init(const HostParams& params, const Matrix& config);
+
+// An ID set in the trace's syntax: "-" when empty, else hex IDs and ranges ("05-07,0a"),
+// `digits` wide.
+std::string format_id_set(const Mask& m, int digits);
+
+}  // namespace apcb::model
+
+#endif  // APCB_MODEL_TRACE_H_
