@@ -53,8 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto expected = oracle(text);
   APCB_FUZZ_CHECK(parsed.ok() == expected.has_value());
-  APCB_FUZZ_CHECK(parsed.error == (parsed.ok() ? apcb::model::Errno::ok
-                                               : apcb::model::Errno::einval));
+  APCB_FUZZ_CHECK(parsed.error ==
+                  (parsed.ok() ? apcb::model::Errno::ok : apcb::model::Errno::einval));
   const auto truncated = parse_ap_config(text.substr(0, 201));
   APCB_FUZZ_CHECK(truncated.error == parsed.error && truncated.value == parsed.value);
   if (!parsed.ok()) return 0;

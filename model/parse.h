@@ -2,6 +2,7 @@
 //
 // Each parser takes the raw bytes a `write(2)` hands to sysfs (so `echo 5 > f` arrives as
 // "5\n") and either yields the value the kernel would use or the errno the write returns.
+// The kernel parses a NUL-terminated copy of the write, so an embedded NUL ends the input.
 // They are written from the kernel's documented and observed behaviour (kernel-vfio-ap.md §2,
 // ecosystem.md §1.2), not from its code.
 #ifndef APCB_MODEL_PARSE_H_
@@ -30,21 +31,26 @@ struct Parsed {
 // ERANGE when the value does not fit in 64 bits.
 Parsed<std::uint64_t> parse_kstrtoul(std::string_view text);
 
-// ap_hex2bitmap on one field: an optional `0x` (or a lone `x`), then up to 64 hex digits
+// ap_hex2bitmap on one field: an optional `0x` (lower-case x only; `0X5` is EINVAL) or a lone
+// `x`, then up to 64 hex digits
 // (either case) filling IDs 0,1,2,… from the left, then at most one '\n'. Missing digits are
 // zero (short strings pad on the right). EINVAL for more than 64 digits or any other byte.
 Parsed<Mask> parse_hex_mask(std::string_view field);
 
 // A write to /sys/bus/ap/apmask or aqmask. Starting with '+' or '-' it is relative and applies
 // to `current`: terms `±a` or `±a-z` (each number decimal, `0x` hex or `0` octal as the
-// kernel's simple_strtoul reads them, a ≤ z < 256), separated by any run of ',' or '\n'; terms
-// apply left to right. Otherwise it is absolute (parse_hex_mask). EINVAL on any error.
+// kernel's simple_strtoul reads them: `0x`/`0X` only when a hex digit follows, no overflow
+// check, the value wrapping modulo 2^64 before a ≤ z < 256 is tested), separated by a possibly
+// empty run of ',' or '\n' (`+5+6` is two terms; `+1-3-5` sets 1..3, then clears 5); terms
+// apply left to right, and nothing applies unless all parse. Otherwise the write is absolute
+// (parse_hex_mask; an empty write is all zero). EINVAL on any error.
 Parsed<Mask> parse_bus_mask(std::string_view text, const Mask& current);
 
 // A write to an mdev's ap_config: the first 201 bytes (AP_CONFIG_STRLEN) are used; three
-// fields separated by ',' or '\n' (adapters, usage domains, control domains), each
-// parse_hex_mask; bytes after the third field's separator are ignored. EINVAL when a field is
-// missing or malformed.
+// fields split on ',' or '\n' the way strsep splits (adapters, usage domains, control
+// domains), each parse_hex_mask; an empty field is all zero, so `a,b\n` is accepted and `a,b`
+// is not; bytes after the third field's separator are ignored. EINVAL when a field is missing
+// or malformed.
 Parsed<Matrix> parse_ap_config(std::string_view text);
 
 }  // namespace apcb::model

@@ -9,7 +9,8 @@ constexpr char kHexDigits[] = "0123456789abcdef";
 
 // printf("%0<width>x") of an ID; IDs are below 256, so no rendering is ever wider than asked.
 void append_hex(std::string& out, unsigned value, int width) {
-  for (int shift = 4 * (width - 1); shift >= 0; shift -= 4) out += kHexDigits[(value >> shift) & 0xF];
+  for (int shift = 4 * (width - 1); shift >= 0; shift -= 4)
+    out += kHexDigits[(value >> shift) & 0xF];
 }
 
 // IDs 0..max as whole words, without the per-bit loop of Mask::up_to: renderings sit on the

@@ -525,11 +525,15 @@ std::string format_observation(const Observation& obs) {
 }
 
 std::string format_trace(const Trace& trace) {
-  std::string out = std::string(kHeader) + "\n" + format_host_init(trace.params, trace.config) + "\n";
+  std::string out = std::string(kHeader) + "\n";
+  for (const std::string& c : trace.comments) out += c + "\n";
+  out += format_host_init(trace.params, trace.config) + "\n";
   for (const TraceStep& step : trace.steps) {
+    for (const std::string& c : step.comments) out += c + "\n";
     out += format_op(step.op) + "\n";
     if (step.expected) out += format_observation(*step.expected);
   }
+  for (const std::string& c : trace.trailing_comments) out += c + "\n";
   return out;
 }
 
@@ -537,6 +541,7 @@ std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_v
   Trace trace;
   bool header = false;
   bool host = false;
+  std::vector<std::string> pending_comments;
   int line_no = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -553,7 +558,11 @@ std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_v
         return p.error(static_cast<int>(i) + 1, "control byte in the trace (write it with printf escapes)");
     }
     const std::vector<Token> w = split_words(line);
-    if (w.empty() || w[0].text[0] == '#') continue;
+    if (w.empty()) continue;
+    if (w[0].text[0] == '#') {
+      if (header) pending_comments.emplace_back(line.substr(static_cast<std::size_t>(w[0].column) - 1));
+      continue;
+    }
     if (!header) {
       if (line != kHeader) return p.error(1, "a trace starts with the line '" + std::string(kHeader) + "'");
       header = true;
@@ -575,6 +584,8 @@ std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_v
       auto m = p.matrix_fields(w, 5);
       if (auto* e = std::get_if<TraceError>(&m)) return *e;
       trace.config = std::get<Matrix>(m);
+      trace.comments = std::move(pending_comments);
+      pending_comments.clear();
       host = true;
       continue;
     }
@@ -630,8 +641,10 @@ std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_v
       op = p.event_op(w);
     }
     if (auto* e = std::get_if<TraceError>(&op)) return *e;
-    trace.steps.push_back(TraceStep{std::get<Op>(op), std::nullopt, line_no});
+    trace.steps.push_back(TraceStep{std::get<Op>(op), std::nullopt, line_no, std::move(pending_comments)});
+    pending_comments.clear();
   }
+  trace.trailing_comments = std::move(pending_comments);
   if (!header) return TraceError{std::string(file), line_no + 1, 1, "empty trace: expected the line '" + std::string(kHeader) + "'"};
   if (!host) return TraceError{std::string(file), line_no + 1, 1, "missing 'host init' line"};
   return trace;

@@ -37,12 +37,15 @@ struct TraceStep {
   Op op;
   std::optional<Observation> expected;
   int line = 0;
+  std::vector<std::string> comments;  // the `#` lines just before the step, kept by run/shrink
 };
 
 struct Trace {
   HostParams params;
   Matrix config;  // the host's QCI configuration at the start
   std::vector<TraceStep> steps;
+  std::vector<std::string> comments;          // `#` lines before `host init`
+  std::vector<std::string> trailing_comments;  // `#` lines after the last step
   // The state the trace starts from.
   State initial_state() const { return State::initial(params, config); }
 };

@@ -110,7 +110,7 @@ TEST(Invariants, HoldOnRandomSequences) {
       const Op op = gen.next();
       const State before = s;
       const Observation obs = model::apply(s, op);
-      trace.steps.push_back(TraceStep{op, obs, 0});
+      trace.steps.push_back(TraceStep{op, obs, 0, {}});
       successes += obs.result == Errno::ok;
       std::vector<Violation> v = check_state(s, Strength::structural);
       auto p8 = check_unplug_before_reset(before, op, obs);

@@ -190,7 +190,7 @@ TEST(ParseBusMaskRelative, NumbersUseBaseZeroWithOctal) {
   EXPECT_EQ(bus_ok("+0", Mask()), Mask::single(0));
   EXPECT_EQ(bus_ok("+00", Mask()), Mask::single(0));
   EXPECT_EQ(bus_ok("+0XfF", Mask()), Mask::single(255));  // any case, either prefix case
-  EXPECT_EQ(bus_error("+0400"), Errno::einval);            // 256
+  EXPECT_EQ(bus_error("+0400"), Errno::einval);           // 256
   // "08": octal "0", then '8' must start a new term and is no sign.
   EXPECT_EQ(bus_error("+08"), Errno::einval);
   EXPECT_EQ(bus_error("+1a"), Errno::einval);
@@ -319,10 +319,11 @@ const std::string kMdev1Config =
     "0x0600000000000000000000000000000000000000000000000000000000000000,"
     "0x0800000000000000000000000000000000000000001000000000000000000000,"
     "0x0000000000000000000000000000000000000000000000000000000000000000\n";
-const std::string kMdev2Config = "0x04" + zeros(62) +
-                                 ",0x0000000000000000010000000000000000000000000000000000000000000001"
-                                 ",0x" +
-                                 zeros(64) + "\n";
+const std::string kMdev2Config =
+    "0x04" + zeros(62) +
+    ",0x0000000000000000010000000000000000000000000000000000000000000001"
+    ",0x" +
+    zeros(64) + "\n";
 
 Matrix config_ok(std::string_view text) {
   const auto p = parse_ap_config(text);
@@ -412,7 +413,8 @@ TEST(ParseApConfig, MalformedFieldIsEinval) {
 
 TEST(ParseApConfig, EmbeddedNulEndsTheInput) {
   EXPECT_EQ(config_error("8,4\0,2"s), Errno::einval);
-  EXPECT_EQ(config_ok("8,4,2\0garbage"s), (Matrix{Mask::single(0), Mask::single(1), Mask::single(2)}));
+  EXPECT_EQ(config_ok("8,4,2\0garbage"s),
+            (Matrix{Mask::single(0), Mask::single(1), Mask::single(2)}));
 }
 
 }  // namespace

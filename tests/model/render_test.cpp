@@ -11,7 +11,7 @@ namespace {
 
 std::string zeros(int n) { return std::string(static_cast<std::size_t>(n), '0'); }
 
-constexpr HostParams kApxa{};                                 // maxima 255/255/255
+constexpr HostParams kApxa{};                                       // maxima 255/255/255
 constexpr HostParams kNoApxa{.apxa = false, .na = 255, .nd = 255};  // maxima 63/15/15
 
 TEST(RenderMatrixThreeGuests, Mdev1ListsEveryApqnAdaptersOuter) {
@@ -39,8 +39,8 @@ TEST(RenderApConfigThreeGuests, ExactStringsOfMdev1AndMdev2) {
 
 TEST(RenderApConfig, ShowsFullMasksRegardlessOfMaxima) {
   const Matrix m{Mask::all(), Mask::single(255), Mask::single(0)};
-  EXPECT_EQ(render_ap_config(m), "0x" + std::string(64, 'f') + ",0x" + zeros(63) + "1,0x8" +
-                                     zeros(63) + "\n");
+  EXPECT_EQ(render_ap_config(m),
+            "0x" + std::string(64, 'f') + ",0x" + zeros(63) + "1,0x8" + zeros(63) + "\n");
   EXPECT_EQ(render_ap_config(m).size(), 201U);
 }
 
@@ -69,8 +69,7 @@ TEST(RenderMatrix, IdsAboveTheMaximaAreHiddenOnANonApxaHost) {
 
 TEST(RenderMatrix, OnlyHiddenAdaptersRendersAsDomainsOnly) {
   // The adapters-and-domains form needs a set adapter within 0..apm_max.
-  EXPECT_EQ(render_matrix(Matrix{Mask::single(64), Mask::of({4, 16}), Mask()}, kNoApxa),
-            ".0004\n");
+  EXPECT_EQ(render_matrix(Matrix{Mask::single(64), Mask::of({4, 16}), Mask()}, kNoApxa), ".0004\n");
   EXPECT_EQ(render_matrix(Matrix{Mask::single(3), Mask::single(16), Mask()}, kNoApxa), "03.\n");
   EXPECT_EQ(render_matrix(Matrix{Mask::single(64), Mask::single(16), Mask()}, kNoApxa), "");
 }

@@ -76,7 +76,7 @@ TEST(TraceFormat, EveryRandomStepRoundTrips) {
     for (int i = 0; i < 40; ++i) {
       Op op = gen.next();
       Observation obs = model::apply(s, op);
-      t.steps.push_back(TraceStep{op, obs, 0});
+      t.steps.push_back(TraceStep{op, obs, 0, {}});
     }
     const std::string text = format_trace(t);
     Trace back = parse_ok(text);

@@ -1,0 +1,34 @@
+// apcb CLI — an engine that executes the operation alphabet: the model, or (later) the
+// reference implementation or a plugin. The verbs are written against this interface only.
+#ifndef APCB_CLI_ENGINE_H_
+#define APCB_CLI_ENGINE_H_
+
+#include <memory>
+#include <string>
+
+#include "model/observation.h"
+#include "model/op.h"
+#include "model/state.h"
+
+namespace apcb::cli {
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Executes one operation and reports what was observed.
+  virtual model::Observation apply(const model::Op& op) = 0;
+  // The engine's state in the model's terms, for divergence reports.
+  virtual model::State state() const = 0;
+  virtual std::string name() const = 0;
+};
+
+// The executable specification, starting from `initial`.
+std::unique_ptr<Engine> make_model_engine(const model::State& initial);
+
+// A multi-line human description of `s`: host configuration, bus masks, queues that are not
+// plainly bound, mdevs (assigned, shadow, guest) and guests' APCBs, in the trace's ID syntax.
+std::string describe_state(const model::State& s);
+
+}  // namespace apcb::cli
+
+#endif  // APCB_CLI_ENGINE_H_
