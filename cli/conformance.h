@@ -1,0 +1,39 @@
+// apcb CLI — checking a trace's expectations against the reference.
+#ifndef APCB_CLI_CONFORMANCE_H_
+#define APCB_CLI_CONFORMANCE_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "model/observation.h"
+#include "model/state.h"
+#include "model/trace.h"
+
+namespace apcb::cli {
+
+// The first step whose observation differs from its expectation.
+struct Divergence {
+  std::size_t step = 0;
+  model::Observation actual;
+  model::State before;
+  model::State after;
+};
+
+struct CheckResult {
+  std::size_t checked = 0;    // steps with an expectation
+  std::size_t unchecked = 0;  // steps without one
+  std::optional<Divergence> divergence;
+};
+
+// Runs `trace` on the reference and compares every stated expectation (model::equivalent),
+// stopping at the first divergence.
+CheckResult check_trace(const model::Trace& trace);
+
+// The divergence report: where, the step, expected and actual observations, the state before
+// and after the step.
+std::string divergence_report(const std::string& path, const model::Trace& trace, const Divergence& d);
+
+}  // namespace apcb::cli
+
+#endif  // APCB_CLI_CONFORMANCE_H_
