@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   apcb::cli::add_run_verb(app, action);
   apcb::cli::add_check_verb(app, action);
   apcb::cli::add_verify_verb(app, action);
+  apcb::cli::add_gen_verb(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,7 +9,7 @@
 #include "model/filter.h"
 #include "model/step.h"
 #include "model/trace.h"
-#include "tests/model/random_ops.h"
+#include "model/generate.h"
 
 namespace apcb::model {
 namespace {
@@ -101,13 +101,13 @@ TEST(Invariants, HoldOnRandomSequences) {
   int full_filters = 0;
   int f1_entries = 0;
   for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
-    testing::RandomOps gen(seed);
+    RandomOps gen(seed);
     Trace trace;  // printed on failure: the counterexample, replayable with the trace tools
     trace.params = gen.params();
     trace.config = gen.config();
     State s = trace.initial_state();
     for (int step = 0; step < 60; ++step) {
-      const Op op = gen.next();
+      const Op op = gen.next(s);
       const State before = s;
       const Observation obs = model::apply(s, op);
       trace.steps.push_back(TraceStep{op, obs, 0, {}});

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "model/step.h"
-#include "tests/model/random_ops.h"
+#include "model/generate.h"
 
 namespace apcb::model {
 namespace {
@@ -68,7 +68,7 @@ cat /sys/devices/vfio_ap/matrix/)" + kUuid + R"(/matrix
 TEST(TraceFormat, EveryRandomStepRoundTrips) {
   int steps = 0;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
-    testing::RandomOps gen(seed);
+    RandomOps gen(seed);
     Trace t;
     t.params = gen.params();
     t.config = gen.config();

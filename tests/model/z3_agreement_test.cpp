@@ -1,0 +1,640 @@
+// P9 agreement: the Z3 encoding (model/z3/) and the executable model (model/step.cpp) define
+// the same transitions and the same invariant predicates.
+//
+// For each (state, operation) checked: the state is encoded as ground terms, the operation's
+// transition is built and closed (definitions substituted), simplify evaluates it, and the
+// extracted post-state and result must equal model::apply's (projected by z3enc::normalize).
+// On a sample the same is done through a solver (assert the relation, solve, extract from the
+// model) and the relation is shown functional (a different post-state or result is unsat).
+// States come from random walks from State::initial at widths 8, 16, 64 and 256 (APXA hosts
+// with full and partial ID ranges, non-APXA hosts), from a breadth-first enumeration of every
+// state reachable in a small scope, and from arbitrary (unreachable) well-formed states.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "model/invariants.h"
+#include "model/step.h"
+#include "model/trace.h"
+#include "model/z3/encoding.h"
+
+namespace apcb::model::z3enc {
+namespace {
+
+// --- printing ------------------------------------------------------------------------------------
+
+std::string ids_text(const Mask& m) {
+  std::string out = "{";
+  m.for_each([&](ApId id) { out += (out.size() > 1 ? "," : "") + std::to_string(id); });
+  return out + "}";
+}
+
+std::string matrix_text(const Matrix& m) {
+  return "A" + ids_text(m.adapters) + " Q" + ids_text(m.domains) + " C" +
+         ids_text(m.control_domains);
+}
+
+std::string table_text(const std::map<std::uint16_t, std::uint8_t>& t) {
+  std::string out;
+  for (const auto& [qid, rc] : t) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, " %d.%d=%d", qid >> 8, qid & 0xff, rc);
+    out += buf;
+  }
+  return out;
+}
+
+// Every field where two states differ, for failure messages.
+std::string diff(const State& want, const State& got) {
+  std::ostringstream out;
+  if (!(want.params == got.params)) out << "  params differ\n";
+  if (!(want.cfg == got.cfg))
+    out << "  cfg: model " << matrix_text(want.cfg) << " z3 " << matrix_text(got.cfg) << "\n";
+  if (want.apmask != got.apmask)
+    out << "  apmask: model " << ids_text(want.apmask) << " z3 " << ids_text(got.apmask) << "\n";
+  if (want.aqmask != got.aqmask)
+    out << "  aqmask: model " << ids_text(want.aqmask) << " z3 " << ids_text(got.aqmask) << "\n";
+  for (int a = 0; a < 256; ++a)
+    if (want.unbound[static_cast<std::size_t>(a)] != got.unbound[static_cast<std::size_t>(a)])
+      out << "  unbound[" << a << "]: model " << ids_text(want.unbound[static_cast<std::size_t>(a)])
+          << " z3 " << ids_text(got.unbound[static_cast<std::size_t>(a)]) << "\n";
+  if (want.hw_response != got.hw_response)
+    out << "  hw_response: model" << table_text(want.hw_response) << " z3"
+        << table_text(got.hw_response) << "\n";
+  if (want.last_response != got.last_response)
+    out << "  last_response: model" << table_text(want.last_response) << " z3"
+        << table_text(got.last_response) << "\n";
+  if (want.mdevs.size() != got.mdevs.size())
+    out << "  mdevs: model " << want.mdevs.size() << " z3 " << got.mdevs.size() << "\n";
+  for (std::size_t i = 0; i < std::min(want.mdevs.size(), got.mdevs.size()); ++i) {
+    const Mdev& x = want.mdevs[i];
+    const Mdev& y = got.mdevs[i];
+    if (x.uuid != y.uuid) out << "  mdev " << i << " uuid: " << x.uuid << " / " << y.uuid << "\n";
+    if (!(x.assigned == y.assigned))
+      out << "  mdev " << i << " assigned: model " << matrix_text(x.assigned) << " z3 "
+          << matrix_text(y.assigned) << "\n";
+    if (!(x.shadow == y.shadow))
+      out << "  mdev " << i << " shadow: model " << matrix_text(x.shadow) << " z3 "
+          << matrix_text(y.shadow) << "\n";
+    if (x.guest != y.guest)
+      out << "  mdev " << i << " guest: model " << (x.guest ? std::to_string(*x.guest) : "-")
+          << " z3 " << (y.guest ? std::to_string(*y.guest) : "-") << "\n";
+    if (x.released != y.released) out << "  mdev " << i << " released differs\n";
+  }
+  if (want.guests.size() != got.guests.size())
+    out << "  guests: model " << want.guests.size() << " z3 " << got.guests.size() << "\n";
+  for (std::size_t i = 0; i < std::min(want.guests.size(), got.guests.size()); ++i) {
+    const Guest& x = want.guests[i];
+    const Guest& y = got.guests[i];
+    if (!(x == y))
+      out << "  guest " << i << ": model id " << x.id << " msax3 " << x.msax3 << " "
+          << matrix_text(x.apcb) << " / z3 id " << y.id << " msax3 " << y.msax3 << " "
+          << matrix_text(y.apcb) << "\n";
+  }
+  return out.str();
+}
+
+std::string state_text(const State& s) {
+  std::ostringstream out;
+  out << "  params apxa=" << s.params.apxa << " na=" << int{s.params.na} << " nd=" << int{s.params.nd}
+      << "\n  cfg " << matrix_text(s.cfg) << "\n  apmask " << ids_text(s.apmask) << " aqmask "
+      << ids_text(s.aqmask) << "\n";
+  for (int a = 0; a < 256; ++a)
+    if (s.unbound[static_cast<std::size_t>(a)].any())
+      out << "  unbound[" << a << "] " << ids_text(s.unbound[static_cast<std::size_t>(a)]) << "\n";
+  out << "  hw" << table_text(s.hw_response) << "\n  last" << table_text(s.last_response) << "\n";
+  for (const Mdev& m : s.mdevs)
+    out << "  mdev " << m.uuid << " M " << matrix_text(m.assigned) << " S " << matrix_text(m.shadow)
+        << " guest " << (m.guest ? std::to_string(*m.guest) : "-") << (m.released ? " released" : "")
+        << "\n";
+  for (const Guest& g : s.guests)
+    out << "  guest " << g.id << " msax3 " << g.msax3 << " apcb " << matrix_text(g.apcb) << "\n";
+  return out.str();
+}
+
+// --- the checker ---------------------------------------------------------------------------------
+
+struct Counts {
+  int transitions = 0;     // (state, op) pairs evaluated by substitution
+  int solver_checked = 0;  // of which also solved and shown functional
+  int skipped = 0;         // ops outside the encoding (parse errors, beyond the width)
+  int invariant_states = 0;
+  std::map<std::string, int> violations;  // per predicate, on states checked
+  std::map<std::string, int> results;     // per errno name, on transitions checked
+};
+
+class Checker {
+ public:
+  Checker(z3::context& ctx, const Shape& shape) : ctx_(ctx), enc_(ctx, shape), solver_(ctx) {}
+
+  Encoder& enc() { return enc_; }
+  Counts& counts() { return counts_; }
+
+  // Checks `op` on `s`: result and post-state agree with model::apply. With `solve`, also
+  // through the solver, and the relation is functional. Returns false on a disagreement.
+  bool check_op(const State& s, const Op& op, bool solve) {
+    const auto [pre, slots] = enc_.concretize(s);
+    const std::optional<Lowered> low = lower(enc_, op, s, slots);
+    if (!low) {
+      ++counts_.skipped;
+      return true;
+    }
+    State want = s;
+    const Observation obs = model::apply(want, op);
+    want = normalize(want, enc_.width());
+    ++counts_.transitions;
+    ++counts_.results[std::string(errno_name(obs.result))];
+
+    // The encoding is exact on states satisfying its assumptions; reachable states do.
+    EXPECT_TRUE(enc_.assumptions(pre).simplify().is_true()) << state_text(s);
+
+    const Transition t = enc_.step(pre, low->op);
+    const Transition closed = enc_.close(t);
+    const auto value = [](const z3::expr& e) { return e.simplify(); };
+    const z3::expr r = value(closed.result);
+    const std::string where = "op: " + format_op(op) + "\npre:\n" + state_text(s);
+    if (!r.is_numeral()) {
+      ADD_FAILURE() << "result did not evaluate: " << r << "\n" << where;
+      return false;
+    }
+    const auto result = static_cast<Errno>(r.get_numeral_uint64());
+    EXPECT_EQ(errno_name(result), errno_name(obs.result)) << where;
+    const State got = enc_.extract(closed.post, value, low->post_slots);
+    EXPECT_TRUE(got == want) << "post-states differ:\n" << diff(want, got) << where;
+    if (result != obs.result || !(got == want)) return false;
+    if (solve) return check_solver(t, want, obs.result, low->post_slots, where);
+    return true;
+  }
+
+  // Each Z3 predicate evaluated on `s` equals its C++ twin (invariants.cpp).
+  void check_invariants(const State& s) {
+    const SymState sym = enc_.concretize(s).first;
+    auto names = [](const std::vector<Violation>& v) {
+      std::set<std::string> out;
+      for (const Violation& x : v) out.insert(x.property);
+      return out;
+    };
+    const std::set<std::string> spec = names(check_state(s, Strength::spec));
+    const std::set<std::string> structural = names(check_state(s, Strength::structural));
+    const struct {
+      const char* name;
+      z3::expr holds;
+      bool cpp_holds;
+    } preds[] = {
+        {"P1", enc_.p1(sym), spec.count("P1") == 0},
+        {"P2", enc_.p2_structural(sym), spec.count("P2") == 0},
+        {"P2.passable", enc_.p2_passable(sym), spec.count("P2.passable") == 0},
+        {"P3", enc_.p3(sym), spec.count("P3") == 0},
+        {"P4", enc_.p4(sym), spec.count("P4") == 0},
+        {"P7", enc_.p7(sym, Strength::spec), spec.count("P7") == 0},
+        {"P7.structural", enc_.p7(sym, Strength::structural), structural.count("P7.structural") == 0},
+    };
+    ++counts_.invariant_states;
+    for (const auto& p : preds) {
+      const z3::expr v = p.holds.simplify();
+      ASSERT_TRUE(v.is_true() || v.is_false()) << p.name << " did not evaluate";
+      EXPECT_EQ(v.is_true(), p.cpp_holds) << p.name << " disagrees on\n" << state_text(s);
+      if (!p.cpp_holds) ++counts_.violations[p.name];
+    }
+  }
+
+ private:
+  bool check_solver(const Transition& t, const State& want, Errno want_result,
+                    const Slots& post_slots, const std::string& where) {
+    ++counts_.solver_checked;
+    solver_.reset();
+    const SymState post = enc_.fresh("post");
+    const z3::expr res = ctx_.bv_const("result", 8);
+    solver_.add(enc_.definitions(t));
+    solver_.add(enc_.equal(post, t.post));
+    solver_.add(res == t.result);
+    if (solver_.check() != z3::sat) {
+      ADD_FAILURE() << "the relation has no post-state\n" << where;
+      return false;
+    }
+    const z3::model model = solver_.get_model();
+    const State got = enc_.extract(post, model, post_slots);
+    EXPECT_TRUE(got == want) << "solver post-state differs:\n" << diff(want, got) << where;
+    EXPECT_EQ(model.eval(res, true).get_numeral_uint64(), static_cast<std::uint64_t>(want_result))
+        << where;
+    // Functional: no other post-state or result satisfies the relation.
+    const SymState expected = enc_.concretize(want, post_slots);
+    solver_.add(!(enc_.equal(post, expected) && res == enc_.errno_value(want_result)));
+    const z3::check_result again = solver_.check();
+    EXPECT_EQ(again, z3::unsat) << "the relation is not functional\n" << where;
+    return got == want && again == z3::unsat;
+  }
+
+  z3::context& ctx_;
+  Encoder enc_;
+  z3::solver solver_;
+  Counts counts_;
+};
+
+// --- width-aware random operations -------------------------------------------------------------
+
+constexpr std::array<const char*, 3> kUuids{"11111111-1111-1111-1111-111111111111",
+                                            "22222222-2222-2222-2222-222222222222",
+                                            "AAAAAAAA-3333-3333-3333-333333333333"};
+
+class Gen {
+ public:
+  Gen(const Shape& shape, std::uint64_t seed) : shape_(shape), rng_(seed) {
+    // IDs biased to few values, plus the word and format boundaries inside the width, plus
+    // the first IDs beyond the sysfs maxima (ENODEV).
+    for (int id : {0, 1, 2, 3, 15, 16, 63, 64, 255})
+      if (id < shape.width) pool_.push_back(id);
+    for (int id : {shape.params.apm_max(), shape.params.aqm_max()}) pool_.push_back(id);
+  }
+
+  int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+  bool coin(int one_in) { return pick(one_in) == 0; }
+  int id() {
+    if (coin(4)) return pool_[static_cast<std::size_t>(pick(static_cast<int>(pool_.size())))];
+    return pick(std::min(4, shape_.width));
+  }
+  // An ID for an attribute: sometimes just beyond its maximum.
+  int attr_id(int max) { return coin(8) ? max + 1 + pick(2) : id(); }
+  Mask ids(int max_count = 4) {
+    Mask m;
+    for (int i = pick(max_count + 1); i > 0; --i) m.set(static_cast<ApId>(id()));
+    return m;
+  }
+  Matrix matrix() { return Matrix{ids(), ids(), ids()}; }
+  Apqn apqn() { return Apqn{static_cast<ApId>(id()), static_cast<ApId>(id())}; }
+  std::string uuid() { return kUuids[static_cast<std::size_t>(pick(coin(6) ? 3 : 2))]; }
+  GuestId guest() { return static_cast<GuestId>(1 + pick(3)); }
+
+  Op next(const State& s) {
+    const HostParams& p = shape_.params;
+    switch (pick(24)) {
+      case 0: {
+        Matrix cfg = s.cfg;
+        for (int i = pick(3); i >= 0; --i) cfg.adapters.assign(static_cast<ApId>(id()), coin(2));
+        for (int i = pick(3); i >= 0; --i) cfg.domains.assign(static_cast<ApId>(id()), coin(2));
+        for (int i = pick(2); i >= 0; --i) cfg.control_domains.assign(static_cast<ApId>(id()), coin(2));
+        return op::ConfigChange{cfg};
+      }
+      case 1: return op::QueueBind{apqn(), coin(5) ? Driver::default_driver : Driver::vfio_ap};
+      case 2: return op::QueueUnbind{apqn(), coin(5) ? Driver::default_driver : Driver::vfio_ap};
+      case 3: {
+        static constexpr std::array<std::uint8_t, 5> kRc{response::normal, response::busy,
+                                                         response::q_not_avail,
+                                                         response::deconfigured,
+                                                         response::checkstopped};
+        return op::ResetResponse{apqn(), kRc[static_cast<std::size_t>(pick(5))]};
+      }
+      case 4: case 5: {
+        const BusMask which = coin(2) ? BusMask::apmask : BusMask::aqmask;
+        if (coin(4)) return op::BusMaskWrite{which, "0x" + ids().hex() + "\n"};
+        std::string text;
+        for (int i = pick(3); i >= 0; --i)
+          text += (text.empty() ? "" : ",") + std::string(coin(3) ? "+" : "-") + std::to_string(id());
+        return op::BusMaskWrite{which, text + "\n"};
+      }
+      case 6: return op::MdevCreate{uuid()};
+      case 7: return op::MdevRemove{uuid()};
+      case 8: case 9: return op::AttrWrite{uuid(), MdevAttr::assign_adapter, std::to_string(attr_id(p.apm_max())) + "\n"};
+      case 10: case 11: return op::AttrWrite{uuid(), MdevAttr::assign_domain, "0x" + hex(attr_id(p.aqm_max()))};
+      case 12: return op::AttrWrite{uuid(), MdevAttr::unassign_adapter, std::to_string(attr_id(p.apm_max()))};
+      case 13: return op::AttrWrite{uuid(), MdevAttr::unassign_domain, std::to_string(attr_id(p.aqm_max())) + "\n"};
+      case 14: return op::AttrWrite{uuid(), coin(2) ? MdevAttr::assign_control_domain : MdevAttr::unassign_control_domain,
+                                    std::to_string(attr_id(p.adm_max()))};
+      case 15: {
+        const Mdev* m = s.find_mdev(uuid());
+        Matrix next = m != nullptr && coin(2) ? m->assigned : matrix();
+        next.adapters.assign(static_cast<ApId>(id()), coin(2));
+        next.domains.assign(static_cast<ApId>(id()), coin(2));
+        return op::AttrWrite{uuid(), MdevAttr::ap_config,
+                             "0x" + next.adapters.hex() + ",0x" + next.domains.hex() + ",0x" +
+                                 next.control_domains.hex() + "\n"};
+      }
+      case 16: return op::DeviceReset{uuid()};
+      case 17: return op::GuestCreate{guest(), !coin(4)};
+      case 18: case 19: return op::GuestAttach{uuid(), guest()};
+      case 20: return op::GuestDetach{uuid()};
+      case 21: return op::GuestRelease{uuid()};
+      case 22:
+        switch (pick(4)) {
+          case 0: return op::VcpuObserve{guest()};
+          case 1: return op::ReadBusMask{coin(2) ? BusMask::apmask : BusMask::aqmask};
+          case 2: return op::ReadQueueStatus{apqn()};
+          default: return op::ReadMdev{uuid(), MdevView::matrix};
+        }
+      default: return op::AttrWrite{uuid(), MdevAttr::assign_adapter, std::to_string(id())};
+    }
+  }
+
+ private:
+  static std::string hex(int v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%x", v);
+    return buf;
+  }
+
+  Shape shape_;
+  std::mt19937_64 rng_;
+  std::vector<int> pool_;
+};
+
+// The instances the walks run on: every width, APXA hosts with all IDs and with maxima below
+// the width (so ENODEV is reachable), non-APXA hosts (maxima 63/15) at 64 and 256.
+std::vector<Shape> shapes() {
+  return {
+      Shape{8, 2, 2, HostParams{true, 7, 7}},
+      Shape{8, 3, 2, HostParams{true, 5, 6}},
+      Shape{16, 2, 2, HostParams{true, 15, 15}},
+      Shape{64, 2, 2, HostParams{false, 63, 15}},
+      Shape{64, 2, 2, HostParams{true, 40, 63}},
+      Shape{256, 2, 2, HostParams{true, 255, 255}},
+      Shape{256, 3, 2, HostParams{false, 63, 15}},
+  };
+}
+
+std::string shape_name(const Shape& s) {
+  return "width " + std::to_string(s.width) + (s.params.apxa ? " APXA" : " no-APXA") + " " +
+         std::to_string(s.params.na) + "/" + std::to_string(s.params.nd) + " K=" +
+         std::to_string(s.mdevs);
+}
+
+// Whether `s` fits the shape's slots (a walk may create more mdevs or guests than slots; such
+// states are not checked, and the walk undoes the creation).
+bool fits(const Shape& shape, const State& s) {
+  return static_cast<int>(s.mdevs.size()) <= shape.mdevs &&
+         static_cast<int>(s.guests.size()) <= shape.guests;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// --- random walks from State::initial ----------------------------------------------------------
+
+TEST(Z3Agreement, RandomWalksAtEveryWidth) {
+  const auto t0 = std::chrono::steady_clock::now();
+  int total = 0;
+  for (const Shape& shape : shapes()) {
+    const auto t_shape = std::chrono::steady_clock::now();
+    z3::context ctx;
+    Checker check(ctx, shape);
+    // Fewer, shorter walks at 256: each evaluation builds N-row terms.
+    const bool wide = shape.width == 256;
+    const int walks = wide ? 6 : 14;
+    const int steps = wide ? 30 : 45;
+    for (int w = 0; w < walks; ++w) {
+      Gen gen(shape, 1000u * static_cast<unsigned>(shape.width) + static_cast<unsigned>(w) +
+                         (shape.params.apxa ? 0u : 500u) + static_cast<unsigned>(shape.mdevs) * 7u);
+      State s = State::initial(shape.params, Matrix{gen.ids(), gen.ids(), gen.ids()});
+      for (int i = 0; i < steps; ++i) {
+        check.check_invariants(s);
+        const Op op = gen.next(s);
+        // One op in eight (one in four at small widths) also goes through the solver.
+        const bool solve = gen.coin(wide ? 8 : 4);
+        ASSERT_TRUE(check.check_op(s, op, solve)) << shape_name(shape) << " walk " << w << " step " << i;
+        // A second, unapplied op on the same state widens coverage cheaply.
+        ASSERT_TRUE(check.check_op(s, gen.next(s), false)) << shape_name(shape);
+        State next = s;
+        model::apply(next, op);
+        if (fits(shape, next)) s = next;
+      }
+    }
+    const Counts& c = check.counts();
+    total += c.transitions;
+    std::printf("[ walks    ] %-32s %5d transitions (%d also solved), %d skipped, %d states, %.1f s\n",
+                shape_name(shape).c_str(), c.transitions, c.solver_checked, c.skipped,
+                c.invariant_states, seconds_since(t_shape));
+    // Non-vacuity: the walks reach successes and failures alike.
+    EXPECT_GT(c.results.count("0") ? c.results.at("0") : 0, c.transitions / 4);
+  }
+  std::printf("[ walks    ] %d transitions in %.1f s\n", total, seconds_since(t0));
+}
+
+// --- every state of a small scope --------------------------------------------------------------
+
+// A key identifying a State (for the enumeration's visited set).
+std::string key(const State& s) {
+  std::string k = s.cfg.adapters.hex() + s.cfg.domains.hex() + s.cfg.control_domains.hex() +
+                  s.apmask.hex() + s.aqmask.hex();
+  for (int a = 0; a < 8; ++a) k += s.unbound[static_cast<std::size_t>(a)].hex().substr(0, 2);
+  k += table_text(s.hw_response) + "|" + table_text(s.last_response) + "|";
+  for (const Mdev& m : s.mdevs)
+    k += m.uuid + matrix_text(m.assigned) + matrix_text(m.shadow) +
+         (m.guest ? std::to_string(*m.guest) : "-") + (m.released ? "r" : "") + "|";
+  for (const Guest& g : s.guests) k += std::to_string(g.id) + (g.msax3 ? "x" : "") + matrix_text(g.apcb);
+  return k;
+}
+
+// Width 8, adapters and domains {0, 1}, one guest, two mdevs: breadth-first over an alphabet
+// that reaches every kind of transition (host configuration up and down, mask releases,
+// assignment conflicts, unbind/rebind, failing resets, attach/detach/release, ap_config), every
+// reachable state up to the depth bound, every alphabet op checked on every state reached.
+TEST(Z3Agreement, EnumeratedSmallScope) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Shape shape{8, 2, 1, HostParams{true, 7, 7}};
+  z3::context ctx;
+  Checker check(ctx, shape);
+  const std::string u1 = kUuids[0];
+  const std::string u2 = kUuids[1];
+  const std::vector<Op> alphabet{
+      op::ConfigChange{Matrix{Mask::of({0, 1}), Mask::of({0, 1}), Mask::of({0})}},
+      op::ConfigChange{Matrix{Mask::of({0}), Mask::of({0, 1}), Mask{}}},
+      op::ConfigChange{Matrix{Mask::of({0, 1}), Mask::of({1}), Mask::of({0})}},
+      op::BusMaskWrite{BusMask::apmask, "-0,-1\n"},
+      op::BusMaskWrite{BusMask::apmask, "+1\n"},
+      op::BusMaskWrite{BusMask::aqmask, "0x40\n"},
+      op::MdevCreate{u1},
+      op::MdevCreate{u2},
+      op::MdevRemove{u1},
+      op::AttrWrite{u1, MdevAttr::assign_adapter, "0\n"},
+      op::AttrWrite{u1, MdevAttr::assign_adapter, "1\n"},
+      op::AttrWrite{u1, MdevAttr::assign_domain, "0\n"},
+      op::AttrWrite{u1, MdevAttr::assign_domain, "1\n"},
+      op::AttrWrite{u2, MdevAttr::assign_adapter, "1\n"},
+      op::AttrWrite{u2, MdevAttr::assign_domain, "1\n"},
+      op::AttrWrite{u1, MdevAttr::unassign_adapter, "0\n"},
+      op::AttrWrite{u1, MdevAttr::unassign_domain, "1\n"},
+      op::AttrWrite{u1, MdevAttr::assign_control_domain, "0\n"},
+      op::AttrWrite{u1, MdevAttr::ap_config, "0x80,0xc0,0x80\n"},
+      op::QueueUnbind{Apqn{0, 0}, Driver::vfio_ap},
+      op::QueueBind{Apqn{0, 0}, Driver::vfio_ap},
+      op::ResetResponse{Apqn{0, 0}, response::busy},
+      op::ResetResponse{Apqn{0, 0}, response::normal},
+      op::DeviceReset{u1},
+      op::GuestCreate{7, true},
+      op::GuestAttach{u1, 7},
+      op::GuestDetach{u1},
+      op::GuestRelease{u1},
+      op::ReadQueueStatus{Apqn{0, 1}},
+  };
+  const int kMaxDepth = 5;
+  const std::size_t kMaxStates = 700;
+  std::set<std::string> seen;
+  std::deque<std::pair<State, int>> queue;
+  const State init = State::initial(shape.params, Matrix{Mask::of({0, 1}), Mask::of({0, 1}), Mask::of({0})});
+  queue.emplace_back(init, 0);
+  seen.insert(key(init));
+  std::size_t states = 0;
+  while (!queue.empty() && states < kMaxStates) {
+    auto [s, depth] = queue.front();
+    queue.pop_front();
+    ++states;
+    check.check_invariants(s);
+    for (const Op& op : alphabet) {
+      ASSERT_TRUE(check.check_op(s, op, states % 50 == 0)) << "depth " << depth;
+      State next = s;
+      if (model::apply(next, op).result != Errno::ok || depth + 1 > kMaxDepth) continue;
+      if (!fits(shape, next) || !seen.insert(key(next)).second) continue;
+      queue.emplace_back(next, depth + 1);
+    }
+  }
+  const Counts& c = check.counts();
+  std::printf("[ enumerate] %zu states (%zu discovered), %d transitions, %d solved, %.1f s\n",
+              states, seen.size(), c.transitions, c.solver_checked, seconds_since(t0));
+  EXPECT_GE(states, std::size_t{300});
+}
+
+// --- arbitrary well-formed states (unreachable ones included) ----------------------------------
+
+// A random state of `shape` with everything independent: shadows that are not subsets, resets
+// failed anywhere, guests' APCBs unrelated to any shadow. Assigned APQNs avoid the reserved
+// ones when `respect_assumptions` (the encoding's transitions assume it).
+State arbitrary(const Shape& shape, Gen& gen, bool respect_assumptions) {
+  State s = State::initial(shape.params, gen.matrix());
+  s.apmask = gen.ids();
+  s.aqmask = gen.ids();
+  for (int i = gen.pick(4); i > 0; --i) s.unbound[static_cast<std::size_t>(gen.id())].set(static_cast<ApId>(gen.id()));
+  static constexpr std::array<std::uint8_t, 3> kRc{response::busy, response::q_not_avail,
+                                                   response::deconfigured};
+  for (int i = gen.pick(4); i > 0; --i)
+    s.hw_response[gen.apqn().packed()] = kRc[static_cast<std::size_t>(gen.pick(3))];
+  for (int i = gen.pick(4); i > 0; --i)
+    s.last_response[gen.apqn().packed()] = kRc[static_cast<std::size_t>(gen.pick(3))];
+  const int guests = gen.pick(shape.guests + 1);
+  for (int g = 0; g < guests; ++g) {
+    const bool msax3 = !gen.coin(3);
+    s.guests.push_back(Guest{static_cast<GuestId>(10 + g), msax3, crycb_format(msax3, shape.params.apxa),
+                             gen.coin(2) ? Matrix{} : gen.matrix()});
+  }
+  std::set<GuestId> taken;
+  const int mdevs = gen.pick(shape.mdevs + 1);
+  for (int k = 0; k < mdevs; ++k) {
+    Mdev m;
+    m.uuid = kUuids[static_cast<std::size_t>(k) % kUuids.size()];
+    m.uuid[0] = static_cast<char>('a' + k);
+    m.assigned = gen.matrix();
+    if (respect_assumptions && m.assigned.adapters.intersects(s.apmask) &&
+        m.assigned.domains.intersects(s.aqmask))
+      m.assigned.domains -= s.aqmask;
+    // The shadow: usually a subset of what the filter allows, sometimes anything.
+    m.shadow = gen.coin(3) ? gen.matrix()
+                           : Matrix{m.assigned.adapters & s.cfg.adapters & gen.ids(8),
+                                    m.assigned.domains & s.cfg.domains,
+                                    m.assigned.control_domains & s.cfg.control_domains};
+    if (!s.guests.empty() && gen.coin(2)) {
+      const GuestId g = s.guests[static_cast<std::size_t>(gen.pick(static_cast<int>(s.guests.size())))].id;
+      if (taken.insert(g).second) {
+        m.guest = g;
+        m.released = gen.coin(4);
+        if (!gen.coin(3)) s.find_guest(g)->apcb = m.released ? Matrix{} : truncate_to_format(m.shadow, s.find_guest(g)->format);
+      }
+    }
+    s.mdevs.push_back(m);
+  }
+  for (auto* t : {&s.hw_response, &s.last_response})
+    for (auto it = t->begin(); it != t->end();)
+      it = Apqn::unpack(it->first).adapter < shape.width && Apqn::unpack(it->first).domain < shape.width
+               ? std::next(it)
+               : t->erase(it);
+  return s;
+}
+
+TEST(Z3Agreement, ArbitraryStatesTransitionsAndPredicates) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const Shape& shape : {Shape{8, 3, 2, HostParams{true, 7, 6}}, Shape{16, 2, 2, HostParams{true, 15, 15}},
+                             Shape{256, 2, 2, HostParams{true, 255, 255}}}) {
+    z3::context ctx;
+    Checker check(ctx, shape);
+    Gen gen(shape, 77 + static_cast<unsigned>(shape.width));
+    const int n = shape.width == 256 ? 60 : 300;
+    for (int i = 0; i < n; ++i) {
+      check.check_invariants(arbitrary(shape, gen, false));
+      const State s = arbitrary(shape, gen, true);
+      for (int j = 0; j < 3; ++j) ASSERT_TRUE(check.check_op(s, gen.next(s), i % 25 == 0));
+    }
+    const Counts& c = check.counts();
+    std::string v;
+    for (const auto& [name, count] : c.violations) v += " " + name + "=" + std::to_string(count);
+    std::printf("[ arbitrary] %-32s %d transitions, %d states, violations:%s\n",
+                shape_name(shape).c_str(), c.transitions, c.invariant_states, v.c_str());
+    // Non-vacuity of the predicate comparison: each predicate fails on some states.
+    for (const char* p : {"P1", "P2", "P2.passable", "P3", "P4", "P7", "P7.structural"})
+      EXPECT_GT(c.violations.count(p) ? c.violations.at(p) : 0, 0) << p << " never violated";
+  }
+  std::printf("[ arbitrary] %.1f s\n", seconds_since(t0));
+}
+
+// --- the counterexample path: a model of a symbolic query, replayed on the model ----------------
+
+// A solver picks a well-formed pre-state (width 8) where unbinding a queue takes an adapter out
+// of a guest; the pre-state and the operation are extracted from the model and replayed on
+// model::apply, whose post-state must equal the one extracted from the same model.
+TEST(Z3Agreement, SymbolicModelsReplayOnTheExecutableModel) {
+  const Shape shape{8, 2, 2, HostParams{true, 7, 7}};
+  z3::context ctx;
+  Encoder enc(ctx, shape);
+  const SymState pre = enc.fresh("pre");
+  const z3::expr a = ctx.bv_const("a", 3);
+  const z3::expr d = ctx.bv_const("d", 3);
+  const Transition t = enc.step(pre, sop::QueueUnbind{a, d, Driver::vfio_ap});
+  const SymState post = enc.fresh("post");
+  z3::solver solver(ctx);
+  solver.add(enc.wf(pre) && enc.assumptions(pre) && enc.p1(pre) && enc.p3(pre) && enc.p4(pre));
+  solver.add(enc.definitions(t) && enc.equal(post, t.post));
+  solver.add(t.result == enc.errno_value(Errno::ok));
+  // Something is committed: guest 0's APCB changes.
+  solver.add(pre.guests[0].present && pre.guests[0].apcb.adapters != post.guests[0].apcb.adapters);
+  ASSERT_EQ(solver.check(), z3::sat);
+  const z3::model m = solver.get_model();
+  Slots slots{{std::string(kUuids[0]), std::string(kUuids[1])}, {GuestId{1}, GuestId{2}}};
+  State s = enc.extract(pre, m, slots);
+  const Apqn q{static_cast<ApId>(m.eval(a, true).get_numeral_uint64()),
+               static_cast<ApId>(m.eval(d, true).get_numeral_uint64())};
+  const State want = enc.extract(post, m, slots);
+  const Observation obs = model::apply(s, op::QueueUnbind{q, Driver::vfio_ap});
+  EXPECT_EQ(obs.result, Errno::ok);
+  EXPECT_TRUE(normalize(s, shape.width) == want) << diff(normalize(s, shape.width), want);
+  bool committed = false;
+  for (const Event& e : obs.events) committed |= std::holds_alternative<Commit>(e);
+  EXPECT_TRUE(committed);
+}
+
+// The local form proofs will use, at full width: a full filter establishes P2 (structural) at
+// an arbitrary adapter, with the filter's definition instantiated at that adapter only.
+TEST(Z3Agreement, LocalDefinitionsProveFastAtFullWidth) {
+  const Shape shape{256, 2, 2, HostParams{true, 255, 255}};
+  z3::context ctx;
+  Encoder enc(ctx, shape);
+  const SymState pre = enc.fresh("pre");
+  const Transition t = enc.step(
+      pre, sop::AttrWrite{0, MdevAttr::assign_adapter, ctx.bv_const("v", 64)});
+  const z3::expr a = ctx.bv_const("a", 8);
+  z3::solver solver(ctx);
+  const auto t0 = std::chrono::steady_clock::now();
+  solver.add(enc.definitions_at(t, a));
+  solver.add(t.result == enc.errno_value(Errno::ok));
+  solver.add(enc.bit(t.post.mdevs[0].assigned.adapters, a) != enc.bit(pre.mdevs[0].assigned.adapters, a));
+  solver.add(!enc.p2_structural_at(t.post, 0, a));
+  EXPECT_EQ(solver.check(), z3::unsat);
+  EXPECT_LT(seconds_since(t0), 5.0);
+}
+
+}  // namespace
+}  // namespace apcb::model::z3enc
