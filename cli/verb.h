@@ -26,6 +26,7 @@ void add_run_verb(CLI::App& app, Action& action);
 void add_check_verb(CLI::App& app, Action& action);
 void add_verify_verb(CLI::App& app, Action& action);
 void add_gen_verb(CLI::App& app, Action& action);
+void add_shrink_verb(CLI::App& app, Action& action);
 
 // Reads and parses a trace file; on failure prints the positioned error to stderr and returns
 // nullopt (the caller exits with kBadInput).
