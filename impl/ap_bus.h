@@ -1,0 +1,103 @@
+// apcb impl — the AP bus: host AP configuration, queue devices, drivers, ownership masks.
+//
+// What drivers/s390/crypto/ap_bus.c does for the specification:
+//  - holds the host's QCI configuration; a change runs on_config_changed of every driver, a
+//    scan that removes the queue devices that left the configuration and adds the new ones
+//    (ascending APQN), then on_scan_complete;
+//  - binds each queue device by the ownership rule: to the default driver (the zcrypt stand-in)
+//    iff the APQN is reserved by apmask × aqmask, otherwise to vfio_ap; the administrator can
+//    unbind a device by hand and bind it again (only to the driver its ownership names);
+//  - parses apmask/aqmask writes (absolute or relative, model::parse_bus_mask), asks the
+//    drivers' in_use before reserving an APQN (-EBUSY on a veto), then revises the bindings of
+//    the devices whose owner changed.
+// Locks: ap_perms_mutex guards the masks, the scan mutex guards the configuration and the
+// device bindings; both come before the driver's guests_lock (lock_set.h).
+#ifndef APCB_IMPL_AP_BUS_H_
+#define APCB_IMPL_AP_BUS_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "impl/ap_driver.h"
+#include "impl/lock_set.h"
+#include "impl/op_context.h"
+#include "model/op.h"
+#include "model/state.h"
+
+namespace apcb::impl {
+
+class ApBus {
+ public:
+  // A bus with configuration `cfg`, the masks all ones and every queue device bound to the
+  // default driver (the state model::State::initial describes).
+  ApBus(const model::HostParams& params, const model::Matrix& cfg);
+  ~ApBus();
+  ApBus(const ApBus&) = delete;
+  ApBus& operator=(const ApBus&) = delete;
+
+  // Registers the non-default driver. Must happen before the first operation.
+  void register_vfio_driver(ApDriver& driver) { vfio_ = &driver; }
+
+  // The QCI configuration becomes `cur`: on_config_changed, scan (remove, then add, ascending),
+  // on_scan_complete. Fails only by an injected fault, and then changes nothing.
+  model::Errno change_config(OpContext& ctx, const model::Matrix& cur);
+  // `echo a.d > /sys/bus/ap/drivers/<driver>/bind`: -ENODEV when the device does not exist or
+  // the ownership masks give it to the other driver, -EBUSY when it is bound already.
+  model::Errno bind(OpContext& ctx, model::Apqn q, model::Driver driver);
+  // `echo a.d > /sys/bus/ap/drivers/<driver>/unbind`: -ENODEV unless bound to that driver.
+  model::Errno unbind(OpContext& ctx, model::Apqn q, model::Driver driver);
+  // A write of `text` to /sys/bus/ap/apmask or aqmask: -EINVAL when it does not parse, -EBUSY
+  // when a driver says an APQN it would reserve is in use; else the bindings are revised.
+  model::Errno store_mask(OpContext& ctx, model::BusMask which, std::string_view text);
+  // `cat /sys/bus/ap/apmask` (or aqmask) into `out`.
+  model::Errno show_mask(OpContext& ctx, model::BusMask which, std::string& out);
+
+  // ap_apqn_in_matrix_owned_by_def_drv: whether some APQN of apm × aqm is reserved for the
+  // default drivers. The caller holds perms_mutex().
+  bool apqn_in_matrix_owned_by_def_drv(const model::Mask& apm, const model::Mask& aqm) const {
+    return apm.intersects(apmask_) && aqm.intersects(aqmask_);
+  }
+
+  RankedMutex& perms_mutex() { return perms_mutex_; }
+  RankedMutex& scan_mutex() { return scan_mutex_; }
+
+  // Read access for snapshots; the caller holds perms_mutex() and scan_mutex().
+  const model::Matrix& config() const { return cfg_; }
+  const model::Mask& apmask() const { return apmask_; }
+  const model::Mask& aqmask() const { return aqmask_; }
+  // The driver queue device `q` is bound to (none when unbound or when there is no device).
+  model::Driver driver_of(model::Apqn q) const {
+    return static_cast<model::Driver>(binding_[q.packed()]);
+  }
+
+ private:
+  bool present(model::Apqn q) const {
+    return cfg_.adapters.test(q.adapter) && cfg_.domains.test(q.domain);
+  }
+  bool reserved(model::Apqn q) const {
+    return apmask_.test(q.adapter) && aqmask_.test(q.domain);
+  }
+  ApDriver& driver(model::Driver d);
+  // Binds device `q` to `d` (probe, then record the binding).
+  model::Errno attach(OpContext& ctx, model::Apqn q, model::Driver d);
+  // Unbinds device `q` from its driver (remove, then record "no driver").
+  model::Errno detach(OpContext& ctx, model::Apqn q);
+
+  model::HostParams params_;
+  model::Matrix cfg_;
+  model::Mask apmask_ = model::Mask::all();
+  model::Mask aqmask_ = model::Mask::all();
+  // Per packed APQN: the model::Driver its queue device is bound to (none: unbound or absent).
+  std::array<std::uint8_t, 65536> binding_{};
+  std::unique_ptr<ApDriver> default_driver_;
+  ApDriver* vfio_ = nullptr;
+  RankedMutex perms_mutex_{LockRank::ap_perms};
+  RankedMutex scan_mutex_{LockRank::ap_bus};
+};
+
+}  // namespace apcb::impl
+
+#endif  // APCB_IMPL_AP_BUS_H_

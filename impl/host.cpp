@@ -1,0 +1,231 @@
+#include "impl/host.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "model/render.h"
+#include "model/step.h"
+
+namespace apcb::impl {
+
+using model::Apqn;
+using model::ApId;
+using model::Errno;
+using model::Matrix;
+
+namespace {
+
+// One thread's reusable buffers: the undo journal and the held-locks list of the operation it
+// runs (apply is not re-entrant, so one of each per thread suffices).
+struct Scratch {
+  UndoLog undo;
+  std::vector<RankedMutex*> held;
+};
+thread_local Scratch tls_scratch;
+
+std::string apqn_text(Apqn q) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02x.%04x", q.adapter, q.domain);
+  return buf;
+}
+
+}  // namespace
+
+Host::Host(const model::HostParams& params, const Matrix& cfg, HostOptions options)
+    : params_(params),
+      kvms_(params.apxa, options.vcpus_per_guest),
+      bus_(std::make_unique<ApBus>(params, cfg)),
+      vfio_(std::make_unique<vfio_ap::VfioApDriver>(params, cfg, *bus_, hw_, kvms_)),
+      sysfs_(std::make_unique<vfio_ap::MdevSysfs>(*vfio_, *bus_)) {
+  bus_->register_vfio_driver(*vfio_);
+}
+
+Host::~Host() = default;
+
+void Host::set_commit_protocol(kvm::CommitProtocol p) { kvms_.env().protocol.store(p); }
+
+void Host::set_commit_listener(kvm::CommitListener listener) {
+  kvms_.env().listener = std::move(listener);
+}
+
+// Routes each operation to the layer the kernel would: the AP bus, the mdev's sysfs
+// attributes, the matrix device, the VFIO device or KVM.
+struct Host::Dispatch {
+  Host& h;
+  OpContext& ctx;
+  model::Observation& out;
+
+  Errno operator()(const model::op::ConfigChange& o) { return h.bus_->change_config(ctx, o.cfg); }
+  Errno operator()(const model::op::QueueBind& o) { return h.bus_->bind(ctx, o.apqn, o.driver); }
+  Errno operator()(const model::op::QueueUnbind& o) { return h.bus_->unbind(ctx, o.apqn, o.driver); }
+  Errno operator()(const model::op::ResetResponse& o) {
+    h.hw_.set_reset_response(o.apqn, o.response);
+    return Errno::ok;
+  }
+  Errno operator()(const model::op::BusMaskWrite& o) { return h.bus_->store_mask(ctx, o.mask, o.text); }
+  Errno operator()(const model::op::MdevCreate& o) {
+    if (!model::valid_uuid(o.uuid)) return Errno::einval;
+    std::string uuid = o.uuid;
+    for (char& c : uuid) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return h.vfio_->create_mdev(ctx, uuid);
+  }
+  Errno operator()(const model::op::MdevRemove& o) { return h.vfio_->remove_mdev(ctx, o.uuid); }
+  Errno operator()(const model::op::AttrWrite& o) { return h.sysfs_->store(ctx, o.uuid, o.attr, o.text); }
+  Errno operator()(const model::op::DeviceReset& o) { return h.vfio_->reset_device(ctx, o.uuid); }
+  Errno operator()(const model::op::GuestCreate& o) { return h.kvms_.create(o.guest, o.msax3); }
+  Errno operator()(const model::op::GuestAttach& o) { return h.vfio_->open_device(ctx, o.uuid, o.guest); }
+  Errno operator()(const model::op::GuestDetach& o) { return h.vfio_->close_device(ctx, o.uuid); }
+  Errno operator()(const model::op::GuestRelease& o) { return h.vfio_->request(ctx, o.uuid); }
+  Errno operator()(const model::op::VcpuObserve& o) {
+    kvm::Kvm* g = h.kvms_.find(o.guest);
+    if (g == nullptr) return Errno::enoent;
+    out.output = model::render_apcb(g->observe());
+    return Errno::ok;
+  }
+  Errno operator()(const model::op::ReadMdev& o) { return h.sysfs_->show(ctx, o.uuid, o.view, out.output); }
+  Errno operator()(const model::op::ReadBusMask& o) { return h.bus_->show_mask(ctx, o.mask, out.output); }
+  Errno operator()(const model::op::ReadQueueStatus& o) {
+    return h.vfio_->show_queue_status(ctx, o.apqn, out.output);
+  }
+};
+
+void Host::apply(const model::Op& op, model::Observation& out) {
+  out.result = Errno::ok;
+  out.output.clear();
+  out.events.clear();
+  Scratch& scratch = tls_scratch;
+  LockSet locks(scratch.held);
+  OpContext ctx{out, scratch.undo, locks, faults_};
+  const Errno result = std::visit(Dispatch{*this, ctx, out}, op);
+  // Still holding every lock the operation took: nobody has seen its changes but vCPUs.
+  if (result == Errno::ok) {
+    scratch.undo.commit();
+  } else {
+    scratch.undo.rollback();
+    out.output.clear();
+    out.events.clear();
+  }
+  out.result = result;
+  locks.release_all();
+}
+
+model::Observation Host::apply(const model::Op& op) {
+  model::Observation out;
+  apply(op, out);
+  return out;
+}
+
+void Host::lock_everything(LockSet& locks) const {
+  locks.acquire(bus_->perms_mutex());
+  locks.acquire(bus_->scan_mutex());
+  vfio_->lock_all(locks);
+}
+
+HostSnapshot Host::snapshot_locked() const {
+  HostSnapshot snap;
+  model::State& s = snap.state;
+  s.params = params_;
+  s.cfg = bus_->config();
+  s.apmask = bus_->apmask();
+  s.aqmask = bus_->aqmask();
+  s.hw_response = hw_.abnormal_responses();
+  s.cfg.adapters.for_each([&](ApId a) {
+    s.cfg.domains.for_each([&](ApId d) {
+      const Apqn q{a, d};
+      if (bus_->driver_of(q) == model::Driver::none) s.unbound[a].set(d);
+      if (const vfio_ap::VfioApQueue* obj = vfio_->queue(q)) {
+        snap.vfio_queues.emplace_back(q.packed(), obj->reset_status);
+        if (obj->reset_status != model::response::normal) s.last_response[q.packed()] = obj->reset_status;
+      }
+    });
+  });
+  for (const vfio_ap::MatrixMdev* m : vfio_->mdevs()) {
+    model::Mdev md;
+    md.uuid = m->uuid;
+    md.assigned = m->matrix;
+    md.shadow = m->shadow_apcb;
+    md.pending_add = m->add;
+    if (m->kvm != nullptr) md.guest = m->kvm->id();
+    md.released = m->crycb_released;
+    s.mdevs.push_back(std::move(md));
+    std::vector<std::uint16_t> table;
+    m->qtable.for_each([&](const vfio_ap::VfioApQueue& q) { table.push_back(q.apqn.packed()); });
+    std::sort(table.begin(), table.end());
+    snap.qtables.emplace_back(m->uuid, std::move(table));
+  }
+  for (const kvm::Kvm* g : kvms_.all()) {
+    s.guests.push_back(model::Guest{g->id(), g->msax3(), g->format(), g->apcb()});
+    snap.crycbs.emplace_back(g->crycbd(), g->crycb_bytes());
+  }
+  snap.live_queue_objects = vfio_->live_queue_objects();
+  return snap;
+}
+
+HostSnapshot Host::snapshot() const {
+  std::vector<RankedMutex*> held;
+  LockSet locks(held);
+  lock_everything(locks);
+  return snapshot_locked();
+}
+
+model::State Host::state() const { return snapshot().state; }
+
+std::vector<model::Apqn> Host::queue_table(std::string_view uuid) const {
+  std::vector<Apqn> out;
+  for (const auto& [id, table] : snapshot().qtables) {
+    if (id != uuid) continue;
+    for (std::uint16_t q : table) out.push_back(Apqn::unpack(q));
+  }
+  return out;
+}
+
+std::vector<std::string> Host::check_structure() const {
+  std::vector<RankedMutex*> held;
+  LockSet locks(held);
+  lock_everything(locks);
+  std::vector<std::string> problems;
+  auto problem = [&](std::string text) { problems.push_back(std::move(text)); };
+  const Matrix& cfg = bus_->config();
+  if (!(vfio_->info() == cfg)) problem("vfio_ap's info differs from the bus configuration");
+  std::size_t registered = 0;
+  cfg.adapters.for_each([&](ApId a) {
+    cfg.domains.for_each([&](ApId d) {
+      const Apqn q{a, d};
+      const vfio_ap::VfioApQueue* obj = vfio_->queue(q);
+      const bool bound = bus_->driver_of(q) == model::Driver::vfio_ap;
+      if (bound != (obj != nullptr)) problem(apqn_text(q) + ": binding and queue object disagree");
+      if (obj == nullptr) return;
+      ++registered;
+      const vfio_ap::MatrixMdev* owner = nullptr;
+      for (const vfio_ap::MatrixMdev* m : vfio_->mdevs())
+        if (m->matrix.adapters.test(a) && m->matrix.domains.test(d)) owner = m;
+      if (obj->matrix_mdev != owner) problem(apqn_text(q) + ": linked to the wrong mdev (or not)");
+    });
+  });
+  // Every live object is registered inside the configuration: a leaked object, or one left
+  // registered outside it, makes the pool count larger.
+  if (registered != vfio_->live_queue_objects()) problem("queue pool and registry disagree");
+  for (const vfio_ap::MatrixMdev* m : vfio_->mdevs()) {
+    std::size_t count = 0;
+    std::array<model::Mask, 256> linked{}, blocked{};
+    m->qtable.for_each([&](const vfio_ap::VfioApQueue& q) {
+      ++count;
+      if (q.matrix_mdev != m) problem(apqn_text(q.apqn) + ": in a table, back pointer elsewhere");
+      if (vfio_->queue(q.apqn) != &q) problem(apqn_text(q.apqn) + ": in a table, not registered");
+      if (m->qtable.find(q.apqn) != &q) problem(apqn_text(q.apqn) + ": not found by its hash");
+      linked[q.apqn.adapter].set(q.apqn.domain);
+      if (!q.passable()) blocked[q.apqn.adapter].set(q.apqn.domain);
+    });
+    if (count != m->qtable.size()) problem(m->uuid + ": queue table size is off");
+    for (int a = 0; a < 256; ++a) {
+      const auto id = static_cast<ApId>(a);
+      if (m->qtable.linked_row(id) != linked[id] ||
+          m->qtable.passable_row(id) != (linked[id] - blocked[id]))
+        problem(m->uuid + ": rows of adapter " + std::to_string(a) + " disagree with the table");
+    }
+  }
+  return problems;
+}
+
+}  // namespace apcb::impl

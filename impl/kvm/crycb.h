@@ -1,0 +1,68 @@
+// apcb impl — the CRYCB (struct kvm_s390_crypto_cb) as the byte buffer the hardware reads.
+//
+// Layout (arch/s390/include/asm/kvm_host.h, kernel-vfio-ap.md §5.1), 0x100 bytes:
+//   0x00 APCB0: apm u64 @0x00, aqm u64 @0x08, adm u64 @0x10, reserved @0x18
+//   0x48 DEA wrapping-key verification pattern (24 bytes)
+//   0x60 AES wrapping-key verification pattern (32 bytes)
+//   0x80 APCB1: apm 4×u64 @0x00, aqm 4×u64 @0x20, adm 4×u64 @0x40, reserved 4×u64 @0x60
+// Masks are stored big-endian, as on s390, so the byte image is the architected MSB-0 bit
+// string: ID i is bit 7 − i%8 of byte i/8 of the mask. The buffer is read concurrently by
+// vCPU threads; every access is a relaxed atomic 8-byte load or store, so a reader racing a
+// writer (the deliberately non-atomic test protocol) sees stale or new words, never undefined
+// behaviour. Ordering between a commit and the vCPUs comes from the block protocol (vcpu.h).
+#ifndef APCB_IMPL_KVM_CRYCB_H_
+#define APCB_IMPL_KVM_CRYCB_H_
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "model/state.h"
+
+namespace apcb::impl::kvm {
+
+class Crycb {
+ public:
+  static constexpr std::size_t kSize = 0x100;
+  static constexpr std::size_t kApcb0 = 0x00;
+  static constexpr std::size_t kDeaWrappingKeyMask = 0x48;
+  static constexpr std::size_t kAesWrappingKeyMask = 0x60;
+  static constexpr std::size_t kApcb1 = 0x80;
+
+  Crycb() = default;
+  Crycb(const Crycb&) = delete;
+  Crycb& operator=(const Crycb&) = delete;
+
+  // Fills the two wrapping-key verification patterns with bytes derived from `seed`, as KVM
+  // does with random bytes at VM creation. Nothing in vfio_ap touches them afterwards.
+  void fill_wrapping_key_masks(std::uint64_t seed);
+
+  // The writes of kvm_arch_crypto_set_masks, one mask at a time: with APCB1 (format 2) all 256
+  // bits; with APCB0 (formats 0/1) apm IDs 0..63 (8 bytes) and aqm/adm IDs 0..15 (2 bytes),
+  // leaving the rest of those words as they were.
+  void write_apm(model::CrycbFormat format, const model::Mask& apm);
+  void write_aqm(model::CrycbFormat format, const model::Mask& aqm);
+  void write_adm(model::CrycbFormat format, const model::Mask& adm);
+  // kvm_arch_crypto_clear_masks: APCB0 and APCB1 all zero.
+  void clear_apcbs();
+
+  // The APCB the format designates, as a guest's AP instructions see it.
+  model::Matrix read_apcb(model::CrycbFormat format) const;
+  // The whole buffer, byte for byte.
+  std::array<std::uint8_t, kSize> bytes() const;
+
+ private:
+  static constexpr std::size_t kWords = kSize / 8;
+  // The 64-bit value (MSB-0 word) at byte offset `offset`, converted from big-endian.
+  std::uint64_t load(std::size_t offset) const;
+  void store(std::size_t offset, std::uint64_t value);
+  void write_apcb1_mask(std::size_t field, const model::Mask& m);
+  void write_apcb0_16(std::size_t offset, const model::Mask& m);
+
+  alignas(256) std::array<std::atomic<std::uint64_t>, kWords> words_{};
+};
+
+}  // namespace apcb::impl::kvm
+
+#endif  // APCB_IMPL_KVM_CRYCB_H_

@@ -1,0 +1,101 @@
+// apcb impl — a KVM guest (struct kvm) as vfio_ap sees it: facilities, CRYCB, vCPUs, kvm->lock.
+//
+// The CRYCB format comes from the guest's MSAX3 facility and the host's APXA
+// (kvm_s390_set_crycb_format); the designation `crycbd` carries it in its low bits. vfio_ap
+// changes the CRYCB only through set_masks / clear_masks (kvm_arch_crypto_set_masks /
+// _clear_masks), with kvm->lock held by the caller: all vCPUs blocked, the masks written,
+// vCPUs unblocked. A test-only protocol writes the masks one by one with a yield in between
+// and no blocking, so tests can show that the torn-read detector sees the difference.
+#ifndef APCB_IMPL_KVM_KVM_H_
+#define APCB_IMPL_KVM_KVM_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+
+#include "impl/fault.h"
+#include "impl/kvm/crycb.h"
+#include "impl/kvm/vcpu.h"
+#include "impl/lock_set.h"
+#include "model/errno.h"
+#include "model/state.h"
+
+namespace apcb::impl::kvm {
+
+enum class CommitProtocol : std::uint8_t {
+  block_all,         // the kernel's: every commit atomic for the vCPUs
+  torn_for_testing,  // masks written one by one, vCPUs not blocked: only to prove a detector
+};
+
+// Called under kvm->lock just before a commit writes `apcb` (already truncated to the
+// format) to guest `guest`'s CRYCB, so a torn-read detector can know every APCB that was ever
+// committed before any vCPU can see it.
+using CommitListener = std::function<void(model::GuestId guest, const model::Matrix& apcb)>;
+
+// Settings shared by every guest of a host.
+struct KvmEnv {
+  std::atomic<CommitProtocol> protocol{CommitProtocol::block_all};
+  CommitListener listener;  // set before any thread runs; read-only afterwards
+};
+
+class Kvm {
+ public:
+  static constexpr int kMaxVcpus = 16;
+
+  // A VM with `vcpus` vCPUs (1..kMaxVcpus). vCPU 0 serves op::VcpuObserve; vCPU threads use
+  // the others.
+  Kvm(model::GuestId id, bool msax3, bool host_apxa, int vcpus, const KvmEnv& env);
+  Kvm(const Kvm&) = delete;
+  Kvm& operator=(const Kvm&) = delete;
+
+  model::GuestId id() const { return id_; }
+  bool msax3() const { return msax3_; }
+  model::CrycbFormat format() const { return static_cast<model::CrycbFormat>(crycbd_ & 0x3); }
+  // The CRYCB designation: the (simulated) 31-bit address of the CRYCB ORed with the format.
+  std::uint32_t crycbd() const { return crycbd_; }
+  RankedMutex& lock() { return lock_; }
+
+  // kvm_arch_crypto_set_masks (kvm->lock held): writes `masks` truncated to the format with
+  // every vCPU blocked. `old_apcb` receives the APCB before, `new_apcb` the one written. With
+  // `faults` the write can be interrupted after the first mask (FaultPoint::commit): the CRYCB
+  // is then restored before any vCPU runs again, and the result is fault_errno(commit).
+  model::Errno set_masks(const model::Matrix& masks, FaultInjector* faults,
+                         model::Matrix& old_apcb, model::Matrix& new_apcb);
+  // kvm_arch_crypto_clear_masks (kvm->lock held): APCB0 and APCB1 zeroed, same protocol.
+  model::Errno clear_masks(FaultInjector* faults, model::Matrix& old_apcb);
+  // Writes back an APCB an undone operation had replaced (kvm->lock held; cannot fail).
+  void restore_apcb(const model::Matrix& apcb);
+
+  // The current APCB (kvm->lock held, or no commit running).
+  model::Matrix apcb() const { return crycb_.read_apcb(format()); }
+  std::array<std::uint8_t, Crycb::kSize> crycb_bytes() const { return crycb_.bytes(); }
+
+  int vcpu_count() const { return vcpus_; }
+  // What vCPU `vcpu` sees when it executes an AP instruction: enter SIE, read the APCB, leave.
+  // One thread per vCPU at a time.
+  model::Matrix run_ap_instruction(int vcpu);
+  // vCPU 0's instruction on behalf of op::VcpuObserve; callable from any thread.
+  model::Matrix observe();
+
+ private:
+  void block_all();
+  void unblock_all();
+  // Writes the three masks by the current protocol; stops after apm if `faults` fires.
+  bool write_masks(const model::Matrix& apcb, FaultInjector* faults, bool clear);
+
+  model::GuestId id_;
+  bool msax3_;
+  std::uint32_t crycbd_ = 0;
+  int vcpus_;
+  const KvmEnv& env_;
+  RankedMutex lock_;
+  std::mutex observe_lock_;  // leaf: serialises op::VcpuObserve on vCPU 0
+  Crycb crycb_;
+  std::array<Vcpu, kMaxVcpus> vcpu_{};
+};
+
+}  // namespace apcb::impl::kvm
+
+#endif  // APCB_IMPL_KVM_KVM_H_

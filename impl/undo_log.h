@@ -1,0 +1,68 @@
+// apcb impl — the undo journal that makes a failed operation change nothing (SPEC rule 8).
+//
+// Every change an operation makes to host state goes through this journal: the old value of a
+// mask, a pointer or a byte, a queue linked or unlinked, an object allocated or released, a
+// CRYCB commit. If the operation fails part-way (an injected fault), rollback() undoes the
+// changes newest first, while the operation still holds every lock it took, so nobody saw the
+// intermediate state except vCPUs, which only ever see complete APCBs (the undo of a commit is
+// itself a commit of the old APCB). If it succeeds, commit() runs the deferred actions (frees of
+// objects the operation removed), in order. Entries are plain values with function pointers, so
+// the journal allocates only when it outgrows its largest earlier operation.
+#ifndef APCB_IMPL_UNDO_LOG_H_
+#define APCB_IMPL_UNDO_LOG_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "model/mask.h"
+#include "model/state.h"
+
+namespace apcb::impl {
+
+class UndoLog {
+ public:
+  // One undoable change. `undo` restores the state from the payload; `done`, if set, runs
+  // when the operation succeeds (e.g. frees an object the operation detached).
+  struct Entry {
+    void (*undo)(const Entry&) = nullptr;
+    void (*done)(const Entry&) = nullptr;
+    void* a = nullptr;
+    void* b = nullptr;
+    model::Matrix old;
+    std::uint64_t u = 0;
+  };
+
+  // Appends an entry (the change it describes has been made).
+  void record(const Entry& e) { entries_.push_back(e); }
+
+  // target := value, journaled (nothing is recorded when they are already equal).
+  void set(model::Mask& target, const model::Mask& value);
+  void set(model::Matrix& target, const model::Matrix& value);
+  void set(bool& target, bool value);
+  void set(std::uint8_t& target, std::uint8_t value);
+  template <typename T>
+  void set_ptr(T*& target, T* value) {
+    if (target == value) return;
+    Entry e;
+    e.undo = [](const Entry& x) { *static_cast<T**>(x.a) = static_cast<T*>(x.b); };
+    e.a = &target;
+    e.b = target;
+    record(e);
+    target = value;
+  }
+
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+
+  // The operation failed: undo every change, newest first; the journal is then empty.
+  void rollback();
+  // The operation succeeded: run the deferred actions, oldest first; the journal is then empty.
+  void commit();
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+}  // namespace apcb::impl
+
+#endif  // APCB_IMPL_UNDO_LOG_H_

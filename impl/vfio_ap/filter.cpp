@@ -1,0 +1,108 @@
+// The vfio_ap driver: the full filter, commits to the guest, queue resets.
+#include "impl/vfio_ap/driver.h"
+
+namespace apcb::impl::vfio_ap {
+
+using model::Apqn;
+using model::ApId;
+using model::Errno;
+using model::Mask;
+using model::Matrix;
+
+Errno VfioApDriver::update_guest_apcb(OpContext& ctx, MatrixMdev& m) {
+  if (m.kvm == nullptr) return Errno::ok;  // the shadow waits for the next attach
+  Matrix old_apcb, new_apcb;
+  if (Errno e = m.kvm->set_masks(m.shadow_apcb, &ctx.faults, old_apcb, new_apcb); e != Errno::ok)
+    return e;
+  UndoLog::Entry entry;
+  entry.undo = [](const UndoLog::Entry& x) { static_cast<kvm::Kvm*>(x.a)->restore_apcb(x.old); };
+  entry.a = m.kvm;
+  entry.old = old_apcb;
+  ctx.undo.record(entry);
+  ctx.undo.set(m.crycb_released, false);
+  ctx.emit(model::Commit{m.kvm->id(), new_apcb});
+  return Errno::ok;
+}
+
+Errno VfioApDriver::clear_guest_apcb(OpContext& ctx, MatrixMdev& m) {
+  Matrix old_apcb;
+  if (Errno e = m.kvm->clear_masks(&ctx.faults, old_apcb); e != Errno::ok) return e;
+  UndoLog::Entry entry;
+  entry.undo = [](const UndoLog::Entry& x) { static_cast<kvm::Kvm*>(x.a)->restore_apcb(x.old); };
+  entry.a = m.kvm;
+  entry.old = old_apcb;
+  ctx.undo.record(entry);
+  ctx.emit(model::Commit{m.kvm->id(), Matrix{}});
+  return Errno::ok;
+}
+
+Errno VfioApDriver::reset_queue(OpContext& ctx, VfioApQueue& q) {
+  if (ctx.faults.hit(FaultPoint::reset)) return fault_errno(FaultPoint::reset);
+  // ZAPQ, then TAPQ until the reset completes: the queue's status is what it ended with.
+  set_reset_status(ctx, q, hw_.reset_queue(q.apqn));
+  ctx.emit(model::Reset{q.apqn});
+  return Errno::ok;
+}
+
+Errno VfioApDriver::reset_list(OpContext& ctx, VfioApQueue* head) {
+  for (VfioApQueue* q = head; q != nullptr; q = q->reset_next)
+    if (Errno e = reset_queue(ctx, *q); e != Errno::ok) return e;
+  return Errno::ok;
+}
+
+Errno VfioApDriver::reset_all_queues(OpContext& ctx, MatrixMdev& m) {
+  VfioApQueue* head = nullptr;
+  m.qtable.for_each([&](VfioApQueue& q) {
+    q.reset_next = head;
+    head = &q;
+  });
+  return reset_list(ctx, head);
+}
+
+Errno VfioApDriver::reset_queues_for_apids(OpContext& ctx, MatrixMdev& m, const Mask& apids) {
+  VfioApQueue* head = nullptr;
+  VfioApQueue** tail = &head;
+  apids.for_each([&](ApId a) {
+    (m.qtable.linked_row(a) & m.shadow_apcb.domains).for_each([&](ApId d) {
+      VfioApQueue* q = queues_[Apqn{a, d}.packed()];
+      q->reset_next = nullptr;
+      *tail = q;
+      tail = &q->reset_next;
+    });
+  });
+  return reset_list(ctx, head);
+}
+
+bool VfioApDriver::filter_matrix(OpContext& ctx, MatrixMdev& m, Mask& apm_filtered) {
+  const Mask a0 = m.matrix.adapters & info_.adapters;
+  const Mask q0 = m.matrix.domains & info_.domains;
+  Mask apm = a0;
+  // The unit of filtering is the adapter: one 256-bit test per adapter, a word at a time.
+  a0.for_each([&](ApId a) {
+    if (q0.subset_of(m.qtable.passable_row(a))) return;
+    apm.clear(a);
+    if (m.shadow_apcb.adapters.test(a)) apm_filtered.set(a);  // was plugged: reset it
+  });
+  const bool changed = apm != m.shadow_apcb.adapters || q0 != m.shadow_apcb.domains;
+  ctx.undo.set(m.shadow_apcb.adapters, apm);
+  ctx.undo.set(m.shadow_apcb.domains, q0);
+  return changed;
+}
+
+bool VfioApDriver::filter_cdoms(OpContext& ctx, MatrixMdev& m) {
+  const Mask c = m.matrix.control_domains & info_.control_domains;
+  const bool changed = c != m.shadow_apcb.control_domains;
+  ctx.undo.set(m.shadow_apcb.control_domains, c);
+  return changed;
+}
+
+Errno VfioApDriver::filter_and_hot_plug(OpContext& ctx, MatrixMdev& m, bool with_cdoms) {
+  Mask filtered;
+  bool changed = filter_matrix(ctx, m, filtered);
+  if (with_cdoms) changed |= filter_cdoms(ctx, m);
+  if (!changed) return Errno::ok;
+  if (Errno e = update_guest_apcb(ctx, m); e != Errno::ok) return e;
+  return reset_queues_for_apids(ctx, m, filtered);
+}
+
+}  // namespace apcb::impl::vfio_ap

@@ -1,0 +1,134 @@
+/* apcb_sut.h — the plain-C interface between apcb and an implementation under test.
+ *
+ * An implementation of the s390 vfio_ap matrix device (a kernel driven on a real host, a port,
+ * a simulator) is built as a shared library that exports `apcb_sut_get_plugin`. apcb loads it
+ * (`apcb check --sut LIB.so TRACE`, the `fuzz_sut` harness), creates one instance per trace,
+ * applies the operation alphabet one step at a time, and compares each observation with the
+ * reference. An operation the plugin does not support answers APCB_SUT_CANNOT_COMPLY: the step
+ * is skipped on both sides, never counted as a failure.
+ *
+ * Versioning: the caller passes the ABI version it speaks; a plugin returns NULL for a version
+ * it does not implement. Every structure is plain data with fixed-width fields; version 1 will
+ * only ever grow by new operation kinds (a plugin answers CANNOT_COMPLY to kinds it does not
+ * know).
+ *
+ * Masks: 256-bit AP masks are four uint64_t words in MSB-0 order, as the kernel stores them: ID
+ * i is word i/64, bit 63 - i%64 (word values, not bytes, so endianness does not matter).
+ *
+ * The vocabulary is the one of docs/trace-format.md and model/op.h; each kind below names the
+ * trace step it stands for.
+ */
+#ifndef APCB_SUT_H_
+#define APCB_SUT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define APCB_SUT_ABI_VERSION 1u
+
+/* Return codes of apcb_sut_plugin.apply. */
+#define APCB_SUT_OK 0
+#define APCB_SUT_CANNOT_COMPLY 1
+
+typedef struct {
+  uint64_t adapters[4];
+  uint64_t domains[4];
+  uint64_t control_domains[4];
+} apcb_sut_matrix;
+
+/* The host an instance starts as: QCI flags and maxima, and its AP configuration. Every queue
+ * of adapters x domains exists and is bound to the default driver; apmask and aqmask are all
+ * ones; no mdev, no guest (the trace's `host init`). */
+typedef struct {
+  uint8_t apxa; /* 0 or 1 */
+  uint8_t na;   /* highest adapter number */
+  uint8_t nd;   /* highest domain number */
+  apcb_sut_matrix config;
+} apcb_sut_host;
+
+typedef enum {
+  APCB_SUT_OP_CONFIG_CHANGE = 1,   /* host config: `matrix` is the new configuration */
+  APCB_SUT_OP_QUEUE_BIND = 2,      /* echo XX.YYYY > /sys/bus/ap/drivers/<driver>/bind */
+  APCB_SUT_OP_QUEUE_UNBIND = 3,    /* echo XX.YYYY > /sys/bus/ap/drivers/<driver>/unbind */
+  APCB_SUT_OP_RESET_RESPONSE = 4,  /* host reset-response XX.YYYY `response` */
+  APCB_SUT_OP_BUS_MASK_WRITE = 5,  /* `text` written to /sys/bus/ap/{apmask,aqmask} */
+  APCB_SUT_OP_MDEV_CREATE = 6,     /* `uuid` written to .../vfio_ap-passthrough/create */
+  APCB_SUT_OP_MDEV_REMOVE = 7,     /* echo 1 > .../<uuid>/remove */
+  APCB_SUT_OP_ATTR_WRITE = 8,      /* `text` written to .../<uuid>/<attr> */
+  APCB_SUT_OP_DEVICE_RESET = 9,    /* vfio reset <uuid> (VFIO_DEVICE_RESET) */
+  APCB_SUT_OP_GUEST_CREATE = 10,   /* guest create <guest> msax3=<msax3> */
+  APCB_SUT_OP_GUEST_ATTACH = 11,   /* vfio open <uuid> guest=<guest> */
+  APCB_SUT_OP_GUEST_DETACH = 12,   /* vfio close <uuid> */
+  APCB_SUT_OP_GUEST_RELEASE = 13,  /* vfio request <uuid> */
+  APCB_SUT_OP_VCPU_OBSERVE = 14,   /* vcpu read <guest> */
+  APCB_SUT_OP_READ_MDEV = 15,      /* cat .../<uuid>/<view> */
+  APCB_SUT_OP_READ_BUS_MASK = 16,  /* cat /sys/bus/ap/{apmask,aqmask} */
+  APCB_SUT_OP_READ_QUEUE_STATUS = 17 /* cat /sys/bus/ap/devices/cardXX/XX.YYYY/status */
+} apcb_sut_op_kind;
+
+/* attr: 0 assign_adapter, 1 unassign_adapter, 2 assign_domain, 3 unassign_domain,
+ *       4 assign_control_domain, 5 unassign_control_domain, 6 ap_config.
+ * view: 0 matrix, 1 guest_matrix, 2 control_domains, 3 ap_config.
+ * driver: 1 the default driver (cex4queue), 2 vfio_ap.  bus_mask: 0 apmask, 1 aqmask. */
+typedef struct {
+  uint32_t kind; /* apcb_sut_op_kind */
+  uint8_t adapter, domain;
+  uint8_t driver;
+  uint8_t response;
+  uint8_t bus_mask;
+  uint8_t attr;
+  uint8_t view;
+  uint8_t msax3;
+  uint32_t guest;
+  const char* uuid;    /* NUL-terminated; NULL when unused */
+  const uint8_t* text; /* the bytes written (not NUL-terminated) */
+  size_t text_len;
+  apcb_sut_matrix matrix;
+} apcb_sut_op;
+
+typedef enum { APCB_SUT_EVENT_COMMIT = 1, APCB_SUT_EVENT_RESET = 2 } apcb_sut_event_kind;
+
+/* A commit: the complete APCB written to `guest`'s CRYCB (already truncated to its format).
+ * A reset: queue adapter.domain was reset. */
+typedef struct {
+  uint32_t kind; /* apcb_sut_event_kind */
+  uint32_t guest;
+  apcb_sut_matrix apcb;
+  uint8_t adapter, domain;
+} apcb_sut_event;
+
+/* What one operation was observed to do. The pointers stay valid until the next call on the
+ * same instance. `result` is 0 or a positive Linux errno number (EINVAL = 22, ...). */
+typedef struct {
+  int32_t result;
+  const char* output; /* the text of a read or vCPU observation */
+  size_t output_len;
+  const apcb_sut_event* events;
+  size_t event_count;
+} apcb_sut_observation;
+
+typedef struct apcb_sut_instance apcb_sut_instance;
+
+typedef struct {
+  uint32_t abi_version; /* APCB_SUT_ABI_VERSION */
+  const char* name;     /* shown in reports */
+  /* A new instance in the state `host` describes, or NULL on failure. */
+  apcb_sut_instance* (*create)(const apcb_sut_host* host);
+  void (*destroy)(apcb_sut_instance* instance);
+  /* Applies one operation. APCB_SUT_OK: *observation is filled. APCB_SUT_CANNOT_COMPLY: the
+   * instance is unchanged and *observation is ignored. */
+  int (*apply)(apcb_sut_instance* instance, const apcb_sut_op* op, apcb_sut_observation* observation);
+} apcb_sut_plugin;
+
+/* The one symbol a plugin exports. Returns the plugin for `abi_version`, or NULL. */
+const apcb_sut_plugin* apcb_sut_get_plugin(uint32_t abi_version);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* APCB_SUT_H_ */

@@ -1,0 +1,226 @@
+// apcb tests — runs every operation on the model and on the implementation side by side and
+// checks, after each one, that they agree: observations equivalent (model::equivalent), the
+// implementation's state projection equal to the model's state, each queue table equal to the
+// model's Linked_m, the implementation's internal structure consistent, and the model's
+// structural invariants. Its interface mirrors tests/model/scenario.h, so the model's
+// scenario tests read the same here.
+#ifndef APCB_TESTS_IMPL_LOCKSTEP_H_
+#define APCB_TESTS_IMPL_LOCKSTEP_H_
+
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "impl/host.h"
+#include "model/invariants.h"
+#include "model/op.h"
+#include "model/step.h"
+
+namespace apcb::impl::testing {
+
+inline constexpr const char* kMdev1 = "11111111-1111-1111-1111-111111111111";
+inline constexpr const char* kMdev2 = "22222222-2222-2222-2222-222222222222";
+inline constexpr const char* kMdev3 = "33333333-3333-3333-3333-333333333333";
+
+inline std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '\n') out += "\\n";
+    else if (c == '"') out += "\\\"";
+    else out += c;
+  }
+  return out + "\"";
+}
+
+inline std::string hex_apqn(model::Apqn q) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02x.%04x", q.adapter, q.domain);
+  return buf;
+}
+
+inline std::string describe(const model::Matrix& m) {
+  return "{A=" + m.adapters.hex() + " Q=" + m.domains.hex() + " C=" + m.control_domains.hex() + "}";
+}
+
+// One line per operation, enough to rebuild it.
+inline std::string describe(const model::Op& op) {
+  using namespace model;
+  struct V {
+    std::string operator()(const op::ConfigChange& o) { return "ConfigChange " + describe(o.cfg); }
+    std::string operator()(const op::QueueBind& o) {
+      return "QueueBind " + hex_apqn(o.apqn) + " driver=" + std::to_string(static_cast<int>(o.driver));
+    }
+    std::string operator()(const op::QueueUnbind& o) {
+      return "QueueUnbind " + hex_apqn(o.apqn) + " driver=" + std::to_string(static_cast<int>(o.driver));
+    }
+    std::string operator()(const op::ResetResponse& o) {
+      return "ResetResponse " + hex_apqn(o.apqn) + " rc=" + std::to_string(o.response);
+    }
+    std::string operator()(const op::BusMaskWrite& o) {
+      return std::string(o.mask == BusMask::apmask ? "apmask" : "aqmask") + " <- " + quoted(o.text);
+    }
+    std::string operator()(const op::MdevCreate& o) { return "MdevCreate " + o.uuid; }
+    std::string operator()(const op::MdevRemove& o) { return "MdevRemove " + o.uuid; }
+    std::string operator()(const op::AttrWrite& o) {
+      return "AttrWrite " + o.uuid + " attr=" + std::to_string(static_cast<int>(o.attr)) + " " + quoted(o.text);
+    }
+    std::string operator()(const op::DeviceReset& o) { return "DeviceReset " + o.uuid; }
+    std::string operator()(const op::GuestCreate& o) {
+      return "GuestCreate " + std::to_string(o.guest) + (o.msax3 ? " msax3" : " no-msax3");
+    }
+    std::string operator()(const op::GuestAttach& o) { return "GuestAttach " + o.uuid + " " + std::to_string(o.guest); }
+    std::string operator()(const op::GuestDetach& o) { return "GuestDetach " + o.uuid; }
+    std::string operator()(const op::GuestRelease& o) { return "GuestRelease " + o.uuid; }
+    std::string operator()(const op::VcpuObserve& o) { return "VcpuObserve " + std::to_string(o.guest); }
+    std::string operator()(const op::ReadMdev& o) {
+      return "ReadMdev " + o.uuid + " view=" + std::to_string(static_cast<int>(o.view));
+    }
+    std::string operator()(const op::ReadBusMask& o) {
+      return std::string("ReadBusMask ") + (o.mask == BusMask::apmask ? "apmask" : "aqmask");
+    }
+    std::string operator()(const op::ReadQueueStatus& o) { return "ReadQueueStatus " + hex_apqn(o.apqn); }
+  };
+  return std::visit(V{}, op);
+}
+
+inline std::string describe(const model::Observation& obs) {
+  std::string out = std::string(model::errno_name(obs.result));
+  if (!obs.output.empty()) out += " out=" + quoted(obs.output);
+  for (const model::Event& e : obs.events) {
+    if (const auto* c = std::get_if<model::Commit>(&e))
+      out += " commit(g" + std::to_string(c->guest) + "," + describe(c->apcb) + ")";
+    else
+      out += " reset(" + hex_apqn(std::get<model::Reset>(e).apqn) + ")";
+  }
+  return out;
+}
+
+// Where two states differ, in words (first difference per field).
+inline std::string state_diff(const model::State& a, const model::State& b) {
+  std::ostringstream out;
+  if (!(a.cfg == b.cfg)) out << " cfg";
+  if (a.apmask != b.apmask) out << " apmask";
+  if (a.aqmask != b.aqmask) out << " aqmask";
+  if (a.unbound != b.unbound) out << " unbound";
+  if (a.hw_response != b.hw_response) out << " hw_response";
+  if (a.last_response != b.last_response) out << " last_response";
+  if (a.mdevs.size() != b.mdevs.size()) {
+    out << " mdev-count(" << a.mdevs.size() << " vs " << b.mdevs.size() << ")";
+  } else {
+    for (std::size_t i = 0; i < a.mdevs.size(); ++i) {
+      const model::Mdev& x = a.mdevs[i];
+      const model::Mdev& y = b.mdevs[i];
+      if (x.uuid != y.uuid) out << " mdev" << i << ".uuid";
+      if (!(x.assigned == y.assigned)) out << " mdev" << i << ".assigned";
+      if (!(x.shadow == y.shadow)) out << " mdev" << i << ".shadow " << describe(x.shadow) << " vs " << describe(y.shadow);
+      if (!(x.pending_add == y.pending_add)) out << " mdev" << i << ".pending";
+      if (x.guest != y.guest) out << " mdev" << i << ".guest";
+      if (x.released != y.released) out << " mdev" << i << ".released";
+    }
+  }
+  if (a.guests != b.guests) out << " guests";
+  return out.str();
+}
+
+class Lockstep {
+ public:
+  Lockstep(const model::HostParams& params, const model::Matrix& cfg, HostOptions options = {})
+      : s(model::State::initial(params, cfg)), host(params, cfg, options) {}
+
+  // Runs `op` on both; returns the model's observation (equal to the implementation's when
+  // `mismatches` stays empty).
+  model::Observation run(const model::Op& op) {
+    history.push_back(op);
+    const model::State before = s;
+    model::Observation expected = model::apply(s, op);
+    const model::Observation actual = host.apply(op);
+    if (!model::equivalent(expected, actual))
+      mismatch("observation: model " + describe(expected) + " / impl " + describe(actual));
+    check_states();
+    for (const model::Violation& v : model::check_state(s, model::Strength::structural)) violations.push_back(v);
+    for (const model::Violation& v : model::check_unplug_before_reset(before, op, expected)) violations.push_back(v);
+    for (const model::Violation& v : model::check_failure_atomicity(before, s, expected)) violations.push_back(v);
+    return expected;
+  }
+
+  // Compares the implementation's snapshot with the model state (and the queue tables with
+  // Linked_m); records a mismatch if they differ.
+  void check_states() {
+    const HostSnapshot snap = host.snapshot();
+    if (!(snap.state == s)) mismatch("state:" + state_diff(s, snap.state));
+    for (std::size_t i = 0; i < s.mdevs.size() && i < snap.qtables.size(); ++i) {
+      std::vector<std::uint16_t> linked;
+      const model::Mdev& m = s.mdevs[i];
+      m.assigned.adapters.for_each([&](model::ApId a) {
+        model::linked_row(s, m, a).for_each([&](model::ApId d) { linked.push_back(model::Apqn{a, d}.packed()); });
+      });
+      if (snap.qtables[i].second != linked) mismatch("queue table of " + m.uuid + " differs from Linked_m");
+    }
+    for (const std::string& p : host.check_structure()) mismatch("structure: " + p);
+  }
+
+  std::string history_text() const {
+    std::string out;
+    for (std::size_t i = 0; i < history.size(); ++i)
+      out += "  " + std::to_string(i) + ": " + describe(history[i]) + "\n";
+    return out;
+  }
+
+  // The Scenario vocabulary (tests/model/scenario.h).
+  model::Errno write(const std::string& uuid, model::MdevAttr attr, const std::string& text) {
+    return run(model::op::AttrWrite{uuid, attr, text}).result;
+  }
+  model::Errno assign_adapter(const std::string& uuid, const std::string& v) {
+    return write(uuid, model::MdevAttr::assign_adapter, v + "\n");
+  }
+  model::Errno assign_domain(const std::string& uuid, const std::string& v) {
+    return write(uuid, model::MdevAttr::assign_domain, v + "\n");
+  }
+  model::Errno unassign_adapter(const std::string& uuid, const std::string& v) {
+    return write(uuid, model::MdevAttr::unassign_adapter, v + "\n");
+  }
+  model::Errno unassign_domain(const std::string& uuid, const std::string& v) {
+    return write(uuid, model::MdevAttr::unassign_domain, v + "\n");
+  }
+  model::Errno assign_control_domain(const std::string& uuid, const std::string& v) {
+    return write(uuid, model::MdevAttr::assign_control_domain, v + "\n");
+  }
+  model::Errno create(const std::string& uuid) { return run(model::op::MdevCreate{uuid}).result; }
+  model::Errno apmask(const std::string& text) {
+    return run(model::op::BusMaskWrite{model::BusMask::apmask, text + "\n"}).result;
+  }
+  model::Errno aqmask(const std::string& text) {
+    return run(model::op::BusMaskWrite{model::BusMask::aqmask, text + "\n"}).result;
+  }
+  std::string read(const std::string& uuid, model::MdevView view) {
+    return run(model::op::ReadMdev{uuid, view}).output;
+  }
+  std::string matrix(const std::string& uuid) { return read(uuid, model::MdevView::matrix); }
+  std::string guest_matrix(const std::string& uuid) { return read(uuid, model::MdevView::guest_matrix); }
+  const model::Mdev& mdev(const std::string& uuid) const { return *s.find_mdev(uuid); }
+
+  // Empty when the implementation agreed with the model at every step.
+  std::string report() const {
+    if (mismatches.empty()) return "";
+    std::string out;
+    for (const std::string& m : mismatches) out += m + "\n";
+    return out + "operations:\n" + history_text();
+  }
+
+  model::State s;  // the model's state
+  Host host;       // the implementation
+  std::vector<model::Op> history;
+  std::vector<std::string> mismatches;
+  std::vector<model::Violation> violations;
+
+ private:
+  void mismatch(const std::string& what) {
+    mismatches.push_back("step " + std::to_string(history.size() - 1) + " (" +
+                         (history.empty() ? std::string("-") : describe(history.back())) + "): " + what);
+  }
+};
+
+}  // namespace apcb::impl::testing
+
+#endif  // APCB_TESTS_IMPL_LOCKSTEP_H_

@@ -1,0 +1,533 @@
+// The kernel-documentation scenarios of tests/model/step_test.cpp and filter_test.cpp, run on
+// the implementation and the model side by side: every step's observation must be equivalent
+// and every state equal (tests/impl/lockstep.h); the model's expectations still hold.
+#include <gtest/gtest.h>
+
+#include "model/filter.h"
+#include "model/render.h"
+#include "tests/impl/lockstep.h"
+
+namespace apcb::model {
+namespace {
+
+// A Lockstep that fails the test when the implementation ever disagreed with the model.
+class CheckedLockstep : public impl::testing::Lockstep {
+ public:
+  using Lockstep::Lockstep;
+  ~CheckedLockstep() { EXPECT_TRUE(report().empty()) << report(); }
+};
+
+
+using impl::testing::kMdev1;
+using impl::testing::kMdev2;
+using impl::testing::kMdev3;
+using Scenario = CheckedLockstep;
+
+const HostParams kApxa{true, 255, 255};
+const HostParams kNoApxa{false, 63, 15};
+
+std::vector<Commit> commits_of(const Observation& obs) {
+  std::vector<Commit> out;
+  for (const Event& e : obs.events)
+    if (const auto* c = std::get_if<Commit>(&e)) out.push_back(*c);
+  return out;
+}
+std::vector<Apqn> resets_of(const Observation& obs) {
+  std::vector<Apqn> out;
+  for (const Event& e : obs.events)
+    if (const auto* r = std::get_if<Reset>(&e)) out.push_back(r->apqn);
+  return out;
+}
+
+// The three-guest example: secure APQNs 05/06 × {0004, 0047, 00ab, 00ff} for vfio_ap.
+class impl_ThreeGuests : public ::testing::Test {
+ protected:
+  impl_ThreeGuests()
+      : sc(kApxa, Matrix{Mask::of({1, 2, 3, 4, 5, 6, 7}), Mask::of({0, 4, 0x47, 0xab, 0xff}),
+                         Mask::all()}) {}
+  void SetUp() override {
+    ASSERT_EQ(sc.apmask("-5,-6"), Errno::ok);
+    ASSERT_EQ(sc.aqmask("-4,-0x47,-0xab,-0xff"), Errno::ok);
+    for (const char* u : {kMdev1, kMdev2, kMdev3}) ASSERT_EQ(sc.create(u), Errno::ok);
+    ASSERT_EQ(sc.assign_adapter(kMdev1, "5"), Errno::ok);
+    ASSERT_EQ(sc.assign_adapter(kMdev1, "6"), Errno::ok);
+    ASSERT_EQ(sc.assign_domain(kMdev1, "4"), Errno::ok);
+    ASSERT_EQ(sc.assign_domain(kMdev1, "0xab"), Errno::ok);
+  }
+  void TearDown() override { EXPECT_TRUE(sc.violations.empty()) << sc.violations[0].detail; }
+  Scenario sc;
+};
+
+TEST_F(impl_ThreeGuests, Mdev1MatrixAndGuestMatrix) {
+  EXPECT_EQ(sc.matrix(kMdev1), "05.0004\n05.00ab\n06.0004\n06.00ab\n");
+  EXPECT_EQ(sc.guest_matrix(kMdev1), sc.matrix(kMdev1));
+}
+
+TEST_F(impl_ThreeGuests, Mdev1ApConfig) {
+  EXPECT_EQ(sc.read(kMdev1, MdevView::ap_config),
+            "0x0600000000000000000000000000000000000000000000000000000000000000,"
+            "0x0800000000000000000000000000000000000000001000000000000000000000,"
+            "0x0000000000000000000000000000000000000000000000000000000000000000\n");
+}
+
+TEST_F(impl_ThreeGuests, Mdev2AndMdev3TakeTheOtherDomains) {
+  EXPECT_EQ(sc.assign_adapter(kMdev2, "5"), Errno::ok);
+  EXPECT_EQ(sc.assign_domain(kMdev2, "0x47"), Errno::ok);
+  EXPECT_EQ(sc.assign_domain(kMdev2, "0xff"), Errno::ok);
+  EXPECT_EQ(sc.matrix(kMdev2), "05.0047\n05.00ff\n");
+  EXPECT_EQ(sc.read(kMdev2, MdevView::ap_config),
+            "0x0400000000000000000000000000000000000000000000000000000000000000,"
+            "0x0000000000000000010000000000000000000000000000000000000000000001,"
+            "0x0000000000000000000000000000000000000000000000000000000000000000\n");
+  EXPECT_EQ(sc.assign_adapter(kMdev3, "6"), Errno::ok);
+  EXPECT_EQ(sc.assign_domain(kMdev3, "0x47"), Errno::ok);
+  EXPECT_EQ(sc.assign_domain(kMdev3, "0xff"), Errno::ok);
+  EXPECT_EQ(sc.matrix(kMdev3), "06.0047\n06.00ff\n");
+  // 05.0004 belongs to mdev1.
+  EXPECT_EQ(sc.assign_domain(kMdev2, "4"), Errno::eaddrinuse);
+  EXPECT_EQ(sc.matrix(kMdev2), "05.0047\n05.00ff\n");
+}
+
+TEST_F(impl_ThreeGuests, ReservedApqnRefusedAndRolledBack) {
+  // (5,0) and (6,0) are not reserved: adapters 5 and 6 left apmask.
+  EXPECT_EQ(sc.assign_domain(kMdev1, "0"), Errno::ok);
+  // (7,0) is: adapter 7 ∈ apmask and domain 0 ∈ aqmask.
+  EXPECT_EQ(sc.assign_adapter(kMdev1, "7"), Errno::eaddrnotavail);
+  EXPECT_FALSE(sc.mdev(kMdev1).assigned.adapters.test(7));
+  // Without domain 0, adapter 7 only meets domains 4 and 0xab, which are not reserved.
+  EXPECT_EQ(sc.unassign_domain(kMdev1, "0"), Errno::ok);
+  EXPECT_EQ(sc.assign_adapter(kMdev1, "7"), Errno::ok);
+  // Over-provisioned: adapter 7's queues are bound to vfio_ap, so 7 reaches the guest too.
+  EXPECT_EQ(sc.guest_matrix(kMdev1), "05.0004\n05.00ab\n06.0004\n06.00ab\n07.0004\n07.00ab\n");
+}
+
+TEST_F(impl_ThreeGuests, IdBeyondMaximumIsNoDevice) {
+  EXPECT_EQ(sc.assign_adapter(kMdev2, "256"), Errno::enodev);
+  EXPECT_EQ(sc.assign_domain(kMdev2, "0x100"), Errno::enodev);
+  EXPECT_EQ(sc.assign_control_domain(kMdev2, "256"), Errno::enodev);
+}
+
+TEST_F(impl_ThreeGuests, MaskWriteReservingAnAssignedApqnIsBusy) {
+  // Adapter 5 back to the host reserves (5, d) only for the domains still in aqmask, and
+  // mdev1's domains 4 and 0xab are not: allowed.
+  EXPECT_EQ(sc.apmask("+5"), Errno::ok);
+  // Now domain 4 back to the host would reserve 05.0004, which mdev1 holds.
+  EXPECT_EQ(sc.aqmask("+4"), Errno::ebusy);
+  EXPECT_FALSE(sc.s.aqmask.test(4));
+  EXPECT_EQ(sc.apmask("0xffffffffffffffff"), Errno::ok);  // adapters 0..63: 6 reserved, no domain
+  EXPECT_EQ(sc.aqmask("+0xab"), Errno::ebusy);
+  // Reserving an unassigned APQN is fine: domain 0x47 is assigned to nobody yet.
+  EXPECT_EQ(sc.aqmask("+0x47"), Errno::ok);
+}
+
+TEST(impl_SharingRules, DocumentedExamples) {
+  const Matrix cfg{Mask::range(0, 15), Mask::range(0, 15), Mask{}};
+  {
+    Scenario sc(kApxa, cfg);
+    ASSERT_EQ(sc.apmask("-1-4"), Errno::ok);
+    sc.create(kMdev1);
+    sc.create(kMdev2);
+    for (const char* a : {"1", "2"}) EXPECT_EQ(sc.assign_adapter(kMdev1, a), Errno::ok);
+    for (const char* d : {"5", "6"}) EXPECT_EQ(sc.assign_domain(kMdev1, d), Errno::ok);
+    // {1,2}×{5,6} with {1,2}×{7}: valid.
+    for (const char* a : {"1", "2"}) EXPECT_EQ(sc.assign_adapter(kMdev2, a), Errno::ok);
+    EXPECT_EQ(sc.assign_domain(kMdev2, "7"), Errno::ok);
+  }
+  {
+    Scenario sc(kApxa, cfg);
+    ASSERT_EQ(sc.apmask("-1-4"), Errno::ok);
+    sc.create(kMdev1);
+    sc.create(kMdev2);
+    for (const char* a : {"1", "2"}) sc.assign_adapter(kMdev1, a);
+    for (const char* d : {"5", "6"}) sc.assign_domain(kMdev1, d);
+    // {1,2}×{5,6} with {3,4}×{5,6}: valid.
+    for (const char* a : {"3", "4"}) EXPECT_EQ(sc.assign_adapter(kMdev2, a), Errno::ok);
+    for (const char* d : {"5", "6"}) EXPECT_EQ(sc.assign_domain(kMdev2, d), Errno::ok);
+  }
+  {
+    Scenario sc(kApxa, cfg);
+    ASSERT_EQ(sc.apmask("-1-4"), Errno::ok);
+    sc.create(kMdev1);
+    sc.create(kMdev2);
+    for (const char* a : {"1", "2"}) sc.assign_adapter(kMdev1, a);
+    for (const char* d : {"5", "6"}) sc.assign_domain(kMdev1, d);
+    // {1,2}×{5,6} with {1}×{6,7}: invalid, APQN (1,6).
+    EXPECT_EQ(sc.assign_adapter(kMdev2, "1"), Errno::ok);
+    EXPECT_EQ(sc.assign_domain(kMdev2, "7"), Errno::ok);
+    EXPECT_EQ(sc.assign_domain(kMdev2, "6"), Errno::eaddrinuse);
+  }
+}
+
+// --- error precedence ----------------------------------------------------------------------
+
+class impl_Precedence : public ::testing::Test {
+ protected:
+  impl_Precedence() : sc(kNoApxa, Matrix{Mask::range(0, 63), Mask::range(0, 15), Mask::range(0, 15)}) {
+    sc.apmask("-8-15,-64");
+    sc.create(kMdev1);
+    sc.create(kMdev2);
+    sc.assign_adapter(kMdev2, "8");
+    sc.assign_domain(kMdev2, "1");
+  }
+  Scenario sc;
+};
+
+TEST_F(impl_Precedence, ParseErrorBeatsRange) {
+  for (MdevAttr attr : {MdevAttr::assign_adapter, MdevAttr::assign_domain,
+                        MdevAttr::assign_control_domain, MdevAttr::unassign_adapter,
+                        MdevAttr::unassign_domain, MdevAttr::unassign_control_domain}) {
+    EXPECT_EQ(sc.write(kMdev1, attr, "999x\n"), Errno::einval);
+    EXPECT_EQ(sc.write(kMdev1, attr, "99999999999999999999\n"), Errno::erange);
+    EXPECT_EQ(sc.write(kMdev1, attr, "999\n"), Errno::enodev);
+  }
+}
+
+TEST_F(impl_Precedence, RangeUsesTheNonApxaMaxima) {
+  EXPECT_EQ(sc.assign_adapter(kMdev1, "63"), Errno::ok);
+  EXPECT_EQ(sc.assign_adapter(kMdev1, "64"), Errno::enodev);
+  EXPECT_EQ(sc.assign_domain(kMdev1, "15"), Errno::eaddrnotavail);  // (63,15) reserved
+  EXPECT_EQ(sc.assign_domain(kMdev1, "16"), Errno::enodev);
+  EXPECT_EQ(sc.assign_control_domain(kMdev1, "16"), Errno::enodev);
+  EXPECT_EQ(sc.unassign_adapter(kMdev1, "64"), Errno::enodev);
+}
+
+TEST_F(impl_Precedence, ReservedBeatsInUse) {
+  // Adapter 8 with domain 1 is mdev2's; adapter 0 with domain 1 is reserved. Both at once:
+  // the reservation is reported.
+  sc.assign_domain(kMdev1, "1");
+  EXPECT_EQ(sc.write(kMdev1, MdevAttr::ap_config,
+                     "0x8080000000000000,0x4000,0x0\n"),  // adapters 0 and 8, domain 1
+            Errno::eaddrnotavail);
+  EXPECT_EQ(sc.assign_adapter(kMdev1, "8"), Errno::eaddrinuse);
+}
+
+TEST_F(impl_Precedence, ApConfigChecksOwnershipBeforeRange) {
+  // Adapter 64 is out of range on this host, and adapter 8 × domain 1 is in use.
+  const std::string both = "0x0080000000000000" "8000000000000000,0x4000,0x0\n";
+  EXPECT_EQ(sc.write(kMdev1, MdevAttr::ap_config, both), Errno::eaddrinuse);
+  EXPECT_EQ(sc.write(kMdev1, MdevAttr::ap_config, "0x00000000000000008,0x4000,\n"),
+            Errno::enodev);
+  EXPECT_EQ(sc.write(kMdev1, MdevAttr::ap_config, "0x1,0x2"), Errno::einval);
+  EXPECT_TRUE(sc.mdev(kMdev1).assigned.empty());
+}
+
+TEST_F(impl_Precedence, AlreadyAssignedIsASuccessWithoutEffect) {
+  EXPECT_EQ(sc.assign_adapter(kMdev2, "8"), Errno::ok);
+  EXPECT_EQ(sc.assign_adapter(kMdev2, "010"), Errno::ok);  // octal 8
+  EXPECT_EQ(sc.unassign_adapter(kMdev1, "8"), Errno::ok);  // never assigned here
+  EXPECT_EQ(sc.assign_control_domain(kMdev1, "3"), Errno::ok);
+  EXPECT_EQ(sc.assign_control_domain(kMdev1, "3"), Errno::ok);
+  EXPECT_EQ(sc.mdev(kMdev1).assigned.control_domains, Mask::of({3}));
+}
+
+TEST_F(impl_Precedence, ControlDomainsNeedNoOwnershipAndMayBeShared) {
+  EXPECT_EQ(sc.assign_control_domain(kMdev1, "1"), Errno::ok);
+  EXPECT_EQ(sc.assign_control_domain(kMdev2, "1"), Errno::ok);
+}
+
+TEST_F(impl_Precedence, UnknownMdevIsNoEntry) {
+  EXPECT_EQ(sc.assign_adapter(kMdev3, "1"), Errno::enoent);
+  EXPECT_EQ(sc.run(op::ReadMdev{kMdev3, MdevView::matrix}).result, Errno::enoent);
+}
+
+// --- lifecycle, commits and resets ---------------------------------------------------------
+
+class impl_Attached : public ::testing::Test {
+ protected:
+  impl_Attached() : sc(kApxa, Matrix{Mask::of({3, 4}), Mask::of({1, 2}), Mask::of({1, 2})}) {
+    sc.apmask("-3-4");
+    sc.create(kMdev1);
+    sc.run(op::GuestCreate{7, true});
+    sc.assign_adapter(kMdev1, "3");
+    sc.assign_adapter(kMdev1, "4");
+    sc.assign_domain(kMdev1, "1");
+    sc.assign_domain(kMdev1, "2");
+  }
+  void TearDown() override { EXPECT_TRUE(sc.violations.empty()) << sc.violations[0].detail; }
+  Scenario sc;
+};
+
+TEST_F(impl_Attached, AttachCommitsTheShadowAndDetachClearsThenResets) {
+  Observation attach = sc.run(op::GuestAttach{kMdev1, 7});
+  ASSERT_EQ(attach.result, Errno::ok);
+  ASSERT_EQ(commits_of(attach).size(), 1U);
+  EXPECT_EQ(commits_of(attach)[0].apcb.adapters, Mask::of({3, 4}));
+  EXPECT_TRUE(resets_of(attach).empty());
+
+  Observation detach = sc.run(op::GuestDetach{kMdev1});
+  ASSERT_EQ(detach.events.size(), 5U);
+  EXPECT_TRUE(std::get<Commit>(detach.events[0]).apcb.empty());
+  EXPECT_EQ(resets_of(detach),
+            (std::vector<Apqn>{{3, 1}, {3, 2}, {4, 1}, {4, 2}}));
+  EXPECT_TRUE(sc.s.find_guest(7)->apcb.empty());
+  // The shadow is kept for guest_matrix.
+  EXPECT_EQ(sc.guest_matrix(kMdev1), "03.0001\n03.0002\n04.0001\n04.0002\n");
+}
+
+TEST_F(impl_Attached, SecondMdevForTheSameGuestIsNotPermitted) {
+  sc.create(kMdev2);
+  ASSERT_EQ(sc.run(op::GuestAttach{kMdev1, 7}).result, Errno::ok);
+  EXPECT_EQ(sc.run(op::GuestAttach{kMdev2, 7}).result, Errno::eperm);
+  EXPECT_EQ(sc.run(op::GuestAttach{kMdev1, 7}).result, Errno::ebusy);
+  EXPECT_EQ(sc.run(op::MdevRemove{kMdev1}).result, Errno::ebusy);
+}
+
+TEST_F(impl_Attached, UnassignAdapterCommitsBeforeResettingItsQueues) {
+  sc.run(op::GuestAttach{kMdev1, 7});
+  Observation obs = sc.run(op::AttrWrite{kMdev1, MdevAttr::unassign_adapter, "3\n"});
+  ASSERT_EQ(obs.events.size(), 3U);
+  EXPECT_EQ(std::get<Commit>(obs.events[0]).apcb.adapters, Mask::of({4}));
+  EXPECT_EQ(resets_of(obs), (std::vector<Apqn>{{3, 1}, {3, 2}}));
+}
+
+TEST_F(impl_Attached, UnbindingAQueueUnplugsItsWholeAdapter) {
+  sc.run(op::GuestAttach{kMdev1, 7});
+  Observation obs = sc.run(op::QueueUnbind{{4, 2}, Driver::vfio_ap});
+  ASSERT_EQ(obs.result, Errno::ok);
+  ASSERT_FALSE(obs.events.empty());
+  EXPECT_EQ(std::get<Commit>(obs.events[0]).apcb.adapters, Mask::of({3}));
+  EXPECT_EQ(resets_of(obs), (std::vector<Apqn>{{4, 1}, {4, 2}}));
+  EXPECT_EQ(sc.run(op::ReadQueueStatus{{4, 2}}).result, Errno::enoent);
+  EXPECT_EQ(sc.run(op::ReadQueueStatus{{4, 1}}).output, "assigned\n");
+  EXPECT_EQ(sc.run(op::ReadQueueStatus{{3, 1}}).output, "in use\n");
+  // Binding it again runs the full filter, and the adapter comes back.
+  Observation bind = sc.run(op::QueueBind{{4, 2}, Driver::vfio_ap});
+  ASSERT_EQ(commits_of(bind).size(), 1U);
+  EXPECT_EQ(commits_of(bind)[0].apcb.adapters, Mask::of({3, 4}));
+}
+
+TEST_F(impl_Attached, ControlDomainsCommitWhenTheyChange) {
+  sc.run(op::GuestAttach{kMdev1, 7});
+  EXPECT_EQ(commits_of(sc.run(op::AttrWrite{kMdev1, MdevAttr::assign_control_domain, "2\n"})).size(), 1U);
+  // Control domain 5 is not in the host configuration: assigned, but not in the shadow.
+  EXPECT_TRUE(commits_of(sc.run(op::AttrWrite{kMdev1, MdevAttr::assign_control_domain, "5\n"})).empty());
+  EXPECT_EQ(sc.read(kMdev1, MdevView::control_domains), "0002\n0005\n");
+  EXPECT_EQ(commits_of(sc.run(op::AttrWrite{kMdev1, MdevAttr::unassign_control_domain, "2\n"})).size(), 1U);
+}
+
+TEST_F(impl_Attached, ReleaseClearsTheCrycbButKeepsTheShadow) {
+  sc.run(op::GuestAttach{kMdev1, 7});
+  Observation rel = sc.run(op::GuestRelease{kMdev1});
+  ASSERT_EQ(commits_of(rel).size(), 1U);
+  EXPECT_TRUE(commits_of(rel)[0].apcb.empty());
+  EXPECT_EQ(sc.run(op::VcpuObserve{7}).output, render_apcb(Matrix{}));
+  EXPECT_FALSE(sc.mdev(kMdev1).shadow.empty());
+}
+
+TEST_F(impl_Attached, DeviceResetResetsEveryLinkedQueueInPlace) {
+  sc.run(op::GuestAttach{kMdev1, 7});
+  Observation obs = sc.run(op::DeviceReset{kMdev1});
+  EXPECT_TRUE(commits_of(obs).empty());
+  EXPECT_EQ(resets_of(obs).size(), 4U);
+}
+
+TEST_F(impl_Attached, ApConfigUnplugsAdaptersThenDomainsThenFilters) {
+  sc.run(op::GuestAttach{kMdev1, 7});
+  // Keep adapter 4 and domain 2 only: two intermediate commits, then the final one is not
+  // needed because the filter finds nothing new.
+  Observation obs = sc.run(op::AttrWrite{kMdev1, MdevAttr::ap_config,
+                                         "0x08,0x20,0x0\n"});  // adapter 4, domain 2
+  ASSERT_EQ(obs.result, Errno::ok);
+  std::vector<Commit> commits = commits_of(obs);
+  ASSERT_EQ(commits.size(), 2U);
+  EXPECT_EQ(commits[0].apcb.adapters, Mask::of({4}));
+  EXPECT_EQ(commits[0].apcb.domains, Mask::of({1, 2}));
+  EXPECT_EQ(commits[1].apcb.domains, Mask::of({2}));
+  // Adapter 3's queues go after the first commit, (4,1) after the second.
+  EXPECT_EQ(resets_of(obs), (std::vector<Apqn>{{3, 1}, {3, 2}, {4, 1}}));
+  EXPECT_EQ(sc.matrix(kMdev1), "04.0002\n");
+}
+
+TEST(impl_CrycbFormat, ApcbZeroTruncatesTo64AdaptersAnd16Domains) {
+  Scenario sc(kApxa, Matrix{Mask::of({2, 70}), Mask::of({3, 20}), Mask::of({3, 20})});
+  sc.apmask("-2,-70");
+  sc.create(kMdev1);
+  sc.run(op::GuestCreate{1, /*msax3=*/false});
+  for (const char* a : {"2", "70"}) sc.assign_adapter(kMdev1, a);
+  for (const char* d : {"3", "20"}) sc.assign_domain(kMdev1, d);
+  for (const char* c : {"3", "20"}) sc.assign_control_domain(kMdev1, c);
+  Observation obs = sc.run(op::GuestAttach{kMdev1, 1});
+  EXPECT_EQ(sc.s.find_guest(1)->format, CrycbFormat::format0);
+  ASSERT_EQ(commits_of(obs).size(), 1U);
+  EXPECT_EQ(commits_of(obs)[0].apcb, (Matrix{Mask::of({2}), Mask::of({3}), Mask::of({3})}));
+  EXPECT_EQ(crycb_format(true, false), CrycbFormat::format1);
+  EXPECT_EQ(crycb_format(true, true), CrycbFormat::format2);
+  EXPECT_TRUE(sc.violations.empty());
+}
+
+TEST(impl_MdevLifecycle, CreateValidatesAndLowercasesTheUuid) {
+  Scenario sc(kApxa, Matrix{});
+  EXPECT_EQ(sc.create("not-a-uuid"), Errno::einval);
+  EXPECT_EQ(sc.create("AAAAAAAA-1111-1111-1111-111111111111"), Errno::ok);
+  EXPECT_NE(sc.s.find_mdev("aaaaaaaa-1111-1111-1111-111111111111"), nullptr);
+  EXPECT_EQ(sc.create("aaaaaaaa-1111-1111-1111-111111111111"), Errno::eexist);
+  EXPECT_EQ(sc.run(op::MdevRemove{"aaaaaaaa-1111-1111-1111-111111111111"}).result, Errno::ok);
+  EXPECT_TRUE(sc.s.mdevs.empty());
+}
+
+TEST(impl_QueueBinding, BindRespectsTheBusMasks) {
+  Scenario sc(kApxa, Matrix{Mask::of({1}), Mask::of({1, 2}), Mask{}});
+  sc.apmask("-1");
+  sc.aqmask("-2");  // (1,1) and (1,2) both go to vfio_ap: adapter 1 is out of apmask
+  EXPECT_EQ(sc.run(op::QueueUnbind{{1, 1}, Driver::default_driver}).result, Errno::enodev);
+  EXPECT_EQ(sc.run(op::QueueUnbind{{1, 1}, Driver::vfio_ap}).result, Errno::ok);
+  EXPECT_EQ(sc.run(op::QueueUnbind{{1, 1}, Driver::vfio_ap}).result, Errno::enodev);
+  EXPECT_EQ(sc.run(op::QueueBind{{1, 1}, Driver::default_driver}).result, Errno::enodev);
+  EXPECT_EQ(sc.run(op::QueueBind{{1, 1}, Driver::vfio_ap}).result, Errno::ok);
+  EXPECT_EQ(sc.run(op::QueueBind{{1, 1}, Driver::vfio_ap}).result, Errno::ebusy);
+  EXPECT_EQ(sc.run(op::QueueBind{{9, 9}, Driver::vfio_ap}).result, Errno::enodev);
+  EXPECT_EQ(sc.run(op::ReadQueueStatus{{1, 1}}).output, "unassigned\n");
+  // Giving adapter 1 back to the host rebinds both queues to the default driver, resetting
+  // them on the way out of vfio_ap.
+  Observation obs = sc.run(op::BusMaskWrite{BusMask::apmask, "+1\n"});
+  EXPECT_EQ(resets_of(obs), (std::vector<Apqn>{{1, 1}}));  // (1,2) stays: domain 2 left aqmask
+  EXPECT_EQ(sc.s.driver({1, 1}), Driver::default_driver);
+  EXPECT_EQ(sc.s.driver({1, 2}), Driver::vfio_ap);
+  EXPECT_TRUE(sc.violations.empty());
+}
+
+
+// --- the filter scenarios (tests/model/filter_test.cpp) ---
+
+
+
+// Scenario 1 (the bug fixed by "always filter entire AP matrix"): a delta filter that checks
+// only the new domain lets adapter 0x16 back in although 16.0005 is unbound.
+TEST(impl_FilterScenarios, FullFilterKeepsAdapterWithUnboundQueueOut) {
+  Scenario sc(kApxa, Matrix{Mask::of({0x14, 0x16}), Mask::of({4, 5, 6}), Mask{}});
+  sc.apmask("-0x14,-0x16");
+  sc.create(kMdev1);
+  for (const char* a : {"0x14", "0x16"}) sc.assign_adapter(kMdev1, a);
+  for (const char* d : {"4", "5", "6"}) sc.assign_domain(kMdev1, d);
+  ASSERT_EQ(sc.guest_matrix(kMdev1),
+            "14.0004\n14.0005\n14.0006\n16.0004\n16.0005\n16.0006\n");
+  sc.unassign_domain(kMdev1, "4");
+  ASSERT_EQ(sc.run(op::QueueUnbind{{0x16, 5}, Driver::vfio_ap}).result, Errno::ok);
+  sc.assign_domain(kMdev1, "4");
+  EXPECT_EQ(sc.guest_matrix(kMdev1), "14.0004\n14.0005\n14.0006\n");
+  EXPECT_TRUE(shadow_equals_filter(sc.s, sc.mdev(kMdev1)));
+  EXPECT_TRUE(sc.violations.empty());
+}
+
+// Scenario 2 (the bug fixed by "loop over the shadow APCB"): a domain assigned but not in the
+// host configuration must not filter the adapter.
+TEST(impl_FilterScenarios, OverProvisionedDomainDoesNotFilterTheAdapter) {
+  Scenario sc(kApxa, Matrix{Mask::of({0x10}), Mask::of({1}), Mask{}});
+  sc.apmask("-0x10");
+  sc.create(kMdev1);
+  sc.assign_adapter(kMdev1, "0x10");
+  sc.assign_domain(kMdev1, "1");
+  sc.assign_domain(kMdev1, "2");
+  EXPECT_EQ(sc.matrix(kMdev1), "10.0001\n10.0002\n");
+  EXPECT_EQ(sc.guest_matrix(kMdev1), "10.0001\n");
+  EXPECT_TRUE(sc.violations.empty());
+}
+
+// Scenario 3: adapters without domains pass (the ∀ over an empty domain set is vacuous).
+TEST(impl_FilterScenarios, AdaptersWithoutDomainsPass) {
+  Scenario sc(kApxa, Matrix{Mask::of({5, 6}), Mask::of({1}), Mask{}});
+  sc.create(kMdev1);
+  sc.assign_adapter(kMdev1, "5");
+  sc.assign_adapter(kMdev1, "6");
+  EXPECT_EQ(sc.guest_matrix(kMdev1), "05.\n06.\n");
+  // And domains without adapters.
+  Scenario dom(kApxa, Matrix{Mask{}, Mask::of({4}), Mask{}});
+  dom.create(kMdev1);
+  dom.assign_domain(kMdev1, "4");
+  EXPECT_EQ(dom.guest_matrix(kMdev1), ".0004\n");
+  EXPECT_TRUE(sc.violations.empty());
+}
+
+// Scenario 4: unassigning a domain only clears bits; the adapter filtered because of that
+// domain stays out until the next full filter. S ⊊ F in between, as the kernel has it.
+TEST(impl_FilterScenarios, UnassignDoesNotRefilter) {
+  Scenario sc(kApxa, Matrix{Mask::of({0x10, 0x11}), Mask::of({4, 5}), Mask{}});
+  sc.apmask("-0x10,-0x11");
+  sc.create(kMdev1);
+  ASSERT_EQ(sc.run(op::QueueUnbind{{0x10, 5}, Driver::vfio_ap}).result, Errno::ok);
+  for (const char* a : {"0x10", "0x11"}) sc.assign_adapter(kMdev1, a);
+  for (const char* d : {"4", "5"}) sc.assign_domain(kMdev1, d);
+  ASSERT_EQ(sc.guest_matrix(kMdev1), "11.0004\n11.0005\n");
+  sc.unassign_domain(kMdev1, "5");
+  EXPECT_EQ(sc.guest_matrix(kMdev1), "11.0004\n");
+  EXPECT_FALSE(shadow_equals_filter(sc.s, sc.mdev(kMdev1)));
+  EXPECT_EQ(filter_matrix(sc.s, sc.mdev(kMdev1)).adapters, Mask::of({0x10, 0x11}));
+  // Any full filter (here: assigning a control domain does not filter; a domain does).
+  sc.assign_domain(kMdev1, "4");  // already assigned: a no-op, still stale
+  EXPECT_FALSE(shadow_equals_filter(sc.s, sc.mdev(kMdev1)));
+  // Binding 10.0005 again probes a queue no mdev holds any more: no filter either.
+  sc.run(op::QueueBind{{0x10, 5}, Driver::vfio_ap});
+  EXPECT_FALSE(shadow_equals_filter(sc.s, sc.mdev(kMdev1)));
+  sc.assign_domain(kMdev1, "5");  // a real assignment: full filter
+  EXPECT_EQ(sc.guest_matrix(kMdev1), "10.0004\n10.0005\n11.0004\n11.0005\n");
+  EXPECT_TRUE(shadow_equals_filter(sc.s, sc.mdev(kMdev1)));
+  EXPECT_TRUE(sc.violations.empty());
+}
+
+// Scenario 5: the host configuration loses the only plugged adapter; the guest's APCB must
+// lose it too, with a commit (the fixed kernel commits even when the result is empty).
+TEST(impl_FilterScenarios, HostConfigRemovalOfTheOnlyAdapterEmptiesTheGuest) {
+  Scenario sc(kApxa, Matrix{Mask::of({9}), Mask::of({2}), Mask::of({2})});
+  sc.apmask("-9");
+  sc.create(kMdev1);
+  sc.run(op::GuestCreate{1, true});
+  sc.assign_adapter(kMdev1, "9");
+  sc.assign_domain(kMdev1, "2");
+  sc.run(op::GuestAttach{kMdev1, 1});
+  Observation obs = sc.run(op::ConfigChange{Matrix{Mask{}, Mask::of({2}), Mask::of({2})}});
+  ASSERT_EQ(obs.events.size(), 1U);  // one commit; the de-configured queue is not reset
+  EXPECT_TRUE(std::get<Commit>(obs.events[0]).apcb.adapters.empty());
+  EXPECT_EQ(sc.guest_matrix(kMdev1), ".0002\n");
+  // The adapter comes back: the queue is probed, the filter waits for scan complete, and the
+  // guest gets it back with one commit.
+  Observation back = sc.run(op::ConfigChange{Matrix{Mask::of({9}), Mask::of({2}), Mask::of({2})}});
+  ASSERT_EQ(back.events.size(), 1U);
+  EXPECT_EQ(std::get<Commit>(back.events[0]).apcb.adapters, Mask::of({9}));
+  EXPECT_TRUE(sc.violations.empty());
+}
+
+TEST(impl_FilterScenarios, FailedResetFiltersTheAdapterAtTheNextFullFilter) {
+  Scenario sc(kApxa, Matrix{Mask::of({1, 2}), Mask::of({3}), Mask{}});
+  sc.apmask("-1-2");
+  sc.create(kMdev1);
+  sc.assign_adapter(kMdev1, "1");
+  sc.assign_domain(kMdev1, "3");
+  sc.run(op::ResetResponse{{1, 3}, response::q_not_avail});
+  sc.run(op::ResetResponse{{2, 3}, response::deconfigured});  // passable
+  sc.run(op::DeviceReset{kMdev1});  // (1,3) now has a failed reset status
+  sc.assign_adapter(kMdev1, "2");   // full filter
+  EXPECT_EQ(sc.guest_matrix(kMdev1), "02.0003\n");
+  sc.run(op::DeviceReset{kMdev1});  // (2,3) answers DECONFIGURED: still passable
+  sc.assign_control_domain(kMdev1, "1");
+  sc.run(op::ResetResponse{{1, 3}, response::normal});
+  sc.run(op::DeviceReset{kMdev1});  // (1,3) resets cleanly now
+  sc.write(kMdev1, MdevAttr::ap_config, "0x60,0x10,0x40\n");  // same matrix: full filter
+  EXPECT_EQ(sc.guest_matrix(kMdev1), "01.0003\n02.0003\n");
+  EXPECT_TRUE(sc.violations.empty());
+}
+
+// Finding F1: a reset that does not unplug (guest detach, device reset) can leave an adapter
+// whose queue's last reset failed in the shadow; the kernel does not refilter, and the next
+// attach commits that shadow. SPEC's P2/P7 (with `passable`) fail; the structural forms hold.
+TEST(impl_FindingF1, DetachResetFailureLeavesTheAdapterInTheShadow) {
+  Scenario sc(kApxa, Matrix{Mask::of({1}), Mask::of({3}), Mask{}});
+  sc.apmask("-1");
+  sc.create(kMdev1);
+  sc.run(op::GuestCreate{1, true});
+  sc.assign_adapter(kMdev1, "1");
+  sc.assign_domain(kMdev1, "3");
+  sc.run(op::GuestAttach{kMdev1, 1});
+  sc.run(op::ResetResponse{{1, 3}, response::q_not_avail});
+  sc.run(op::GuestDetach{kMdev1});
+  Observation again = sc.run(op::GuestAttach{kMdev1, 1});
+  ASSERT_EQ(again.events.size(), 1U);
+  EXPECT_EQ(std::get<Commit>(again.events[0]).apcb.adapters, Mask::of({1}));
+  std::vector<std::string> spec;
+  for (const Violation& v : check_state(sc.s, Strength::spec)) spec.push_back(v.property);
+  EXPECT_EQ(spec, (std::vector<std::string>{"P2.passable", "P7"}));
+  EXPECT_TRUE(sc.violations.empty());  // the scenario checks the structural strength
+}
+
+
+}  // namespace
+}  // namespace apcb::model
