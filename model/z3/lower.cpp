@@ -1,0 +1,206 @@
+// From the concrete alphabet to the semantic one: lower() and the projection normalize().
+#include <algorithm>
+#include <cctype>
+
+#include "model/parse.h"
+#include "model/step.h"
+#include "model/z3/encoding.h"
+
+namespace apcb::model::z3enc {
+namespace {
+
+// The slot naming `name`, or -1.
+template <typename T>
+int find_slot(const std::vector<std::optional<T>>& slots, const T& name) {
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    if (slots[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+// A slot that is free (no name), or -1: for an operation on an unknown mdev or guest, which
+// must see an absent slot.
+template <typename T>
+int free_slot(const std::vector<std::optional<T>>& slots) {
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    if (!slots[i]) return static_cast<int>(i);
+  return -1;
+}
+
+// The first free slot above every named one, or -1: where a created mdev or guest goes, so that
+// slot order stays creation order (the order step.cpp visits mdevs in).
+template <typename T>
+int next_slot(const std::vector<std::optional<T>>& slots) {
+  int last = -1;
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    if (slots[i]) last = static_cast<int>(i);
+  return last + 1 < static_cast<int>(slots.size()) ? last + 1 : -1;
+}
+
+class Lowerer {
+ public:
+  Lowerer(const Encoder& enc, const State& pre, const Slots& slots)
+      : enc_(enc), pre_(pre), slots_(slots) {}
+
+  std::optional<Lowered> operator()(const op::ConfigChange& o) const {
+    if (!fits(o.cfg)) return std::nullopt;
+    return done(sop::ConfigChange{matrix(o.cfg)});
+  }
+  std::optional<Lowered> operator()(const op::QueueBind& o) const {
+    if (!fits(o.apqn)) return std::nullopt;
+    return done(sop::QueueBind{idx(o.apqn.adapter), idx(o.apqn.domain), o.driver});
+  }
+  std::optional<Lowered> operator()(const op::QueueUnbind& o) const {
+    if (!fits(o.apqn)) return std::nullopt;
+    return done(sop::QueueUnbind{idx(o.apqn.adapter), idx(o.apqn.domain), o.driver});
+  }
+  std::optional<Lowered> operator()(const op::ResetResponse& o) const {
+    if (!fits(o.apqn)) return std::nullopt;
+    return done(sop::ResetResponse{idx(o.apqn.adapter), idx(o.apqn.domain),
+                                   enc_.ctx().bool_val(response::passable(o.response))});
+  }
+  std::optional<Lowered> operator()(const op::BusMaskWrite& o) const {
+    const Mask& current = o.mask == BusMask::apmask ? pre_.apmask : pre_.aqmask;
+    const Parsed<Mask> parsed = parse_bus_mask(o.text, current);
+    if (!parsed.ok()) return std::nullopt;
+    // IDs at or above the width name no queue of the instance: cut (normalize does the same).
+    return done(sop::BusMaskWrite{o.mask, enc_.mask(parsed.value)});
+  }
+  std::optional<Lowered> operator()(const op::MdevCreate& o) const {
+    if (!valid_uuid(o.uuid)) return std::nullopt;
+    std::string uuid = o.uuid;
+    std::transform(uuid.begin(), uuid.end(), uuid.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    int slot = find_slot(slots_.mdevs, uuid);
+    if (slot < 0) slot = next_slot(slots_.mdevs);
+    if (slot < 0) return std::nullopt;
+    Slots post = slots_;
+    post.mdevs[static_cast<std::size_t>(slot)] = uuid;
+    return Lowered{sop::MdevCreate{slot}, post};
+  }
+  std::optional<Lowered> operator()(const op::MdevRemove& o) const {
+    const int slot = mdev_slot(o.uuid);
+    if (slot < 0) return std::nullopt;
+    return done(sop::MdevRemove{slot});
+  }
+  std::optional<Lowered> operator()(const op::AttrWrite& o) const {
+    const int slot = mdev_slot(o.uuid);
+    if (slot < 0) return std::nullopt;
+    const bool known = slots_.mdevs[static_cast<std::size_t>(slot)].has_value();
+    if (o.attr == MdevAttr::ap_config) {
+      if (!known) return done(sop::ApConfigWrite{slot, matrix(Matrix{})});
+      const Parsed<Matrix> parsed = parse_ap_config(o.text);
+      // A mask beyond the width cannot be written down here (and the model would answer
+      // EADDRNOTAVAIL or ENODEV for it, which needs IDs the instance does not have).
+      if (!parsed.ok() || !fits(parsed.value)) return std::nullopt;
+      return done(sop::ApConfigWrite{slot, matrix(parsed.value)});
+    }
+    // An unknown mdev answers ENOENT before the text is parsed.
+    std::uint64_t value = 0;
+    if (known) {
+      const Parsed<std::uint64_t> parsed = parse_kstrtoul(o.text);
+      if (!parsed.ok()) return std::nullopt;
+      value = parsed.value;
+    }
+    return done(sop::AttrWrite{slot, o.attr, enc_.ctx().bv_val(value, 64)});
+  }
+  std::optional<Lowered> operator()(const op::DeviceReset& o) const {
+    const int slot = mdev_slot(o.uuid);
+    if (slot < 0) return std::nullopt;
+    return done(sop::DeviceReset{slot});
+  }
+  std::optional<Lowered> operator()(const op::GuestCreate& o) const {
+    int slot = find_slot(slots_.guests, o.guest);
+    if (slot < 0) slot = next_slot(slots_.guests);
+    if (slot < 0) return std::nullopt;
+    Slots post = slots_;
+    post.guests[static_cast<std::size_t>(slot)] = o.guest;
+    return Lowered{sop::GuestCreate{slot, enc_.ctx().bool_val(o.msax3)}, post};
+  }
+  std::optional<Lowered> operator()(const op::GuestAttach& o) const {
+    const int m = mdev_slot(o.uuid);
+    const int g = guest_slot(o.guest);
+    if (m < 0 || g < 0) return std::nullopt;
+    return done(sop::GuestAttach{m, g});
+  }
+  std::optional<Lowered> operator()(const op::GuestDetach& o) const {
+    const int slot = mdev_slot(o.uuid);
+    if (slot < 0) return std::nullopt;
+    return done(sop::GuestDetach{slot});
+  }
+  std::optional<Lowered> operator()(const op::GuestRelease& o) const {
+    const int slot = mdev_slot(o.uuid);
+    if (slot < 0) return std::nullopt;
+    return done(sop::GuestRelease{slot});
+  }
+  std::optional<Lowered> operator()(const op::VcpuObserve& o) const {
+    const int slot = guest_slot(o.guest);
+    if (slot < 0) return std::nullopt;
+    return done(sop::VcpuObserve{slot});
+  }
+  std::optional<Lowered> operator()(const op::ReadMdev& o) const {
+    const int slot = mdev_slot(o.uuid);
+    if (slot < 0) return std::nullopt;
+    return done(sop::ReadMdev{slot});
+  }
+  std::optional<Lowered> operator()(const op::ReadBusMask& o) const {
+    return done(sop::ReadBusMask{o.mask});
+  }
+  std::optional<Lowered> operator()(const op::ReadQueueStatus& o) const {
+    if (!fits(o.apqn)) return std::nullopt;
+    return done(sop::ReadQueueStatus{idx(o.apqn.adapter), idx(o.apqn.domain)});
+  }
+
+ private:
+  std::optional<Lowered> done(SymOp op) const { return Lowered{std::move(op), slots_}; }
+  bool fits(Apqn q) const { return q.adapter < enc_.width() && q.domain < enc_.width(); }
+  bool fits(const Matrix& m) const {
+    const Mask inside = Mask::up_to(enc_.width() - 1);
+    return m.adapters.subset_of(inside) && m.domains.subset_of(inside) &&
+           m.control_domains.subset_of(inside);
+  }
+  z3::expr idx(ApId id) const { return enc_.index(id); }
+  SymMatrix matrix(const Matrix& m) const {
+    return SymMatrix{enc_.mask(m.adapters), enc_.mask(m.domains), enc_.mask(m.control_domains)};
+  }
+  // The slot of a known uuid (step.cpp compares uuids exactly), else an absent slot.
+  int mdev_slot(const std::string& uuid) const {
+    const int slot = find_slot(slots_.mdevs, uuid);
+    return slot >= 0 ? slot : free_slot(slots_.mdevs);
+  }
+  int guest_slot(GuestId id) const {
+    const int slot = find_slot(slots_.guests, id);
+    return slot >= 0 ? slot : free_slot(slots_.guests);
+  }
+
+  const Encoder& enc_;
+  const State& pre_;
+  const Slots& slots_;
+};
+
+}  // namespace
+
+std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,
+                             const Slots& slots) {
+  return std::visit(Lowerer(enc, pre, slots), op);
+}
+
+State normalize(const State& s, int width) {
+  State out = s;
+  const Mask inside = Mask::up_to(width - 1);
+  out.apmask &= inside;
+  out.aqmask &= inside;
+  for (int a = width; a < 256; ++a) out.unbound[static_cast<std::size_t>(a)] = Mask{};
+  auto table = [&](const std::map<std::uint16_t, std::uint8_t>& in) {
+    std::map<std::uint16_t, std::uint8_t> t;
+    for (const auto& [qid, rc] : in) {
+      const Apqn q = Apqn::unpack(qid);
+      if (q.adapter < width && q.domain < width && !response::passable(rc)) t[qid] = response::busy;
+    }
+    return t;
+  };
+  out.hw_response = table(s.hw_response);
+  out.last_response = table(s.last_response);
+  return out;
+}
+
+}  // namespace apcb::model::z3enc

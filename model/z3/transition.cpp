@@ -1,0 +1,700 @@
+// The transition relation: every operation of the alphabet as a function from a symbolic
+// pre-state to a symbolic post-state and result, mirroring model/step.cpp.
+//
+// step.cpp is sequential (loops over queues in ascending order, one probe and one filter per
+// queue); here each operation is in closed form, per adapter row. Each closed form below says
+// why it equals the loop it replaces. Three facts carry most of the weight:
+//   * a reset only writes last_ok := hw_ok on the reset queues, so a batch of resets is one
+//     row update whatever its order, and it commutes with commits (which touch only CRYCBs);
+//   * only a filter reads last_ok, so resets matter only when a filter follows them;
+//   * a probe inside a bulk operation (host configuration change, bus-mask write) never
+//     filters: the queue's owner has pending adds, or there is no owner (argued at each).
+#include <stdexcept>
+#include <type_traits>
+
+#include "model/z3/encoding.h"
+
+namespace apcb::model::z3enc {
+
+class TransitionBuilder {
+ public:
+  TransitionBuilder(Encoder& enc, const SymState& pre) : enc_(enc), c_(enc.ctx()), pre_(pre) {}
+
+  Transition operator()(const sop::ConfigChange& o);
+  Transition operator()(const sop::QueueBind& o);
+  Transition operator()(const sop::QueueUnbind& o);
+  Transition operator()(const sop::ResetResponse& o);
+  Transition operator()(const sop::BusMaskWrite& o);
+  Transition operator()(const sop::MdevCreate& o);
+  Transition operator()(const sop::MdevRemove& o);
+  Transition operator()(const sop::AttrWrite& o);
+  Transition operator()(const sop::ApConfigWrite& o);
+  Transition operator()(const sop::DeviceReset& o);
+  Transition operator()(const sop::GuestCreate& o);
+  Transition operator()(const sop::GuestAttach& o);
+  Transition operator()(const sop::GuestDetach& o);
+  Transition operator()(const sop::GuestRelease& o);
+  Transition operator()(const sop::VcpuObserve& o);
+  Transition operator()(const sop::ReadMdev& o);
+  Transition operator()(const sop::ReadBusMask& o);
+  Transition operator()(const sop::ReadQueueStatus& o);
+
+ private:
+  // A check of the operation, in step.cpp's order: the first whose condition holds decides the
+  // result. An `ok` check is a no-op success ("already assigned"): result 0, state unchanged.
+  struct Check {
+    z3::expr cond;
+    Errno result;
+  };
+
+  z3::expr zero() const { return enc_.zero(); }
+  z3::expr tt() const { return c_.bool_val(true); }
+  z3::expr ff() const { return c_.bool_val(false); }
+  SymMdev& mdev(SymState& s, int k) const { return s.mdevs.at(static_cast<std::size_t>(k)); }
+  const SymMdev& mdev(const SymState& s, int k) const {
+    return s.mdevs.at(static_cast<std::size_t>(k));
+  }
+  int slots() const { return enc_.shape().mdevs; }
+  int guest_slots() const { return enc_.shape().guests; }
+
+  static z3::expr differs(const SymMatrix& a, const SymMatrix& b) {
+    return a.adapters != b.adapters || a.domains != b.domains ||
+           a.control_domains != b.control_domains;
+  }
+
+  // The transition: result from the checks; post = pre when a check holds, else `success`.
+  Transition finish(const std::vector<Check>& checks, const SymState& success);
+  SymState merge(const z3::expr& c, const SymState& t, const SymState& e) const;
+  static z3::expr pick(const z3::expr& c, const z3::expr& t, const z3::expr& e) {
+    if (z3::eq(t, e)) return t;
+    return z3::ite(c, t, e);
+  }
+  static SymMatrix pick(const z3::expr& c, const SymMatrix& t, const SymMatrix& e) {
+    return SymMatrix{pick(c, t.adapters, e.adapters), pick(c, t.domains, e.domains),
+                     pick(c, t.control_domains, e.control_domains)};
+  }
+
+  SymMdev empty_mdev(bool present) const {
+    return SymMdev{c_.bool_val(present),
+                   SymMatrix{zero(), zero(), zero()},
+                   SymMatrix{zero(), zero(), zero()},
+                   ff(),
+                   c_.bv_val(0, static_cast<unsigned>(enc_.guest_bits())),
+                   ff()};
+  }
+
+  // The first present slot (creation order) whose assigned matrix holds (a, d): owner_of.
+  std::vector<z3::expr> owners(const SymState& s, const z3::expr& a, const z3::expr& d) const;
+
+  // --- effects (step.cpp's private helpers) ---------------------------------------------------
+  // commit(m) when `cond`: an attached mdev's guest gets the truncated shadow; released clears.
+  void commit_if(SymState& s, int k, const z3::expr& cond) const;
+  // clear_crycb(m) when `cond` (precondition: attached).
+  void clear_crycb_if(SymState& s, int k, const z3::expr& cond) const;
+  // reset_all over a set given per row: last_ok[x] := hw_ok[x] on the domains row(x).
+  void reset_rows(SymState& s, const std::function<z3::expr(const z3::expr&)>& row) const;
+  // Resets of every linked queue of k (unset_kvm, device reset, mdev removal).
+  void reset_linked(SymState& s, int k) const;
+  // A fresh constant defined as F.A of mdev k in state `s`.
+  z3::expr define_filter(const SymState& s, int k);
+  // refilter (when `do_aq`) and filter_cdoms (when `do_c`), then one commit if the shadow
+  // changed, then resets of the adapters the filter took out that were plugged before
+  // (refilter_and_commit; the scan-complete loop body).
+  void refilter_and_commit(SymState& s, int k, const z3::expr& do_aq, const z3::expr& do_c);
+  // hot_unplug(m, adapters, ids) / hot_unplug(m, domains, ids).
+  void hot_unplug_adapters(SymState& s, int k, const z3::expr& ids) const;
+  void hot_unplug_domains(SymState& s, int k, const z3::expr& ids) const;
+  // remove_queue(q) for a queue bound to vfio_ap.
+  void remove_queue(SymState& s, const z3::expr& a, const z3::expr& d) const;
+  // validate_masks(k, candidate) as two checks (EADDRNOTAVAIL, then EADDRINUSE).
+  void validate_masks(std::vector<Check>& checks, const SymState& s, int k,
+                      const SymMatrix& candidate) const;
+
+  Encoder& enc_;
+  z3::context& c_;
+  const SymState& pre_;
+  std::vector<Definition> defs_;
+};
+
+// --- plumbing ----------------------------------------------------------------------------------
+
+SymState TransitionBuilder::merge(const z3::expr& c, const SymState& t, const SymState& e) const {
+  SymState s{pick(c, t.cfg, e.cfg),
+             pick(c, t.apmask, e.apmask),
+             pick(c, t.aqmask, e.aqmask),
+             pick(c, t.unbound, e.unbound),
+             pick(c, t.hw_ok, e.hw_ok),
+             pick(c, t.last_ok, e.last_ok),
+             {},
+             {}};
+  for (std::size_t k = 0; k < t.mdevs.size(); ++k) {
+    const SymMdev& x = t.mdevs[k];
+    const SymMdev& y = e.mdevs[k];
+    s.mdevs.push_back(SymMdev{pick(c, x.present, y.present), pick(c, x.assigned, y.assigned),
+                              pick(c, x.shadow, y.shadow), pick(c, x.attached, y.attached),
+                              pick(c, x.guest, y.guest), pick(c, x.released, y.released)});
+  }
+  for (std::size_t g = 0; g < t.guests.size(); ++g) {
+    const SymGuest& x = t.guests[g];
+    const SymGuest& y = e.guests[g];
+    s.guests.push_back(SymGuest{pick(c, x.present, y.present), pick(c, x.msax3, y.msax3),
+                                pick(c, x.apcb, y.apcb)});
+  }
+  return s;
+}
+
+Transition TransitionBuilder::finish(const std::vector<Check>& checks, const SymState& success) {
+  z3::expr result = enc_.errno_value(Errno::ok);
+  z3::expr stop = ff();
+  for (auto it = checks.rbegin(); it != checks.rend(); ++it) {
+    result = z3::ite(it->cond, enc_.errno_value(it->result), result);
+    stop = it->cond || stop;
+  }
+  return Transition{merge(stop, pre_, success), result, std::move(defs_)};
+}
+
+std::vector<z3::expr> TransitionBuilder::owners(const SymState& s, const z3::expr& a,
+                                                const z3::expr& d) const {
+  std::vector<z3::expr> out;
+  z3::expr taken = ff();
+  for (int k = 0; k < slots(); ++k) {
+    const SymMdev& m = mdev(s, k);
+    const z3::expr holds =
+        m.present && enc_.bit(m.assigned.adapters, a) && enc_.bit(m.assigned.domains, d);
+    out.push_back(holds && !taken);
+    taken = taken || holds;
+  }
+  return out;
+}
+
+void TransitionBuilder::commit_if(SymState& s, int k, const z3::expr& cond) const {
+  SymMdev& m = mdev(s, k);
+  const z3::expr doit = cond && m.attached;
+  for (int g = 0; g < guest_slots(); ++g) {
+    SymGuest& guest = s.guests[static_cast<std::size_t>(g)];
+    guest.apcb =
+        pick(doit && enc_.guest_is(m.guest, g), enc_.truncate(m.shadow, guest.msax3), guest.apcb);
+  }
+  m.released = m.released && !doit;
+}
+
+void TransitionBuilder::clear_crycb_if(SymState& s, int k, const z3::expr& cond) const {
+  SymMdev& m = mdev(s, k);
+  for (int g = 0; g < guest_slots(); ++g) {
+    SymGuest& guest = s.guests[static_cast<std::size_t>(g)];
+    guest.apcb = pick(cond && m.attached && enc_.guest_is(m.guest, g),
+                      SymMatrix{zero(), zero(), zero()}, guest.apcb);
+  }
+}
+
+void TransitionBuilder::reset_rows(SymState& s,
+                                   const std::function<z3::expr(const z3::expr&)>& row) const {
+  // The bound variable's name only has to differ from the constants of the body.
+  const z3::expr x = c_.bv_const("row!x", static_cast<unsigned>(enc_.index_bits()));
+  const z3::expr r = row(x);
+  s.last_ok = z3::lambda(x, (z3::select(s.last_ok, x) & ~r) | (z3::select(s.hw_ok, x) & r));
+}
+
+void TransitionBuilder::reset_linked(SymState& s, int k) const {
+  const SymState snap = s;
+  reset_rows(s, [this, snap, k](const z3::expr& x) { return enc_.linked_row(snap, k, x); });
+}
+
+z3::expr TransitionBuilder::define_filter(const SymState& s, int k) {
+  const std::string name = "F!" + std::to_string(enc_.next_definition_++);
+  const z3::expr var = c_.bv_const(name.c_str(), static_cast<unsigned>(enc_.width()));
+  const Encoder* enc = &enc_;
+  const SymMdev& m = s.mdevs[static_cast<std::size_t>(k)];
+  defs_.push_back(Definition{var,
+                             [enc, s, k](const z3::expr& i) { return enc->filter_bit(s, k, i); },
+                             m.assigned.adapters & s.cfg.adapters});
+  return var;
+}
+
+void TransitionBuilder::refilter_and_commit(SymState& s, int k, const z3::expr& do_aq,
+                                            const z3::expr& do_c) {
+  const SymState snap = s;
+  SymMdev& m = mdev(s, k);
+  const SymMatrix before = m.shadow;
+  // filter_matrix: F.A (a definition), F.Q = M.Q ∩ cfgQ; filter_cdoms: M.C ∩ cfgC.
+  const z3::expr fa = do_aq.is_false() ? zero() : define_filter(snap, k);
+  const z3::expr fq = m.assigned.domains & s.cfg.domains;
+  const z3::expr fc = m.assigned.control_domains & s.cfg.control_domains;
+  // Adapters the filter took out that were in the shadow: their queues in the new shadow's
+  // domains are reset after the commit.
+  const z3::expr filtered =
+      pick(do_aq, m.assigned.adapters & s.cfg.adapters & before.adapters & ~fa, zero());
+  m.shadow = SymMatrix{pick(do_aq, fa, before.adapters), pick(do_aq, fq, before.domains),
+                       pick(do_c, fc, before.control_domains)};
+  commit_if(s, k, differs(m.shadow, before));
+  const z3::expr new_q = m.shadow.domains;
+  if (do_aq.is_false()) return;
+  reset_rows(s, [this, snap, k, filtered, new_q](const z3::expr& x) {
+    return z3::ite(enc_.bit(filtered, x), enc_.linked_row(snap, k, x) & new_q, enc_.zero());
+  });
+}
+
+void TransitionBuilder::hot_unplug_adapters(SymState& s, int k, const z3::expr& ids) const {
+  // Queues (a, d), a ∈ ids ∩ S.A, d ∈ S.Q, linked: listed before the IDs leave the shadow.
+  const SymState snap = s;
+  SymMdev& m = mdev(s, k);
+  const z3::expr gone = ids & m.shadow.adapters;
+  const z3::expr shadow_q = m.shadow.domains;
+  m.shadow.adapters = m.shadow.adapters & ~ids;
+  commit_if(s, k, gone != zero());
+  reset_rows(s, [this, snap, k, gone, shadow_q](const z3::expr& x) {
+    return z3::ite(enc_.bit(gone, x), enc_.linked_row(snap, k, x) & shadow_q, enc_.zero());
+  });
+}
+
+void TransitionBuilder::hot_unplug_domains(SymState& s, int k, const z3::expr& ids) const {
+  // Queues (a, d), d ∈ ids ∩ S.Q, a ∈ S.A, linked.
+  const SymState snap = s;
+  SymMdev& m = mdev(s, k);
+  const z3::expr gone = ids & m.shadow.domains;
+  const z3::expr shadow_a = m.shadow.adapters;
+  m.shadow.domains = m.shadow.domains & ~ids;
+  commit_if(s, k, gone != zero());
+  reset_rows(s, [this, snap, k, gone, shadow_a](const z3::expr& x) {
+    return z3::ite(enc_.bit(shadow_a, x), enc_.linked_row(snap, k, x) & gone, enc_.zero());
+  });
+}
+
+void TransitionBuilder::remove_queue(SymState& s, const z3::expr& a, const z3::expr& d) const {
+  // Only row a changes: the owner's resets are (a, d') for the shadow's domains d', a plain
+  // reset is (a, d), and the queue object's status is dropped (passable) at the end.
+  const SymState snap = s;
+  const std::vector<z3::expr> own = owners(snap, a, d);
+  const z3::expr last = z3::select(snap.last_ok, a);
+  const z3::expr hw = z3::select(snap.hw_ok, a);
+  const z3::expr q = enc_.onehot(d);
+  z3::expr in_guest_any = ff();
+  z3::expr resets = zero();
+  for (int k = 0; k < slots(); ++k) {
+    const SymMdev& m0 = mdev(snap, k);
+    const z3::expr in_guest = own[static_cast<std::size_t>(k)] && enc_.bit(m0.shadow.adapters, a) &&
+                              enc_.bit(m0.shadow.domains, d);
+    resets = resets | z3::ite(in_guest, enc_.linked_row(snap, k, a) & m0.shadow.domains, zero());
+    in_guest_any = in_guest_any || in_guest;
+    SymMdev& m = mdev(s, k);
+    m.shadow.adapters = pick(in_guest, m.shadow.adapters & ~enc_.onehot(a), m.shadow.adapters);
+    commit_if(s, k, in_guest);
+  }
+  const z3::expr present = enc_.bit(snap.cfg.adapters, a) && enc_.bit(snap.cfg.domains, d);
+  const z3::expr reset = z3::ite(in_guest_any, resets, z3::ite(present, q, zero()));
+  const z3::expr row = ((last & ~reset) | (hw & reset)) | q;
+  s.last_ok = z3::store(s.last_ok, a, row);
+}
+
+void TransitionBuilder::validate_masks(std::vector<Check>& checks, const SymState& s, int k,
+                                       const SymMatrix& cand) const {
+  checks.push_back(
+      Check{(cand.adapters & s.apmask) != zero() && (cand.domains & s.aqmask) != zero(),
+            Errno::eaddrnotavail});
+  z3::expr shared = ff();
+  for (int j = 0; j < slots(); ++j) {
+    if (j == k) continue;
+    const SymMdev& o = mdev(s, j);
+    shared = shared || (o.present && (cand.adapters & o.assigned.adapters) != zero() &&
+                        (cand.domains & o.assigned.domains) != zero());
+  }
+  checks.push_back(Check{shared, Errno::eaddrinuse});
+}
+
+// --- host operations ---------------------------------------------------------------------------
+
+Transition TransitionBuilder::operator()(const sop::ConfigChange& o) {
+  // step.cpp: (1) on_config_changed: shadow −= removed IDs, commit if changed, pending adds;
+  // (2) cfg := cur; (3) remove the vfio_ap queues that left; (4) drop unbound marks of queues
+  // that left; (5) probe the arriving queues; (6) on_scan_complete.
+  SymState s = pre_;
+  const SymMatrix prev = pre_.cfg;
+  const SymMatrix& cur = o.cfg;
+  const SymMatrix removed{prev.adapters & ~cur.adapters, prev.domains & ~cur.domains,
+                          prev.control_domains & ~cur.control_domains};
+  const SymMatrix added{cur.adapters & ~prev.adapters, cur.domains & ~prev.domains,
+                        cur.control_domains & ~prev.control_domains};
+  std::vector<z3::expr> pend_aq;
+  std::vector<z3::expr> pend_c;
+  for (int k = 0; k < slots(); ++k) {
+    SymMdev& m = mdev(s, k);
+    const SymMatrix before = m.shadow;
+    m.shadow =
+        SymMatrix{before.adapters & ~(removed.adapters & m.assigned.adapters),
+                  before.domains & ~(removed.domains & m.assigned.domains),
+                  before.control_domains & ~(removed.control_domains & m.assigned.control_domains)};
+    commit_if(s, k, m.present && differs(m.shadow, before));
+    pend_aq.push_back(m.present && ((added.adapters & m.assigned.adapters) != zero() ||
+                                    (added.domains & m.assigned.domains) != zero()));
+    pend_c.push_back(m.present && (added.control_domains & m.assigned.control_domains) != zero());
+  }
+  s.cfg = cur;
+  // (3) A leaving queue (a, d) has a ∈ removedA or d ∈ removedQ; an mdev holding it has
+  // a ∈ M.A and d ∈ M.Q, so (1) took it out of that shadow: remove_queue finds it in no guest,
+  // and it is no longer configured, so it is not reset. Only its status is dropped.
+  // (5) An arriving queue (a, d) has a ∈ addedA or d ∈ addedQ; an mdev holding it therefore
+  // has a pending adapter or domain add, so its probe defers the filter. The probe only drops
+  // the (fresh) queue's status, and only if it binds to vfio_ap (not reserved).
+  const SymState& p = pre_;
+  auto cur_row = [this, cur](const z3::expr& x) {
+    return z3::ite(enc_.bit(cur.adapters, x), cur.domains, enc_.zero());
+  };
+  const z3::expr x = c_.bv_const("row!x", static_cast<unsigned>(enc_.index_bits()));
+  const z3::expr arriving = cur_row(x) & ~enc_.present_row(p, x);
+  const z3::expr leaving_vfio = enc_.vfio_row(p, x) & ~cur_row(x);
+  s.last_ok = z3::lambda(
+      x, z3::select(p.last_ok, x) | leaving_vfio | (arriving & ~enc_.reserved_row(p, x)));
+  // (4) then (5): an adapter that left loses every mark, one that stayed keeps those of
+  // domains that stayed; an arriving queue's mark is cleared before its probe.
+  const z3::expr ub = z3::select(p.unbound, x);
+  s.unbound =
+      z3::lambda(x, z3::ite(enc_.bit(prev.adapters, x),
+                            z3::ite(enc_.bit(cur.adapters, x), ub & cur.domains, zero()), ub) &
+                        ~arriving);
+  // (6) Each mdev with pending adds, in creation order, filters the state the previous ones
+  // left (their resets can change what the next filter sees only when mdevs share queues, but
+  // the order costs nothing to keep).
+  for (int k = 0; k < slots(); ++k)
+    refilter_and_commit(s, k, pend_aq[static_cast<std::size_t>(k)],
+                        pend_c[static_cast<std::size_t>(k)]);
+  return finish({}, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::QueueBind& o) {
+  const SymState& p = pre_;
+  const z3::expr present = enc_.bit(p.cfg.adapters, o.adapter) && enc_.bit(p.cfg.domains, o.domain);
+  const z3::expr unbound = enc_.bit(z3::select(p.unbound, o.adapter), o.domain);
+  const z3::expr reserved = enc_.bit(p.apmask, o.adapter) && enc_.bit(p.aqmask, o.domain);
+  z3::expr refused = tt();  // Driver::none
+  if (o.driver == Driver::default_driver) refused = !reserved;
+  if (o.driver == Driver::vfio_ap) refused = reserved;
+  std::vector<Check> checks{
+      {!present, Errno::enodev}, {!unbound, Errno::ebusy}, {refused, Errno::enodev}};
+  SymState s = pre_;
+  const z3::expr q = enc_.onehot(o.domain);
+  s.unbound = z3::store(p.unbound, o.adapter, z3::select(p.unbound, o.adapter) & ~q);
+  if (o.driver == Driver::vfio_ap) {
+    // probe_queue: a fresh queue object (status dropped), then the owner's full filter (the
+    // owner has no pending adds between operations).
+    s.last_ok = z3::store(p.last_ok, o.adapter, z3::select(p.last_ok, o.adapter) | q);
+    const std::vector<z3::expr> own = owners(s, o.adapter, o.domain);
+    for (int k = 0; k < slots(); ++k)
+      refilter_and_commit(s, k, own[static_cast<std::size_t>(k)], ff());
+  }
+  return finish(checks, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::QueueUnbind& o) {
+  const SymState& p = pre_;
+  const z3::expr present = enc_.bit(p.cfg.adapters, o.adapter) && enc_.bit(p.cfg.domains, o.domain);
+  const z3::expr unbound = enc_.bit(z3::select(p.unbound, o.adapter), o.domain);
+  const z3::expr reserved = enc_.bit(p.apmask, o.adapter) && enc_.bit(p.aqmask, o.domain);
+  z3::expr bound_to_it = ff();  // Driver::none is never "the driver it is bound to"
+  if (o.driver == Driver::default_driver) bound_to_it = present && !unbound && reserved;
+  if (o.driver == Driver::vfio_ap) bound_to_it = present && !unbound && !reserved;
+  std::vector<Check> checks{{!bound_to_it, Errno::enodev}};
+  SymState s = pre_;
+  if (o.driver == Driver::vfio_ap) remove_queue(s, o.adapter, o.domain);
+  s.unbound =
+      z3::store(s.unbound, o.adapter, z3::select(s.unbound, o.adapter) | enc_.onehot(o.domain));
+  return finish(checks, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::ResetResponse& o) {
+  SymState s = pre_;
+  const z3::expr row = z3::select(pre_.hw_ok, o.adapter);
+  const z3::expr q = enc_.onehot(o.domain);
+  s.hw_ok = z3::store(pre_.hw_ok, o.adapter, z3::ite(o.passable, row | q, row & ~q));
+  return finish({}, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
+  const SymState& p = pre_;
+  const bool is_apmask = o.mask == BusMask::apmask;
+  const z3::expr& current = is_apmask ? p.apmask : p.aqmask;
+  // The in_use veto: newly reserved IDs must not reserve an assigned APQN.
+  const z3::expr newly = o.value & ~current;
+  const z3::expr apm = is_apmask ? newly : p.apmask;
+  const z3::expr aqm = is_apmask ? p.aqmask : newly;
+  z3::expr in_use = ff();
+  for (int k = 0; k < slots(); ++k) {
+    const SymMdev& m = mdev(p, k);
+    in_use = in_use || (m.present && (m.assigned.adapters & apm) != zero() &&
+                        (m.assigned.domains & aqm) != zero());
+  }
+  std::vector<Check> checks{{newly != zero() && in_use, Errno::ebusy}};
+  // Reprobing. A queue going to the default driver is newly reserved, so after the veto no
+  // mdev holds it: remove_queue resets it (it is configured) and drops its status — net,
+  // status passable. A queue coming to vfio_ap was reserved, so (assumptions(): no assigned
+  // APQN is reserved) no mdev holds it: probe_queue only drops its status. No mdev is
+  // refiltered and nothing is committed.
+  SymState s = pre_;
+  const z3::expr new_apm = is_apmask ? o.value : p.apmask;
+  const z3::expr new_aqm = is_apmask ? p.aqmask : o.value;
+  const z3::expr x = c_.bv_const("row!x", static_cast<unsigned>(enc_.index_bits()));
+  const z3::expr will_reserve = z3::ite(enc_.bit(new_apm, x), new_aqm, zero());
+  const z3::expr to_default = enc_.vfio_row(p, x) & will_reserve;
+  const z3::expr to_vfio =
+      enc_.present_row(p, x) & ~z3::select(p.unbound, x) & enc_.reserved_row(p, x) & ~will_reserve;
+  s.last_ok = z3::lambda(x, z3::select(p.last_ok, x) | to_default | to_vfio);
+  (is_apmask ? s.apmask : s.aqmask) = o.value;
+  return finish(checks, s);
+}
+
+// --- mdev operations ---------------------------------------------------------------------------
+
+Transition TransitionBuilder::operator()(const sop::MdevCreate& o) {
+  SymState s = pre_;
+  mdev(s, o.slot) = empty_mdev(true);
+  return finish({{mdev(pre_, o.slot).present, Errno::eexist}}, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::MdevRemove& o) {
+  const SymMdev& m = mdev(pre_, o.slot);
+  SymState s = pre_;
+  reset_linked(s, o.slot);
+  mdev(s, o.slot) = empty_mdev(false);
+  return finish({{!m.present, Errno::enoent}, {m.attached, Errno::ebusy}}, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::DeviceReset& o) {
+  SymState s = pre_;
+  reset_linked(s, o.slot);
+  return finish({{!mdev(pre_, o.slot).present, Errno::enoent}}, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::AttrWrite& o) {
+  const SymMdev& m = mdev(pre_, o.slot);
+  const HostParams& hp = enc_.shape().params;
+  int max = hp.adm_max();
+  if (o.attr == MdevAttr::assign_adapter || o.attr == MdevAttr::unassign_adapter)
+    max = hp.apm_max();
+  if (o.attr == MdevAttr::assign_domain || o.attr == MdevAttr::unassign_domain) max = hp.aqm_max();
+  if (o.attr == MdevAttr::ap_config)
+    throw std::invalid_argument("z3enc: ap_config writes are sop::ApConfigWrite");
+  std::vector<Check> checks{
+      {!m.present, Errno::enoent},
+      {z3::ugt(o.value, c_.bv_val(static_cast<std::uint64_t>(max), 64)), Errno::enodev}};
+  // In range, so the value is an ID below the width.
+  const z3::expr id = o.value.extract(static_cast<unsigned>(enc_.index_bits() - 1), 0);
+  const z3::expr one = enc_.onehot(id);
+  SymState s = pre_;
+  SymMdev& sm = mdev(s, o.slot);
+  switch (o.attr) {
+    case MdevAttr::assign_adapter:
+    case MdevAttr::assign_domain: {
+      const bool adapter = o.attr == MdevAttr::assign_adapter;
+      checks.push_back(
+          {enc_.bit(adapter ? m.assigned.adapters : m.assigned.domains, id), Errno::ok});
+      SymMatrix cand = m.assigned;
+      (adapter ? cand.adapters : cand.domains) = (adapter ? cand.adapters : cand.domains) | one;
+      validate_masks(checks, pre_, o.slot, cand);
+      sm.assigned = cand;
+      refilter_and_commit(s, o.slot, tt(), ff());
+      break;
+    }
+    case MdevAttr::unassign_adapter:
+      checks.push_back({!enc_.bit(m.assigned.adapters, id), Errno::ok});
+      hot_unplug_adapters(s, o.slot, one);
+      mdev(s, o.slot).assigned.adapters = m.assigned.adapters & ~one;
+      break;
+    case MdevAttr::unassign_domain:
+      checks.push_back({!enc_.bit(m.assigned.domains, id), Errno::ok});
+      hot_unplug_domains(s, o.slot, one);
+      mdev(s, o.slot).assigned.domains = m.assigned.domains & ~one;
+      break;
+    case MdevAttr::assign_control_domain: {
+      checks.push_back({enc_.bit(m.assigned.control_domains, id), Errno::ok});
+      sm.assigned.control_domains = m.assigned.control_domains | one;
+      const z3::expr c = sm.assigned.control_domains & pre_.cfg.control_domains;
+      const z3::expr changed = c != m.shadow.control_domains;
+      sm.shadow.control_domains = c;
+      commit_if(s, o.slot, changed);
+      break;
+    }
+    case MdevAttr::unassign_control_domain: {
+      checks.push_back({!enc_.bit(m.assigned.control_domains, id), Errno::ok});
+      sm.assigned.control_domains = m.assigned.control_domains & ~one;
+      sm.shadow.control_domains = m.shadow.control_domains & ~one;
+      commit_if(s, o.slot, enc_.bit(m.shadow.control_domains, id));
+      break;
+    }
+    case MdevAttr::ap_config:
+      break;
+  }
+  return finish(checks, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::ApConfigWrite& o) {
+  const SymMdev& m = mdev(pre_, o.slot);
+  const HostParams& hp = enc_.shape().params;
+  std::vector<Check> checks{{!m.present, Errno::enoent}};
+  validate_masks(checks, pre_, o.slot, o.value);
+  // The range check comes after the ownership checks here (step.cpp write_ap_config).
+  const z3::expr outside = (o.value.adapters & ~enc_.range(0, hp.apm_max())) != zero() ||
+                           (o.value.domains & ~enc_.range(0, hp.aqm_max())) != zero() ||
+                           (o.value.control_domains & ~enc_.range(0, hp.adm_max())) != zero();
+  checks.push_back({outside, Errno::enodev});
+  // Unplug removed adapters, then removed domains (each: commit if changed, then resets), then
+  // install the new matrix, full filter + control domains, commit if changed, reset filtered.
+  // The unplug resets touch rows of removed adapters and columns of removed domains, which the
+  // filter of the new matrix never reads; the builder applies them in order anyway.
+  SymState s = pre_;
+  hot_unplug_adapters(s, o.slot, m.assigned.adapters & ~o.value.adapters);
+  hot_unplug_domains(s, o.slot, m.assigned.domains & ~o.value.domains);
+  mdev(s, o.slot).assigned = o.value;
+  refilter_and_commit(s, o.slot, tt(), tt());
+  return finish(checks, s);
+}
+
+// --- guest operations --------------------------------------------------------------------------
+
+Transition TransitionBuilder::operator()(const sop::GuestCreate& o) {
+  SymState s = pre_;
+  s.guests.at(static_cast<std::size_t>(o.slot)) =
+      SymGuest{tt(), o.msax3, SymMatrix{zero(), zero(), zero()}};
+  return finish({{pre_.guests.at(static_cast<std::size_t>(o.slot)).present, Errno::eexist}}, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::GuestAttach& o) {
+  const SymMdev& m = mdev(pre_, o.mdev);
+  const SymGuest& g = pre_.guests.at(static_cast<std::size_t>(o.guest));
+  z3::expr taken = ff();
+  for (const SymMdev& other : pre_.mdevs)
+    taken = taken || (other.present && other.attached && enc_.guest_is(other.guest, o.guest));
+  SymState s = pre_;
+  SymMdev& sm = mdev(s, o.mdev);
+  sm.attached = tt();
+  sm.guest =
+      c_.bv_val(static_cast<std::uint64_t>(o.guest), static_cast<unsigned>(enc_.guest_bits()));
+  // set_kvm commits the shadow as it is.
+  commit_if(s, o.mdev, tt());
+  return finish({{!m.present || !g.present, Errno::enoent},
+                 {m.attached, Errno::ebusy},
+                 {taken, Errno::eperm}},
+                s);
+}
+
+Transition TransitionBuilder::operator()(const sop::GuestDetach& o) {
+  const SymMdev& m = mdev(pre_, o.slot);
+  SymState s = pre_;
+  clear_crycb_if(s, o.slot, tt());
+  reset_linked(s, o.slot);
+  SymMdev& sm = mdev(s, o.slot);
+  sm.attached = ff();
+  sm.guest = c_.bv_val(0, static_cast<unsigned>(enc_.guest_bits()));
+  sm.released = ff();
+  return finish({{!m.present, Errno::enoent}, {!m.attached, Errno::einval}}, s);
+}
+
+Transition TransitionBuilder::operator()(const sop::GuestRelease& o) {
+  const SymMdev& m = mdev(pre_, o.slot);
+  SymState s = pre_;
+  clear_crycb_if(s, o.slot, tt());
+  mdev(s, o.slot).released = tt();
+  return finish({{!m.present, Errno::enoent}, {!m.attached, Errno::einval}}, s);
+}
+
+// --- reads -------------------------------------------------------------------------------------
+
+Transition TransitionBuilder::operator()(const sop::VcpuObserve& o) {
+  return finish({{!pre_.guests.at(static_cast<std::size_t>(o.guest)).present, Errno::enoent}},
+                pre_);
+}
+
+Transition TransitionBuilder::operator()(const sop::ReadMdev& o) {
+  return finish({{!mdev(pre_, o.slot).present, Errno::enoent}}, pre_);
+}
+
+Transition TransitionBuilder::operator()(const sop::ReadBusMask&) { return finish({}, pre_); }
+
+Transition TransitionBuilder::operator()(const sop::ReadQueueStatus& o) {
+  const z3::expr bound = enc_.bit(enc_.vfio_row(pre_, o.adapter), o.domain);
+  return finish({{!bound, Errno::enoent}}, pre_);
+}
+
+// --- Encoder entry points ------------------------------------------------------------------------
+
+Transition Encoder::step(const SymState& pre, const SymOp& op) {
+  if (static_cast<int>(pre.mdevs.size()) != shape_.mdevs ||
+      static_cast<int>(pre.guests.size()) != shape_.guests)
+    throw std::invalid_argument("z3enc: a state of another shape");
+  auto slot_ok = [](int slot, int n) {
+    if (slot < 0 || slot >= n) throw std::invalid_argument("z3enc: slot out of range");
+  };
+  std::visit(
+      [&](const auto& o) {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, sop::GuestAttach>) {
+          slot_ok(o.mdev, shape_.mdevs);
+          slot_ok(o.guest, shape_.guests);
+        } else if constexpr (std::is_same_v<T, sop::GuestCreate>) {
+          slot_ok(o.slot, shape_.guests);
+        } else if constexpr (std::is_same_v<T, sop::VcpuObserve>) {
+          slot_ok(o.guest, shape_.guests);
+        } else if constexpr (requires { o.slot; }) {
+          slot_ok(o.slot, shape_.mdevs);
+        }
+      },
+      op);
+  TransitionBuilder b(*this, pre);
+  return std::visit(b, op);
+}
+
+z3::expr Encoder::definitions(const Transition& t) const {
+  z3::expr_vector all(*ctx_);
+  for (const Definition& d : t.defs) all.push_back(d.var == vector_of(d.bit, d.support));
+  return z3::mk_and(all);
+}
+
+z3::expr Encoder::definitions_at(const Transition& t, const z3::expr& idx) const {
+  z3::expr_vector all(*ctx_);
+  for (const Definition& d : t.defs) all.push_back(bit(d.var, idx) == d.bit(idx));
+  return z3::mk_and(all);
+}
+
+namespace {
+
+// Applies f to every term of a state.
+SymState map_state(const SymState& s, const std::function<z3::expr(const z3::expr&)>& f) {
+  auto mat = [&](const SymMatrix& m) {
+    return SymMatrix{f(m.adapters), f(m.domains), f(m.control_domains)};
+  };
+  SymState out{mat(s.cfg), f(s.apmask),  f(s.aqmask), f(s.unbound),
+               f(s.hw_ok), f(s.last_ok), {},          {}};
+  for (const SymMdev& m : s.mdevs)
+    out.mdevs.push_back(SymMdev{f(m.present), mat(m.assigned), mat(m.shadow), f(m.attached),
+                                f(m.guest), f(m.released)});
+  for (const SymGuest& g : s.guests)
+    out.guests.push_back(SymGuest{f(g.present), f(g.msax3), mat(g.apcb)});
+  return out;
+}
+
+}  // namespace
+
+Transition Encoder::close(const Transition& t) const {
+  z3::expr_vector src(*ctx_);
+  z3::expr_vector dst(*ctx_);
+  for (const Definition& d : t.defs) {
+    // The support may mention earlier definitions: close it first, so that it is known.
+    z3::expr support = d.support;
+    if (!src.empty()) support = support.substitute(src, dst);
+    z3::expr full = vector_of(d.bit, support.simplify());
+    if (!src.empty()) full = full.substitute(src, dst);
+    src.push_back(d.var);
+    dst.push_back(full.simplify());
+  }
+  auto f = [&](const z3::expr& e) {
+    z3::expr copy = e;  // substitute is not const in z3++
+    return src.empty() ? copy : copy.substitute(src, dst);
+  };
+  return Transition{map_state(t.post, f), f(t.result), {}};
+}
+
+z3::expr Encoder::relation(const SymState& pre, const SymOp& op, const SymState& post,
+                           const z3::expr& result) {
+  const Transition t = step(pre, op);
+  return definitions(t) && equal(post, t.post) && result == t.result;
+}
+
+}  // namespace apcb::model::z3enc
