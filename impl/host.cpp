@@ -140,7 +140,9 @@ HostSnapshot Host::snapshot_locked() const {
       }
     });
   });
-  for (const vfio_ap::MatrixMdev* m : vfio_->mdevs()) {
+  // The driver's list is newest first; the model keeps creation order.
+  for (auto it = vfio_->mdevs().rbegin(); it != vfio_->mdevs().rend(); ++it) {
+    const vfio_ap::MatrixMdev* m = *it;
     model::Mdev md;
     md.uuid = m->uuid;
     md.assigned = m->matrix;

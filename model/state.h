@@ -125,7 +125,7 @@ struct State {
   std::map<std::uint16_t, std::uint8_t> hw_response;
   // The last reset status of vfio_ap's queue object, where not NORMAL. Zero at probe.
   std::map<std::uint16_t, std::uint8_t> last_response;
-  std::vector<Mdev> mdevs;  // in creation order
+  std::vector<Mdev> mdevs;  // in creation order (host events visit them newest first)
   std::vector<Guest> guests;  // in creation order
 
   // A host with the given QCI parameters and configuration; every queue device present and

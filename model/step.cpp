@@ -327,8 +327,9 @@ Errno Step::config_change(const Matrix& cur) {
   });
 
   // on_config_changed: take removed IDs out of every shadow (one commit per mdev that changed)
-  // and remember the assigned IDs that arrived.
-  for (Mdev& m : s_.mdevs) {
+  // and remember the assigned IDs that arrived. The kernel's mdev list is newest first.
+  for (auto it = s_.mdevs.rbegin(); it != s_.mdevs.rend(); ++it) {
+    Mdev& m = *it;
     const Matrix before = m.shadow;
     m.shadow.adapters -= removed.adapters & m.assigned.adapters;
     m.shadow.domains -= removed.domains & m.assigned.domains;
@@ -353,8 +354,10 @@ Errno Step::config_change(const Matrix& cur) {
     if (s_.bound_to_vfio(q)) probe_queue(q);
   }
 
-  // on_scan_complete: mdevs with pending adds are filtered once and committed once.
-  for (Mdev& m : s_.mdevs) {
+  // on_scan_complete: mdevs with pending adds are filtered once and committed once, newest
+  // mdev first.
+  for (auto it = s_.mdevs.rbegin(); it != s_.mdevs.rend(); ++it) {
+    Mdev& m = *it;
     if (m.pending_add.empty()) continue;
     Mask filtered;
     bool changed = false;

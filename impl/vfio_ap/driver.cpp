@@ -266,12 +266,13 @@ Errno VfioApDriver::create_mdev(OpContext& ctx, std::string_view uuid) {
   if (ctx.faults.hit(FaultPoint::mdev_alloc)) return fault_errno(FaultPoint::mdev_alloc);
   auto* m = new MatrixMdev;
   m->uuid = std::string(uuid);
-  mdev_list_.push_back(m);
+  // The kernel's list_add puts a new mdev at the head: host events visit the newest first.
+  mdev_list_.insert(mdev_list_.begin(), m);
   UndoLog::Entry e;
   e.undo = [](const UndoLog::Entry& x) {
     auto* self = static_cast<VfioApDriver*>(x.a);
-    delete self->mdev_list_.back();
-    self->mdev_list_.pop_back();
+    delete self->mdev_list_.front();
+    self->mdev_list_.erase(self->mdev_list_.begin());
   };
   e.a = this;
   ctx.undo.record(e);

@@ -158,7 +158,7 @@ class VfioApDriver final : public ApDriver {
   ApBus& bus_;
   ApHardware& hw_;
   kvm::KvmList& kvms_;
-  std::vector<MatrixMdev*> mdev_list_;  // creation order; owned (deleted on removal)
+  std::vector<MatrixMdev*> mdev_list_;  // newest first, like the kernel's list; owned
   std::array<VfioApQueue*, 65536> queues_{};  // drvdata of each queue device bound here
   QueuePool pool_;
   RankedMutex guests_lock_{LockRank::guests};

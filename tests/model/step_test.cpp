@@ -380,3 +380,35 @@ TEST(QueueBinding, BindRespectsTheBusMasks) {
 
 }  // namespace
 }  // namespace apcb::model
+
+namespace apcb::model {
+namespace {
+
+// The kernel's mdev list is newest first (list_add at the head), so one host configuration
+// change commits to the newest mdev's guest first.
+TEST(HostEvents, ConfigChangeVisitsTheNewestMdevFirst) {
+  testing::Scenario sc(HostParams{true, 255, 255},
+                       Matrix{Mask::of({1, 2}), Mask::of({1, 2}), Mask{}});
+  sc.apmask("-1-2");
+  sc.create(testing::kMdev1);
+  sc.create(testing::kMdev2);
+  sc.run(op::GuestCreate{1, true});
+  sc.run(op::GuestCreate{2, true});
+  sc.assign_adapter(testing::kMdev1, "1");
+  sc.assign_domain(testing::kMdev1, "1");
+  sc.assign_adapter(testing::kMdev2, "2");
+  sc.assign_domain(testing::kMdev2, "2");
+  sc.run(op::GuestAttach{testing::kMdev1, 1});
+  sc.run(op::GuestAttach{testing::kMdev2, 2});
+  Observation obs = sc.run(op::ConfigChange{Matrix{Mask{}, Mask::of({1, 2}), Mask{}}});
+  ASSERT_EQ(obs.events.size(), 2U);
+  EXPECT_EQ(std::get<Commit>(obs.events[0]).guest, 2U);
+  EXPECT_EQ(std::get<Commit>(obs.events[1]).guest, 1U);
+  Observation back = sc.run(op::ConfigChange{Matrix{Mask::of({1, 2}), Mask::of({1, 2}), Mask{}}});
+  ASSERT_EQ(back.events.size(), 2U);
+  EXPECT_EQ(std::get<Commit>(back.events[0]).guest, 2U);
+  EXPECT_TRUE(sc.violations.empty());
+}
+
+}  // namespace
+}  // namespace apcb::model
