@@ -4,9 +4,9 @@
 
 namespace apcb::cli {
 
-CheckResult check_trace(const model::Trace& trace) {
+CheckResult check_trace(const model::Trace& trace, EngineKind kind) {
   CheckResult r;
-  auto engine = make_model_engine(trace.initial_state());
+  auto engine = make_engine(kind, trace.params, trace.config);
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const auto& step = trace.steps[i];
     model::State before = step.expected ? engine->state() : model::State{};
@@ -24,11 +24,12 @@ CheckResult check_trace(const model::Trace& trace) {
   return r;
 }
 
-std::string divergence_report(const std::string& path, const model::Trace& trace, const Divergence& d) {
+std::string divergence_report(const std::string& path, const model::Trace& trace, const Divergence& d,
+                              EngineKind kind) {
   const auto& step = trace.steps[d.step];
   return path + ":" + std::to_string(step.line) + ": divergence at step " + std::to_string(d.step + 1) +
          "\n  " + model::format_op(step.op) + "\nexpected:\n" + model::format_observation(*step.expected) +
-         "actual (reference model):\n" + model::format_observation(d.actual) +
+         "actual (" + engine_name(kind) + "):\n" + model::format_observation(d.actual) +
          "state before the step:\n" + describe_state(d.before) +
          "state after the step:\n" + describe_state(d.after);
 }

@@ -8,6 +8,7 @@
 
 #include "model/observation.h"
 #include "model/state.h"
+#include "cli/engine.h"
 #include "model/trace.h"
 
 namespace apcb::cli {
@@ -28,11 +29,12 @@ struct CheckResult {
 
 // Runs `trace` on the reference and compares every stated expectation (model::equivalent),
 // stopping at the first divergence.
-CheckResult check_trace(const model::Trace& trace);
+CheckResult check_trace(const model::Trace& trace, EngineKind engine = EngineKind::impl);
 
 // The divergence report: where, the step, expected and actual observations, the state before
 // and after the step.
-std::string divergence_report(const std::string& path, const model::Trace& trace, const Divergence& d);
+std::string divergence_report(const std::string& path, const model::Trace& trace, const Divergence& d,
+                              EngineKind engine = EngineKind::impl);
 
 }  // namespace apcb::cli
 

@@ -1,5 +1,6 @@
 #include "cli/engine.h"
 
+#include "impl/host.h"
 #include "model/step.h"
 #include "model/trace.h"
 
@@ -17,6 +18,17 @@ class ModelEngine : public Engine {
   model::State state_;
 };
 
+class ImplEngine : public Engine {
+ public:
+  ImplEngine(const model::HostParams& params, const model::Matrix& config) : host_(params, config) {}
+  model::Observation apply(const model::Op& op) override { return host_.apply(op); }
+  model::State state() const override { return host_.state(); }
+  std::string name() const override { return "reference implementation"; }
+
+ private:
+  impl::Host host_;
+};
+
 std::string fields(const model::Matrix& m) {
   return "adapters=" + model::format_id_set(m.adapters, 2) +
          " domains=" + model::format_id_set(m.domains, 4) +
@@ -27,6 +39,20 @@ std::string fields(const model::Matrix& m) {
 
 std::unique_ptr<Engine> make_model_engine(const model::State& initial) {
   return std::make_unique<ModelEngine>(initial);
+}
+
+std::unique_ptr<Engine> make_impl_engine(const model::HostParams& params, const model::Matrix& config) {
+  return std::make_unique<ImplEngine>(params, config);
+}
+
+std::unique_ptr<Engine> make_engine(EngineKind kind, const model::HostParams& params,
+                                    const model::Matrix& config) {
+  if (kind == EngineKind::model) return make_model_engine(model::State::initial(params, config));
+  return make_impl_engine(params, config);
+}
+
+std::string engine_name(EngineKind kind) {
+  return kind == EngineKind::model ? "model" : "reference implementation";
 }
 
 std::string describe_state(const model::State& s) {

@@ -25,6 +25,16 @@ class Engine {
 // The executable specification, starting from `initial`.
 std::unique_ptr<Engine> make_model_engine(const model::State& initial);
 
+// The reference implementation (impl::Host), starting from the host `params` and `config`
+// describe (the state a trace's `host init` names).
+std::unique_ptr<Engine> make_impl_engine(const model::HostParams& params, const model::Matrix& config);
+
+// Which engine the verbs run: the reference implementation (the default) or the model.
+enum class EngineKind { impl, model };
+std::unique_ptr<Engine> make_engine(EngineKind kind, const model::HostParams& params,
+                                    const model::Matrix& config);
+std::string engine_name(EngineKind kind);
+
 // A multi-line human description of `s`: host configuration, bus masks, queues that are not
 // plainly bound, mdevs (assigned, shadow, guest) and guests' APCBs, in the trace's ID syntax.
 std::string describe_state(const model::State& s);

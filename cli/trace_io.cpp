@@ -1,10 +1,18 @@
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <sstream>
 
 #include "cli/verb.h"
 
 namespace apcb::cli {
+
+void add_engine_option(CLI::App& verb, EngineKind& kind) {
+  verb.add_option("--engine", kind, "impl: the reference implementation (default); model: the "
+                                    "executable specification")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, EngineKind>{{"impl", EngineKind::impl},
+                                                                            {"model", EngineKind::model}}));
+}
 
 std::optional<model::Trace> load_trace(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/engine.h"
 #include "model/trace.h"
 
 namespace apcb::cli {
@@ -27,6 +28,10 @@ void add_check_verb(CLI::App& app, Action& action);
 void add_verify_verb(CLI::App& app, Action& action);
 void add_gen_verb(CLI::App& app, Action& action);
 void add_shrink_verb(CLI::App& app, Action& action);
+void add_explain_verb(CLI::App& app, Action& action);
+
+// Adds `--engine impl|model` to a verb (default: the reference implementation).
+void add_engine_option(CLI::App& verb, EngineKind& kind);
 
 // Reads and parses a trace file; on failure prints the positioned error to stderr and returns
 // nullopt (the caller exits with kBadInput).

@@ -12,7 +12,7 @@ namespace {
 
 // Drives the plugin and the reference side by side on the trace's operations (its
 // expectations are not used); an operation the plugin cannot comply with is skipped on both.
-int check_against_plugin(const std::string& plugin_path, const std::string& path) {
+int check_against_plugin(const std::string& plugin_path, const std::string& path, EngineKind kind) {
   auto trace = load_trace(path);
   if (!trace) return kBadInput;
   std::string error;
@@ -26,7 +26,7 @@ int check_against_plugin(const std::string& plugin_path, const std::string& path
     std::cerr << plugin_path << ": the plugin could not create an instance\n";
     return kFails;
   }
-  auto reference = make_model_engine(trace->initial_state());
+  auto reference = make_engine(kind, trace->params, trace->config);
   std::size_t compared = 0, skipped = 0;
   for (std::size_t i = 0; i < trace->steps.size(); ++i) {
     const auto& step = trace->steps[i];
@@ -58,17 +58,19 @@ void add_check_verb(CLI::App& app, Action& action) {
   auto* check = app.add_subcommand("check", "Compare a trace's expectations with the reference; "
                                             "report the first divergence with a state dump");
   auto plugin = std::make_shared<std::string>();
+  auto kind = std::make_shared<EngineKind>(EngineKind::impl);
   check->add_option("TRACE", *path, "trace file with expectations")->required();
   check->add_option("--sut", *plugin, "drive this plugin (apcb_sut.h) against the reference "
                                        "instead of reading expectations");
-  check->callback([&action, path, plugin] {
-    action = [path, plugin] {
-      if (!plugin->empty()) return check_against_plugin(*plugin, *path);
+  add_engine_option(*check, *kind);
+  check->callback([&action, path, plugin, kind] {
+    action = [path, plugin, kind] {
+      if (!plugin->empty()) return check_against_plugin(*plugin, *path, *kind);
       auto trace = load_trace(*path);
       if (!trace) return kBadInput;
-      CheckResult r = check_trace(*trace);
+      CheckResult r = check_trace(*trace, *kind);
       if (r.divergence) {
-        std::cout << divergence_report(*path, *trace, *r.divergence);
+        std::cout << divergence_report(*path, *trace, *r.divergence, *kind);
         return kFails;
       }
       std::cout << *path << ": conforms (" << r.checked << " steps checked, " << r.unchecked

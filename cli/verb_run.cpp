@@ -1,22 +1,41 @@
 // apcb run TRACE: execute a trace on the reference and print it with every observation
-// filled in, so the output is itself a conformance test.
+// filled in, so the output is itself a conformance test. With --mdevctl FILE, the configs'
+// `mdevctl start`s follow the trace (or an ideal host, cli/mdevctl.h), failures and removals
+// included.
 #include <iostream>
 
 #include "cli/engine.h"
+#include "cli/mdevctl.h"
 #include "cli/verb.h"
 
 namespace apcb::cli {
 
 void add_run_verb(CLI::App& app, Action& action) {
   auto path = std::make_shared<std::string>();
+  auto kind = std::make_shared<EngineKind>(EngineKind::impl);
+  auto mdevctl = std::make_shared<std::string>();
+  auto mdev = std::make_shared<std::string>();
   auto* run = app.add_subcommand("run", "Execute a trace on the reference and print it with every "
                                         "observation filled in (the output is a conformance test)");
-  run->add_option("TRACE", *path, "trace file (docs/trace-format.md)")->required();
-  run->callback([&action, path] {
-    action = [path] {
-      auto trace = load_trace(*path);
-      if (!trace) return kBadInput;
-      auto engine = make_model_engine(trace->initial_state());
+  run->add_option("TRACE", *path, "trace file (docs/trace-format.md)");
+  run->add_option("--mdevctl", *mdevctl, "mdevctl JSON: append each device's `mdevctl start` (docs/explain.md)");
+  run->add_option("--mdev", *mdev, "the UUID of a single mdevctl config not named after it");
+  add_engine_option(*run, *kind);
+  run->callback([&action, path, mdevctl, mdev, kind] {
+    action = [path, mdevctl, mdev, kind] {
+      if (path->empty() && mdevctl->empty()) {
+        std::cerr << "apcb run: give a TRACE or --mdevctl FILE\n";
+        return kBadInput;
+      }
+      std::optional<model::Trace> trace;
+      if (!path->empty() && !(trace = load_trace(*path))) return kBadInput;
+      if (!mdevctl->empty()) {
+        auto devices = load_mdevctl(*mdevctl, mdev->empty() ? std::nullopt : std::optional<std::string>(*mdev));
+        if (!devices) return kBadInput;
+        std::cout << model::format_trace(mdevctl_trace(trace ? *trace : ideal_host_for(*devices), *devices));
+        return kHolds;
+      }
+      auto engine = make_engine(*kind, trace->params, trace->config);
       for (auto& step : trace->steps) step.expected = engine->apply(step.op);
       std::cout << model::format_trace(*trace);
       return kHolds;

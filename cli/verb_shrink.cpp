@@ -121,7 +121,7 @@ std::string gtest_source(const model::Trace& minimal) {
 int run_shrink(const std::string& path, const std::string& gtest_path) {
   auto trace = load_trace(path);
   if (!trace) return kBadInput;
-  CheckResult r = check_trace(*trace);
+  CheckResult r = check_trace(*trace, EngineKind::model);
   if (!r.divergence) {
     std::cerr << path << ": the trace conforms to the reference: nothing to shrink\n";
     return kBadInput;

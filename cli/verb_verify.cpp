@@ -40,30 +40,35 @@ int run_verify(const std::string& traces_dir, const std::string& json_path) {
   }
   std::sort(traces.begin(), traces.end());
   int bad_input = 0;
+  // Every trace runs on both the reference implementation and the model: they must agree
+  // with the recorded expectations, and so with each other.
   for (std::size_t i = 0; i < traces.size(); ++i) {
     const std::string path = traces[i].string();
-    std::cerr << "[" << i + 1 << "/" << traces.size() << "] conformance " << path << "\n";
-    const auto t0 = std::chrono::steady_clock::now();
-    VerdictRow row{"conformance", fs::relative(traces[i], traces_dir).string(), "holds", 0, ""};
     auto trace = load_trace(path);
-    if (!trace) {
-      row.verdict = "error";
-      row.detail = "does not parse";
-      ++bad_input;
-    } else {
-      CheckResult r = check_trace(*trace);
-      row.detail = std::to_string(r.checked) + " steps checked";
-      if (r.checked == 0) {
-        row.verdict = "fails";
-        row.detail = "no step has an expectation";
+    for (EngineKind kind : {EngineKind::impl, EngineKind::model}) {
+      const std::string layer = kind == EngineKind::impl ? "conformance" : "conformance/model";
+      std::cerr << "[" << i + 1 << "/" << traces.size() << "] " << layer << " " << path << "\n";
+      const auto t0 = std::chrono::steady_clock::now();
+      VerdictRow row{layer, fs::relative(traces[i], traces_dir).string(), "holds", 0, ""};
+      if (!trace) {
+        row.verdict = "error";
+        row.detail = "does not parse";
+        ++bad_input;
+      } else {
+        CheckResult r = check_trace(*trace, kind);
+        row.detail = std::to_string(r.checked) + " steps checked";
+        if (r.checked == 0) {
+          row.verdict = "fails";
+          row.detail = "no step has an expectation";
+        }
+        if (r.divergence) {
+          row.verdict = "fails";
+          row.detail = "diverges at line " + std::to_string(trace->steps[r.divergence->step].line);
+        }
       }
-      if (r.divergence) {
-        row.verdict = "fails";
-        row.detail = "diverges at line " + std::to_string(trace->steps[r.divergence->step].line);
-      }
+      row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      rows.push_back(row);
     }
-    row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    rows.push_back(row);
   }
   if (traces.empty()) rows.push_back({"conformance", traces_dir, "fails", 0, "no .trace files found"});
 

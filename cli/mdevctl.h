@@ -1,0 +1,108 @@
+// apcb CLI — mdevctl device configurations as input.
+//
+// mdevctl stores a vfio_ap mdev as JSON (`/etc/mdevctl.d/matrix/<uuid>`, ecosystem.md §2):
+//   { "mdev_type": "vfio_ap-passthrough", "start": "auto",
+//     "attrs": [ {"assign_adapter": "0x05"}, {"assign_domain": "18"} ] }
+// and `mdevctl list --dumpjson` prints `[ { "<parent>": [ { "<uuid>": {config} } ] } ]`.
+// Starting a device writes its UUID to the type's `create`, then each attribute in order,
+// each value exactly as stored (a plain file write: no newline is appended, unlike `echo`),
+// and the first write that fails stops the start and removes the device (`remove` ← "1").
+// This module reads both JSON forms, validates them the way mdevctl does, turns a device into
+// the operations of the alphabet, and runs a start with that stop-at-first-failure rule.
+#ifndef APCB_CLI_MDEVCTL_H_
+#define APCB_CLI_MDEVCTL_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "model/state.h"
+#include "model/trace.h"
+
+namespace apcb::cli {
+
+// One `{"key": "value"}` entry of a config's attrs, with where its value starts in the file.
+struct MdevctlAttr {
+  std::string key;
+  std::string value;
+  int line = 0;
+  int column = 0;
+  friend bool operator==(const MdevctlAttr&, const MdevctlAttr&) = default;
+};
+
+// One device configuration.
+struct MdevctlDevice {
+  std::string uuid;               // lower case, as the kernel names the mdev
+  std::string parent = "matrix";  // the parent device (always "matrix" for vfio_ap)
+  bool autostart = false;         // "start": "auto" (true) or "manual"
+  std::vector<MdevctlAttr> attrs;  // in file order; keys may repeat
+  int line = 0;                   // where the config object starts
+  friend bool operator==(const MdevctlDevice&, const MdevctlDevice&) = default;
+};
+
+// Reads mdevctl JSON: a single config object, or the `--dumpjson` array. A single config does
+// not name its UUID (mdevctl takes it from the file name), so it gets `single_uuid`; without
+// one it is an error. Validation, each failure an error at the offending value's line and
+// column: well-formed JSON; a config is an object with "mdev_type" and "start" present;
+// mdev_type the string "vfio_ap-passthrough" (the only type apcb models); start "auto" or
+// "manual"; attrs absent, null or an array whose every element is an object with exactly one
+// field whose value is a string; in the --dumpjson form, an array of objects whose keys are
+// parents ("matrix") mapping to arrays of objects whose keys are UUIDs. Unknown top-level keys
+// are ignored, as mdevctl ignores them. Never throws. `file` is used in messages only.
+std::variant<std::vector<MdevctlDevice>, model::TraceError> parse_mdevctl(
+    std::string_view text, std::string_view file, std::optional<std::string> single_uuid = std::nullopt);
+
+// The inverse of parse_mdevctl for a list of devices: the --dumpjson form, one parent
+// "matrix". parse_mdevctl(format_mdevctl_dumpjson(d)) gives d back up to positions.
+std::string format_mdevctl_dumpjson(const std::vector<MdevctlDevice>& devices);
+
+// What a start of `d` writes, as steps of the alphabet: the create, then one attribute write
+// per attr in order, each value written byte for byte. The list stops before the first attr
+// that is not one of the seven writable vfio_ap attributes (mdevctl refuses a key with no
+// such file, and a read-only file refuses the write): `*stopped_at` (if given) is then that
+// attr's index, else attrs.size(). The steps carry no expectations.
+std::vector<model::TraceStep> start_steps(const MdevctlDevice& d, std::size_t* stopped_at = nullptr);
+
+// The outcome of one `mdevctl start`.
+struct StartResult {
+  bool started = false;  // the create and every write succeeded
+  // The steps that ran, with their observations: the create, the writes up to and including
+  // the first that failed, then (after a failed write) the removal mdevctl performs.
+  std::vector<model::TraceStep> steps;
+  std::optional<std::size_t> failed_attr;  // index into attrs of the write that stopped it
+  std::string failure;  // one line: what failed and why (empty when started)
+};
+
+// Starts `d` on `s` the way `mdevctl start` does: create (an existing UUID fails and nothing
+// is removed), then each attribute write in order; the first failing write stops the start
+// and the device is removed, so a failed start leaves no device behind. Each step is applied
+// with model::apply, so `s` is the state after it all.
+StartResult start_device(model::State& s, const MdevctlDevice& d);
+
+// The host an mdevctl config is tried on when no snapshot is given: APXA with maximum IDs
+// 255, a QCI configuration holding exactly the adapters, domains and control domains that the
+// configs' writes name (values as the kernel parses them), every APQN free for vfio_ap
+// (apmask and aqmask all zero) and bound to it. On it, a start fails only for what the
+// configs themselves decide: order, ranges, conflicts between configs, malformed values.
+// As a trace prefix: the returned trace's `host init` plus its two bus-mask steps.
+model::Trace ideal_host_for(const std::vector<MdevctlDevice>& devices);
+
+// The whole `mdevctl start` of every device in order, as a trace that starts from `base`'s
+// steps (ideal_host_for, or empty): every step with its observation, a comment line before each
+// device's create, and the removal after a failed write. Runs on the model from
+// base.initial_state(). `results` (if given) receives each device's StartResult.
+model::Trace mdevctl_trace(const model::Trace& base, const std::vector<MdevctlDevice>& devices,
+                           std::vector<StartResult>* results = nullptr);
+
+// Reads and parses an mdevctl file. The single-config UUID is `uuid` if given, else the file's
+// name when that is a UUID (mdevctl's own naming). On failure prints the positioned error to
+// stderr and returns nullopt (the caller exits with kBadInput).
+std::optional<std::vector<MdevctlDevice>> load_mdevctl(const std::string& path,
+                                                      const std::optional<std::string>& uuid);
+
+}  // namespace apcb::cli
+
+#endif  // APCB_CLI_MDEVCTL_H_

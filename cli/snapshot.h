@@ -1,0 +1,84 @@
+// apcb CLI — a host's sysfs, captured as a directory, as input (ecosystem.md §8 I1).
+//
+// A snapshot is a directory laid out like SYSFS_ROOT (s390-tools) or MDEVCTL_ENV_ROOT: either
+// DIR/sys/... or DIR/... directly. apcb reads
+//   bus/ap/{apmask,aqmask,ap_adapter_mask,ap_usage_domain_mask,ap_control_domain_mask,
+//           ap_max_adapter_id,ap_max_domain_id,features}
+//   bus/ap/devices/cardXX/XX.YYYY/{driver,status}   (also bus/ap/devices/XX.YYYY and
+//                                                    devices/ap/cardXX/XX.YYYY)
+//   devices/vfio_ap/matrix/<uuid>/{matrix,guest_matrix,control_domains,ap_config}
+// where `driver` is the kernel's symlink or, for tar- and CI-friendly captures, a plain file
+// holding the driver's name. Each file is parsed in the kernel's own show format.
+//
+// Design choice: the snapshot becomes a model::State directly, not a trace that rebuilds it.
+// Replaying assignments always ends in S = F, but a live host's guest_matrix may be a stale
+// S ⊊ F (the kernel does not refilter after removals), and that staleness is exactly what
+// `explain` must be able to point at. Reading is split from the disk so that tests and the
+// fuzzer can feed a snapshot from memory.
+#ifndef APCB_CLI_SNAPSHOT_H_
+#define APCB_CLI_SNAPSHOT_H_
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "model/state.h"
+#include "model/trace.h"
+
+namespace apcb::cli {
+
+// The parts of a snapshot apcb reads, by path relative to the sysfs root ("bus/ap/apmask").
+struct SnapshotFiles {
+  std::string root;  // prefix for messages ("DIR/sys"); empty for an in-memory snapshot
+  std::map<std::string, std::string> files;  // regular files and their content
+  std::map<std::string, std::string> links;  // symlinks and their target
+  std::set<std::string> dirs;                // directories (queue and mdev directories)
+  friend bool operator==(const SnapshotFiles&, const SnapshotFiles&) = default;
+};
+
+// What a snapshot says, in the model's terms.
+struct Snapshot {
+  model::State state;
+  // What was assumed for missing files and what the model cannot represent (a queue bound to
+  // a driver its bus masks do not allow, a broken invariant), one sentence each.
+  std::vector<std::string> notes;
+};
+
+// Loads the parts apcb reads from directory `dir` (DIR/sys/bus/ap or DIR/bus/ap must exist).
+// Symlinks are recorded, not followed, except that directory entries under bus/ap/devices are
+// entered through them the way `ls cardXX/` would. Errors name the path.
+std::variant<SnapshotFiles, model::TraceError> load_snapshot_files(const std::string& dir);
+
+// The State a snapshot describes. Parameters: APXA from `features`, the maxima from
+// ap_max_*_id; configuration from the three QCI masks (`not supported` = empty); bus masks
+// from apmask/aqmask; each configured APQN bound as its `driver` says (vfio_ap, none, or any
+// other name = the host's default driver); mdevs (in UUID order) assigned from ap_config or
+// else matrix + control_domains, shadow from guest_matrix (or the full filter when absent,
+// noted); an mdev with a queue whose status is `in use` has a guest attached (guest ids 1, 2, …
+// in mdev order, CRYCB format from APXA, holding the shadow). Missing files get the kernel's
+// defaults, noted. Bad content is an error naming the file, line and column; never throws.
+std::variant<Snapshot, model::TraceError> read_snapshot(const SnapshotFiles& files);
+
+// The snapshot of `s` as the kernel would show it (for tests, the fuzzer's round trip, and
+// producing fixtures): read_snapshot(snapshot_files_of(read_snapshot(x).state)).state equals
+// read_snapshot(x).state.
+SnapshotFiles snapshot_files_of(const model::State& s);
+
+// Writes `files` under directory `dir` (created as needed; `driver` links as symlinks).
+// Returns an error message, or empty on success.
+std::string write_snapshot_files(const SnapshotFiles& files, const std::string& dir);
+
+// "file:line:column: message", or "file: message" when the error concerns the whole file
+// (line 0).
+std::string input_error_text(const model::TraceError& e);
+
+// load_snapshot_files + read_snapshot; prints the error to stderr and returns nullopt on
+// failure, and prints each note to stderr as "DIR: note: …".
+std::optional<Snapshot> load_snapshot(const std::string& dir);
+
+}  // namespace apcb::cli
+
+#endif  // APCB_CLI_SNAPSHOT_H_

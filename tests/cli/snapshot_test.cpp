@@ -1,0 +1,314 @@
+// Tests of cli/snapshot.h: the fixture trees under tests/cli/snapshots, the round trip through
+// snapshot_files_of and through the disk (symlinked drivers), every content error with its
+// file, line and column, and the notes for what the model cannot represent.
+#include "cli/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "model/explain.h"
+#include "model/step.h"
+#include "model/invariants.h"
+
+namespace apcb::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using model::Apqn;
+using model::Mask;
+using model::Matrix;
+
+constexpr const char* kU1 = "11111111-1111-1111-1111-111111111111";
+
+// A model-only driver that runs operations the way an administrator types them and checks,
+// after each, the properties every state has (structural P2/P7, P1, P3, P4, P6, P8). Kept
+// local rather than shared with the lockstep scenarios: some tests here edit the state by hand
+// to build what only an inconsistent snapshot holds, which an implementation run in lockstep
+// could not follow.
+class Host {
+ public:
+  Host(const model::HostParams& params, const Matrix& cfg) : s(model::State::initial(params, cfg)) {}
+  model::Observation run(const model::Op& op) {
+    const model::State before = s;
+    model::Observation obs = apcb::model::apply(s, op);
+    for (const model::Violation& v : model::check_state(s, model::Strength::structural)) violations.push_back(v);
+    for (const model::Violation& v : model::check_unplug_before_reset(before, op, obs)) violations.push_back(v);
+    for (const model::Violation& v : model::check_failure_atomicity(before, s, obs)) violations.push_back(v);
+    return obs;
+  }
+  model::Errno write(const std::string& uuid, model::MdevAttr attr, const std::string& text) {
+    return run(model::op::AttrWrite{uuid, attr, text}).result;
+  }
+  model::Errno assign_adapter(const std::string& u, const std::string& v) { return write(u, model::MdevAttr::assign_adapter, v + "\n"); }
+  model::Errno assign_domain(const std::string& u, const std::string& v) { return write(u, model::MdevAttr::assign_domain, v + "\n"); }
+  model::Errno unassign_domain(const std::string& u, const std::string& v) { return write(u, model::MdevAttr::unassign_domain, v + "\n"); }
+  model::Errno assign_control_domain(const std::string& u, const std::string& v) {
+    return write(u, model::MdevAttr::assign_control_domain, v + "\n");
+  }
+  model::Errno create(const std::string& uuid) { return run(model::op::MdevCreate{uuid}).result; }
+  model::Errno apmask(const std::string& t) { return run(model::op::BusMaskWrite{model::BusMask::apmask, t + "\n"}).result; }
+  model::Errno aqmask(const std::string& t) { return run(model::op::BusMaskWrite{model::BusMask::aqmask, t + "\n"}).result; }
+  const model::Mdev& mdev(const std::string& uuid) const { return *s.find_mdev(uuid); }
+
+  model::State s;
+  std::vector<model::Violation> violations;
+};
+
+std::string dir(const std::string& name) { return std::string(APCB_TESTS_DIR) + "/cli/snapshots/" + name; }
+
+Snapshot load_ok(const std::string& path) {
+  auto files = load_snapshot_files(path);
+  if (auto* e = std::get_if<model::TraceError>(&files)) {
+    ADD_FAILURE() << input_error_text(*e);
+    return {};
+  }
+  auto snap = read_snapshot(std::get<SnapshotFiles>(files));
+  if (auto* e = std::get_if<model::TraceError>(&snap)) {
+    ADD_FAILURE() << input_error_text(*e);
+    return {};
+  }
+  return std::get<Snapshot>(snap);
+}
+
+bool has_note(const Snapshot& s, const std::string& part) {
+  for (const std::string& n : s.notes)
+    if (n.find(part) != std::string::npos) return true;
+  return false;
+}
+
+TEST(Snapshot, UnboundQueueFixture) {
+  const Snapshot snap = load_ok(dir("unbound-queue"));
+  const model::State& s = snap.state;
+  EXPECT_TRUE(s.params.apxa);
+  EXPECT_EQ(s.cfg, (Matrix{Mask::of({5, 6}), Mask::of({4, 0xab}), Mask::of({4, 0xab})}));
+  EXPECT_EQ(s.apmask, Mask::all() - Mask::of({5, 6}));
+  EXPECT_EQ(s.aqmask, Mask::all() - Mask::of({4, 0xab}));
+  EXPECT_EQ(s.driver(Apqn{6, 0xab}), model::Driver::none);
+  EXPECT_EQ(s.driver(Apqn{6, 4}), model::Driver::vfio_ap);
+  ASSERT_EQ(s.mdevs.size(), 1u);
+  const model::Mdev& m = s.mdevs[0];
+  EXPECT_EQ(m.assigned, (Matrix{Mask::of({5, 6}), Mask::of({4, 0xab}), Mask::of({4})}));
+  EXPECT_EQ(m.shadow, (Matrix{Mask::of({5}), Mask::of({4, 0xab}), Mask::of({4})}));
+  // Queues `in use`: a guest is attached, holding the shadow.
+  ASSERT_TRUE(m.guest);
+  EXPECT_EQ(s.find_guest(*m.guest)->apcb, m.shadow);
+  EXPECT_EQ(model::explain_apqn(s, m, Apqn{6, 4}).reason, model::Reason::adapter_filtered_unbound);
+  EXPECT_TRUE(model::explain_apqn(s, m, Apqn{5, 0xab}).has());
+  std::string all;
+  for (const std::string& n : snap.notes) all += n + "\n";
+  EXPECT_EQ(snap.notes.size(), 1u) << all;  // only the guests note
+}
+
+TEST(Snapshot, StaleShadowFixtureWithoutSysPrefixOrFeatures) {
+  // Every queue is bound, yet guest_matrix lacks adapter 06: the kernel filtered it earlier
+  // (say 06.00ff was unbound) and an unassign of that domain did not refilter.
+  const Snapshot snap = load_ok(dir("stale-shadow"));
+  EXPECT_TRUE(has_note(snap, "no bus/ap/features: APXA taken as on"));
+  const model::Mdev& m = snap.state.mdevs.at(0);
+  EXPECT_FALSE(m.guest);
+  EXPECT_EQ(model::explain_apqn(snap.state, m, Apqn{6, 0xab}).reason, model::Reason::shadow_stale);
+}
+
+TEST(Snapshot, BadFixtureNamesTheFile) {
+  auto files = load_snapshot_files(dir("bad-apmask"));
+  ASSERT_TRUE(std::holds_alternative<SnapshotFiles>(files));
+  auto snap = read_snapshot(std::get<SnapshotFiles>(files));
+  ASSERT_TRUE(std::holds_alternative<model::TraceError>(snap));
+  EXPECT_EQ(input_error_text(std::get<model::TraceError>(snap)),
+            dir("bad-apmask") + "/sys/bus/ap/apmask:1:5: expected 64 hex digits, found 2");
+  auto none = load_snapshot_files(dir("absent"));
+  ASSERT_TRUE(std::holds_alternative<model::TraceError>(none));
+  EXPECT_EQ(input_error_text(std::get<model::TraceError>(none)),
+            dir("absent") + ": not a sysfs snapshot: neither sys/bus/ap nor bus/ap is a directory in it");
+}
+
+// The three-guest host after mdev 1 is attached and queue 06.0004 unbound, with no-APXA
+// and APXA variants.
+model::State sample(bool apxa) {
+  const model::HostParams params = apxa ? model::HostParams{true, 255, 255} : model::HostParams{false, 63, 15};
+  Host sc(params, Matrix{Mask::of({1, 5, 6, 7}), Mask::of({0, 4, 0xa, 0xf}), Mask::of({4, 0xa})});
+  EXPECT_EQ(sc.apmask("-5,-6"), model::Errno::ok);
+  EXPECT_EQ(sc.aqmask("-4,-0xa,-0xf"), model::Errno::ok);
+  EXPECT_EQ(sc.create(kU1), model::Errno::ok);
+  EXPECT_EQ(sc.create("22222222-2222-2222-2222-222222222222"), model::Errno::ok);
+  for (const char* a : {"5", "6"}) EXPECT_EQ(sc.assign_adapter(kU1, a), model::Errno::ok);
+  for (const char* d : {"4", "0xa"}) EXPECT_EQ(sc.assign_domain(kU1, d), model::Errno::ok);
+  EXPECT_EQ(sc.assign_control_domain(kU1, "4"), model::Errno::ok);
+  EXPECT_EQ(sc.assign_adapter("22222222-2222-2222-2222-222222222222", "5"), model::Errno::ok);
+  EXPECT_EQ(sc.assign_domain("22222222-2222-2222-2222-222222222222", "0xf"), model::Errno::ok);
+  EXPECT_EQ(sc.run(model::op::GuestCreate{1, true}).result, model::Errno::ok);
+  EXPECT_EQ(sc.run(model::op::GuestAttach{kU1, 1}).result, model::Errno::ok);
+  EXPECT_EQ(sc.run(model::op::QueueUnbind{Apqn{6, 4}, model::Driver::vfio_ap}).result, model::Errno::ok);
+  EXPECT_EQ(sc.run(model::op::QueueUnbind{Apqn{1, 0}, model::Driver::default_driver}).result, model::Errno::ok);
+  return sc.s;
+}
+
+TEST(Snapshot, RoundTripInMemoryAndOnDisk) {
+  for (bool apxa : {true, false}) {
+    const model::State s = sample(apxa);
+    auto read = read_snapshot(snapshot_files_of(s));
+    ASSERT_TRUE(std::holds_alternative<Snapshot>(read)) << input_error_text(std::get<model::TraceError>(read));
+    const Snapshot& snap = std::get<Snapshot>(read);
+    EXPECT_EQ(snap.state, s) << "apxa=" << apxa;
+
+    const fs::path tmp = fs::temp_directory_path() / ("apcb-snapshot-test-" + std::to_string(apxa));
+    fs::remove_all(tmp);
+    ASSERT_EQ(write_snapshot_files(snapshot_files_of(s), (tmp / "sys").string()), "");
+    EXPECT_TRUE(fs::is_symlink(tmp / "sys/bus/ap/devices/card05/05.0004/driver"));
+    const Snapshot disk = load_ok(tmp.string());
+    EXPECT_EQ(disk.state, s);
+    fs::remove_all(tmp);
+  }
+}
+
+SnapshotFiles minimal() {
+  SnapshotFiles f = snapshot_files_of(sample(true));
+  f.root = "R";
+  return f;
+}
+
+std::string error_of(const SnapshotFiles& f) {
+  auto r = read_snapshot(f);
+  if (auto* e = std::get_if<model::TraceError>(&r)) return input_error_text(*e);
+  return "accepted";
+}
+
+TEST(Snapshot, EveryContentErrorNamesFileLineAndColumn) {
+  const std::string mdev = std::string("devices/vfio_ap/matrix/") + kU1;
+  struct Case {
+    std::string path;
+    std::string content;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"bus/ap/apmask", "ff\n", "R/bus/ap/apmask:1:1: expected 0x and 64 hex digits"},
+      {"bus/ap/aqmask", "0x" + std::string(63, 'f') + "g\n", "R/bus/ap/aqmask:1:66: expected 64 hex digits, found 63"},
+      {"bus/ap/aqmask", "0x" + std::string(64, 'f') + "\n\n", "R/bus/ap/aqmask:1:67: unexpected '\\n' after the mask"},
+      {"bus/ap/ap_adapter_mask", "0x" + std::string(65, '0'), "R/bus/ap/ap_adapter_mask:1:67: unexpected '0' after the mask"},
+      {"bus/ap/ap_max_adapter_id", "256\n", "R/bus/ap/ap_max_adapter_id:1:1: the highest ID is at most 255"},
+      {"bus/ap/ap_max_domain_id", "0x55\n", "R/bus/ap/ap_max_domain_id:1:2: unexpected 'x' in a decimal number"},
+      {"bus/ap/ap_max_domain_id", "\n", "R/bus/ap/ap_max_domain_id:1:1: expected a decimal number"},
+      {mdev + "/matrix", "05.0004\n05.0x0a\n", "R/" + mdev + "/matrix:2:1: '05.0x0a' is not hex"},
+      {mdev + "/matrix", "05.0004\n\n", "R/" + mdev + "/matrix:2:1: expected an APQN line 'aa.dddd', 'aa.' or '.dddd', not ''"},
+      {mdev + "/matrix", "05.0004\n06.\n", "R/" + mdev + "/matrix:2:1: mixes APQN, adapter-only and domain-only lines"},
+      {mdev + "/matrix", "05.0004\n05.0004\n", "R/" + mdev + "/matrix:2:1: '05.0004' is listed twice"},
+      {mdev + "/matrix", "05.0100\n", "R/" + mdev + "/matrix:1:4: domain 0100 is beyond 00ff"},
+      {mdev + "/matrix", "05.0004\n06.000a\n",
+       "R/" + mdev + "/matrix: the APQNs listed are not the cross product of their adapters and domains (05.000a is missing)"},
+      {mdev + "/matrix", "05.0004\n05.000a\n06.0004\n06.000a\n07.0004\n07.000a\n",
+       "R/" + mdev + "/matrix: disagrees with R/" + mdev + "/ap_config"},
+      {mdev + "/guest_matrix", ".0004\n.000g\n", "R/" + mdev + "/guest_matrix:2:1: '.000g' is not hex"},
+      {mdev + "/control_domains", "0004\n4\n", "R/" + mdev + "/control_domains:2:1: expected a control domain 'dddd', not '4'"},
+      {mdev + "/control_domains", "000a\n", "R/" + mdev + "/control_domains: disagrees with R/" + mdev + "/ap_config"},
+      {mdev + "/ap_config", "0x" + std::string(64, '0') + ",0x" + std::string(64, '0') + "\n",
+       "R/" + mdev + "/ap_config:1:134: expected ',' after the mask"},
+      {mdev + "/ap_config", "0x" + std::string(64, '0') + ";0x",
+       "R/" + mdev + "/ap_config:1:67: expected ',' after the mask"},
+      {mdev + "/ap_config", "0x" + std::string(64, '0') + ",0x" + std::string(64, '0') + ",0x" + std::string(64, '0') + "x\n",
+       "R/" + mdev + "/ap_config:1:201: unexpected text after the third mask"},
+  };
+  for (const Case& c : cases) {
+    SnapshotFiles f = minimal();
+    f.files[c.path] = c.content;
+    EXPECT_EQ(error_of(f), c.error) << c.path << " = " << c.content;
+  }
+}
+
+TEST(Snapshot, IdsBeyondTheMaximaAreErrors) {
+  SnapshotFiles f = snapshot_files_of(sample(false));  // no APXA: 63 / 15
+  const std::string mdev = std::string("devices/vfio_ap/matrix/") + kU1;
+  f.files[mdev + "/guest_matrix"] = "05.0010\n";
+  EXPECT_EQ(error_of(f), mdev + "/guest_matrix:1:4: domain 0010 is beyond the highest domain ID 000f");
+  f = snapshot_files_of(sample(false));
+  f.files[mdev + "/ap_config"] = "0x0000000000000000" + std::string(47, '0') + "1," + "0x" + std::string(64, '0') + ",0x" +
+                                 std::string(64, '0') + "\n";
+  EXPECT_EQ(error_of(f), mdev + "/ap_config:1:66: adapter ff is beyond the highest adapter ID 3f");
+}
+
+TEST(Snapshot, QueueDirectoriesMustAgree) {
+  SnapshotFiles f = minimal();
+  f.dirs.insert("bus/ap/devices/card06/05.0004");
+  EXPECT_EQ(error_of(f), "R/bus/ap/devices/card06/05.0004: queue of adapter 05 inside card06");
+  f = minimal();
+  f.dirs.insert("devices/ap/card05/05.0004");
+  f.files["devices/ap/card05/05.0004/driver"] = "cex4queue\n";
+  EXPECT_EQ(error_of(f),
+            "R/devices/ap/card05/05.0004/driver: disagrees with R/bus/ap/devices/card05/05.0004/driver about the queue's driver");
+  f = minimal();
+  f.dirs.insert("bus/ap/devices/05.0100");
+  EXPECT_EQ(error_of(f), "R/bus/ap/devices/05.0100: domain 0100 of this queue is beyond 00ff");
+}
+
+TEST(Snapshot, NotesForWhatIsMissingOrUnrepresentable) {
+  SnapshotFiles f;
+  f.files["bus/ap/ap_adapter_mask"] = "0x" + std::string(64, '0') + "\n";
+  f.files["bus/ap/ap_usage_domain_mask"] = "not supported\n";
+  f.files["bus/ap/features"] = "-\n";
+  auto r = read_snapshot(f);
+  ASSERT_TRUE(std::holds_alternative<Snapshot>(r));
+  const Snapshot& a = std::get<Snapshot>(r);
+  EXPECT_FALSE(a.state.params.apxa);
+  EXPECT_TRUE(has_note(a, "no QCI"));
+  EXPECT_TRUE(has_note(a, "no bus/ap/apmask: taken as all ones"));
+  EXPECT_EQ(a.state.apmask, Mask::all());
+
+  // Flat bus/ap/devices/XX.YYYY layout; a queue bound against its masks either way; a queue
+  // outside the configuration; a driver given as a plain file.
+  f = minimal();
+  f.dirs.insert("bus/ap/devices/07.0004");
+  f.files["bus/ap/devices/07.0004/driver"] = "vfio_ap\n";  // 7 is in apmask, 4 is not: fine
+  f.links["bus/ap/devices/card01/01.0000/driver"] = "../../../../bus/ap/drivers/vfio_ap";  // reserved
+  f.links["bus/ap/devices/card07/07.000f/driver"] = "cex4queue";  // not reserved: (7, 0xf)
+  f.dirs.insert("bus/ap/devices/card09/09.0004");
+  auto b = read_snapshot(f);
+  ASSERT_TRUE(std::holds_alternative<Snapshot>(b));
+  const Snapshot& s = std::get<Snapshot>(b);
+  EXPECT_TRUE(has_note(s, "queue bus/ap/devices/card01/01.0000 is bound to vfio_ap although apmask and aqmask reserve it"));
+  EXPECT_TRUE(has_note(s, "queue bus/ap/devices/card07/07.000f is bound to 'cex4queue' although the bus masks give it to vfio_ap"));
+  EXPECT_TRUE(has_note(s, "1 queue device(s) outside the host configuration (first: bus/ap/devices/card09/09.0004)"));
+  EXPECT_EQ(s.state.driver(Apqn{7, 0xf}), model::Driver::none);
+  EXPECT_EQ(s.state.driver(Apqn{7, 4}), model::Driver::vfio_ap);
+  EXPECT_EQ(s.state.driver(Apqn{1, 0}), model::Driver::default_driver);
+}
+
+TEST(Snapshot, MissingQueueDevicesAndShadow) {
+  SnapshotFiles f = minimal();
+  const std::string mdev = std::string("devices/vfio_ap/matrix/") + kU1;
+  f.files.erase(mdev + "/guest_matrix");
+  f.dirs.erase("bus/ap/devices/card05/05.000a");
+  auto r = read_snapshot(f);
+  ASSERT_TRUE(std::holds_alternative<Snapshot>(r));
+  const Snapshot& s = std::get<Snapshot>(r);
+  EXPECT_TRUE(has_note(s, "1 configured APQN(s) have no queue device in the snapshot: taken as not bound"));
+  EXPECT_TRUE(has_note(s, "has no guest_matrix: its shadow is taken as the full filter"));
+  EXPECT_EQ(s.state.driver(Apqn{5, 0xa}), model::Driver::none);
+  // The full filter drops adapter 5 (05.000a unbound) and adapter 6 (06.0004 unbound).
+  EXPECT_EQ(s.state.mdevs.at(0).shadow.adapters, Mask{});
+}
+
+// Found by fuzz_snapshot (corpus: regression_shadow_outside_inferred_config): without the QCI
+// masks the configuration is inferred from the queue devices, and guest_matrix may then hold
+// an APQN outside it. The guest still holds it, and explain must say IN_GUEST.
+TEST(Snapshot, FuzzGuestMatrixBeyondTheInferredConfiguration) {
+  SnapshotFiles f;
+  const std::string mdev = std::string("devices/vfio_ap/matrix/") + kU1;
+  f.files["bus/ap/apmask"] = "0x" + std::string(64, '0') + "\n";
+  f.files["bus/ap/aqmask"] = "0x" + std::string(64, '0') + "\n";
+  f.dirs.insert("bus/ap/devices/card05/05.0004");
+  f.files["bus/ap/devices/card05/05.0004/driver"] = "vfio_ap\n";
+  f.files["bus/ap/devices/card05/05.0004/status"] = "in use\n";
+  f.dirs.insert(mdev);
+  f.files[mdev + "/matrix"] = "05.0004\n05.00ab\n";
+  f.files[mdev + "/guest_matrix"] = "05.0004\n05.00ab\n";
+  auto r = read_snapshot(f);
+  ASSERT_TRUE(std::holds_alternative<Snapshot>(r));
+  const Snapshot& snap = std::get<Snapshot>(r);
+  EXPECT_TRUE(has_note(snap, "the snapshot breaks P1"));
+  const model::Mdev& m = snap.state.mdevs.at(0);
+  ASSERT_TRUE(m.guest);
+  EXPECT_TRUE(model::explain_apqn(snap.state, m, Apqn{5, 0xab}).has());
+}
+
+}  // namespace
+}  // namespace apcb::cli
