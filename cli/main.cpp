@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   apcb::cli::add_gen_verb(app, action);
   apcb::cli::add_shrink_verb(app, action);
   apcb::cli::add_explain_verb(app, action);
+  apcb::cli::add_prove_verb(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

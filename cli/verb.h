@@ -29,6 +29,7 @@ void add_verify_verb(CLI::App& app, Action& action);
 void add_gen_verb(CLI::App& app, Action& action);
 void add_shrink_verb(CLI::App& app, Action& action);
 void add_explain_verb(CLI::App& app, Action& action);
+void add_prove_verb(CLI::App& app, Action& action);
 
 // Adds `--engine impl|model` to a verb (default: the reference implementation).
 void add_engine_option(CLI::App& verb, EngineKind& kind);

@@ -191,10 +191,31 @@ struct Definition {
 // One operation applied to a symbolic pre-state: the post-state and result (an errno number,
 // BV8: 0 on success), in terms of the pre-state, the operation's arguments and `defs`. A failed
 // operation's post-state is the pre-state (P6 holds by construction).
+// One event of an operation, in the order step.cpp observes it (the model's Commit and Reset
+// events; P5 and P8 are stated over them). A commit writes one guest's whole APCB triple: the
+// truncated shadow of mdev `mdev`, or zeros when `clear` (unset_kvm, the release request). A
+// reset batch resets, for every adapter x, the domains `resets(x)`; consecutive resets of the
+// model with no commit between them may share one batch (the model's observations compare
+// them as a set). `happens` is false when the event does not take place (no guest attached,
+// nothing changed, the operation failed); a batch that does not take place resets nothing.
+// `state` is the operation's in-progress state right after the event (the pre-state when the
+// operation stops at a check).
+struct SymEvent {
+  enum class Kind { commit, reset };
+  Kind kind = Kind::commit;
+  z3::expr happens;  // Bool
+  int mdev = -1;     // commit: the mdev slot whose shadow is written (or cleared)
+  bool clear = false;
+  z3::expr guest;  // commit: the guest slot term (BV of Encoder::guest_bits)
+  std::function<z3::expr(const z3::expr&)> resets;  // reset: adapter index → domain mask
+  SymState state;
+};
+
 struct Transition {
   SymState post;
   z3::expr result;
   std::vector<Definition> defs;  // in dependency order: a definition uses only earlier ones
+  std::vector<SymEvent> events;  // the operation's commits and resets, in order
 };
 
 // How to read a value: a Z3 model's eval (model completion on) or, for closed ground terms,
@@ -296,7 +317,8 @@ class Encoder {
   // `definitions`).
   z3::expr definitions_at(const Transition& t, const z3::expr& idx) const;
   // `t` with every definition constant replaced by its exact definition (each simplified), so
-  // the result has no definitions. On a ground pre-state the result simplifies to numerals.
+  // the result has no definitions (its events too). On a ground pre-state the result
+  // simplifies to numerals.
   Transition close(const Transition& t) const;
   // Bool: `post` and `result` are what `op` does to `pre`: definitions(t) ∧ equal(post, t.post)
   // ∧ result = t.result, for t = step(pre, op).

@@ -110,10 +110,17 @@ class TransitionBuilder {
   void validate_masks(std::vector<Check>& checks, const SymState& s, int k,
                       const SymMatrix& candidate) const;
 
+  // Records a reset batch: for every adapter x, the domains r(x) (with `x` the bound name
+  // in `r`); `s` is the state right after the batch. The function kept substitutes into the
+  // term, so it outlives the builder (the builder's own lambdas capture `this`).
+  void record_resets(const z3::expr& x, const z3::expr& r, const SymState& s) const;
+
   Encoder& enc_;
   z3::context& c_;
   const SymState& pre_;
   std::vector<Definition> defs_;
+  // The operation's commits and resets so far (model::Observation's events, in order).
+  mutable std::vector<SymEvent> events_;
 };
 
 // --- plumbing ----------------------------------------------------------------------------------
@@ -150,7 +157,28 @@ Transition TransitionBuilder::finish(const std::vector<Check>& checks, const Sym
     result = z3::ite(it->cond, enc_.errno_value(it->result), result);
     stop = it->cond || stop;
   }
-  return Transition{merge(stop, pre_, success), result, std::move(defs_)};
+  // A check that holds stops the operation before any commit or reset (P6): no event takes
+  // place, and every in-progress state is the pre-state.
+  if (!stop.is_false())
+    for (SymEvent& e : events_) {
+      e.happens = e.happens && !stop;
+      e.state = merge(stop, pre_, e.state);
+    }
+  return Transition{merge(stop, pre_, success), result, std::move(defs_), std::move(events_)};
+}
+
+void TransitionBuilder::record_resets(const z3::expr& x, const z3::expr& r,
+                                      const SymState& s) const {
+  auto resets = [x, r](const z3::expr& y) {
+    z3::expr_vector src(x.ctx());
+    z3::expr_vector dst(x.ctx());
+    src.push_back(x);
+    dst.push_back(y);
+    z3::expr copy = r;  // substitute is not const in z3++
+    return copy.substitute(src, dst);
+  };
+  events_.push_back(SymEvent{SymEvent::Kind::reset, tt(), -1, false,
+                             c_.bv_val(0, static_cast<unsigned>(enc_.guest_bits())), resets, s});
 }
 
 std::vector<z3::expr> TransitionBuilder::owners(const SymState& s, const z3::expr& a,
@@ -176,6 +204,7 @@ void TransitionBuilder::commit_if(SymState& s, int k, const z3::expr& cond) cons
         pick(doit && enc_.guest_is(m.guest, g), enc_.truncate(m.shadow, guest.msax3), guest.apcb);
   }
   m.released = m.released && !doit;
+  events_.push_back(SymEvent{SymEvent::Kind::commit, doit, k, false, m.guest, {}, s});
 }
 
 void TransitionBuilder::clear_crycb_if(SymState& s, int k, const z3::expr& cond) const {
@@ -185,6 +214,7 @@ void TransitionBuilder::clear_crycb_if(SymState& s, int k, const z3::expr& cond)
     guest.apcb = pick(cond && m.attached && enc_.guest_is(m.guest, g),
                       SymMatrix{zero(), zero(), zero()}, guest.apcb);
   }
+  events_.push_back(SymEvent{SymEvent::Kind::commit, cond && m.attached, k, true, m.guest, {}, s});
 }
 
 void TransitionBuilder::reset_rows(SymState& s,
@@ -193,6 +223,7 @@ void TransitionBuilder::reset_rows(SymState& s,
   const z3::expr x = c_.bv_const("row!x", static_cast<unsigned>(enc_.index_bits()));
   const z3::expr r = row(x);
   s.last_ok = z3::lambda(x, (z3::select(s.last_ok, x) & ~r) | (z3::select(s.hw_ok, x) & r));
+  record_resets(x, r, s);
 }
 
 void TransitionBuilder::reset_linked(SymState& s, int k) const {
@@ -284,6 +315,8 @@ void TransitionBuilder::remove_queue(SymState& s, const z3::expr& a, const z3::e
   const z3::expr reset = z3::ite(in_guest_any, resets, z3::ite(present, q, zero()));
   const z3::expr row = ((last & ~reset) | (hw & reset)) | q;
   s.last_ok = z3::store(s.last_ok, a, row);
+  const z3::expr x = c_.bv_const("row!x", static_cast<unsigned>(enc_.index_bits()));
+  record_resets(x, z3::ite(x == a, reset, zero()), s);
 }
 
 void TransitionBuilder::validate_masks(std::vector<Check>& checks, const SymState& s, int k,
@@ -314,9 +347,11 @@ Transition TransitionBuilder::operator()(const sop::ConfigChange& o) {
                           prev.control_domains & ~cur.control_domains};
   const SymMatrix added{cur.adapters & ~prev.adapters, cur.domains & ~prev.domains,
                         cur.control_domains & ~prev.control_domains};
-  std::vector<z3::expr> pend_aq;
-  std::vector<z3::expr> pend_c;
-  for (int k = 0; k < slots(); ++k) {
+  std::vector<z3::expr> pend_aq(static_cast<std::size_t>(slots()), ff());
+  std::vector<z3::expr> pend_c(static_cast<std::size_t>(slots()), ff());
+  // The kernel's mdev list is newest first (step.cpp): slots, in creation order, backwards.
+  // Under P3 the order changes no state, only the order of the commits (the events).
+  for (int k = slots() - 1; k >= 0; --k) {
     SymMdev& m = mdev(s, k);
     const SymMatrix before = m.shadow;
     m.shadow =
@@ -324,9 +359,11 @@ Transition TransitionBuilder::operator()(const sop::ConfigChange& o) {
                   before.domains & ~(removed.domains & m.assigned.domains),
                   before.control_domains & ~(removed.control_domains & m.assigned.control_domains)};
     commit_if(s, k, m.present && differs(m.shadow, before));
-    pend_aq.push_back(m.present && ((added.adapters & m.assigned.adapters) != zero() ||
-                                    (added.domains & m.assigned.domains) != zero()));
-    pend_c.push_back(m.present && (added.control_domains & m.assigned.control_domains) != zero());
+    pend_aq[static_cast<std::size_t>(k)] =
+        m.present && ((added.adapters & m.assigned.adapters) != zero() ||
+                      (added.domains & m.assigned.domains) != zero());
+    pend_c[static_cast<std::size_t>(k)] =
+        m.present && (added.control_domains & m.assigned.control_domains) != zero();
   }
   s.cfg = cur;
   // (3) A leaving queue (a, d) has a ∈ removedA or d ∈ removedQ; an mdev holding it has
@@ -351,10 +388,10 @@ Transition TransitionBuilder::operator()(const sop::ConfigChange& o) {
       z3::lambda(x, z3::ite(enc_.bit(prev.adapters, x),
                             z3::ite(enc_.bit(cur.adapters, x), ub & cur.domains, zero()), ub) &
                         ~arriving);
-  // (6) Each mdev with pending adds, in creation order, filters the state the previous ones
-  // left (their resets can change what the next filter sees only when mdevs share queues, but
-  // the order costs nothing to keep).
-  for (int k = 0; k < slots(); ++k)
+  // (6) Each mdev with pending adds, newest first, filters the state the previous ones left
+  // (their resets can change what the next filter sees only when mdevs share queues, but the
+  // order costs nothing to keep).
+  for (int k = slots() - 1; k >= 0; --k)
     refilter_and_commit(s, k, pend_aq[static_cast<std::size_t>(k)],
                         pend_c[static_cast<std::size_t>(k)]);
   return finish({}, s);
@@ -436,6 +473,9 @@ Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
   const z3::expr to_default = enc_.vfio_row(p, x) & will_reserve;
   const z3::expr to_vfio =
       enc_.present_row(p, x) & ~z3::select(p.unbound, x) & enc_.reserved_row(p, x) & ~will_reserve;
+  // The queues going to the default driver are reset (remove_queue, ascending) before the mask
+  // changes; the probes that follow reset nothing.
+  record_resets(x, to_default, pre_);
   s.last_ok = z3::lambda(x, z3::select(p.last_ok, x) | to_default | to_vfio);
   (is_apmask ? s.apmask : s.aqmask) = o.value;
   return finish(checks, s);
@@ -688,7 +728,19 @@ Transition Encoder::close(const Transition& t) const {
     z3::expr copy = e;  // substitute is not const in z3++
     return src.empty() ? copy : copy.substitute(src, dst);
   };
-  return Transition{map_state(t.post, f), f(t.result), {}};
+  std::vector<SymEvent> events;
+  for (const SymEvent& e : t.events) {
+    SymEvent c{e.kind, f(e.happens), e.mdev, e.clear, f(e.guest), e.resets, map_state(e.state, f)};
+    if (e.resets && !src.empty())
+      c.resets = [inner = e.resets, src, dst](const z3::expr& y) {
+        z3::expr r = inner(y);
+        z3::expr_vector from = src;  // substitute takes non-const references in z3++
+        z3::expr_vector to = dst;
+        return r.substitute(from, to);
+      };
+    events.push_back(std::move(c));
+  }
+  return Transition{map_state(t.post, f), f(t.result), {}, std::move(events)};
 }
 
 z3::expr Encoder::relation(const SymState& pre, const SymOp& op, const SymState& post,

@@ -1,0 +1,59 @@
+// apcb proofs — the operation alphabet with symbolic arguments, for the obligations that
+// range over every operation, and the way back from a model to a concrete model::Op.
+// Internal to proofs/.
+#ifndef APCB_PROOFS_OPS_H_
+#define APCB_PROOFS_OPS_H_
+
+#include <string>
+#include <vector>
+
+#include "model/op.h"
+#include "model/z3/encoding.h"
+
+namespace apcb::proofs::detail {
+
+namespace z3enc = model::z3enc;
+
+// One operation with every argument symbolic but the slots and the enumerations (driver, which
+// bus mask), which the encoding takes as plain values.
+struct OpInstance {
+  std::string label;               // "mdev0", "vfio_ap", "mdev1.guest0", …
+  z3enc::SymOp op;
+  std::vector<z3::expr> indices;   // the adapter indices the operation names
+  std::vector<z3::expr> installs;  // adapter masks the operation may assign (ap_config)
+  int slot = -1;                   // the mdev slot it acts on, when one
+  std::vector<z3::expr> masks;     // every mask argument (a satisfiable query keeps them small)
+};
+
+// One kind of operation of the alphabet, with every instance the slots allow.
+struct OpKind {
+  std::string name;      // "assign_adapter", "queue_unbind", …
+  bool mutating = true;  // false for reads and vCPU observations
+  std::vector<OpInstance> instances;
+};
+
+// The names of every kind, in the order op_kinds lists them (no encoder needed).
+const std::vector<std::string>& op_kind_names();
+
+// Every kind, its arguments fresh constants named `<prefix>.…`. The instances cover every mdev
+// and guest slot (and pair, for attach), every driver of bind and unbind, both bus masks.
+std::vector<OpKind> op_kinds(const z3enc::Encoder& enc, const std::string& prefix);
+
+// The kind called `name` (one of op_kind_names()).
+OpKind op_kind(const z3enc::Encoder& enc, const std::string& prefix, const std::string& name);
+
+// The uuid and guest id each slot stands for in counterexamples: 11111111-…, 22222222-…; 1, 2.
+z3enc::Slots slot_names(const z3enc::Shape& shape);
+
+// The concrete operation a valuation of `op`'s arguments denotes, with slots named by `slots`:
+// attribute values written in decimal, masks as `0x` + 64 hex digits, a reset response that is
+// not passable as response::busy.
+model::Op concrete_op(const z3enc::Encoder& enc, const z3enc::SymOp& op,
+                      const z3enc::Valuation& value, const z3enc::Slots& slots);
+
+// A numeral of the encoder's width as a Mask (ID i = bit N−1−i).
+model::Mask numeral_mask(const z3::expr& v, int width);
+
+}  // namespace apcb::proofs::detail
+
+#endif  // APCB_PROOFS_OPS_H_

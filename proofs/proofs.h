@@ -1,0 +1,74 @@
+// apcb — the proof obligations of SPEC §3 over the Z3 encoding of the model, and their runner.
+//
+// Each obligation is named (`inductive.assign_adapter`, `p8.unplug_before_reset`, …), runs in
+// its own Z3 context, and ends with one verdict: it holds, or it fails, or Z3 gave up
+// (`unknown`, `timeout`) — which is a failure too, never a skip. Obligations that expect a
+// counterexample (finding F1, the mutant, the torn read of a non-atomic commit) hold when the
+// counterexample is found, concretized into a State and an Op, replayed on model::apply and
+// matched. proofs/README.md states the invariant, the slot counts and the numbers.
+#ifndef APCB_PROOFS_PROOFS_H_
+#define APCB_PROOFS_PROOFS_H_
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace apcb::proofs {
+
+enum class Verdict { holds, fails, unknown, timeout, error };
+
+// "holds", "fails", "unknown", "timeout", "error".
+std::string_view verdict_name(Verdict v);
+
+struct Options {
+  int width = 256;  // mask width N ∈ {8, 16, 64, 256}; the host has IDs 0..N−1
+  int mdevs = 2;    // mdev slots K (proofs/README.md: why 2 suffice)
+  int guests = 2;   // guest slots G
+  unsigned timeout_ms = 20000;  // per solver query; running out is a failure
+  std::string smt2_dir;         // when set, every query is written there as SMT-LIB 2
+  std::string cex_dir;          // when set, every counterexample trace is written there
+  std::ostream* log = nullptr;  // counterexamples and notes, as they are found (may be null)
+};
+
+struct ObligationInfo {
+  std::string name;
+  std::string summary;  // one line: what is proved or demonstrated
+};
+
+struct Result {
+  std::string name;
+  Verdict verdict = Verdict::error;
+  double seconds = 0;  // wall time of the whole obligation (queries, replays, traces)
+  int queries = 0;     // solver checks (or explicit-state runs) made
+  std::string detail;  // one line: why it holds or what failed
+  std::vector<std::string> files;  // traces, schedules and SMT-LIB files written
+};
+
+// Every obligation, in the order `apcb prove` runs them. The list does not depend on options.
+const std::vector<ObligationInfo>& obligations();
+
+// Runs the obligation `name` (one of obligations()). Never throws: an exception (bad options,
+// a Z3 error) is Verdict::error with its message as the detail.
+Result run_obligation(const std::string& name, const Options& options);
+
+// Runs the obligations `names` (every obligation when empty; an unknown name is an error
+// result), up to `jobs` at once, and returns their results in the order asked. One line per
+// obligation started and finished goes to `progress` (may be null).
+std::vector<Result> run_obligations(const std::vector<std::string>& names, const Options& options,
+                                    int jobs, std::ostream* progress);
+
+// The verdict table: obligation, verdict, seconds and detail per row, then a summary line
+// (how many hold, total and slowest time, width, Z3 version).
+std::string format_table(const std::vector<Result>& results, const Options& options,
+                         double wall_seconds);
+
+// True when every result holds.
+bool all_hold(const std::vector<Result>& results);
+
+// "4.8.12.0": the Z3 library the proofs run on.
+std::string z3_version();
+
+}  // namespace apcb::proofs
+
+#endif  // APCB_PROOFS_PROOFS_H_

@@ -1,0 +1,262 @@
+#include "proofs/replay.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <cstdio>
+
+#include "model/errno.h"
+#include "model/step.h"
+#include "model/trace.h"
+
+namespace apcb::proofs::detail {
+
+using model::Apqn;
+using model::Errno;
+using model::Mask;
+using model::Matrix;
+using model::Op;
+using model::State;
+
+namespace {
+
+std::string hex3(const Matrix& m) {
+  return "0x" + m.adapters.hex() + ",0x" + m.domains.hex() + ",0x" + m.control_domains.hex() +
+         "\n";
+}
+
+std::string ids(const Mask& m) { return model::format_id_set(m, 2); }
+std::string doms(const Mask& m) { return model::format_id_set(m, 4); }
+
+std::string matrix_text(const Matrix& m) {
+  return "adapters=" + ids(m.adapters) + " domains=" + doms(m.domains) +
+         " control=" + doms(m.control_domains);
+}
+
+std::string apqn_text(Apqn q) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02x.%04x", q.adapter, q.domain);
+  return buf;
+}
+
+State sorted(State s) {
+  std::sort(s.mdevs.begin(), s.mdevs.end(),
+            [](const model::Mdev& a, const model::Mdev& b) { return a.uuid < b.uuid; });
+  std::sort(s.guests.begin(), s.guests.end(),
+            [](const model::Guest& a, const model::Guest& b) { return a.id < b.id; });
+  return s;
+}
+
+// Why `target` cannot be built by construct(), or "" when it can be.
+std::string unbuildable(const State& target) {
+  if (!model::check_state(target, model::Strength::structural).empty())
+    return "it breaks the structural invariant (" +
+           violations_text(model::check_state(target, model::Strength::structural)) + ")";
+  for (int a = 0; a < 256; ++a) {
+    const Mask present = target.cfg.adapters.test(static_cast<model::ApId>(a))
+                             ? target.cfg.domains
+                             : Mask{};
+    if ((target.unbound[static_cast<std::size_t>(a)] - present).any())
+      return "a queue that is not configured is marked unbound";
+  }
+  for (const model::Mdev& m : target.mdevs) {
+    if (m.shadow.domains != (m.assigned.domains & target.cfg.domains) ||
+        m.shadow.control_domains != (m.assigned.control_domains & target.cfg.control_domains))
+      return "mdev " + m.uuid + "'s shadow lacks an assigned configured (control) domain";
+    if (m.shadow.domains.empty() && m.shadow.adapters != (m.assigned.adapters & target.cfg.adapters))
+      return "mdev " + m.uuid + "'s shadow has no domain and lacks an adapter";
+    if (m.released && !m.guest) return "mdev " + m.uuid + " is released but not attached";
+  }
+  for (const auto& [qid, rc] : target.last_response) {
+    if (model::response::passable(rc)) continue;
+    bool is_linked = false;
+    for (const model::Mdev& m : target.mdevs) is_linked |= model::linked(target, m, Apqn::unpack(qid));
+    if (!is_linked) return "queue " + apqn_text(Apqn::unpack(qid)) + " has a failed reset but no mdev";
+  }
+  return "";
+}
+
+}  // namespace
+
+bool same_state(const State& a, const State& b) { return sorted(a) == sorted(b); }
+
+std::string violations_text(const std::vector<model::Violation>& v) {
+  std::string out;
+  for (const model::Violation& x : v) out += (out.empty() ? "" : "; ") + x.property + ": " + x.detail;
+  return out.empty() ? "none" : out;
+}
+
+std::vector<std::string> describe(const State& s) {
+  std::vector<std::string> out;
+  out.push_back("#   host cfg " + matrix_text(s.cfg));
+  out.push_back("#   apmask " + ids(s.apmask) + " aqmask " + doms(s.aqmask));
+  for (int a = 0; a < 256; ++a)
+    if (s.unbound[static_cast<std::size_t>(a)].any())
+      out.push_back("#   adapter " + ids(Mask::single(static_cast<model::ApId>(a))) +
+                    ": queues of domains " + doms(s.unbound[static_cast<std::size_t>(a)]) +
+                    " unbound by hand");
+  auto table = [&](const char* what, const std::map<std::uint16_t, std::uint8_t>& t) {
+    for (const auto& [qid, rc] : t) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "#   %s %s = 0x%02x", what, apqn_text(Apqn::unpack(qid)).c_str(),
+                    rc);
+      out.push_back(buf);
+    }
+  };
+  table("reset of", s.hw_response);
+  table("last reset status of", s.last_response);
+  for (const model::Mdev& m : s.mdevs)
+    out.push_back("#   mdev " + m.uuid + ": M " + matrix_text(m.assigned) + "; S " +
+                  matrix_text(m.shadow) +
+                  (m.guest ? "; guest " + std::to_string(*m.guest) : std::string("; no guest")) +
+                  (m.released ? " (released)" : ""));
+  for (const model::Guest& g : s.guests)
+    out.push_back("#   guest " + std::to_string(g.id) + " msax3=" + (g.msax3 ? "1" : "0") +
+                  ": CRYCB " + matrix_text(g.apcb));
+  return out;
+}
+
+std::optional<std::vector<Op>> construct(const State& target, int width, std::string* why) {
+  namespace op = model::op;
+  if (std::string reason = unbuildable(target); !reason.empty()) {
+    if (why != nullptr) *why = reason;
+    return std::nullopt;
+  }
+  std::vector<Op> ops;
+  State s = State::initial(target.params, target.cfg);
+  std::string failed;
+  auto run = [&](const Op& o) {
+    if (!failed.empty()) return;
+    ops.push_back(o);
+    const model::Observation obs = model::apply(s, o);
+    if (obs.result != Errno::ok)
+      failed = "step " + std::to_string(ops.size()) + " (" + model::format_op(o) + ") answered " +
+               std::string(model::errno_name(obs.result));
+  };
+  // Bus masks first, while no mdev holds anything: no veto, no refilter.
+  if (s.apmask != target.apmask)
+    run(op::BusMaskWrite{model::BusMask::apmask, "0x" + target.apmask.hex() + "\n"});
+  if (s.aqmask != target.aqmask)
+    run(op::BusMaskWrite{model::BusMask::aqmask, "0x" + target.aqmask.hex() + "\n"});
+  for (int a = 0; a < 256; ++a)
+    target.unbound[static_cast<std::size_t>(a)].for_each([&](model::ApId d) {
+      const Apqn q{static_cast<model::ApId>(a), d};
+      run(op::QueueUnbind{q, s.driver(q)});
+    });
+  for (const model::Guest& g : target.guests) run(op::GuestCreate{g.id, g.msax3});
+  // Each assignment filters fully: the shadow is F with every queue passable.
+  for (const model::Mdev& m : target.mdevs) {
+    run(op::MdevCreate{m.uuid});
+    if (!m.assigned.empty()) run(op::AttrWrite{m.uuid, model::MdevAttr::ap_config, hex3(m.assigned)});
+  }
+  // Adapters the target's shadow lacks: a failed reset of one of their queues, a refilter (an
+  // ap_config write of the same matrix) takes them out; then the reset status is repaired.
+  for (const model::Mdev& m : target.mdevs) {
+    if (!failed.empty()) break;
+    const model::Mdev* cur = s.find_mdev(m.uuid);
+    const Mask drop = cur->shadow.adapters - m.shadow.adapters;
+    if (drop.empty()) continue;
+    const auto d0 = static_cast<model::ApId>(cur->shadow.domains.first());
+    drop.for_each([&](model::ApId a) { run(op::ResetResponse{Apqn{a, d0}, model::response::busy}); });
+    run(op::DeviceReset{m.uuid});
+    run(op::AttrWrite{m.uuid, model::MdevAttr::ap_config, hex3(m.assigned)});
+    drop.for_each([&](model::ApId a) { run(op::ResetResponse{Apqn{a, d0}, model::response::normal}); });
+    run(op::DeviceReset{m.uuid});
+  }
+  // Failed last resets (all on linked queues): answer them on the next reset, reset, repair.
+  for (const model::Mdev& m : target.mdevs) {
+    if (!failed.empty()) break;
+    std::vector<Apqn> bad;
+    for (const auto& [qid, rc] : target.last_response)
+      if (!model::response::passable(rc) && model::linked(s, *s.find_mdev(m.uuid), Apqn::unpack(qid)))
+        bad.push_back(Apqn::unpack(qid));
+    if (bad.empty()) continue;
+    for (Apqn q : bad) run(op::ResetResponse{q, target.last_response_of(q)});
+    run(op::DeviceReset{m.uuid});
+    for (Apqn q : bad) run(op::ResetResponse{q, model::response::normal});
+  }
+  for (const auto& [qid, rc] : target.hw_response) run(op::ResetResponse{Apqn::unpack(qid), rc});
+  for (const model::Mdev& m : target.mdevs) {
+    if (!m.guest) continue;
+    run(op::GuestAttach{m.uuid, *m.guest});
+    if (m.released) run(op::GuestRelease{m.uuid});
+  }
+  if (failed.empty() && !same_state(model::z3enc::normalize(s, width),
+                                    model::z3enc::normalize(target, width)))
+    failed = "the state reached differs from the target";
+  if (!failed.empty()) {
+    if (why != nullptr) *why = failed;
+    return std::nullopt;
+  }
+  return ops;
+}
+
+Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutation& mutate,
+              const Claim& claim, bool* claim_holds, model::Strength strength,
+              const std::vector<std::string>& comments) {
+  Replay r;
+  r.pre = z3enc::normalize(pre, enc.width());
+  r.op = op;
+  const auto [sym, slots] = enc.concretize(r.pre);
+  const std::optional<z3enc::Lowered> low = z3enc::lower(enc, op, r.pre, slots);
+  if (!low) throw std::invalid_argument("the operation is outside the encoding: " + model::format_op(op));
+  z3enc::Transition t = enc.step(sym, low->op);
+  if (mutate) t = mutate(enc, sym, t);
+  const z3enc::Transition closed = enc.close(t);
+  const z3::expr result = closed.result.simplify();
+  r.z3_result = static_cast<Errno>(result.get_numeral_uint64());
+  r.z3_post = enc.extract(closed.post, [](const z3::expr& e) { return e.simplify(); },
+                          low->post_slots);
+  if (claim && claim_holds != nullptr) *claim_holds = claim(enc, sym, closed).simplify().is_true();
+  State post = r.pre;
+  r.observation = model::apply(post, r.op);
+  r.post = z3enc::normalize(post, enc.width());
+  r.matches = r.observation.result == r.z3_result && same_state(r.post, r.z3_post);
+  r.pre_violations = model::check_state(r.pre, strength);
+  r.post_violations = model::check_state(r.post, strength);
+  r.z3_post_violations = model::check_state(r.z3_post, strength);
+
+  model::Trace trace;
+  trace.params = r.pre.params;
+  trace.config = r.pre.cfg;
+  std::string why;
+  const std::optional<std::vector<Op>> steps = construct(r.pre, enc.width(), &why);
+  r.constructed = steps.has_value();
+  trace.comments = comments;
+  State s = State::initial(trace.params, trace.config);
+  if (steps) {
+    r.construction = "built from State::initial in " + std::to_string(steps->size()) + " steps";
+    for (std::size_t i = 0; i < steps->size(); ++i) {
+      model::TraceStep step{(*steps)[i], model::apply(s, (*steps)[i]), 0, {}};
+      if (i == 0)
+        step.comments = {"# The pre-state, built by operations (proofs/replay.cpp, construct):"};
+      trace.steps.push_back(std::move(step));
+    }
+    std::vector<std::string> before{"#", "# The pre-state is reached. It is:"};
+    for (const std::string& line : describe(r.pre)) before.push_back(line);
+    before.push_back("# The operation:");
+    trace.steps.push_back(model::TraceStep{r.op, model::apply(s, r.op), 0, before});
+    // What the mdevs' guest_matrix shows now, so the outcome is visible in the trace itself.
+    for (const model::Mdev& md : s.mdevs) {
+      const Op read = model::op::ReadMdev{md.uuid, model::MdevView::guest_matrix};
+      trace.steps.push_back(model::TraceStep{read, model::apply(s, read), 0, {}});
+    }
+    trace.trailing_comments.push_back("# model::apply's post-state: " +
+                                      violations_text(r.post_violations));
+  } else {
+    r.construction = "not built by operations (" + why + "); the pre-state is printed in comments";
+    trace.comments.push_back("# This trace does not reach the pre-state (" + why + "). It is:");
+    for (const std::string& line : describe(r.pre)) trace.comments.push_back(line);
+    trace.comments.push_back("# and the operation, applied to it, is:");
+    trace.comments.push_back("#   " + model::format_op(r.op));
+    trace.comments.push_back("# model::apply's post-state: " + violations_text(r.post_violations));
+  }
+  if (!same_state(r.post, r.z3_post)) {
+    trace.trailing_comments.push_back("# The encoding's post-state differs from model::apply's:");
+    for (const std::string& line : describe(r.z3_post)) trace.trailing_comments.push_back(line);
+    trace.trailing_comments.push_back("# and breaks: " + violations_text(r.z3_post_violations));
+  }
+  r.trace = model::format_trace(trace);
+  return r;
+}
+
+}  // namespace apcb::proofs::detail
