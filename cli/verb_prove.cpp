@@ -21,6 +21,7 @@ namespace {
 
 struct ProveArgs {
   int width = 256;
+  std::string host = "apxa";
   std::vector<std::string> only;
   std::string json_path;
   std::string smt2_dir;
@@ -46,11 +47,16 @@ int run_prove(const ProveArgs& args) {
   }
   proofs::Options options;
   options.width = args.width;
+  options.apxa = args.host == "apxa";
+  if (!options.apxa && options.width < 64) {
+    std::cerr << "apcb prove: a non-APXA host (adapters up to 63) needs --width 64 or 256\n";
+    return kBadInput;
+  }
   options.timeout_ms = args.timeout_ms;
   options.smt2_dir = args.smt2_dir;
   options.cex_dir = args.cex_dir;
   options.log = &std::cerr;
-  std::cerr << "apcb prove: width " << args.width << ", Z3 " << proofs::z3_version() << ", "
+  std::cerr << "apcb prove: width " << args.width << ", " << args.host << " host, Z3 " << proofs::z3_version() << ", "
             << args.jobs << " jobs\n";
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<proofs::Result> results =
@@ -64,6 +70,7 @@ int run_prove(const ProveArgs& args) {
     j["tool"] = "apcb prove";
     j["verdict"] = holds ? "holds" : "fails";
     j["width"] = args.width;
+    j["host"] = args.host;
     j["mdev_slots"] = options.mdevs;
     j["guest_slots"] = options.guests;
     j["z3_version"] = proofs::z3_version();
@@ -100,6 +107,11 @@ void add_prove_verb(CLI::App& app, Action& action) {
                "finding F1, mutants) with Z3; a verdict table, --json for machines");
   prove->add_option("--width", args->width, "mask width of the instance")
       ->check(CLI::IsMember({8, 16, 64, 256}))
+      ->capture_default_str();
+  prove->add_option("--host", args->host,
+                    "the host: apxa (IDs up to width−1, CRYCB formats 0 and 2) or non-apxa "
+                    "(adapters ≤ 63, domains ≤ 15, formats 0 and 1; width 64 or 256)")
+      ->check(CLI::IsMember({"apxa", "non-apxa"}))
       ->capture_default_str();
   prove->add_option("--only", args->only, "run only this obligation (repeatable; --list names them)");
   prove->add_option("--json", args->json_path, "also write the verdicts as JSON to this file");

@@ -47,7 +47,7 @@ z3::expr inv_global(const z3enc::Encoder& enc, const z3enc::SymState& s, const I
         all.push_back(!(s.mdevs[k].present && s.mdevs[j].present &&
                         meets(enc, s.mdevs[k].assigned, s.mdevs[j].assigned)));
   if (inv.has(Conjunct::p3_not_reserved)) all.push_back(enc.assumptions(s));
-  return z3::mk_and(all);
+  return model::z3enc::conjunction(all);
 }
 
 z3::expr p4_at(const z3enc::Encoder& enc, const z3enc::SymState& s, const z3::expr& i) {
@@ -75,7 +75,7 @@ z3::expr p4_at(const z3enc::Encoder& enc, const z3enc::SymState& s, const z3::ex
     }
     all.push_back(z3::implies(guest.present, expect));
   }
-  return z3::mk_and(all);
+  return model::z3enc::conjunction(all);
 }
 
 z3::expr inv_at(const z3enc::Encoder& enc, const z3enc::SymState& s, const z3::expr& a,
@@ -86,7 +86,7 @@ z3::expr inv_at(const z3enc::Encoder& enc, const z3enc::SymState& s, const z3::e
   if (inv.has(Conjunct::p7_adapters))
     for (int k = 0; k < static_cast<int>(s.mdevs.size()); ++k)
       all.push_back(enc.p7_at(s, k, a, inv.strength));
-  return z3::mk_and(all);
+  return model::z3enc::conjunction(all);
 }
 
 z3::expr inv_at_all(const z3enc::Encoder& enc, const z3enc::SymState& s,
@@ -94,7 +94,7 @@ z3::expr inv_at_all(const z3enc::Encoder& enc, const z3enc::SymState& s,
   z3::expr_vector all(enc.ctx());
   all.push_back(inv_global(enc, s, inv));
   for (const z3::expr& i : indices) all.push_back(inv_at(enc, s, i, inv));
-  return z3::mk_and(all);
+  return model::z3enc::conjunction(all);
 }
 
 z3::expr properties_at(const z3enc::Encoder& enc, const z3enc::SymState& s, const z3::expr& a,
@@ -118,7 +118,7 @@ z3::expr properties_at(const z3enc::Encoder& enc, const z3enc::SymState& s, cons
   }
   all.push_back(enc.p3(s));
   all.push_back(p4_at(enc, s, a));
-  return z3::mk_and(all);
+  return model::z3enc::conjunction(all);
 }
 
 z3::expr committed_ok_at(const z3enc::Encoder& enc, const z3enc::SymState& s, int k,
@@ -159,7 +159,7 @@ z3::expr equal_at(const z3enc::Encoder& enc, const z3enc::SymState& a, const z3e
     all.push_back(p.present == q.present);
     all.push_back(z3::implies(p.present, p.msax3 == q.msax3 && mat(p.apcb, q.apcb)));
   }
-  return z3::mk_and(all);
+  return model::z3enc::conjunction(all);
 }
 
 z3::expr within(const z3enc::Encoder& enc, const z3::expr& m,
@@ -224,7 +224,7 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
   all.push_back(inv_at_all(enc, s, w.indices, inv));
   // P4 per ID is asserted above at the adapters only; whole here, for every ID.
   if (inv.has(Conjunct::p4)) all.push_back(enc.p4(s));
-  w.constraints = z3::mk_and(all);
+  w.constraints = model::z3enc::conjunction(all);
   return w;
 }
 
@@ -234,7 +234,7 @@ z3::expr exact_definitions(const z3enc::Encoder& enc, const z3enc::Transition& t
   all.push_back(enc.ctx().bool_val(true));
   for (const z3enc::Definition& d : t.defs) all.push_back((d.var & ~d.support) == enc.zero());
   for (const z3::expr& i : indices) all.push_back(enc.definitions_at(t, i));
-  return z3::mk_and(all);
+  return model::z3enc::conjunction(all);
 }
 
 }  // namespace apcb::proofs::detail

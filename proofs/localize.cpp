@@ -195,7 +195,7 @@ z3::expr Localizer::abstracted() {
           for (std::size_t j = 0; j < indices.size(); ++j)
             same.push_back(bit_at(read(a.x, indices[i]), indices[j]) ==
                            bit_at(read(a.y, indices[i]), indices[j]));
-          lemma = z3::implies(a.b, z3::mk_and(same));
+          lemma = z3::implies(a.b, model::z3enc::conjunction(same));
         } else {
           lemma = z3::implies(a.b, bit_at(a.x, indices[i]) == bit_at(a.y, indices[i]));
         }
@@ -206,7 +206,7 @@ z3::expr Localizer::abstracted() {
     }
   }
   lemmas.push_back(core_);
-  z3::expr all = z3::mk_and(lemmas);
+  z3::expr all = model::z3enc::conjunction(lemmas);
   if (!from.empty()) all = all.substitute(from, to);
   if (!atoms_.empty()) all = all.substitute(atoms_, abstractions_);
   return all;
@@ -240,7 +240,7 @@ z3::expr Localizer::operator()(const z3::expr& f) {
   const std::unordered_map<unsigned, z3::expr> indices = indices_;
   for (const auto& [x, y] : atoms)
     for (const auto& [id, i] : indices) all.push_back(z3::implies(x == y, bit_at(x, i) == bit_at(y, i)));
-  return z3::mk_and(all);
+  return model::z3enc::conjunction(all);
 }
 
 void Localizer::collect_equalities(const z3::expr& e, std::unordered_map<unsigned, z3::expr>& seen,
@@ -283,7 +283,7 @@ z3::expr Localizer::numeral_bit(const z3::expr& numeral, const z3::expr& i) {
       any.push_back(z3::uge(i, enc_.index(lo)) && z3::ule(i, enc_.index(hi)));
   }
   if (any.empty()) return c.bool_val(false);
-  return z3::mk_or(any);
+  return model::z3enc::disjunction(any);
 }
 
 z3::expr Localizer::bit_at(const z3::expr& m, const z3::expr& i) {
@@ -297,7 +297,8 @@ z3::expr Localizer::bit_at(const z3::expr& m, const z3::expr& i) {
     case Z3_OP_BOR: {
       z3::expr_vector parts(c);
       for (unsigned k = 0; k < m.num_args(); ++k) parts.push_back(bit_at(m.arg(k), i));
-      out = kind(m) == Z3_OP_BAND ? z3::mk_and(parts) : z3::mk_or(parts);
+      out = kind(m) == Z3_OP_BAND ? model::z3enc::conjunction(parts)
+                                  : model::z3enc::disjunction(parts);
       break;
     }
     case Z3_OP_BNOT:

@@ -18,24 +18,29 @@ namespace {
 
 int usage(const std::string& why) {
   std::cerr << "apcb_proofs_run: " << why << "\n"
-            << "usage: apcb_proofs_run [--width 8|16|64|256] [--only NAME]... [--jobs N]\n"
-               "         [--timeout-ms MS] [--smt2 DIR] [--cex-dir DIR] [--list]\n"
+            << "usage: apcb_proofs_run [--width 8|16|64|256] [--host apxa|non-apxa] [--only NAME]...\n"
+               "         [--jobs N] [--timeout-ms MS] [--smt2 DIR] [--cex-dir DIR] [--list]\n"
                "       apcb_proofs_run --ctest-file FILE [--width N] [--cex-dir DIR] "
                "[--test-timeout S]\n";
   return 2;
 }
 
-// The ctest registration: one test per obligation, each with its own timeout.
+// The ctest registration: one test per obligation and host (proofs.NAME on an APXA host,
+// proofs.non_apxa.NAME on one without, when the width allows it), each with its own timeout.
 int write_ctest_file(const std::string& path, const std::string& self, int width,
                      const std::string& cex_dir, int test_timeout) {
   std::ofstream out(path);
-  out << "# Written by apcb_proofs_run --ctest-file: one test per proof obligation.\n";
-  for (const apcb::proofs::ObligationInfo& o : apcb::proofs::obligations()) {
-    const std::string test = "proofs." + o.name;
-    out << "add_test(\"" << test << "\" \"" << self << "\" --only \"" << o.name << "\" --width "
-        << width << (cex_dir.empty() ? "" : " --cex-dir \"" + cex_dir + "\"") << ")\n";
-    out << "set_tests_properties(\"" << test << "\" PROPERTIES TIMEOUT " << test_timeout
-        << " LABELS proofs)\n";
+  out << "# Written by apcb_proofs_run --ctest-file: one test per proof obligation and host.\n";
+  for (const bool apxa : {true, false}) {
+    if (!apxa && width < 64) continue;
+    for (const apcb::proofs::ObligationInfo& o : apcb::proofs::obligations()) {
+      const std::string test = (apxa ? "proofs." : "proofs.non_apxa.") + o.name;
+      out << "add_test(\"" << test << "\" \"" << self << "\" --only \"" << o.name << "\" --width "
+          << width << " --host " << (apxa ? "apxa" : "non-apxa")
+          << (cex_dir.empty() ? "" : " --cex-dir \"" + cex_dir + "\"") << ")\n";
+      out << "set_tests_properties(\"" << test << "\" PROPERTIES TIMEOUT " << test_timeout
+          << " LABELS proofs)\n";
+    }
   }
   return out ? 0 : 2;
 }
@@ -70,6 +75,11 @@ int main(int argc, char** argv) {
       if (!number(&options.width)) return usage("--width needs a number");
       if (options.width != 8 && options.width != 16 && options.width != 64 && options.width != 256)
         return usage("--width must be 8, 16, 64 or 256");
+    } else if (a == "--host") {
+      const std::string* v = value();
+      if (v == nullptr || (*v != "apxa" && *v != "non-apxa"))
+        return usage("--host must be apxa or non-apxa");
+      options.apxa = *v == "apxa";
     } else if (a == "--jobs") {
       if (!number(&jobs) || jobs < 1) return usage("--jobs needs a positive number");
     } else if (a == "--timeout-ms") {
@@ -89,6 +99,8 @@ int main(int argc, char** argv) {
       return usage("unknown argument " + a);
     }
   }
+  if (!options.apxa && options.width < 64)
+    return usage("a non-APXA host (adapters up to 63) needs --width 64 or 256");
   if (!ctest_file.empty())
     return write_ctest_file(ctest_file, argv[0], options.width, options.cex_dir, test_timeout);
   if (list) {

@@ -171,7 +171,7 @@ void p5_commits(Prover& p) {
           goal.push_back(z3::implies(e.happens && enc.guest_is(e.guest, g), ok));
         }
       }
-      if (goal.size() > 1) p.prove(with_label(kind, inst), s.hyps, z3::mk_and(goal));
+      if (goal.size() > 1) p.prove(with_label(kind, inst), s.hyps, model::z3enc::conjunction(goal));
     }
   }
   p.note(std::to_string(commits) + " commit sites");
@@ -224,7 +224,7 @@ void p5_atomic(Prover& p) {
         goal.push_back(z3::implies(ok && last.present, same(post.apcb, last.apcb)));
         goal.push_back(z3::implies(!ok && first.present, same(post.apcb, first.apcb)));
       }
-      p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre), z3::mk_and(goal));
+      p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre), model::z3enc::conjunction(goal));
     }
   }
 }

@@ -25,6 +25,9 @@ struct Options {
   int width = 256;  // mask width N ∈ {8, 16, 64, 256}; the host has IDs 0..N−1
   int mdevs = 2;    // mdev slots K (proofs/README.md: why 2 suffice)
   int guests = 2;   // guest slots G
+  // The host: APXA (IDs up to N−1, CRYCB formats 0 and 2), or not (adapters up to 63, domains
+  // up to 15, formats 0 and 1; needs N ≥ 64).
+  bool apxa = true;
   unsigned timeout_ms = 20000;  // per solver query; running out is a failure
   std::string smt2_dir;         // when set, every query is written there as SMT-LIB 2
   std::string cex_dir;          // when set, every counterexample trace is written there

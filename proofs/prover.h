@@ -76,8 +76,8 @@ class Prover {
   Result finish();
 
  private:
-  // One solver run of `f` (in f's context), written to `path` first when it is not empty.
-  z3::check_result solve(const z3::expr& f, const char* status, const std::string& path,
+  // One solver run of `f` (in f's context), written with its answer to `path` when not empty.
+  z3::check_result solve(const z3::expr& f, const std::string& path,
                          std::optional<z3::model>* model);
   // The SMT-LIB file of a query, or "" when none is asked for.
   std::string smt2_path(const std::string& label, const std::string& suffix) const;

@@ -73,9 +73,10 @@ std::string format_table(const std::vector<Result>& results, const Options& opti
     }
   }
   std::snprintf(buf, sizeof buf,
-                "%zu obligations, %zu hold, %zu fail; width %d, %d mdev and %d guest slots; "
+                "%zu obligations, %zu hold, %zu fail; width %d, %s host, %d mdev and %d guest slots; "
                 "%.2f s of obligations, %.2f s wall, slowest %.2f s (%s); Z3 %s\n",
-                results.size(), holding, results.size() - holding, options.width, options.mdevs,
+                results.size(), holding, results.size() - holding, options.width,
+                options.apxa ? "APXA" : "non-APXA", options.mdevs,
                 options.guests, total, wall_seconds, slowest, slowest_name.c_str(),
                 z3_version().c_str());
   out += buf;

@@ -473,7 +473,7 @@ z3::expr Encoder::equal(const SymState& a, const SymState& b) const {
     all.push_back(x.present == y.present);
     all.push_back(z3::implies(x.present, x.msax3 == y.msax3 && mat(x.apcb, y.apcb)));
   }
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 z3::expr Encoder::wf(const SymState& s) const {
@@ -484,13 +484,13 @@ z3::expr Encoder::wf(const SymState& s) const {
     for (int g = 0; g < shape_.guests; ++g)
       names_present.push_back(guest_is(m.guest, g) &&
                               s.guests[static_cast<std::size_t>(g)].present);
-    all.push_back(z3::implies(m.present && m.attached, z3::mk_or(names_present)));
+    all.push_back(z3::implies(m.present && m.attached, disjunction(names_present)));
     for (std::size_t j = k + 1; j < s.mdevs.size(); ++j) {
       const SymMdev& o = s.mdevs[j];
       all.push_back(!(m.present && m.attached && o.present && o.attached && m.guest == o.guest));
     }
   }
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 z3::expr Encoder::assumptions(const SymState& s) const {
@@ -498,7 +498,7 @@ z3::expr Encoder::assumptions(const SymState& s) const {
   for (const SymMdev& m : s.mdevs)
     all.push_back(z3::implies(m.present, !((m.assigned.adapters & s.apmask) != zero() &&
                                            (m.assigned.domains & s.aqmask) != zero())));
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 // --- invariant predicates --------------------------------------------------------------------
@@ -511,7 +511,7 @@ z3::expr Encoder::p1(const SymState& s) const {
                        subset(m.shadow.domains, m.assigned.domains & s.cfg.domains, zero()) &&
                        subset(m.shadow.control_domains,
                               m.assigned.control_domains & s.cfg.control_domains, zero())));
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 z3::expr Encoder::p2_structural_at(const SymState& s, int k, const z3::expr& a) const {
@@ -532,7 +532,7 @@ z3::expr Encoder::p2_structural(const SymState& s) const {
   for (int k = 0; k < shape_.mdevs; ++k)
     for (int a : candidates(s.mdevs[static_cast<std::size_t>(k)].shadow.adapters))
       all.push_back(p2_structural_at(s, k, index(a)));
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 z3::expr Encoder::p2_passable(const SymState& s) const {
@@ -540,7 +540,7 @@ z3::expr Encoder::p2_passable(const SymState& s) const {
   for (int k = 0; k < shape_.mdevs; ++k)
     for (int a : candidates(s.mdevs[static_cast<std::size_t>(k)].shadow.adapters))
       all.push_back(p2_passable_at(s, k, index(a)));
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 z3::expr Encoder::p3(const SymState& s) const {
@@ -553,7 +553,7 @@ z3::expr Encoder::p3(const SymState& s) const {
     for (std::size_t j = k + 1; j < s.mdevs.size(); ++j)
       all.push_back(!(s.mdevs[k].present && s.mdevs[j].present &&
                       meets(s.mdevs[k].assigned, s.mdevs[j].assigned)));
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 z3::expr Encoder::p4(const SymState& s) const {
@@ -577,7 +577,7 @@ z3::expr Encoder::p4(const SymState& s) const {
     }
     all.push_back(z3::implies(guest.present, expect));
   }
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 z3::expr Encoder::p7_at(const SymState& s, int k, const z3::expr& a, Strength strength) const {
@@ -595,7 +595,7 @@ z3::expr Encoder::p7(const SymState& s, Strength strength) const {
                               m.assigned.control_domains & s.cfg.control_domains, zero())));
     for (int a : candidates(m.shadow.adapters)) all.push_back(p7_at(s, k, index(a), strength));
   }
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 }  // namespace apcb::model::z3enc

@@ -44,6 +44,16 @@
 
 namespace apcb::model::z3enc {
 
+// The conjunction (disjunction) of `v`; true (false) when `v` is empty. Use these, not
+// z3::mk_and/mk_or: an empty z3::mk_and prints as a bare `and` in SMT-LIB, which solvers other
+// than Z3 reject (the exported queries are cross-checked with cvc5).
+inline z3::expr conjunction(const z3::expr_vector& v) {
+  return v.empty() ? v.ctx().bool_val(true) : z3::mk_and(v);
+}
+inline z3::expr disjunction(const z3::expr_vector& v) {
+  return v.empty() ? v.ctx().bool_val(false) : z3::mk_or(v);
+}
+
 // The size of an instance: mask width N, slot counts and the host's fixed QCI parameters.
 // Every ID the instance can name is below N, so the sysfs maxima must be too (a non-APXA host,
 // whose maxima are 63/15/15, needs N ≥ 64).

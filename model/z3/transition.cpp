@@ -684,13 +684,13 @@ Transition Encoder::step(const SymState& pre, const SymOp& op) {
 z3::expr Encoder::definitions(const Transition& t) const {
   z3::expr_vector all(*ctx_);
   for (const Definition& d : t.defs) all.push_back(d.var == vector_of(d.bit, d.support));
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 z3::expr Encoder::definitions_at(const Transition& t, const z3::expr& idx) const {
   z3::expr_vector all(*ctx_);
   for (const Definition& d : t.defs) all.push_back(bit(d.var, idx) == d.bit(idx));
-  return z3::mk_and(all);
+  return conjunction(all);
 }
 
 namespace {
