@@ -1,6 +1,9 @@
 #include "cli/conformance.h"
 
 #include "cli/engine.h"
+#include "model/generate.h"
+#include "model/invariants.h"
+#include "model/step.h"
 
 namespace apcb::cli {
 
@@ -22,6 +25,39 @@ CheckResult check_trace(const model::Trace& trace, EngineKind kind) {
     }
   }
   return r;
+}
+
+model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
+                            std::string* violations) {
+  model::RandomOps random(seed);
+  model::Trace trace;
+  trace.comments.push_back("# apcb gen --seed " + std::to_string(seed) + " --ops " +
+                           std::to_string(ops));
+  trace.params = random.params();
+  trace.config = random.config();
+  model::State state = trace.initial_state();
+  for (int i = 0; i < ops; ++i) {
+    model::TraceStep step{random.next(state), std::nullopt, 0, {}};
+    const model::State before = violations != nullptr ? state : model::State{};
+    model::Observation obs = model::apply(state, step.op);
+    if (violations != nullptr) {
+      // Structural strength: the spec strength is broken on purpose by finding F1.
+      std::vector<model::Violation> v = model::check_state(state, model::Strength::structural);
+      for (auto&& more : {model::check_unplug_before_reset(before, step.op, obs),
+                          model::check_failure_atomicity(before, state, obs)})
+        v.insert(v.end(), more.begin(), more.end());
+      if (!v.empty()) {
+        *violations = "step " + std::to_string(i + 1) + " (" + model::format_op(step.op) +
+                      "): " + v.front().property + ": " + v.front().detail;
+        step.expected = std::move(obs);
+        trace.steps.push_back(std::move(step));
+        return trace;
+      }
+    }
+    if (expectations) step.expected = std::move(obs);
+    trace.steps.push_back(std::move(step));
+  }
+  return trace;
 }
 
 std::string divergence_report(const std::string& path, const model::Trace& trace, const Divergence& d,

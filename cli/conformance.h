@@ -3,6 +3,7 @@
 #define APCB_CLI_CONFORMANCE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -30,6 +31,14 @@ struct CheckResult {
 // Runs `trace` on the reference and compares every stated expectation (model::equivalent),
 // stopping at the first divergence.
 CheckResult check_trace(const model::Trace& trace, EngineKind engine = EngineKind::impl);
+
+// A random valid trace (model::RandomOps, seed `seed`, `ops` operations) with the model's
+// observation of every step as its expectation when `expectations`. The same seed gives the
+// same trace. When `violations` is not null, the structural invariants, P6 and P8 are checked
+// after every step and the first violation found is described there (the trace stops at
+// that step).
+model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
+                            std::string* violations = nullptr);
 
 // The divergence report: where, the step, expected and actual observations, the state before
 // and after the step.

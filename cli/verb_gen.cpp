@@ -4,9 +4,8 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/engine.h"
+#include "cli/conformance.h"
 #include "cli/verb.h"
-#include "model/generate.h"
 
 namespace apcb::cli {
 
@@ -24,18 +23,7 @@ void add_gen_verb(CLI::App& app, Action& action) {
   gen->add_flag("!--no-expect", opt->expectations, "omit the expectations (a plain workload)");
   gen->callback([&action, opt] {
     action = [opt] {
-      model::RandomOps random(opt->seed);
-      model::Trace trace;
-      trace.comments.push_back("# apcb gen --seed " + std::to_string(opt->seed) + " --ops " + std::to_string(opt->ops));
-      trace.params = random.params();
-      trace.config = random.config();
-      auto engine = make_model_engine(trace.initial_state());
-      for (int i = 0; i < opt->ops; ++i) {
-        model::TraceStep step{random.next(engine->state()), std::nullopt, 0, {}};
-        model::Observation obs = engine->apply(step.op);
-        if (opt->expectations) step.expected = std::move(obs);
-        trace.steps.push_back(std::move(step));
-      }
+      const model::Trace trace = generate_trace(opt->seed, opt->ops, opt->expectations);
       std::cout << model::format_trace(trace);
       return kHolds;
     };

@@ -1,59 +1,215 @@
-// apcb verify: the main job. Every verification layer that exists, one verdict table, --json.
-// Progress goes to stderr, the table to stdout.
+// apcb verify: the main job. Four layers, one verdict table, --json:
+//   proofs       every proof obligation at full width, on an APXA and a non-APXA host
+//   property     random operation sequences, the reference implementation against the model
+//                step by step, with the structural invariants, P6 and P8 after every step
+//   fuzz         every harness over its committed corpus; in a libFuzzer build also a short
+//                fuzzing run from it (the smoke run)
+//   conformance  every trace of the repository on the implementation and on the model
+// A layer is only ever left out on request (--skip), and the table says so. Progress goes to
+// stderr, the table to stdout.
 #include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "cli/conformance.h"
 #include "cli/verb.h"
+#include "proofs/proofs.h"
 
 namespace fs = std::filesystem;
 
 namespace apcb::cli {
 namespace {
 
+const std::vector<std::string> kLayers{"proofs", "property", "fuzz", "conformance"};
+
+struct VerifyArgs {
+  std::string traces_dir = APCB_SOURCE_DIR "/tests/traces";
+  std::string corpus_dir = APCB_SOURCE_DIR "/fuzz/corpus";
+  std::string fuzz_bin_dir = APCB_BINARY_DIR "/fuzz";
+  std::string out_dir = "apcb-verify";
+  std::string json_path;
+  std::vector<std::string> skip;
+  int proof_width = 256;
+  int jobs = 2;
+  int sequences = 300;
+  int ops = 100;
+  int fuzz_seconds = 10;
+};
+
 struct VerdictRow {
   std::string layer;
   std::string item;
-  std::string verdict;  // holds | fails | error
+  std::string verdict;  // holds | fails | error | skipped
   double seconds = 0;
   std::string detail;
 };
 
-int run_verify(const std::string& traces_dir, const std::string& json_path) {
-  std::vector<VerdictRow> rows;
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// --- proofs -------------------------------------------------------------------------------
+
+void verify_proofs(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
+  for (const bool apxa : {true, false}) {
+    if (!apxa && args.proof_width < 64) continue;  // a non-APXA host has adapters up to 63
+    proofs::Options options;
+    options.width = args.proof_width;
+    options.apxa = apxa;
+    options.cex_dir = args.out_dir + "/counterexamples";
+    const std::string host = apxa ? "APXA" : "non-APXA";
+    std::cerr << "verify: proofs at width " << options.width << ", " << host << " host\n";
+    for (const proofs::Result& r : proofs::run_obligations({}, options, args.jobs, &std::cerr))
+      rows.push_back({"proofs", r.name + (apxa ? "" : " (non-APXA)"),
+                      std::string(proofs::verdict_name(r.verdict)) == "holds" ? "holds" : "fails",
+                      r.seconds, std::string(proofs::verdict_name(r.verdict)) + ": " + r.detail});
+  }
+}
+
+// --- property -----------------------------------------------------------------------------
+
+void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
+  const auto t0 = std::chrono::steady_clock::now();
+  VerdictRow row{"property", "random sequences, impl against the model", "holds", 0, ""};
+  std::size_t steps = 0;
+  for (int seed = 1; seed <= args.sequences && row.verdict == "holds"; ++seed) {
+    if (seed % 50 == 0)
+      std::cerr << "verify: property " << seed << "/" << args.sequences << " sequences\n";
+    std::string violation;
+    const model::Trace trace =
+        generate_trace(static_cast<std::uint64_t>(seed), args.ops, true, &violation);
+    const CheckResult r = check_trace(trace, EngineKind::impl);
+    steps += r.checked;
+    if (!violation.empty() || r.divergence) {
+      fs::create_directories(args.out_dir);
+      const std::string path = args.out_dir + "/property-seed-" + std::to_string(seed) + ".trace";
+      std::ofstream(path) << model::format_trace(trace);
+      row.verdict = "fails";
+      row.detail = (violation.empty() ? "the implementation diverges at step " +
+                                            std::to_string(r.divergence->step + 1)
+                                      : "the model breaks an invariant at " + violation) +
+                   "; trace: " + path;
+    }
+  }
+  if (row.verdict == "holds")
+    row.detail = std::to_string(args.sequences) + " sequences × " + std::to_string(args.ops) +
+                 " operations, " + std::to_string(steps) + " steps agree, invariants hold";
+  row.seconds = since(t0);
+  rows.push_back(row);
+}
+
+// --- fuzz ---------------------------------------------------------------------------------
+
+// Runs `command` through the shell with its output into `log`; the exit status, or -1.
+int run_logged(const std::string& command, const std::string& log) {
+  const int status = std::system((command + " >'" + log + "' 2>&1").c_str());
+  if (status == -1 || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+void verify_fuzz(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
+  std::vector<fs::path> corpora;
+  std::error_code ec;
+  for (fs::directory_iterator it(args.corpus_dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_directory()) corpora.push_back(it->path());
+  std::sort(corpora.begin(), corpora.end());
+  if (corpora.empty()) {
+    rows.push_back({"fuzz", args.corpus_dir, "fails", 0, "no corpus folders found"});
+    return;
+  }
+  const fs::path logs = fs::path(args.out_dir) / "fuzz";
+  fs::create_directories(logs);
+  for (const fs::path& corpus : corpora) {
+    const std::string harness = corpus.filename().string();
+    const fs::path bin = fs::path(args.fuzz_bin_dir) / harness;
+    const auto t0 = std::chrono::steady_clock::now();
+    VerdictRow row{"fuzz", harness, "holds", 0, ""};
+    if (!fs::exists(bin)) {
+      row.verdict = "fails";
+      row.detail = "harness not built at " + bin.string() + " (--fuzz-bin DIR, or --skip fuzz)";
+      rows.push_back(row);
+      continue;
+    }
+    std::size_t inputs = 0;
+    for (fs::recursive_directory_iterator it(corpus, ec), end; !ec && it != end; it.increment(ec))
+      inputs += it->is_regular_file();
+    // Harnesses that drive a plugin find it through APCB_SUT_PLUGIN; the reference
+    // implementation's plugin sits in the build tree.
+    const std::string env = "APCB_SUT_PLUGIN='" APCB_BINARY_DIR "/sut/apcb_impl_sut.so' ";
+    std::cerr << "verify: fuzz " << harness << " (" << inputs << " corpus inputs)\n";
+    const std::string log = (logs / (harness + ".log")).string();
+#ifdef APCB_FUZZ_BUILD
+    // A copy of the corpus grows during the smoke run; the committed corpus is left alone.
+    const fs::path scratch = logs / (harness + ".corpus");
+    fs::remove_all(scratch);
+    fs::create_directories(scratch);
+    const std::string dict = APCB_SOURCE_DIR "/fuzz/" + harness + ".dict";
+    const std::string command =
+        env + "'" + bin.string() + "' -max_total_time=" + std::to_string(args.fuzz_seconds) +
+        " -artifact_prefix='" + (logs / (harness + "-")).string() + "'" +
+        (fs::exists(dict) ? " -dict='" + dict + "'" : std::string()) + " '" + scratch.string() +
+        "' '" + corpus.string() + "'";
+    const char* what = "corpus replayed and fuzzed for ";
+#else
+    const std::string command = env + "'" + bin.string() + "' '" + corpus.string() + "'";
+    const char* what = "corpus replayed (not a libFuzzer build: no smoke run)";
+#endif
+    const int status = run_logged(command, log);
+    row.seconds = since(t0);
+    if (status != 0) {
+      row.verdict = "fails";
+      row.detail = "exit " + std::to_string(status) + "; log: " + log;
+    } else {
+      row.detail = std::to_string(inputs) + " inputs; " + what;
+#ifdef APCB_FUZZ_BUILD
+      row.detail += std::to_string(args.fuzz_seconds) + " s";
+#endif
+    }
+    rows.push_back(row);
+  }
+}
+
+// --- conformance --------------------------------------------------------------------------
+
+// Every trace runs on both the reference implementation and the model: they must agree with
+// the recorded expectations, and so with each other. False when a trace does not parse.
+bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   std::vector<fs::path> traces;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(traces_dir, ec), end; !ec && it != end; it.increment(ec))
+  for (fs::recursive_directory_iterator it(args.traces_dir, ec), end; !ec && it != end;
+       it.increment(ec))
     if (it->path().extension() == ".trace") traces.push_back(it->path());
   if (ec) {
-    std::cerr << traces_dir << ": " << ec.message() << "\n";
-    return kBadInput;
+    rows.push_back({"conformance", args.traces_dir, "error", 0, ec.message()});
+    return false;
   }
   std::sort(traces.begin(), traces.end());
-  int bad_input = 0;
-  // Every trace runs on both the reference implementation and the model: they must agree
-  // with the recorded expectations, and so with each other.
+  bool parsed = true;
   for (std::size_t i = 0; i < traces.size(); ++i) {
     const std::string path = traces[i].string();
     auto trace = load_trace(path);
     for (EngineKind kind : {EngineKind::impl, EngineKind::model}) {
       const std::string layer = kind == EngineKind::impl ? "conformance" : "conformance/model";
-      std::cerr << "[" << i + 1 << "/" << traces.size() << "] " << layer << " " << path << "\n";
+      std::cerr << "verify: [" << i + 1 << "/" << traces.size() << "] " << layer << " " << path
+                << "\n";
       const auto t0 = std::chrono::steady_clock::now();
-      VerdictRow row{layer, fs::relative(traces[i], traces_dir).string(), "holds", 0, ""};
+      VerdictRow row{layer, fs::relative(traces[i], args.traces_dir).string(), "holds", 0, ""};
       if (!trace) {
         row.verdict = "error";
         row.detail = "does not parse";
-        ++bad_input;
+        parsed = false;
       } else {
         CheckResult r = check_trace(*trace, kind);
         row.detail = std::to_string(r.checked) + " steps checked";
@@ -66,51 +222,122 @@ int run_verify(const std::string& traces_dir, const std::string& json_path) {
           row.detail = "diverges at line " + std::to_string(trace->steps[r.divergence->step].line);
         }
       }
-      row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      row.seconds = since(t0);
       rows.push_back(row);
     }
   }
-  if (traces.empty()) rows.push_back({"conformance", traces_dir, "fails", 0, "no .trace files found"});
+  if (traces.empty())
+    rows.push_back({"conformance", args.traces_dir, "fails", 0, "no .trace files found"});
+  return parsed;
+}
 
-  std::size_t failed = 0;
-  std::printf("%-12s %-48s %-7s %8s  %s\n", "layer", "item", "verdict", "seconds", "detail");
-  for (const auto& r : rows) {
-    std::printf("%-12s %-48s %-7s %8.3f  %s\n", r.layer.c_str(), r.item.c_str(), r.verdict.c_str(),
-                r.seconds, r.detail.c_str());
-    failed += r.verdict != "holds";
-  }
-  std::printf("%zu items, %zu hold, %zu fail\n", rows.size(), rows.size() - failed, failed);
-  if (!json_path.empty()) {
-    nlohmann::json j;
-    j["tool"] = "apcb verify";
-    j["verdict"] = failed == 0 ? "holds" : "fails";
-    for (const auto& r : rows)
-      j["items"].push_back({{"layer", r.layer}, {"item", r.item}, {"verdict", r.verdict},
-                            {"seconds", r.seconds}, {"detail", r.detail}});
-    std::ofstream out(json_path);
-    out << j.dump(2) << "\n";
-    if (!out) {
-      std::cerr << json_path << ": cannot write\n";
+// --- the job --------------------------------------------------------------------------------
+
+int run_verify(const VerifyArgs& args) {
+  const std::set<std::string> skip(args.skip.begin(), args.skip.end());
+  for (const std::string& s : skip) {
+    if (std::find(kLayers.begin(), kLayers.end(), s) == kLayers.end()) {
+      std::cerr << "apcb verify: no layer '" << s << "' (layers: proofs, property, fuzz, "
+                << "conformance)\n";
       return kBadInput;
     }
   }
-  if (bad_input > 0) return kBadInput;
-  return failed == 0 ? kHolds : kFails;
-}
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<VerdictRow> rows;
+  bool parsed = true;
+  for (const std::string& layer : kLayers) {
+    if (skip.count(layer) != 0) {
+      rows.push_back({layer, "(whole layer)", "skipped", 0, "left out by --skip " + layer});
+      continue;
+    }
+    if (layer == "proofs") verify_proofs(args, rows);
+    if (layer == "property") verify_property(args, rows);
+    if (layer == "fuzz") verify_fuzz(args, rows);
+    if (layer == "conformance") parsed = verify_conformance(args, rows);
+  }
+  const double wall = since(t0);
 
+  std::size_t failed = 0, skipped = 0;
+  std::printf("%-17s %-44s %-7s %8s  %s\n", "layer", "item", "verdict", "seconds", "detail");
+  for (const auto& r : rows) {
+    std::printf("%-17s %-44s %-7s %8.2f  %s\n", r.layer.c_str(), r.item.c_str(),
+                r.verdict.c_str(), r.seconds, r.detail.c_str());
+    failed += r.verdict == "fails" || r.verdict == "error";
+    skipped += r.verdict == "skipped";
+  }
+  const bool holds = failed == 0;
+  std::printf("%zu items, %zu hold, %zu fail, %zu layers skipped; %.1f s; verdict: %s\n",
+              rows.size(), rows.size() - failed - skipped, failed, skipped, wall,
+              holds ? "HOLDS" : "FAILS");
+  if (!args.json_path.empty()) {
+    nlohmann::json j;
+    j["tool"] = "apcb verify";
+    j["verdict"] = holds ? "holds" : "fails";
+    j["wall_seconds"] = wall;
+    j["z3_version"] = proofs::z3_version();
+    j["proof_width"] = args.proof_width;
+    j["property"] = {{"sequences", args.sequences}, {"ops", args.ops}};
+#ifdef APCB_FUZZ_BUILD
+    j["fuzz"] = {{"libfuzzer", true}, {"seconds_per_harness", args.fuzz_seconds}};
+#else
+    j["fuzz"] = {{"libfuzzer", false}, {"seconds_per_harness", 0}};
+#endif
+    j["skipped_layers"] = args.skip;
+    j["items"] = nlohmann::json::array();
+    for (const auto& r : rows)
+      j["items"].push_back({{"layer", r.layer}, {"item", r.item}, {"verdict", r.verdict},
+                            {"seconds", r.seconds}, {"detail", r.detail}});
+    std::ofstream out(args.json_path);
+    out << j.dump(2) << "\n";
+    if (!out) {
+      std::cerr << args.json_path << ": cannot write\n";
+      return kBadInput;
+    }
+  }
+  if (!parsed) return kBadInput;
+  return holds ? kHolds : kFails;
+}
 
 }  // namespace
 
 void add_verify_verb(CLI::App& app, Action& action) {
-  auto traces_dir = std::make_shared<std::string>(APCB_SOURCE_DIR "/tests/traces");
-  auto json_path = std::make_shared<std::string>();
-  auto* verify = app.add_subcommand("verify", "The verification job: every conformance trace "
-                                              "of the repository; a verdict table, --json for machines");
-  verify->add_option("--traces", *traces_dir, "folder searched for *.trace")->capture_default_str();
-  verify->add_option("--json", *json_path, "also write the verdicts as JSON to this file");
-  verify->callback([&action, traces_dir, json_path] {
-    action = [traces_dir, json_path] { return run_verify(*traces_dir, *json_path); };
-  });
+  auto args = std::make_shared<VerifyArgs>();
+  auto* verify = app.add_subcommand(
+      "verify",
+      "The main job: every proof obligation (width 256, APXA and non-APXA hosts), a property "
+      "run of the implementation against the model, every fuzz harness over its corpus (plus "
+      "a short fuzzing run in a libFuzzer build), every conformance trace; a verdict table, "
+      "--json for machines. Exit 0 all hold, 1 something fails, 2 bad input");
+  verify->add_option("--skip", args->skip,
+                     "leave out a layer: proofs, property, fuzz or conformance (repeatable; the "
+                     "table lists it as skipped)");
+  verify->add_option("--json", args->json_path, "also write the verdicts as JSON to this file");
+  verify->add_option("--out", args->out_dir,
+                     "folder for counterexamples, failing traces and fuzz logs")
+      ->capture_default_str();
+  verify->add_option("--traces", args->traces_dir, "folder searched for *.trace")
+      ->capture_default_str();
+  verify->add_option("--proof-width", args->proof_width, "mask width of the proofs")
+      ->check(CLI::IsMember({8, 16, 64, 256}))
+      ->capture_default_str();
+  verify->add_option("--jobs", args->jobs, "proof obligations run at once")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  verify->add_option("--sequences", args->sequences, "property layer: random sequences")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  verify->add_option("--ops", args->ops, "property layer: operations per sequence")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  verify->add_option("--corpus", args->corpus_dir, "fuzz layer: one folder per harness")
+      ->capture_default_str();
+  verify->add_option("--fuzz-bin", args->fuzz_bin_dir, "fuzz layer: where the harnesses are built")
+      ->capture_default_str();
+  verify->add_option("--fuzz-seconds", args->fuzz_seconds,
+                     "fuzz layer: smoke-run length per harness (libFuzzer builds only)")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  verify->callback([&action, args] { action = [args] { return run_verify(*args); }; });
 }
 
 }  // namespace apcb::cli
