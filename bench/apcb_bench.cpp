@@ -1,0 +1,191 @@
+// apcb benchmarks. After the runs, the filter's speed-up (per-APQN loop time / word-parallel
+// time) is printed per size, so the ratio comes from one run on one machine.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/conformance.h"
+#include "impl/host.h"
+#include "impl/kvm/vcpu_thread.h"
+#include "model/filter.h"
+#include "model/step.h"
+
+namespace {
+
+using apcb::model::ApId;
+using apcb::model::Apqn;
+using apcb::model::Mask;
+using apcb::model::Matrix;
+using apcb::model::State;
+
+constexpr const char* kUuid = "11111111-1111-1111-1111-111111111111";
+
+// A host with every queue bound to vfio_ap and one mdev assigned n × n (adapters and domains
+// 0..n−1). Every 7th adapter has one queue whose last reset failed, so the filter drops some
+// adapters and has to look at every row.
+State filter_state(int n) {
+  const apcb::model::HostParams params{true, 255, 255};
+  State s = State::initial(params, Matrix{Mask::up_to(255), Mask::up_to(255), Mask::up_to(255)});
+  s.apmask = Mask{};
+  s.aqmask = Mask{};
+  apcb::model::Mdev m;
+  m.uuid = kUuid;
+  m.assigned = Matrix{Mask::up_to(n - 1), Mask::up_to(n - 1), Mask::up_to(n - 1)};
+  s.mdevs.push_back(m);
+  for (int a = 0; a < n; a += 7)
+    s.last_response[Apqn{static_cast<ApId>(a), static_cast<ApId>((a * 3) % n)}.packed()] =
+        apcb::model::response::busy;
+  return s;
+}
+
+// The full filter as the model computes it: one 256-bit subset test per assigned adapter.
+void BM_FilterWordParallel(benchmark::State& state) {
+  const State s = filter_state(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(apcb::model::filter_matrix(s, s.mdevs[0]));
+  state.SetItemsProcessed(state.iterations() * state.range(0) * state.range(0));
+}
+
+// The same filter written the straightforward way: every APQN of A0 × Q0 tested on its own.
+void BM_FilterPerApqn(benchmark::State& state) {
+  const State s = filter_state(static_cast<int>(state.range(0)));
+  const apcb::model::Mdev& m = s.mdevs[0];
+  for (auto _ : state) {
+    Matrix f;
+    const Mask a0 = m.assigned.adapters & s.cfg.adapters;
+    f.domains = m.assigned.domains & s.cfg.domains;
+    a0.for_each([&](ApId a) {
+      bool all = true;
+      f.domains.for_each([&](ApId d) { all = all && apcb::model::passable(s, m, Apqn{a, d}); });
+      if (all) f.adapters.set(a);
+    });
+    f.control_domains = m.assigned.control_domains & s.cfg.control_domains;
+    benchmark::DoNotOptimize(f);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0) * state.range(0));
+}
+
+BENCHMARK(BM_FilterWordParallel)->Arg(8)->Arg(64)->Arg(256);
+BENCHMARK(BM_FilterPerApqn)->Arg(8)->Arg(64)->Arg(256);
+
+// `apcb gen --seed 1 --ops 100000`: a full-width (APXA, IDs to 255) random trace, weighted
+// toward interesting cases, with mdevs, guests and commits.
+const apcb::model::Trace& replay_trace() {
+  static const apcb::model::Trace trace = [] {
+    apcb::model::Trace t;
+    for (std::uint64_t seed = 1;; ++seed) {  // the first seed whose host is APXA
+      t = apcb::cli::generate_trace(seed, 100000, false);
+      if (t.params.apxa) return t;
+    }
+  }();
+  return trace;
+}
+
+// Trace replay through the reference implementation (what `apcb run` does per step).
+void BM_ReplayImpl(benchmark::State& state) {
+  const apcb::model::Trace& trace = replay_trace();
+  apcb::model::Observation obs;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto host = std::make_unique<apcb::impl::Host>(trace.params, trace.config);
+    state.ResumeTiming();
+    for (const apcb::model::TraceStep& step : trace.steps) host->apply(step.op, obs);
+    state.PauseTiming();
+    host.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(trace.steps.size()));
+}
+
+// The same trace through the executable model.
+void BM_ReplayModel(benchmark::State& state) {
+  const apcb::model::Trace& trace = replay_trace();
+  for (auto _ : state) {
+    State s = trace.initial_state();
+    for (const apcb::model::TraceStep& step : trace.steps)
+      benchmark::DoNotOptimize(apcb::model::apply(s, step.op));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(trace.steps.size()));
+}
+
+BENCHMARK(BM_ReplayImpl)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ReplayModel)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Commit latency: a guest with a 256 × 256 mdev, range(0) vCPU threads reading its CRYCB in a
+// loop; each iteration assigns then unassigns one adapter, two commits that each block every
+// vCPU out of SIE, write the triple and unblock.
+void BM_CommitLatency(benchmark::State& state) {
+  using namespace apcb::model;
+  const int readers = static_cast<int>(state.range(0));
+  const HostParams params{true, 255, 255};
+  const Matrix all{Mask::up_to(255), Mask::up_to(255), Mask::up_to(255)};
+  apcb::impl::Host host(params, all, apcb::impl::HostOptions{readers + 1});
+  const std::string ones = "0x" + std::string(64, 'f');
+  for (const Op& op : std::vector<Op>{
+           op::BusMaskWrite{BusMask::apmask, "0x0"}, op::BusMaskWrite{BusMask::aqmask, "0x0"},
+           op::MdevCreate{kUuid}, op::AttrWrite{kUuid, MdevAttr::ap_config, ones + "," + ones + "," + ones},
+           op::AttrWrite{kUuid, MdevAttr::unassign_adapter, "5"}, op::GuestCreate{1, true},
+           op::GuestAttach{kUuid, 1}}) {
+    if (host.apply(op).result != Errno::ok) {
+      state.SkipWithError("setup failed");
+      return;
+    }
+  }
+  std::vector<std::unique_ptr<apcb::impl::kvm::VcpuThread>> vcpus;
+  for (int v = 1; v <= readers; ++v)
+    vcpus.push_back(std::make_unique<apcb::impl::kvm::VcpuThread>(*host.guest(1), v,
+                                                                  [](const Matrix&) {}));
+  const Op assign = op::AttrWrite{kUuid, MdevAttr::assign_adapter, "5"};
+  const Op unassign = op::AttrWrite{kUuid, MdevAttr::unassign_adapter, "5"};
+  Observation obs;
+  for (auto _ : state) {
+    host.apply(assign, obs);
+    host.apply(unassign, obs);
+  }
+  std::uint64_t reads = 0;
+  for (auto& v : vcpus) {
+    v->stop();
+    reads += v->instructions();
+  }
+  state.SetItemsProcessed(state.iterations() * 2);  // commits
+  state.counters["vcpu_reads"] = benchmark::Counter(static_cast<double>(reads));
+}
+
+BENCHMARK(BM_CommitLatency)->Arg(0)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// Remembers every run's real time per iteration so main can print the filter's ratio.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
+    ConsoleReporter::ReportRuns(runs);
+  }
+  void print_ratios() const {
+    for (const char* n : {"8", "64", "256"}) {
+      const auto fast = times_.find(std::string("BM_FilterWordParallel/") + n);
+      const auto slow = times_.find(std::string("BM_FilterPerApqn/") + n);
+      if (fast == times_.end() || slow == times_.end() || fast->second <= 0) continue;
+      std::printf("filter %s x %s: word-parallel is %.1f times faster than the per-APQN loop\n",
+                  n, n, slow->second / fast->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> times_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.print_ratios();
+  benchmark::Shutdown();
+  return 0;
+}
