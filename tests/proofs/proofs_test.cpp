@@ -3,13 +3,15 @@
 // model checker finds the torn reads it must; the events the encoding records agree with
 // model::apply; the state constructor reaches what it is given; every obligation holds at
 // width 8, also with more slots than the cut-off argument needs; and the counterexamples the
-// obligations save are traces that replay with their expectations on the model.
+// obligations save are traces that replay with their expectations on the model and on the
+// reference implementation.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "impl/host.h"
 #include "model/generate.h"
 #include "model/step.h"
 #include "model/trace.h"
@@ -227,7 +229,8 @@ TEST(Obligations, InductionHoldsWithThreeSlots) {
     EXPECT_EQ(r.verdict, Verdict::holds) << r.name << ": " << r.detail;
 }
 
-// Replays a saved trace on the model: every step's observation must equal its expectation.
+// Replays a saved trace on the model and on the reference implementation: every step's
+// observation must equal its expectation on both.
 void expect_trace_replays(const std::string& path) {
   std::ifstream in(path);
   ASSERT_TRUE(in) << path;
@@ -239,10 +242,13 @@ void expect_trace_replays(const std::string& path) {
   const model::Trace& trace = std::get<model::Trace>(parsed);
   ASSERT_FALSE(trace.steps.empty()) << path << " does not build its pre-state";
   model::State s = trace.initial_state();
+  impl::Host host(trace.params, trace.config);
   for (const model::TraceStep& step : trace.steps) {
     const model::Observation obs = model::apply(s, step.op);
     ASSERT_TRUE(step.expected.has_value()) << path << ": " << model::format_op(step.op);
     EXPECT_TRUE(model::equivalent(obs, *step.expected)) << path << ": " << model::format_op(step.op);
+    EXPECT_TRUE(model::equivalent(host.apply(step.op), *step.expected))
+        << path << ": the implementation diverges at " << model::format_op(step.op);
   }
 }
 
