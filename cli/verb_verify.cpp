@@ -19,8 +19,11 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/conformance.h"
@@ -40,6 +43,8 @@ struct VerifyArgs {
   std::string fuzz_bin_dir = APCB_BINARY_DIR "/fuzz";
   std::string out_dir = "apcb-verify";
   std::string json_path;
+  std::string ledger_path;        // the committed floor to compare with
+  std::string write_ledger_path;  // where to write this run as a new floor
   std::vector<std::string> skip;
   int proof_width = 256;
   int jobs = 2;
@@ -49,12 +54,40 @@ struct VerifyArgs {
 };
 
 struct VerdictRow {
+  VerdictRow(std::string layer_, std::string item_, std::string verdict_, double seconds_,
+             std::string detail_)
+      : layer(std::move(layer_)),
+        item(std::move(item_)),
+        verdict(std::move(verdict_)),
+        seconds(seconds_),
+        detail(std::move(detail_)) {}
   std::string layer;
   std::string item;
   std::string verdict;  // holds | fails | error | skipped
   double seconds = 0;
   std::string detail;
+  // What the item checked, for the assurance ledger: the property (SPEC §3 names), and how
+  // much: mask width, bound (operations per sequence, steps), seeds (sequences, corpus
+  // inputs), time budget in seconds. 0 where it does not apply.
+  std::string property;
+  int width = 0;
+  long bound = 0;
+  long seeds = 0;
+  double budget = 0;
 };
+
+// The SPEC §3 properties an obligation proves.
+std::string property_of_obligation(const std::string& name) {
+  auto starts = [&](const char* p) { return name.rfind(p, 0) == 0; };
+  if (starts("init") || starts("safety") || starts("inductive."))
+    return "P1-P4,P7,P8 (inductive invariant)";
+  if (starts("p5.")) return "P5";
+  if (starts("p6.")) return "P6";
+  if (starts("p8.")) return "P8";
+  if (starts("p9.")) return "P9";
+  if (starts("nonvacuity.")) return "non-vacuity";
+  return "proofs have teeth (F1, mutants)";
+}
 
 double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -71,10 +104,14 @@ void verify_proofs(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
     options.cex_dir = args.out_dir + "/counterexamples";
     const std::string host = apxa ? "APXA" : "non-APXA";
     std::cerr << "verify: proofs at width " << options.width << ", " << host << " host\n";
-    for (const proofs::Result& r : proofs::run_obligations({}, options, args.jobs, &std::cerr))
-      rows.push_back({"proofs", r.name + (apxa ? "" : " (non-APXA)"),
-                      std::string(proofs::verdict_name(r.verdict)) == "holds" ? "holds" : "fails",
-                      r.seconds, std::string(proofs::verdict_name(r.verdict)) + ": " + r.detail});
+    for (const proofs::Result& r : proofs::run_obligations({}, options, args.jobs, &std::cerr)) {
+      VerdictRow row{"proofs", r.name + (apxa ? "" : " (non-APXA)"),
+                     r.verdict == proofs::Verdict::holds ? "holds" : "fails", r.seconds,
+                     std::string(proofs::verdict_name(r.verdict)) + ": " + r.detail};
+      row.property = property_of_obligation(r.name);
+      row.width = options.width;  // no budget: a longer query timeout would check nothing more
+      rows.push_back(row);
+    }
   }
 }
 
@@ -83,6 +120,10 @@ void verify_proofs(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
 void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   const auto t0 = std::chrono::steady_clock::now();
   VerdictRow row{"property", "random sequences, impl against the model", "holds", 0, ""};
+  row.property = "P1-P4,P6-P8 and impl = model";
+  row.width = 256;
+  row.bound = args.ops;
+  row.seeds = args.sequences;
   std::size_t steps = 0;
   for (int seed = 1; seed <= args.sequences && row.verdict == "holds"; ++seed) {
     if (seed % 50 == 0)
@@ -136,6 +177,7 @@ void verify_fuzz(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
     const fs::path bin = fs::path(args.fuzz_bin_dir) / harness;
     const auto t0 = std::chrono::steady_clock::now();
     VerdictRow row{"fuzz", harness, "holds", 0, ""};
+    row.property = "robustness and oracle agreement";
     if (!fs::exists(bin)) {
       row.verdict = "fails";
       row.detail = "harness not built at " + bin.string() + " (--fuzz-bin DIR, or --skip fuzz)";
@@ -165,6 +207,10 @@ void verify_fuzz(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
 #else
     const std::string command = env + "'" + bin.string() + "' '" + corpus.string() + "'";
     const char* what = "corpus replayed (not a libFuzzer build: no smoke run)";
+#endif
+    row.seeds = static_cast<long>(inputs);
+#ifdef APCB_FUZZ_BUILD
+    row.budget = args.fuzz_seconds;
 #endif
     const int status = run_logged(command, log);
     row.seconds = since(t0);
@@ -213,6 +259,8 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
       } else {
         CheckResult r = check_trace(*trace, kind);
         row.detail = std::to_string(r.checked) + " steps checked";
+        row.property = "conformance (recorded observations)";
+        row.bound = static_cast<long>(r.checked);
         if (r.checked == 0) {
           row.verdict = "fails";
           row.detail = "no step has an expectation";
@@ -231,6 +279,66 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   return parsed;
 }
 
+// --- the assurance ledger -------------------------------------------------------------------
+
+nlohmann::json ledger_check(const VerdictRow& r) {
+  return {{"layer", r.layer}, {"item", r.item},     {"property", r.property},
+          {"width", r.width}, {"bound", r.bound},   {"seeds", r.seeds},
+          {"budget", r.budget}};
+}
+
+// This run as a floor: every check that holds, with how much it checked.
+nlohmann::json make_ledger(const std::vector<VerdictRow>& rows) {
+  nlohmann::json j;
+  j["about"] =
+      "apcb's assurance floor: what `apcb verify` must still check, at least this much. "
+      "Written by `apcb verify --write-ledger`; checked by `apcb verify --ledger` in CI. "
+      "Lowering it is allowed only in the same commit that explains why in `reasons`.";
+  j["z3_version"] = proofs::z3_version();
+  j["mutation_score"] = nullptr;  // no mutation run yet (issue 7)
+  j["reasons"] = nlohmann::json::array();
+  j["checks"] = nlohmann::json::array();
+  for (const VerdictRow& r : rows)
+    if (r.verdict == "holds") j["checks"].push_back(ledger_check(r));
+  return j;
+}
+
+// Compares this run with the floor: every check of the floor must be in the run, hold, and
+// check at least as much. Returns the shortfalls, one line each.
+std::vector<std::string> below_floor(const nlohmann::json& floor,
+                                     const std::vector<VerdictRow>& rows) {
+  std::vector<std::string> out;
+  for (const nlohmann::json& c : floor.at("checks")) {
+    const std::string layer = c.at("layer").get<std::string>();
+    const std::string item = c.at("item").get<std::string>();
+    const auto it = std::find_if(rows.begin(), rows.end(), [&](const VerdictRow& r) {
+      return r.layer == layer && r.item == item;
+    });
+    const std::string what = layer + " " + item;
+    if (it == rows.end()) {
+      out.push_back(what + ": missing from this run");
+      continue;
+    }
+    if (it->verdict != "holds") {
+      out.push_back(what + ": " + it->verdict);
+      continue;
+    }
+    auto at_least = [&](const char* field, double have) {
+      const double need = c.value(field, 0.0);
+      if (have < need) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, ": %s %g < floor %g", field, have, need);
+        out.push_back(what + buf);
+      }
+    };
+    at_least("width", it->width);
+    at_least("bound", static_cast<double>(it->bound));
+    at_least("seeds", static_cast<double>(it->seeds));
+    at_least("budget", it->budget);
+  }
+  return out;
+}
+
 // --- the job --------------------------------------------------------------------------------
 
 int run_verify(const VerifyArgs& args) {
@@ -239,6 +347,29 @@ int run_verify(const VerifyArgs& args) {
     if (std::find(kLayers.begin(), kLayers.end(), s) == kLayers.end()) {
       std::cerr << "apcb verify: no layer '" << s << "' (layers: proofs, property, fuzz, "
                 << "conformance)\n";
+      return kBadInput;
+    }
+  }
+  // Read the floor first: a missing or malformed ledger is bad input, not a weaker check.
+  std::optional<nlohmann::json> floor;
+  if (!args.ledger_path.empty()) {
+    std::ifstream in(args.ledger_path);
+    try {
+      if (!in) throw std::runtime_error("cannot open");
+      floor = nlohmann::json::parse(in);
+      if (!floor->contains("checks") || !(*floor)["checks"].is_array())
+        throw std::runtime_error("no \"checks\" array");
+      for (const nlohmann::json& c : (*floor)["checks"]) {
+        if (!c.is_object() || !c.contains("layer") || !c["layer"].is_string() ||
+            !c.contains("item") || !c["item"].is_string())
+          throw std::runtime_error("a check without a string \"layer\" and \"item\"");
+        for (const char* field : {"width", "bound", "seeds", "budget"})
+          if (c.contains(field) && !c[field].is_number())
+            throw std::runtime_error(std::string("a check whose \"") + field +
+                                     "\" is not a number");
+      }
+    } catch (const std::exception& e) {
+      std::cerr << args.ledger_path << ": not a ledger: " << e.what() << "\n";
       return kBadInput;
     }
   }
@@ -269,6 +400,22 @@ int run_verify(const VerifyArgs& args) {
   std::printf("%zu items, %zu hold, %zu fail, %zu layers skipped; %.1f s; verdict: %s\n",
               rows.size(), rows.size() - failed - skipped, failed, skipped, wall,
               holds ? "HOLDS" : "FAILS");
+  bool ledger_ok = true;
+  if (floor) {
+    const std::vector<std::string> shortfalls = below_floor(*floor, rows);
+    std::printf("ledger %s: %zu checks in the floor, %zu below it\n", args.ledger_path.c_str(),
+                (*floor)["checks"].size(), shortfalls.size());
+    for (const std::string& s : shortfalls) std::printf("  below the floor: %s\n", s.c_str());
+    ledger_ok = shortfalls.empty();
+  }
+  if (!args.write_ledger_path.empty()) {
+    std::ofstream out(args.write_ledger_path);
+    out << make_ledger(rows).dump(2) << "\n";
+    if (!out) {
+      std::cerr << args.write_ledger_path << ": cannot write\n";
+      return kBadInput;
+    }
+  }
   if (!args.json_path.empty()) {
     nlohmann::json j;
     j["tool"] = "apcb verify";
@@ -284,9 +431,14 @@ int run_verify(const VerifyArgs& args) {
 #endif
     j["skipped_layers"] = args.skip;
     j["items"] = nlohmann::json::array();
-    for (const auto& r : rows)
-      j["items"].push_back({{"layer", r.layer}, {"item", r.item}, {"verdict", r.verdict},
-                            {"seconds", r.seconds}, {"detail", r.detail}});
+    for (const auto& r : rows) {
+      nlohmann::json item = ledger_check(r);
+      item["verdict"] = r.verdict;
+      item["seconds"] = r.seconds;
+      item["detail"] = r.detail;
+      j["items"].push_back(item);
+    }
+    if (floor) j["ledger"] = {{"file", args.ledger_path}, {"at_or_above_floor", ledger_ok}};
     std::ofstream out(args.json_path);
     out << j.dump(2) << "\n";
     if (!out) {
@@ -295,7 +447,7 @@ int run_verify(const VerifyArgs& args) {
     }
   }
   if (!parsed) return kBadInput;
-  return holds ? kHolds : kFails;
+  return holds && ledger_ok ? kHolds : kFails;
 }
 
 }  // namespace
@@ -312,6 +464,12 @@ void add_verify_verb(CLI::App& app, Action& action) {
                      "leave out a layer: proofs, property, fuzz or conformance (repeatable; the "
                      "table lists it as skipped)");
   verify->add_option("--json", args->json_path, "also write the verdicts as JSON to this file");
+  verify->add_option("--ledger", args->ledger_path,
+                     "the assurance floor (.ci/assurance-ledger.json): fail when this run checks "
+                     "less than it records (a check missing or failing, a smaller width, bound, "
+                     "seed count or budget)");
+  verify->add_option("--write-ledger", args->write_ledger_path,
+                     "write this run's holding checks as a new floor to this file");
   verify->add_option("--out", args->out_dir,
                      "folder for counterexamples, failing traces and fuzz logs")
       ->capture_default_str();
