@@ -308,7 +308,7 @@ void protocol_holds(Prover& p) {
       p.fail(std::string(r.torn ? "torn read" : "deadlock") + " within " + bound_text(b));
     }
   }
-  p.note("no torn read, no deadlock: " + bounds);
+  p.note("no torn read, no deadlock in " + std::to_string(states) + " states: " + bounds);
 }
 
 void protocol_tears(Prover& p, Protocol protocol) {
