@@ -15,6 +15,17 @@
 
 namespace apcb::model {
 
+// The IDs every generator favours: the first few (so few IDs are reused and APQNs are shared
+// across mdevs) and the boundaries of CRYCB format 0/1 (15/16, 63/64), of a mask word (63/64,
+// 127/128) and of the ID space (255). RandomOps, the stateful property test and the fuzz
+// decoder all draw from this one table.
+inline constexpr std::array<int, 10> kInterestingIds{0, 1, 2, 3, 15, 16, 63, 64, 128, 255};
+
+// The mdev UUIDs generators use: few, so operations keep meeting the same devices.
+inline constexpr std::array<const char*, 3> kGeneratorUuids{
+    "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222",
+    "33333333-3333-3333-3333-333333333333"};
+
 class RandomOps {
   // Not thread-safe; one generator per thread.
  public:
@@ -55,7 +66,7 @@ class RandomOps {
   }
 
  private:
-  static constexpr std::array<int, 10> kIds{0, 1, 2, 3, 15, 16, 63, 64, 128, 255};
+  static constexpr const std::array<int, 10>& kIds = kInterestingIds;
   bool coin(int one_in_not) { return pick(one_in_not) != 0; }
   // A draw in [0, n): the modulo bias is negligible for n ≤ 256 and keeps draws portable.
   int pick(int n) { return static_cast<int>(rng_() % static_cast<std::uint64_t>(n)); }
@@ -91,9 +102,7 @@ class RandomOps {
     return found;
   }
   std::string uuid() {
-    static constexpr std::array<const char*, 3> kUuids{
-        "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222",
-        "33333333-3333-3333-3333-333333333333"};
+    static constexpr const std::array<const char*, 3>& kUuids = kGeneratorUuids;
     if (state_ != nullptr && !state_->mdevs.empty() && pick(8) != 0)
       return state_->mdevs[static_cast<std::size_t>(pick(static_cast<int>(state_->mdevs.size())))].uuid;
     return kUuids[static_cast<std::size_t>(pick(3))];

@@ -1,4 +1,5 @@
 // The vfio_ap driver: the full filter, commits to the guest, queue resets.
+#include "impl/testing_mutant.h"
 #include "impl/vfio_ap/driver.h"
 
 namespace apcb::impl::vfio_ap {
@@ -77,9 +78,11 @@ bool VfioApDriver::filter_matrix(OpContext& ctx, MatrixMdev& m, Mask& apm_filter
   const Mask a0 = m.matrix.adapters & info_.adapters;
   const Mask q0 = m.matrix.domains & info_.domains;
   Mask apm = a0;
+  // Test-only (impl/testing_mutant.h): proves the engines catch a filter that ignores resets.
+  const bool ignore_resets = testing_mutant_on(Mutant::filter_ignores_reset_responses);
   // The unit of filtering is the adapter: one 256-bit test per adapter, a word at a time.
   a0.for_each([&](ApId a) {
-    if (q0.subset_of(m.qtable.passable_row(a))) return;
+    if (q0.subset_of(ignore_resets ? m.qtable.linked_row(a) : m.qtable.passable_row(a))) return;
     apm.clear(a);
     if (m.shadow_apcb.adapters.test(a)) apm_filtered.set(a);  // was plugged: reset it
   });

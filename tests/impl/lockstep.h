@@ -8,10 +8,12 @@
 #define APCB_TESTS_IMPL_LOCKSTEP_H_
 
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "impl/fault.h"
 #include "impl/host.h"
 #include "model/invariants.h"
 #include "model/op.h"
@@ -130,11 +132,50 @@ class Lockstep {
 
   // Runs `op` on both; returns the model's observation (equal to the implementation's when
   // `mismatches` stays empty).
-  model::Observation run(const model::Op& op) {
+  model::Observation run(const model::Op& op) { return check_step(op, host.apply(op)); }
+
+  // Runs `op` on the implementation with a fault armed at the `nth` fault point of any kind
+  // it reaches (impl/fault.h). When the fault fires, the implementation must answer that
+  // point's errno, report no event or output and change nothing (the whole snapshot: queue
+  // tables, queue objects, CRYCB bytes), and the model does not run the operation; then `op`
+  // runs again without a fault on both, as run() does. When `op` reaches fewer than `nth`
+  // fault points it ran to completion and is compared with the model as in run(). Either way
+  // the net effect is the model's model::apply(op). Returns the model's observation and the
+  // point that fired, if any.
+  struct FaultedRun {
+    model::Observation observation;
+    std::optional<FaultPoint> fired;
+  };
+  FaultedRun run_with_fault(const model::Op& op, std::uint32_t nth) {
+    const HostSnapshot before = host.snapshot();
+    host.faults().arm_any(nth);
+    const model::Observation actual = host.apply(op);
+    host.faults().disarm();
+    const std::optional<FaultPoint> fired = host.faults().take_fired();
+    if (!fired) return FaultedRun{check_step(op, actual), std::nullopt};
+    history.push_back(op);
+    const std::string where = "injected fault " + std::string(fault_point_name(*fired)) + " (#" + std::to_string(nth) + ")";
+    if (actual.result != fault_errno(*fired) || !actual.events.empty() || !actual.output.empty())
+      mismatch(where + ": expected " + std::string(model::errno_name(fault_errno(*fired))) +
+               " and no event, impl " + describe(actual));
+    const HostSnapshot after = host.snapshot();
+    if (!(after == before))
+      mismatch(where + ": the implementation changed:" + state_diff(before.state, after.state) +
+               (after.qtables != before.qtables ? " qtables" : "") +
+               (after.vfio_queues != before.vfio_queues ? " queue-objects" : "") +
+               (after.crycbs != before.crycbs ? " crycb-bytes" : "") +
+               (after.live_queue_objects != before.live_queue_objects ? " pool" : ""));
+    for (const std::string& p : host.check_structure()) mismatch(where + ": structure: " + p);
+    return FaultedRun{run(op), fired};
+  }
+
+  // Records `op`, applies it to the model and compares the model's observation with `actual`
+  // (what the implementation observed running `op`), then the states and the invariants.
+  // Returns the model's observation.
+  model::Observation check_step(const model::Op& op, const model::Observation& actual) {
     history.push_back(op);
     const model::State before = s;
     model::Observation expected = model::apply(s, op);
-    const model::Observation actual = host.apply(op);
     if (!model::equivalent(expected, actual))
       mismatch("observation: model " + describe(expected) + " / impl " + describe(actual));
     check_states();

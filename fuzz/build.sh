@@ -1,0 +1,60 @@
+#!/bin/bash -eu
+# OSS-Fuzz / ClusterFuzzLite build script: builds every apcb fuzz harness with the engine's
+# compiler, flags and fuzzing engine, and puts each into $OUT with its seed corpus
+# ($OUT/<harness>_seed_corpus.zip) and dictionary ($OUT/<harness>.dict).
+#
+# Inputs (set by the OSS-Fuzz / ClusterFuzzLite builder, or by hand to test locally):
+#   CXX                 the C++ compiler (clang++)
+#   CXXFLAGS            sanitizer and coverage flags, e.g. -fsanitize=address,fuzzer-no-link
+#   LIB_FUZZING_ENGINE  link flags of the engine, e.g. -fsanitize=fuzzer
+#   OUT                 where the harnesses go
+#   SRC                 the directory holding the apcb checkout (default: this script's ../..)
+#   WORK                optional scratch directory for the build tree (default: $OUT/../apcb-build)
+# The image needs cmake, ninja, zip and the libraries apcb configures with (libz3-dev,
+# librapidcheck-dev, libgtest-dev: scripts/setup lists them); only the harnesses are built.
+#
+# Local test:
+#   CXX=clang++ CXXFLAGS='-fsanitize=address,fuzzer-no-link' LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
+#     OUT=/tmp/out fuzz/build.sh
+#
+# fuzz_sut drives the plugin named by APCB_SUT_PLUGIN, or apcb_sut_plugin.so beside it: this
+# script ships the reference implementation's plugin there when it exists, else the model's.
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_DIR=${SRC:+$SRC/apcb}
+if [[ -z "${SRC_DIR}" || ! -f "${SRC_DIR}/fuzz/build.sh" ]]; then SRC_DIR=$(dirname "$here"); fi
+: "${CXX:?set CXX}" "${CXXFLAGS?set CXXFLAGS}" "${LIB_FUZZING_ENGINE:?set LIB_FUZZING_ENGINE}" "${OUT:?set OUT}"
+mkdir -p "$OUT"
+build=${WORK:-$(dirname "$OUT")/apcb-build}
+mkdir -p "$build"
+
+cmake -S "$SRC_DIR" -B "$build" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER="$CXX" \
+  -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
+  -DAPCB_LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" \
+  -DAPCB_CCACHE=OFF -DAPCB_WERROR=OFF
+
+# Every harness fuzz/CMakeLists.txt declares (the fuzz_*.cpp files with a target of that name).
+harnesses=()
+for src in "$SRC_DIR"/fuzz/fuzz_*.cpp; do
+  h=$(basename "$src" .cpp)
+  harnesses+=("$h")
+done
+plugins=()
+for p in apcb_impl_sut apcb_model_sut; do
+  if ninja -C "$build" -t targets all 2>/dev/null | grep -q "^$p:"; then plugins+=("$p"); fi
+done
+cmake --build "$build" --target "${harnesses[@]}" "${plugins[@]}" -j"$(nproc)"
+
+for h in "${harnesses[@]}"; do
+  cp "$build/fuzz/$h" "$OUT/$h"
+  [[ -f "$SRC_DIR/fuzz/$h.dict" ]] && cp "$SRC_DIR/fuzz/$h.dict" "$OUT/$h.dict"
+  if [[ -d "$SRC_DIR/fuzz/corpus/$h" ]]; then
+    rm -f "$OUT/${h}_seed_corpus.zip"
+    (cd "$SRC_DIR/fuzz/corpus/$h" && zip -q -r "$OUT/${h}_seed_corpus.zip" .)
+  fi
+done
+if (( ${#plugins[@]} > 0 )); then
+  cp "$(find "$build/sut" -name "${plugins[0]}.so" | head -n1)" "$OUT/apcb_sut_plugin.so"
+fi
+echo "fuzz/build.sh: built ${harnesses[*]} into $OUT${plugins:+ (fuzz_sut plugin: ${plugins[0]})}"
