@@ -1,6 +1,7 @@
 // apcb benchmarks. After the runs, the filter's speed-up (per-APQN loop time / word-parallel
 // time) is printed per size, so the ratio comes from one run on one machine.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <map>
@@ -160,6 +161,7 @@ BENCHMARK(BM_CommitLatency)->Arg(0)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->UseRealTime
 // Remembers every run's real time per iteration so main can print the filter's ratio.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  explicit RatioReporter(OutputOptions options) : ConsoleReporter(options) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
     ConsoleReporter::ReportRuns(runs);
@@ -183,7 +185,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  RatioReporter reporter;
+  // Colours only on a terminal (the figures are also pasted into the README).
+  RatioReporter reporter(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_Defaults
+                                               : benchmark::ConsoleReporter::OO_Tabular);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   reporter.print_ratios();
   benchmark::Shutdown();
