@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "tests/sanitized.h"
 #include "tests/model/random_ops.h"
 
 namespace apcb::impl::testing {
@@ -130,17 +131,7 @@ class FocusedOps {
 };
 
 // Whether this build runs under ThreadSanitizer (about ten times slower): long runs shrink.
-#if defined(__SANITIZE_THREAD__)
-inline constexpr bool kUnderTsan = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-inline constexpr bool kUnderTsan = true;
-#else
-inline constexpr bool kUnderTsan = false;
-#endif
-#else
-inline constexpr bool kUnderTsan = false;
-#endif
+inline constexpr bool kUnderTsan = apcb::testing::kThreadSanitized;
 
 // A count from the environment (for longer local runs), else `fallback`.
 inline int env_count(const char* name, int fallback) {
