@@ -9,8 +9,8 @@
 #include <random>
 #include <string>
 
-#include "tests/sanitized.h"
 #include "tests/model/random_ops.h"
+#include "tests/sanitized.h"
 
 namespace apcb::impl::testing {
 
