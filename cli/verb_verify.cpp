@@ -295,7 +295,14 @@ nlohmann::json make_ledger(const std::vector<VerdictRow>& rows) {
       "Written by `apcb verify --write-ledger`; checked by `apcb verify --ledger` in CI. "
       "Lowering it is allowed only in the same commit that explains why in `reasons`.";
   j["z3_version"] = proofs::z3_version();
-  j["mutation_score"] = nullptr;  // no mutation run yet (issue 7)
+  // The last recorded mutation run's score (scripts/mutate), or null when there is none.
+  j["mutation_score"] = nullptr;
+  std::ifstream mutation(APCB_SOURCE_DIR "/mutation/results.json");
+  try {
+    if (mutation) j["mutation_score"] = nlohmann::json::parse(mutation).at("score");
+  } catch (const std::exception&) {
+    j["mutation_score"] = nullptr;
+  }
   j["reasons"] = nlohmann::json::array();
   j["checks"] = nlohmann::json::array();
   for (const VerdictRow& r : rows)
@@ -304,9 +311,11 @@ nlohmann::json make_ledger(const std::vector<VerdictRow>& rows) {
 }
 
 // Compares this run with the floor: every check of the floor must be in the run, hold, and
-// check at least as much. Returns the shortfalls, one line each.
+// check at least as much; the recorded mutation score must reach the floor's. Returns the
+// shortfalls, one line each.
 std::vector<std::string> below_floor(const nlohmann::json& floor,
-                                     const std::vector<VerdictRow>& rows) {
+                                     const std::vector<VerdictRow>& rows,
+                                     const std::string& mutation_results_path) {
   std::vector<std::string> out;
   for (const nlohmann::json& c : floor.at("checks")) {
     const std::string layer = c.at("layer").get<std::string>();
@@ -335,6 +344,25 @@ std::vector<std::string> below_floor(const nlohmann::json& floor,
     at_least("bound", static_cast<double>(it->bound));
     at_least("seeds", static_cast<double>(it->seeds));
     at_least("budget", it->budget);
+  }
+  // The mutation score is measured by scripts/mutate (too slow for every run): the floor is
+  // compared with the last recorded run, mutation/results.json.
+  if (floor.contains("mutation_score") && floor["mutation_score"].is_number()) {
+    const double need = floor["mutation_score"].get<double>();
+    std::ifstream in(mutation_results_path);
+    double have = -1;
+    try {
+      if (in) have = nlohmann::json::parse(in).at("score").get<double>();
+    } catch (const std::exception&) {
+      have = -1;
+    }
+    if (have < 0) {
+      out.push_back("mutation score: no readable " + mutation_results_path);
+    } else if (have < need) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "mutation score %.1f < floor %.1f", have, need);
+      out.push_back(buf);
+    }
   }
   return out;
 }
@@ -402,7 +430,8 @@ int run_verify(const VerifyArgs& args) {
               holds ? "HOLDS" : "FAILS");
   bool ledger_ok = true;
   if (floor) {
-    const std::vector<std::string> shortfalls = below_floor(*floor, rows);
+    const std::vector<std::string> shortfalls =
+        below_floor(*floor, rows, APCB_SOURCE_DIR "/mutation/results.json");
     std::printf("ledger %s: %zu checks in the floor, %zu below it\n", args.ledger_path.c_str(),
                 (*floor)["checks"].size(), shortfalls.size());
     for (const std::string& s : shortfalls) std::printf("  below the floor: %s\n", s.c_str());
