@@ -24,9 +24,9 @@
 #include <string>
 
 #include "fuzz/op_decoder.h"
+#include "fuzz/ops_lockstep.h"
 #include "impl/testing_mutant.h"
 #include "model/trace.h"
-#include "tests/impl/lockstep.h"
 
 namespace {
 
@@ -37,6 +37,7 @@ struct Settings {
     // Each input builds a Host, whose queue array (512 KiB) would otherwise be mapped and
     // unmapped by malloc on every input: page faults were a tenth of the run time.
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     trace_out = std::getenv("APCB_FUZZ_TRACE_OUT");
     if (const char* m = std::getenv("APCB_MUTANT")) {
       const auto mutant = apcb::impl::testing_mutant_from_name(m);
@@ -62,36 +63,10 @@ void write_trace(const std::uint8_t* data, std::size_t size, const char* path) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace apcb;
   const Settings& env = settings();
   if (env.trace_out != nullptr) write_trace(data, size, env.trace_out);
-  fuzz::OpDecoder dec(data, size);
-  const model::HostParams params = dec.params();
-  const model::Matrix cfg = dec.config();
-  impl::testing::Lockstep ls(params, cfg, impl::HostOptions{1});
-  // The whole-state comparison (snapshot, queue tables, structure) is most of a step's cost;
-  // every 8th step and at the end it still catches a divergence that no observation shows.
-  ls.state_check_period = 8;
-  std::size_t steps = 0;
-  bool more = true;
-  while (more) {
-    auto step = dec.next(ls.s);
-    if (step) {
-      ++steps;
-      if (step->fault != 0)
-        ls.run_with_fault(step->op, step->fault);
-      else
-        ls.run(step->op);
-    } else {
-      ls.check_states();
-      more = false;
-    }
-    if (ls.mismatches.empty() && ls.violations.empty()) continue;
-    std::string why = ls.report();
-    for (const model::Violation& v : ls.violations) why += v.property + ": " + v.detail + "\n";
-    std::fprintf(stderr, "fuzz_ops: the implementation disagrees with the model\n%s\ntrace (expectations are the model's):\n%s",
-                 why.c_str(), model::format_trace(fuzz::decode_trace(data, size, steps)).c_str());
-    std::abort();
-  }
-  return 0;
+  const std::string failure = apcb::fuzz::run_ops_lockstep(data, size);
+  if (failure.empty()) return 0;
+  std::fprintf(stderr, "fuzz_ops: the implementation disagrees with the model\n%s", failure.c_str());
+  std::abort();
 }

@@ -35,7 +35,7 @@ ApBus::ApBus(const model::HostParams& params, const Matrix& cfg)
   // Every APQN of the configuration is reserved by the all-ones masks.
   cfg_.adapters.for_each([&](ApId a) {
     cfg_.domains.for_each([&](ApId d) {
-      binding_[Apqn{a, d}.packed()] = static_cast<std::uint8_t>(Driver::default_driver);
+      binding_.at(Apqn{a, d}) = static_cast<std::uint8_t>(Driver::default_driver);
     });
   });
 }
@@ -46,7 +46,7 @@ ApDriver& ApBus::driver(Driver d) { return d == Driver::vfio_ap ? *vfio_ : *defa
 
 Errno ApBus::attach(OpContext& ctx, Apqn q, Driver d) {
   if (Errno e = driver(d).probe(ctx, q); e != Errno::ok) return e;
-  ctx.undo.set(binding_[q.packed()], static_cast<std::uint8_t>(d));
+  ctx.undo.set(binding_.at(q), static_cast<std::uint8_t>(d));
   return Errno::ok;
 }
 
@@ -55,7 +55,7 @@ Errno ApBus::detach(OpContext& ctx, Apqn q) {
   if (d != Driver::none) {
     if (Errno e = driver(d).remove(ctx, q); e != Errno::ok) return e;
   }
-  ctx.undo.set(binding_[q.packed()], static_cast<std::uint8_t>(Driver::none));
+  ctx.undo.set(binding_.at(q), static_cast<std::uint8_t>(Driver::none));
   return Errno::ok;
 }
 

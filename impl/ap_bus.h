@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "impl/ap_driver.h"
+#include "impl/apqn_table.h"
 #include "impl/lock_set.h"
 #include "impl/op_context.h"
 #include "model/op.h"
@@ -70,7 +71,7 @@ class ApBus {
   const model::Mask& aqmask() const { return aqmask_; }
   // The driver queue device `q` is bound to (none when unbound or when there is no device).
   model::Driver driver_of(model::Apqn q) const {
-    return static_cast<model::Driver>(binding_[q.packed()]);
+    return static_cast<model::Driver>(binding_.get(q));
   }
 
  private:
@@ -91,7 +92,7 @@ class ApBus {
   model::Mask apmask_ = model::Mask::all();
   model::Mask aqmask_ = model::Mask::all();
   // Per packed APQN: the model::Driver its queue device is bound to (none: unbound or absent).
-  std::array<std::uint8_t, 65536> binding_{};
+  ApqnTable<std::uint8_t> binding_;
   std::unique_ptr<ApDriver> default_driver_;
   ApDriver* vfio_ = nullptr;
   RankedMutex perms_mutex_{LockRank::ap_perms};

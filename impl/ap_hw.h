@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 
+#include "impl/apqn_table.h"
 #include "model/state.h"
 
 namespace apcb::impl {
@@ -27,8 +28,9 @@ class ApHardware {
 
  private:
   mutable std::mutex lock_;
-  std::array<std::uint8_t, 65536> response_{};
+  ApqnTable<std::uint8_t> response_;
   std::array<model::Mask, 256> abnormal_{};  // per adapter: domains with response_ != NORMAL
+  model::Mask abnormal_adapters_;             // the adapters whose abnormal_ row is not empty
 };
 
 }  // namespace apcb::impl

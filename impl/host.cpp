@@ -209,21 +209,27 @@ std::vector<std::string> Host::check_structure() const {
   // registered outside it, makes the pool count larger.
   if (registered != vfio_->live_queue_objects()) problem("queue pool and registry disagree");
   for (const vfio_ap::MatrixMdev* m : vfio_->mdevs()) {
-    std::size_t count = 0;
-    std::array<model::Mask, 256> linked{}, blocked{};
+    // The table's entries, sorted, rebuild its per-adapter rows (a few entries, where two
+    // 256-row arrays per mdev were most of this check's cost).
+    std::vector<std::pair<std::uint16_t, bool>> entries;  // packed APQN, passable
     m->qtable.for_each([&](const vfio_ap::VfioApQueue& q) {
-      ++count;
       if (q.matrix_mdev != m) problem(apqn_text(q.apqn) + ": in a table, back pointer elsewhere");
       if (vfio_->queue(q.apqn) != &q) problem(apqn_text(q.apqn) + ": in a table, not registered");
       if (m->qtable.find(q.apqn) != &q) problem(apqn_text(q.apqn) + ": not found by its hash");
-      linked[q.apqn.adapter].set(q.apqn.domain);
-      if (!q.passable()) blocked[q.apqn.adapter].set(q.apqn.domain);
+      entries.emplace_back(q.apqn.packed(), q.passable());
     });
-    if (count != m->qtable.size()) problem(m->uuid + ": queue table size is off");
+    if (entries.size() != m->qtable.size()) problem(m->uuid + ": queue table size is off");
+    std::sort(entries.begin(), entries.end());
+    std::size_t next = 0;
     for (int a = 0; a < 256; ++a) {
       const auto id = static_cast<ApId>(a);
-      if (m->qtable.linked_row(id) != linked[id] ||
-          m->qtable.passable_row(id) != (linked[id] - blocked[id]))
+      model::Mask linked, passable;
+      for (; next < entries.size() && Apqn::unpack(entries[next].first).adapter == id; ++next) {
+        const ApId d = Apqn::unpack(entries[next].first).domain;
+        linked.set(d);
+        if (entries[next].second) passable.set(d);
+      }
+      if (m->qtable.linked_row(id) != linked || m->qtable.passable_row(id) != passable)
         problem(m->uuid + ": rows of adapter " + std::to_string(a) + " disagree with the table");
     }
   }

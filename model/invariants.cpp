@@ -117,9 +117,14 @@ bool shadow_equals_filter(const State& s, const Mdev& m) { return m.shadow == fi
 
 std::vector<Violation> check_unplug_before_reset(const State& before, const Op& op,
                                                  const Observation& obs) {
+  return check_unplug_before_reset(before.guests, op, obs);
+}
+
+std::vector<Violation> check_unplug_before_reset(const std::vector<Guest>& guests_before,
+                                                 const Op& op, const Observation& obs) {
   std::vector<Violation> out;
   if (std::holds_alternative<op::DeviceReset>(op)) return out;
-  std::vector<Guest> guests = before.guests;
+  std::vector<Guest> guests = guests_before;
   for (const Event& e : obs.events) {
     if (const auto* c = std::get_if<Commit>(&e)) {
       for (Guest& g : guests)

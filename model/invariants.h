@@ -41,6 +41,10 @@ bool shadow_equals_filter(const State& s, const Mdev& m);
 // is the guest's own request and resets queues in use by design: it is exempt.
 std::vector<Violation> check_unplug_before_reset(const State& before, const Op& op,
                                                  const Observation& obs);
+// The same, given only the guests of the state before (all that the check reads), for callers
+// that do not keep the whole state.
+std::vector<Violation> check_unplug_before_reset(const std::vector<Guest>& guests_before,
+                                                 const Op& op, const Observation& obs);
 
 // P6 failure atomicity on one transition: a failed operation changed nothing and observed no
 // event.

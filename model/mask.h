@@ -11,7 +11,9 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace apcb::model {
@@ -114,11 +116,26 @@ class Mask {
   // Set difference a ∖ b.
   friend constexpr Mask operator-(const Mask& a, const Mask& b) { return a & ~b; }
   constexpr Mask& operator-=(const Mask& o) { return *this = *this - o; }
-  friend constexpr bool operator==(const Mask&, const Mask&) = default;
+  // Branch-free, without the defaulted form's memcmp call: checks compare masks by the
+  // hundred per step (queue-table rows, whole states).
+  friend constexpr bool operator==(const Mask& a, const Mask& b) {
+    return ((a.words_[0] ^ b.words_[0]) | (a.words_[1] ^ b.words_[1]) | (a.words_[2] ^ b.words_[2]) |
+            (a.words_[3] ^ b.words_[3])) == 0;
+  }
 
  private:
   static constexpr std::uint64_t bit_of(ApId id) { return 1ULL << (63 - id % 64); }
   Words words_{};
+};
+
+// One mask per adapter: the rows of a relation over APQNs (State::unbound). Equality is one
+// memcmp of the whole table, because whole states are compared on every checked step of the
+// lockstep harnesses and a mask-by-mask loop over 256 rows was most of that cost.
+struct MaskRows : std::array<Mask, 256> {
+  friend bool operator==(const MaskRows& a, const MaskRows& b) {
+    static_assert(std::has_unique_object_representations_v<Mask>, "Mask must be plain words");
+    return std::memcmp(a.data(), b.data(), sizeof(Mask) * 256) == 0;
+  }
 };
 
 }  // namespace apcb::model

@@ -120,7 +120,7 @@ struct State {
   // Queue devices exist for exactly cfg.adapters × cfg.domains (the bus scan keeps it so).
   // A present queue is bound to the driver its ownership names (default driver iff reserved,
   // else vfio_ap) unless it was unbound by hand or its probe failed: unbound[a] holds those.
-  std::array<Mask, 256> unbound{};
+  MaskRows unbound{};
   // What a ZAPQ of the queue answers, where not NORMAL (a host event sets it).
   std::map<std::uint16_t, std::uint8_t> hw_response;
   // The last reset status of vfio_ap's queue object, where not NORMAL. Zero at probe.

@@ -30,12 +30,12 @@ VfioApDriver::~VfioApDriver() {
 // --- queue objects -------------------------------------------------------------------------
 
 void VfioApDriver::register_queue(OpContext& ctx, VfioApQueue& q) {
-  queues_[q.apqn.packed()] = &q;
+  queues_.at(q.apqn) = &q;
   UndoLog::Entry e;
   e.undo = [](const UndoLog::Entry& x) {
     auto* self = static_cast<VfioApDriver*>(x.a);
     auto* obj = static_cast<VfioApQueue*>(x.b);
-    self->queues_[obj->apqn.packed()] = nullptr;
+    self->queues_.at(obj->apqn) = nullptr;
     self->pool_.free(obj);
   };
   e.a = this;
@@ -44,11 +44,11 @@ void VfioApDriver::register_queue(OpContext& ctx, VfioApQueue& q) {
 }
 
 void VfioApDriver::unregister_queue(OpContext& ctx, VfioApQueue& q) {
-  queues_[q.apqn.packed()] = nullptr;
+  queues_.at(q.apqn) = nullptr;
   UndoLog::Entry e;
   e.undo = [](const UndoLog::Entry& x) {
     auto* obj = static_cast<VfioApQueue*>(x.b);
-    static_cast<VfioApDriver*>(x.a)->queues_[obj->apqn.packed()] = obj;
+    static_cast<VfioApDriver*>(x.a)->queues_.at(obj->apqn) = obj;
   };
   // Freed only once the operation has succeeded: an undo puts the very object back.
   e.done = [](const UndoLog::Entry& x) {
@@ -176,13 +176,13 @@ Errno VfioApDriver::remove(OpContext& ctx, Apqn apqn) {
   VfioApQueue* q = nullptr;
   if (ctx.batch) {
     lock_all(ctx.locks);
-    q = queues_[apqn.packed()];
+    q = queues_.get(apqn);
     m = q->matrix_mdev;
   } else {
     // get_update_locks_for_queue. The bus's scan mutex (held by the caller) keeps this
     // queue's object in place; its mdev link changes only under guests_lock.
     ctx.locks.acquire(guests_lock_);
-    q = queues_[apqn.packed()];
+    q = queues_.get(apqn);
     m = q->matrix_mdev;
     if (m != nullptr && m->kvm != nullptr) ctx.locks.acquire(m->kvm->lock());
     ctx.locks.acquire(mdevs_lock_);
@@ -356,7 +356,7 @@ Errno VfioApDriver::request(OpContext& ctx, std::string_view uuid) {
 
 Errno VfioApDriver::show_queue_status(OpContext& ctx, Apqn apqn, std::string& out) {
   ctx.locks.acquire(mdevs_lock_);
-  const VfioApQueue* q = queues_[apqn.packed()];
+  const VfioApQueue* q = queues_.get(apqn);
   if (q == nullptr) return Errno::enoent;
   const MatrixMdev* m = q->matrix_mdev;
   if (m == nullptr)

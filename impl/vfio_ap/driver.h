@@ -23,6 +23,7 @@
 #include "impl/ap_bus.h"
 #include "impl/ap_driver.h"
 #include "impl/ap_hw.h"
+#include "impl/apqn_table.h"
 #include "impl/kvm/kvm_list.h"
 #include "impl/lock_set.h"
 #include "impl/op_context.h"
@@ -105,7 +106,7 @@ class VfioApDriver final : public ApDriver {
 
   // --- introspection (the caller holds guests_lock and mdevs_lock) ---------------------------
   const std::vector<MatrixMdev*>& mdevs() const { return mdev_list_; }
-  const VfioApQueue* queue(model::Apqn q) const { return queues_[q.packed()]; }
+  const VfioApQueue* queue(model::Apqn q) const { return queues_.get(q); }
   const model::Matrix& info() const { return info_; }
   std::size_t live_queue_objects() const { return pool_.live(); }
   RankedMutex& guests_lock() { return guests_lock_; }
@@ -159,7 +160,7 @@ class VfioApDriver final : public ApDriver {
   ApHardware& hw_;
   kvm::KvmList& kvms_;
   std::vector<MatrixMdev*> mdev_list_;  // newest first, like the kernel's list; owned
-  std::array<VfioApQueue*, 65536> queues_{};  // drvdata of each queue device bound here
+  ApqnTable<VfioApQueue*> queues_;  // drvdata of each queue device bound here
   QueuePool pool_;
   RankedMutex guests_lock_{LockRank::guests};
   RankedMutex mdevs_lock_{LockRank::mdevs};

@@ -65,7 +65,7 @@ Errno VfioApDriver::reset_queues_for_apids(OpContext& ctx, MatrixMdev& m, const 
   VfioApQueue** tail = &head;
   apids.for_each([&](ApId a) {
     (m.qtable.linked_row(a) & m.shadow_apcb.domains).for_each([&](ApId d) {
-      VfioApQueue* q = queues_[Apqn{a, d}.packed()];
+      VfioApQueue* q = queues_.get(Apqn{a, d});
       q->reset_next = nullptr;
       *tail = q;
       tail = &q->reset_next;

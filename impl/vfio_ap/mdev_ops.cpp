@@ -25,14 +25,14 @@ Errno VfioApDriver::validate_masks(const MatrixMdev& m, const Matrix& candidate)
 
 void VfioApDriver::link_adapter(OpContext& ctx, MatrixMdev& m, ApId apid) {
   m.matrix.domains.for_each([&](ApId apqi) {
-    VfioApQueue* q = queues_[Apqn{apid, apqi}.packed()];
+    VfioApQueue* q = queues_.get(Apqn{apid, apqi});
     if (q != nullptr && q->matrix_mdev == nullptr) link_queue(ctx, m, *q);
   });
 }
 
 void VfioApDriver::link_domain(OpContext& ctx, MatrixMdev& m, ApId apqi) {
   m.matrix.adapters.for_each([&](ApId apid) {
-    VfioApQueue* q = queues_[Apqn{apid, apqi}.packed()];
+    VfioApQueue* q = queues_.get(Apqn{apid, apqi});
     if (q != nullptr && q->matrix_mdev == nullptr) link_queue(ctx, m, *q);
   });
 }
@@ -63,7 +63,7 @@ Errno VfioApDriver::hot_unplug_adapters(OpContext& ctx, MatrixMdev& m, const Mas
   apids.for_each([&](ApId a) {
     const Mask row = m.qtable.linked_row(a);  // a copy: unlinking changes the row
     row.for_each([&](ApId d) {
-      VfioApQueue* q = queues_[Apqn{a, d}.packed()];
+      VfioApQueue* q = queues_.get(Apqn{a, d});
       unlink_queue(ctx, *q);
       if (m.shadow_apcb.adapters.test(a) && m.shadow_apcb.domains.test(d)) {
         q->reset_next = nullptr;
@@ -85,7 +85,7 @@ Errno VfioApDriver::hot_unplug_domains(OpContext& ctx, MatrixMdev& m, const Mask
   VfioApQueue** tail = &head;
   apqis.for_each([&](ApId d) {
     m.matrix.adapters.for_each([&](ApId a) {
-      VfioApQueue* q = queues_[Apqn{a, d}.packed()];
+      VfioApQueue* q = queues_.get(Apqn{a, d});
       if (q == nullptr || q->matrix_mdev != &m) return;
       unlink_queue(ctx, *q);
       if (m.shadow_apcb.adapters.test(a) && m.shadow_apcb.domains.test(d)) {

@@ -147,6 +147,30 @@ TEST(MaskAlgebra, SubsetAndIntersects) {
   EXPECT_FALSE(Mask().intersects(Mask::all()));
 }
 
+TEST(MaskAlgebra, EqualityLooksAtEveryWord) {
+  for (int id : {0, 63, 64, 127, 128, 191, 192, 255}) {
+    const Mask m = Mask::single(static_cast<ApId>(id));
+    EXPECT_NE(m, Mask()) << id;
+    EXPECT_EQ(m, Mask::single(static_cast<ApId>(id))) << id;
+    EXPECT_NE(m, Mask::single(static_cast<ApId>(id ^ 1))) << id;
+  }
+  static_assert(Mask::range(3, 200) == Mask::range(3, 200));
+  static_assert(Mask::range(3, 200) != Mask::range(3, 201));
+}
+
+TEST(MaskRows, EqualityLooksAtEveryRowAndBit) {
+  MaskRows a{}, b{};
+  EXPECT_EQ(a, b);
+  for (int row : {0, 1, 128, 255}) {
+    for (int id : {0, 64, 255}) {
+      b[static_cast<std::size_t>(row)].set(static_cast<ApId>(id));
+      EXPECT_NE(a, b) << row << "," << id;
+      a[static_cast<std::size_t>(row)].set(static_cast<ApId>(id));
+      EXPECT_EQ(a, b) << row << "," << id;
+    }
+  }
+}
+
 TEST(MaskAlgebra, IsUsableInConstantExpressions) {
   constexpr Mask m = Mask::range(62, 65);
   static_assert(m.count() == 4);

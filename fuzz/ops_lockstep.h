@@ -1,0 +1,54 @@
+// The body of the fuzz_ops harness, shared with the benchmark that measures its speed
+// (bench/apcb_bench.cpp, BM_FuzzOpsInput), so the figure is the harness's own cost.
+#ifndef APCB_FUZZ_OPS_LOCKSTEP_H_
+#define APCB_FUZZ_OPS_LOCKSTEP_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "fuzz/op_decoder.h"
+#include "model/trace.h"
+#include "tests/impl/lockstep.h"
+
+namespace apcb::fuzz {
+
+// Decodes `data` (op_decoder.h) and runs the host and its operations in lockstep on the model
+// and impl::Host (tests/impl/lockstep.h), injecting the decoded faults: observations,
+// structural invariants, P6 and P8 after every step; the whole implementation state every
+// 8th step and at the end. Returns "" when they agreed throughout; otherwise what disagreed
+// followed by the run up to the failing step as a trace (model/trace.h), whose expectations
+// are the model's.
+inline std::string run_ops_lockstep(const std::uint8_t* data, std::size_t size) {
+  OpDecoder dec(data, size);
+  const model::HostParams params = dec.params();
+  const model::Matrix cfg = dec.config();
+  impl::testing::Lockstep ls(params, cfg, impl::HostOptions{1});
+  // The whole-state comparison (snapshot, queue tables, structure) is most of a step's cost;
+  // every 8th step and at the end it still catches a divergence that no observation shows.
+  ls.state_check_period = 8;
+  std::size_t steps = 0;
+  for (;;) {
+    const auto step = dec.next(ls.s);
+    if (step) {
+      ++steps;
+      if (step->fault != 0)
+        ls.run_with_fault(step->op, step->fault);
+      else
+        ls.run(step->op);
+    } else {
+      ls.check_states();
+    }
+    if (!ls.mismatches.empty() || !ls.violations.empty()) {
+      std::string why = ls.report();
+      for (const model::Violation& v : ls.violations) why += v.property + ": " + v.detail + "\n";
+      return why + "\ntrace (expectations are the model's):\n" +
+             model::format_trace(decode_trace(data, size, steps));
+    }
+    if (!step) return "";
+  }
+}
+
+}  // namespace apcb::fuzz
+
+#endif  // APCB_FUZZ_OPS_LOCKSTEP_H_
