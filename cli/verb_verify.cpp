@@ -5,6 +5,11 @@
 //   fuzz         every harness over its committed corpus; in a libFuzzer build also a short
 //                fuzzing run from it (the smoke run)
 //   conformance  every trace of the repository on the implementation and on the model
+// Then the assurance records (cli/assurance.h) of the long tests that ctest runs and this job
+// does not: the RapidCheck stateful test (layer property/stateful) and the exhaustive scope
+// (layer exhaustive), read from <build>/assurance (--assurance-dir). A record that is absent
+// or older than its test executable is listed as missing/stale: not a failure of this run,
+// but a check missing from it, so below a ledger floor that has it.
 // A layer is only ever left out on request (--skip), and the table says so. Progress goes to
 // stderr, the table to stdout.
 #include <nlohmann/json.hpp>
@@ -26,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/assurance.h"
 #include "cli/conformance.h"
 #include "cli/verb.h"
 #include "proofs/proofs.h"
@@ -41,6 +47,7 @@ struct VerifyArgs {
   std::string traces_dir = APCB_SOURCE_DIR "/tests/traces";
   std::string corpus_dir = APCB_SOURCE_DIR "/fuzz/corpus";
   std::string fuzz_bin_dir = APCB_BINARY_DIR "/fuzz";
+  std::string assurance_dir = APCB_BINARY_DIR "/assurance";
   std::string out_dir = "apcb-verify";
   std::string json_path;
   std::string ledger_path;        // the committed floor to compare with
@@ -63,7 +70,8 @@ struct VerdictRow {
         detail(std::move(detail_)) {}
   std::string layer;
   std::string item;
-  std::string verdict;  // holds | fails | error | skipped
+  std::string verdict;  // holds | fails | error | skipped | missing | stale (the last two:
+                        // an assurance record absent, or older than its test executable)
   double seconds = 0;
   std::string detail;
   // What the item checked, for the assurance ledger: the property (SPEC §3 names), and how
@@ -74,6 +82,9 @@ struct VerdictRow {
   long bound = 0;
   long seeds = 0;
   double budget = 0;
+  // Figures an assurance record measured that are not floors (they vary with the seed, or
+  // follow from the bounds): in --json only.
+  nlohmann::json measured;
 };
 
 // The SPEC §3 properties an obligation proves.
@@ -279,6 +290,67 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   return parsed;
 }
 
+// --- assurance records of the long ctests ---------------------------------------------------
+
+// One row per recorded test (cli/assurance.h): its record's check when the record is there,
+// well formed and newer than the executable that wrote it; else a missing/stale/error row that
+// says which ctest to run.
+void verify_records(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
+  for (const assurance::RecordedTest& t : assurance::kRecordedTests) {
+    const fs::path path = fs::path(args.assurance_dir) / t.file;
+    const std::string rerun = std::string("run `ctest --test-dir " APCB_BINARY_DIR " -R '") +
+                              t.ctest + "'` (it writes the record when it passes)";
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      rows.push_back({t.layer, "(no record)", "missing", 0, "no " + path.string() + ": " + rerun});
+      continue;
+    }
+    std::ifstream in(path);
+    VerdictRow row{t.layer, "(no record)", "holds", 0, ""};
+    std::string exe, ctest = t.ctest;
+    try {
+      if (!in) throw std::runtime_error("cannot open");
+      const nlohmann::json rec = nlohmann::json::parse(in);
+      if (!rec.is_object()) throw std::runtime_error("not a JSON object");
+      if (rec.value("layer", std::string()) != t.layer)
+        throw std::runtime_error(std::string("\"layer\" is not \"") + t.layer + "\"");
+      if (!rec.contains("item") || !rec["item"].is_string() || rec["item"].get<std::string>().empty())
+        throw std::runtime_error("no string \"item\"");
+      for (const char* field : {"width", "bound", "seeds", "budget"})
+        if (!rec.contains(field) || !rec[field].is_number() || rec[field].get<double>() < 0)
+          throw std::runtime_error(std::string("\"") + field + "\" is not a number >= 0");
+      row.item = rec["item"].get<std::string>();
+      row.property = rec.value("property", std::string());
+      row.width = rec["width"].get<int>();
+      row.bound = rec["bound"].get<long>();
+      row.seeds = rec["seeds"].get<long>();
+      row.budget = rec["budget"].get<double>();
+      if (rec.contains("measured")) row.measured = rec["measured"];
+      exe = rec.value("executable", std::string());
+      ctest = rec.value("ctest", ctest);
+    } catch (const std::exception& e) {
+      rows.push_back({t.layer, "(no record)", "error", 0,
+                      path.string() + ": not an assurance record: " + e.what() + "; " + rerun});
+      continue;
+    }
+    // A record older than its test executable was written by a test binary that has been
+    // rebuilt since: it says nothing about the code now built.
+    std::error_code exe_ec, rec_ec;
+    const auto exe_time = exe.empty() ? fs::file_time_type::min() : fs::last_write_time(exe, exe_ec);
+    const auto rec_time = fs::last_write_time(path, rec_ec);
+    if (!exe.empty() && !exe_ec && !rec_ec && exe_time > rec_time) {
+      row.verdict = "stale";
+      row.detail = path.string() + " is older than " + exe + ": " + rerun;
+      rows.push_back(row);
+      continue;
+    }
+    row.detail = "recorded by ctest " + ctest + ": width " + std::to_string(row.width) +
+                 ", bound " + std::to_string(row.bound) + ", seeds " + std::to_string(row.seeds);
+    if (row.measured.is_object() && !row.measured.empty()) row.detail += "; " + row.measured.dump();
+    rows.push_back(row);
+  }
+}
+
 // --- the assurance ledger -------------------------------------------------------------------
 
 nlohmann::json ledger_check(const VerdictRow& r) {
@@ -325,11 +397,17 @@ std::vector<std::string> below_floor(const nlohmann::json& floor,
     });
     const std::string what = layer + " " + item;
     if (it == rows.end()) {
-      out.push_back(what + ": missing from this run");
+      // A recorded layer whose record is absent or unreadable says which ctest writes it.
+      const auto rec = std::find_if(rows.begin(), rows.end(), [&](const VerdictRow& r) {
+        return r.layer == layer && (r.verdict == "missing" || r.verdict == "error");
+      });
+      out.push_back(what + ": missing from this run" +
+                    (rec == rows.end() ? std::string() : " (" + rec->detail + ")"));
       continue;
     }
     if (it->verdict != "holds") {
-      out.push_back(what + ": " + it->verdict);
+      out.push_back(what + ": " + it->verdict +
+                    (it->verdict == "stale" ? " (" + it->detail + ")" : std::string()));
       continue;
     }
     auto at_least = [&](const char* field, double have) {
@@ -414,20 +492,25 @@ int run_verify(const VerifyArgs& args) {
     if (layer == "fuzz") verify_fuzz(args, rows);
     if (layer == "conformance") parsed = verify_conformance(args, rows);
   }
+  verify_records(args, rows);
   const double wall = since(t0);
 
-  std::size_t failed = 0, skipped = 0;
+  std::size_t failed = 0, skipped = 0, unrecorded = 0;
   std::printf("%-17s %-44s %-7s %8s  %s\n", "layer", "item", "verdict", "seconds", "detail");
   for (const auto& r : rows) {
     std::printf("%-17s %-44s %-7s %8.2f  %s\n", r.layer.c_str(), r.item.c_str(),
                 r.verdict.c_str(), r.seconds, r.detail.c_str());
     failed += r.verdict == "fails" || r.verdict == "error";
     skipped += r.verdict == "skipped";
+    unrecorded += r.verdict == "missing" || r.verdict == "stale";
   }
   const bool holds = failed == 0;
-  std::printf("%zu items, %zu hold, %zu fail, %zu layers skipped; %.1f s; verdict: %s\n",
-              rows.size(), rows.size() - failed - skipped, failed, skipped, wall,
-              holds ? "HOLDS" : "FAILS");
+  std::string records;
+  if (unrecorded != 0)
+    records = ", " + std::to_string(unrecorded) + " assurance records missing or stale";
+  std::printf("%zu items, %zu hold, %zu fail, %zu layers skipped%s; %.1f s; verdict: %s\n",
+              rows.size(), rows.size() - failed - skipped - unrecorded, failed, skipped,
+              records.c_str(), wall, holds ? "HOLDS" : "FAILS");
   bool ledger_ok = true;
   if (floor) {
     const std::vector<std::string> shortfalls =
@@ -459,12 +542,14 @@ int run_verify(const VerifyArgs& args) {
     j["fuzz"] = {{"libfuzzer", false}, {"seconds_per_harness", 0}};
 #endif
     j["skipped_layers"] = args.skip;
+    j["assurance_dir"] = args.assurance_dir;
     j["items"] = nlohmann::json::array();
     for (const auto& r : rows) {
       nlohmann::json item = ledger_check(r);
       item["verdict"] = r.verdict;
       item["seconds"] = r.seconds;
       item["detail"] = r.detail;
+      if (!r.measured.is_null()) item["measured"] = r.measured;
       j["items"].push_back(item);
     }
     if (floor) j["ledger"] = {{"file", args.ledger_path}, {"at_or_above_floor", ledger_ok}};
@@ -487,8 +572,9 @@ void add_verify_verb(CLI::App& app, Action& action) {
       "verify",
       "The main job: every proof obligation (width 256, APXA and non-APXA hosts), a property "
       "run of the implementation against the model, every fuzz harness over its corpus (plus "
-      "a short fuzzing run in a libFuzzer build), every conformance trace; a verdict table, "
-      "--json for machines. Exit 0 all hold, 1 something fails, 2 bad input");
+      "a short fuzzing run in a libFuzzer build), every conformance trace, and the assurance "
+      "records the stateful property test and the exhaustive scope leave when ctest runs them; "
+      "a verdict table, --json for machines. Exit 0 all hold, 1 something fails, 2 bad input");
   verify->add_option("--skip", args->skip,
                      "leave out a layer: proofs, property, fuzz or conformance (repeatable; the "
                      "table lists it as skipped)");
@@ -496,13 +582,17 @@ void add_verify_verb(CLI::App& app, Action& action) {
   verify->add_option("--ledger", args->ledger_path,
                      "the assurance floor (.ci/assurance-ledger.json): fail when this run checks "
                      "less than it records (a check missing or failing, a smaller width, bound, "
-                     "seed count or budget)");
+                     "seed count or budget; an assurance record absent or stale)");
   verify->add_option("--write-ledger", args->write_ledger_path,
                      "write this run's holding checks as a new floor to this file");
   verify->add_option("--out", args->out_dir,
                      "folder for counterexamples, failing traces and fuzz logs")
       ->capture_default_str();
   verify->add_option("--traces", args->traces_dir, "folder searched for *.trace")
+      ->capture_default_str();
+  verify->add_option("--assurance-dir", args->assurance_dir,
+                     "folder of the assurance records that the stateful property test and the "
+                     "exhaustive scope write when they pass under ctest (APCB_ASSURANCE_DIR)")
       ->capture_default_str();
   verify->add_option("--proof-width", args->proof_width, "mask width of the proofs")
       ->check(CLI::IsMember({8, 16, 64, 256}))

@@ -24,6 +24,7 @@
 
 #include "impl/testing_mutant.h"
 #include "model/trace.h"
+#include "tests/assurance_record.h"
 #include "tests/impl/lockstep.h"
 #include "tests/property/op_gen.h"
 
@@ -182,6 +183,7 @@ std::string result_text(const rc::detail::TestResult& r) {
 }
 
 TEST(property_Stateful, ImplAgreesWithTheModelOnLongSequencesWithFaults) {
+  testing::remove_assurance_record(assurance::kStateful);
   Figures f;
   std::string reproduce;
   const rc::detail::TestResult r = run_stateful("property_Stateful/ImplAgreesWithTheModel", f, reproduce, kMinSequences);
@@ -194,6 +196,19 @@ TEST(property_Stateful, ImplAgreesWithTheModelOnLongSequencesWithFaults) {
   RecordProperty("sequences", static_cast<int>(f.sequences));
   RecordProperty("operations", static_cast<int>(f.operations));
   RecordProperty("shortest", static_cast<int>(f.shortest));
+  // For the assurance ledger (cli/assurance.h): written only when everything above held.
+  // seeds = sequences run, bound = the shortest sequence's length (the floor is >= kMinLength
+  // operations per sequence); the operation and fault counts vary with the seed, so they are
+  // measured figures, not floors.
+  testing::write_assurance_record(
+      assurance::kStateful,
+      {{"item", "RapidCheck sequences with faults"},
+       {"property", "P1-P4,P6-P8 and impl = model; seeds = sequences, bound = shortest sequence"},
+       {"width", 256},
+       {"bound", f.shortest},
+       {"seeds", f.sequences},
+       {"budget", 0},
+       {"measured", {{"operations", f.operations}, {"longest", f.longest}, {"faults_fired", f.faults_fired}}}});
 }
 
 // The engine can fail: with the test-only mutant "the filter ignores reset responses" on,
