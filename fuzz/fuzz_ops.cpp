@@ -14,8 +14,6 @@
 //                             turns a crash input into a trace.
 //   APCB_MUTANT=NAME          switch on a test-only mutant (impl/testing_mutant.h), to show the
 //                             harness finds it.
-#include <malloc.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -34,10 +32,6 @@ namespace {
 struct Settings {
   const char* trace_out = nullptr;
   Settings() {
-    // Each input builds a Host, whose queue array (512 KiB) would otherwise be mapped and
-    // unmapped by malloc on every input: page faults were a tenth of the run time.
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     trace_out = std::getenv("APCB_FUZZ_TRACE_OUT");
     if (const char* m = std::getenv("APCB_MUTANT")) {
       const auto mutant = apcb::impl::testing_mutant_from_name(m);
