@@ -16,6 +16,7 @@
 
 #include "model/explain.h"
 #include "model/parse.h"
+#include "model/printable.h"
 #include "model/step.h"
 
 namespace apcb::cli {
@@ -25,28 +26,6 @@ using nlohmann::json;
 
 constexpr std::string_view kType = "vfio_ap-passthrough";
 constexpr std::string_view kParent = "matrix";
-
-// Printable ASCII as is, everything else escaped: messages and trace comments never carry
-// control bytes or partial UTF-8 to a terminal or into a trace.
-std::string shown(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += ch;
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
 
 // 1-based line and column (in bytes) of byte offset `pos`.
 std::pair<int, int> line_column(std::string_view text, std::size_t pos) {
@@ -198,7 +177,7 @@ class Reader {
     if (start == c.end() || start->is_null()) return fail(ptr, "missing \"start\"");
     if (!type->is_string()) return fail(ptr + "/mdev_type", "\"mdev_type\" must be a string");
     if (type->get_ref<const std::string&>() != kType)
-      return fail(ptr + "/mdev_type", "mdev_type '" + shown(type->get_ref<const std::string&>()) +
+      return fail(ptr + "/mdev_type", "mdev_type '" + model::printable(type->get_ref<const std::string&>()) +
                                           "' is not vfio_ap-passthrough, the only type apcb models");
     if (!start->is_string() || (*start != "auto" && *start != "manual"))
       return fail(ptr + "/start", "\"start\" must be \"auto\" or \"manual\"");
@@ -216,7 +195,7 @@ class Reader {
         const std::string& key = field.key();
         const json& value = field.value();
         if (!value.is_string())
-          return fail(ap + "/" + pointer_token(key), name + " (\"" + shown(key) + "\"): the value must be a string");
+          return fail(ap + "/" + pointer_token(key), name + " (\"" + model::printable(key) + "\"): the value must be a string");
         const model::TraceError pos = at(ap + "/" + pointer_token(key), "");
         d.attrs.push_back(MdevctlAttr{key, value.get<std::string>(), pos.line, pos.column});
       }
@@ -234,7 +213,7 @@ class Reader {
       for (const auto& [parent, devices] : entry.items()) {
         const std::string pp = ep + "/" + pointer_token(parent);
         if (parent != kParent)
-          return fail(pp, "parent '" + shown(parent) + "' is not the vfio_ap matrix device ('matrix')");
+          return fail(pp, "parent '" + model::printable(parent) + "' is not the vfio_ap matrix device ('matrix')");
         if (!devices.is_array()) return fail(pp, "the devices of parent 'matrix' must be an array");
         for (std::size_t j = 0; j < devices.size(); ++j) {
           const json& dev = devices[j];
@@ -243,7 +222,7 @@ class Reader {
             return fail(dp, "a device entry must be an object mapping a UUID to its config");
           for (const auto& [uuid, cfg] : dev.items()) {
             const std::string cp = dp + "/" + pointer_token(uuid);
-            if (!model::valid_uuid(uuid)) return fail(cp, "'" + shown(uuid) + "' is not a UUID");
+            if (!model::valid_uuid(uuid)) return fail(cp, "'" + model::printable(uuid) + "' is not a UUID");
             if (!config(cfg, cp, lower(uuid), out)) return false;
           }
         }
@@ -270,9 +249,9 @@ std::string parse_error_text(const std::string& what) {
   const std::size_t col = what.find("column ");
   if (col != std::string::npos) {
     const std::size_t colon = what.find(": ", col);
-    if (colon != std::string::npos) return shown(what.substr(colon + 2));
+    if (colon != std::string::npos) return model::printable(what.substr(colon + 2));
   }
-  return shown(what);
+  return model::printable(what);
 }
 
 // The attribute a key names, for the seven the vfio_ap mdev accepts writes on.
@@ -300,7 +279,7 @@ std::string unwritable_reason(std::string_view key) {
     return "'" + std::string(key) + "' is read-only (EACCES: Permission denied)";
   if (key == "remove" || key == "uevent")
     return "writes to '" + std::string(key) + "' are not modelled by apcb";
-  return "'" + shown(key) + "' is not an attribute of a vfio_ap mdev (mdevctl: Invalid attribute)";
+  return "'" + model::printable(key) + "' is not an attribute of a vfio_ap mdev (mdevctl: Invalid attribute)";
 }
 
 // glibc's strerror text for the errnos a start can meet: what the administrator saw.
@@ -340,7 +319,7 @@ std::variant<std::vector<MdevctlDevice>, model::TraceError> parse_mdevctl(
     const auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
     return model::TraceError{std::string(file), line, column, "invalid JSON: " + parse_error_text(e.what())};
   } catch (const std::exception& e) {
-    return model::TraceError{std::string(file), 1, 1, "invalid JSON: " + shown(e.what())};
+    return model::TraceError{std::string(file), 1, 1, "invalid JSON: " + model::printable(e.what())};
   }
   PositionSax sax(text);
   try {
@@ -363,7 +342,7 @@ std::variant<std::vector<MdevctlDevice>, model::TraceError> parse_mdevctl(
       reader.fail("", "expected a device config (a JSON object) or the --dumpjson form (a JSON array)");
     }
   } catch (const std::exception& e) {
-    reader.fail("", "cannot read the config: " + shown(e.what()));
+    reader.fail("", "cannot read the config: " + model::printable(e.what()));
   }
   if (reader.error) return *reader.error;
   return out;
@@ -411,7 +390,7 @@ StartResult start_device(model::State& s, const MdevctlDevice& d) {
   }
   for (std::size_t i = 0; i < d.attrs.size(); ++i) {
     const MdevctlAttr& a = d.attrs[i];
-    const std::string where = "attrs[" + std::to_string(i) + "] {\"" + shown(a.key) + "\": \"" + shown(a.value) + "\"}";
+    const std::string where = "attrs[" + std::to_string(i) + "] {\"" + model::printable(a.key) + "\": \"" + model::printable(a.value) + "\"}";
     const auto attr = writable_attr(a.key);
     if (!attr) {
       r.failure = where + ": " + unwritable_reason(a.key);

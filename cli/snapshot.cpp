@@ -15,6 +15,7 @@
 
 #include "model/filter.h"
 #include "model/invariants.h"
+#include "model/printable.h"
 #include "model/render.h"
 #include "model/step.h"
 
@@ -34,24 +35,6 @@ struct Problem {
 };
 template <typename T>
 using Result = std::variant<T, Problem>;
-
-std::string shown(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += ch;
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -100,7 +83,7 @@ Result<model::Mask> parse_show_mask(std::string_view text, int at = 1) {
   if (i != 66) return Problem{1, at + static_cast<int>(i), "expected 64 hex digits, found " + std::to_string(i - 2)};
   std::string_view rest = text.substr(66);
   if (rest == "\n" || rest.empty()) return m;
-  return Problem{1, at + 66, "unexpected '" + shown(rest.substr(0, 1)) + "' after the mask"};
+  return Problem{1, at + 66, "unexpected '" + model::printable(rest.substr(0, 1)) + "' after the mask"};
 }
 
 // A decimal number 0..255 and at most one '\n' (ap_max_adapter_id, ap_max_domain_id).
@@ -111,7 +94,7 @@ Result<int> parse_decimal_id(std::string_view text) {
   int v = 0;
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (t[i] < '0' || t[i] > '9')
-      return Problem{1, static_cast<int>(i) + 1, "unexpected '" + shown(t.substr(i, 1)) + "' in a decimal number"};
+      return Problem{1, static_cast<int>(i) + 1, "unexpected '" + model::printable(t.substr(i, 1)) + "' in a decimal number"};
     v = v * 10 + (t[i] - '0');
     if (v > 255) return Problem{1, 1, "the highest ID is at most 255"};
   }
@@ -170,10 +153,10 @@ Result<model::Matrix> parse_matrix_file(std::string_view text, const Maxima& max
       f = Form::domains;
       d = hex_field(l, 1, 4);
     } else {
-      return Problem{ln, 1, "expected an APQN line 'aa.dddd', 'aa.' or '.dddd', not '" + shown(l) + "'"};
+      return Problem{ln, 1, "expected an APQN line 'aa.dddd', 'aa.' or '.dddd', not '" + model::printable(l) + "'"};
     }
     if ((f != Form::domains && a < 0) || (f != Form::adapters && d < 0))
-      return Problem{ln, 1, "'" + shown(l) + "' is not hex"};
+      return Problem{ln, 1, "'" + model::printable(l) + "' is not hex"};
     if (d > 255) return Problem{ln, f == Form::domains ? 2 : 4, "domain " + hex(static_cast<unsigned>(d), 4) + " is beyond 00ff"};
     if (form != Form::none && f != form)
       return Problem{ln, 1, "mixes APQN, adapter-only and domain-only lines"};
@@ -181,7 +164,7 @@ Result<model::Matrix> parse_matrix_file(std::string_view text, const Maxima& max
     if (a > max.adapter) return Problem{ln, 1, beyond("adapter", a, max.adapter, 2)};
     if (d > max.domain) return Problem{ln, f == Form::domains ? 2 : 4, beyond("domain", d, max.domain, 4)};
     const auto key = static_cast<std::uint16_t>((a < 0 ? 0 : a) << 8 | (d < 0 ? 0 : d));
-    if (!listed.insert(key).second) return Problem{ln, 1, "'" + shown(l) + "' is listed twice"};
+    if (!listed.insert(key).second) return Problem{ln, 1, "'" + model::printable(l) + "' is listed twice"};
     if (a >= 0) m.adapters.set(static_cast<model::ApId>(a));
     if (d >= 0) m.domains.set(static_cast<model::ApId>(d));
   }
@@ -207,7 +190,7 @@ Result<model::Mask> parse_control_domains_file(std::string_view text, const Maxi
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const int ln = static_cast<int>(i) + 1;
     const int c = lines[i].size() == 4 ? hex_field(lines[i], 0, 4) : -1;
-    if (c < 0) return Problem{ln, 1, "expected a control domain 'dddd', not '" + shown(lines[i]) + "'"};
+    if (c < 0) return Problem{ln, 1, "expected a control domain 'dddd', not '" + model::printable(lines[i]) + "'"};
     if (c > max.control) return Problem{ln, 1, beyond("control domain", c, max.control, 4)};
     if (m.test(static_cast<model::ApId>(c))) return Problem{ln, 1, "control domain " + hex(static_cast<unsigned>(c), 4) + " is listed twice"};
     m.set(static_cast<model::ApId>(c));
@@ -442,7 +425,7 @@ std::variant<Snapshot, model::TraceError> read_snapshot(const SnapshotFiles& f) 
           notes.push_back("queue " + it->second.path + " is bound to vfio_ap although apmask and aqmask reserve it "
                           "for the host: the model treats it as the host's");
       } else if (!s.reserved(q)) {
-        notes.push_back("queue " + it->second.path + " is bound to '" + shown(*drv) +
+        notes.push_back("queue " + it->second.path + " is bound to '" + model::printable(*drv) +
                         "' although the bus masks give it to vfio_ap: the model treats it as not bound");
         s.unbound[a].set(d);
       }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "model/parse.h"
+#include "model/printable.h"
 #include "model/trace.h"
 
 namespace apcb::model {
@@ -395,24 +396,6 @@ std::string render_explanation(const MdevExplanation& e) {
 
 namespace {
 
-// The bytes of a write as an administrator would type them: printable ASCII as is, the rest
-// escaped, so a message never carries control bytes to the terminal.
-std::string shown(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '\n')
-      out += "\\n";
-    else if (c == '\\')
-      out += "\\\\";
-    else if (c >= 0x20 && c < 0x7f)
-      out += ch;
-    else
-      out += "\\x" + hex(c, 2);
-  }
-  return out;
-}
-
 // The first APQN of candidate.A × candidate.Q that `pred` holds for, in ascending order.
 template <typename Pred>
 std::optional<Apqn> first_apqn(const Matrix& candidate, Pred pred) {
@@ -451,11 +434,11 @@ std::string write_failure(const State& s, const op::AttrWrite& o, Errno result) 
   }
   switch (result) {
     case Errno::einval:
-      return is_config ? "'" + shown(o.text) + "' is not three hex masks apm,aqm,adm"
-                       : "'" + shown(o.text) +
+      return is_config ? "'" + printable(o.text) + "' is not three hex masks apm,aqm,adm"
+                       : "'" + printable(o.text) +
                              "' is not a number kstrtoul accepts (decimal, 0x hex or 0 octal, "
                              "at most one trailing newline)";
-    case Errno::erange: return "'" + shown(o.text) + "' does not fit in 64 bits";
+    case Errno::erange: return "'" + printable(o.text) + "' does not fit in 64 bits";
     case Errno::enodev: {
       // ap_config: the first ID above its maximum.
       const std::array<std::pair<const Mask*, std::pair<IdKind, int>>, 3> parts{{
@@ -493,7 +476,7 @@ std::string explain_failure(const State& before, const Op& op, Errno result) {
   if (result == Errno::ok) return {};
   if (const auto* w = std::get_if<op::AttrWrite>(&op)) return write_failure(before, *w, result);
   if (const auto* c = std::get_if<op::MdevCreate>(&op)) {
-    if (result == Errno::einval) return "'" + shown(c->uuid) + "' is not a UUID (8-4-4-4-12 hex digits)";
+    if (result == Errno::einval) return "'" + printable(c->uuid) + "' is not a UUID (8-4-4-4-12 hex digits)";
     if (result == Errno::eexist) return "an mdev " + c->uuid + " already exists";
     return {};
   }
@@ -503,7 +486,7 @@ std::string explain_failure(const State& before, const Op& op, Errno result) {
     return {};
   }
   if (const auto* b = std::get_if<op::BusMaskWrite>(&op)) {
-    if (result == Errno::einval) return "'" + shown(b->text) + "' is neither a hex mask nor a +/- list";
+    if (result == Errno::einval) return "'" + printable(b->text) + "' is neither a hex mask nor a +/- list";
     if (result != Errno::ebusy) return {};
     const bool is_apmask = b->mask == BusMask::apmask;
     const Parsed<Mask> p = parse_bus_mask(b->text, is_apmask ? before.apmask : before.aqmask);
