@@ -6,9 +6,11 @@
 // (observations with model::equivalent, the implementation's state and queue tables, the
 // structural invariants, P6, P8).
 //
-// The alphabet (kAlphabet below, 44 concrete operations) has every operation kind of
+// The alphabet (kAlphabet below, 45 concrete operations) has every operation kind of
 // model/op.h, aimed at the IDs where the kinds interact: adapter 1 and domain 1 are assigned,
-// unbound, reconfigured, reset with a failing response and shared between the two mdevs;
+// unbound, reconfigured, shared between the two mdevs and reset with a response of each class
+// (NORMAL; CHECKSTOPPED, abnormal but still passable; Q_NOT_AVAIL, not passable: without the
+// middle one no engine but the unit tests saw a passability predicate that drops CHECKSTOPPED);
 // adapter 0 stays host-owned in the prepared roots (EADDRNOTAVAIL), ID 4 is out of range
 // (ENODEV), guest 2 has no MSAX3 (CRYCB format 0). The roots are the pristine host, a host
 // with adapters 1..3 given to vfio_ap, both mdevs and both guests created (six operations an
@@ -75,6 +77,7 @@ const std::vector<Op>& alphabet() {
       op::QueueUnbind{Apqn{1, 1}, Driver::vfio_ap},
       op::QueueBind{Apqn{1, 1}, Driver::vfio_ap},
       op::ResetResponse{Apqn{1, 1}, model::response::q_not_avail},
+      op::ResetResponse{Apqn{1, 1}, model::response::checkstopped},  // abnormal but passable
       op::ResetResponse{Apqn{1, 1}, model::response::normal},
       op::BusMaskWrite{BusMask::apmask, "+1\n"},
       op::BusMaskWrite{BusMask::apmask, "-0\n"},
