@@ -353,6 +353,20 @@ void verify_records(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
 
 // --- the assurance ledger -------------------------------------------------------------------
 
+// The mutation score scripts/mutate recorded (too slow to measure on every run).
+constexpr const char* kMutationResults = APCB_SOURCE_DIR "/mutation/results.json";
+
+// The score of the mutation results file at `path`, or nothing when it is absent or unreadable.
+std::optional<double> recorded_mutation_score(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  try {
+    return nlohmann::json::parse(in).at("score").get<double>();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 nlohmann::json ledger_check(const VerdictRow& r) {
   return {{"layer", r.layer}, {"item", r.item},     {"property", r.property},
           {"width", r.width}, {"bound", r.bound},   {"seeds", r.seeds},
@@ -368,13 +382,8 @@ nlohmann::json make_ledger(const std::vector<VerdictRow>& rows) {
       "Lowering it is allowed only in the same commit that explains why in `reasons`.";
   j["z3_version"] = proofs::z3_version();
   // The last recorded mutation run's score (scripts/mutate), or null when there is none.
-  j["mutation_score"] = nullptr;
-  std::ifstream mutation(APCB_SOURCE_DIR "/mutation/results.json");
-  try {
-    if (mutation) j["mutation_score"] = nlohmann::json::parse(mutation).at("score");
-  } catch (const std::exception&) {
-    j["mutation_score"] = nullptr;
-  }
+  const std::optional<double> score = recorded_mutation_score(kMutationResults);
+  j["mutation_score"] = score ? nlohmann::json(*score) : nlohmann::json(nullptr);
   j["reasons"] = nlohmann::json::array();
   j["checks"] = nlohmann::json::array();
   for (const VerdictRow& r : rows)
@@ -427,18 +436,12 @@ std::vector<std::string> below_floor(const nlohmann::json& floor,
   // compared with the last recorded run, mutation/results.json.
   if (floor.contains("mutation_score") && floor["mutation_score"].is_number()) {
     const double need = floor["mutation_score"].get<double>();
-    std::ifstream in(mutation_results_path);
-    double have = -1;
-    try {
-      if (in) have = nlohmann::json::parse(in).at("score").get<double>();
-    } catch (const std::exception&) {
-      have = -1;
-    }
-    if (have < 0) {
+    const std::optional<double> have = recorded_mutation_score(mutation_results_path);
+    if (!have) {
       out.push_back("mutation score: no readable " + mutation_results_path);
-    } else if (have < need) {
+    } else if (*have < need) {
       char buf[96];
-      std::snprintf(buf, sizeof buf, "mutation score %.1f < floor %.1f", have, need);
+      std::snprintf(buf, sizeof buf, "mutation score %.1f < floor %.1f", *have, need);
       out.push_back(buf);
     }
   }
@@ -514,7 +517,7 @@ int run_verify(const VerifyArgs& args) {
   bool ledger_ok = true;
   if (floor) {
     const std::vector<std::string> shortfalls =
-        below_floor(*floor, rows, APCB_SOURCE_DIR "/mutation/results.json");
+        below_floor(*floor, rows, kMutationResults);
     std::printf("ledger %s: %zu checks in the floor, %zu below it\n", args.ledger_path.c_str(),
                 (*floor)["checks"].size(), shortfalls.size());
     for (const std::string& s : shortfalls) std::printf("  below the floor: %s\n", s.c_str());

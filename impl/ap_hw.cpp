@@ -6,7 +6,6 @@ void ApHardware::set_reset_response(model::Apqn q, std::uint8_t response) {
   std::lock_guard<std::mutex> guard(lock_);
   response_.at(q) = response;
   abnormal_[q.adapter].assign(q.domain, response != model::response::normal);
-  abnormal_adapters_.assign(q.adapter, !abnormal_[q.adapter].empty());
 }
 
 std::uint8_t ApHardware::reset_queue(model::Apqn q) {
@@ -17,12 +16,14 @@ std::uint8_t ApHardware::reset_queue(model::Apqn q) {
 std::map<std::uint16_t, std::uint8_t> ApHardware::abnormal_responses() const {
   std::lock_guard<std::mutex> guard(lock_);
   std::map<std::uint16_t, std::uint8_t> out;
-  abnormal_adapters_.for_each([&](model::ApId a) {
+  for (int row = 0; row < 256; ++row) {
+    const auto a = static_cast<model::ApId>(row);
+    if (abnormal_[a].empty()) continue;  // most rows: a word test instead of a bit walk
     abnormal_[a].for_each([&](model::ApId d) {
       const model::Apqn q{a, d};
       out.emplace(q.packed(), response_.get(q));
     });
-  });
+  }
   return out;
 }
 

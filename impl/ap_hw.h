@@ -30,7 +30,6 @@ class ApHardware {
   mutable std::mutex lock_;
   ApqnTable<std::uint8_t> response_;
   std::array<model::Mask, 256> abnormal_{};  // per adapter: domains with response_ != NORMAL
-  model::Mask abnormal_adapters_;             // the adapters whose abnormal_ row is not empty
 };
 
 }  // namespace apcb::impl
