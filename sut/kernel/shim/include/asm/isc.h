@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* <asm/isc.h> for the vfio_ap driver in user space: see kshim/kernel.h. */
+#include "kshim/kernel.h"
