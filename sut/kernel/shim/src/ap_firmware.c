@@ -5,12 +5,16 @@
  * issues as inline assembly on a real machine.
  *
  * Per queue: the response the trace set for resets (NORMAL unless told otherwise), and the
- * progress of a reset in flight. A transient response (RESET IN PROGRESS, BUSY, STATE CHANGE
- * IN PROGRESS) is answered by ZAPQ and by the next KSHIM_FW_TRANSIENT_POLLS TAPQs, after which
- * the reset has completed and the queue answers NORMAL, to a re-issued ZAPQ as well, until the
- * trace sets another response. A lasting response (NORMAL, Q NOT AVAILABLE, DECONFIGURED,
- * CHECKSTOPPED, or any other code) is what ZAPQ and every TAPQ answer.
- *
+ * progress of a reset in flight. apcb's `host reset-response A.D R` says what a *reset* of the
+ * queue answers, nothing else: TAPQ outside a reset answers NORMAL (the driver also tests
+ * queues outside resets, e.g. their type when the configuration grows; apcb's alphabet has no
+ * way to say what those answer, so the queue is a healthy CEX7 to them).
+ *  - A lasting response (NORMAL, Q NOT AVAILABLE, DECONFIGURED, CHECKSTOPPED, or any other
+ *    code) is ZAPQ's answer; the queue is then quiet (TAPQ answers NORMAL, queue empty).
+ *  - A transient response (RESET IN PROGRESS 0x02, BUSY 0x05, STATE CHANGE IN PROGRESS 0x0A)
+ *    is a reset that takes a while: ZAPQ answers it, and so do ZAPQs re-issued within the next
+ *    KSHIM_FW_TRANSIENT_POLLS polls; TAPQ answers RESET IN PROGRESS (BUSY for a BUSY reset)
+ *    for those polls; after them the reset has completed and everything answers NORMAL.
  * A reset is recorded as an observation (kshim_record_reset) when ZAPQ starts one. A ZAPQ
  * re-issued for the same queue in the same batch (between two commits of the operation) is the
  * same reset carried on, not a new one: 6.1 retries ZAPQ after RESET IN PROGRESS, 6.12's reset
@@ -114,9 +118,9 @@ struct ap_queue_status kshim_fw_tapq(ap_qid_t qid, struct ap_tapq_hwinfo* info) 
   if (!kshim_fw_apqn_configured(qid)) return status_of(q, AP_RC_Q_NOT_AVAIL);
   if (q->polls_left) {
     q->polls_left--;
-    return status_of(q, q->response);
+    return status_of(q, q->response == AP_RC_BUSY ? AP_RC_BUSY : AP_RC_RESET_IN_PROGRESS);
   }
-  return status_of(q, transient(q->response) ? AP_RC_NORMAL : q->response);
+  return status_of(q, AP_RC_NORMAL);
 }
 
 void kshim_fw_end_batch(void) {
@@ -134,7 +138,7 @@ struct ap_queue_status kshim_fw_zapq(ap_qid_t qid, int fbit) {
     if (transient(q->response)) q->polls_left = KSHIM_FW_TRANSIENT_POLLS;
     return status_of(q, q->response);
   }
-  /* Re-issued while the reset is in flight. */
+  /* Re-issued while the reset is in flight: the same reset goes on. */
   if (q->polls_left) {
     q->polls_left--;
     return status_of(q, q->response);
