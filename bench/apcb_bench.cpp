@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/conformance.h"
+#include "sut/client.h"
 #include "fuzz/ops_lockstep.h"
 #include "impl/host.h"
 #include "impl/kvm/vcpu_thread.h"
@@ -116,6 +117,34 @@ void BM_ReplayModel(benchmark::State& state) {
 
 BENCHMARK(BM_ReplayImpl)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ReplayModel)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same trace through plugins (sut/apcb_sut.h), as `apcb check --sut` drives them: the
+// reference implementation behind the ABI, and the real vfio_ap drivers of Linux 6.1 and 6.12
+// (sut/kernel), side by side. The kernel plugins' figure is what a kernel conformance campaign
+// runs at. Arg: 0 impl plugin, 1 apcb-kernel-6.1, 2 apcb-kernel-6.12.
+void BM_ReplayPlugin(benchmark::State& state) {
+  static const char* const paths[] = {APCB_BENCH_IMPL_PLUGIN, APCB_BENCH_KERNEL_6_1, APCB_BENCH_KERNEL_6_12};
+  const char* path = paths[state.range(0)];
+  std::string error;
+  auto plugin = apcb::sut::Plugin::load(path, error);
+  if (!plugin) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  state.SetLabel(plugin->name().substr(0, plugin->name().find(' ')));
+  const apcb::model::Trace& trace = replay_trace();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto instance = apcb::sut::Instance::create(*plugin, trace.params, trace.config);
+    state.ResumeTiming();
+    for (const apcb::model::TraceStep& step : trace.steps) benchmark::DoNotOptimize(instance->apply(step.op));
+    state.PauseTiming();
+    instance.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(trace.steps.size()));
+}
+BENCHMARK(BM_ReplayPlugin)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The fuzz_ops harness on inputs that decode to 32 operations (fuzz/ops_lockstep.h, without
 // libFuzzer's own bookkeeping): 64 fixed random inputs, run in turn. items/s is inputs per

@@ -165,6 +165,18 @@ static void remove_queue_device(unsigned int apqn) {
   device_unregister(&q->ap_dev.device);
 }
 
+/* Calls fn(apqn) for every APQN the bus scans under `info` (configured, within the bus's
+ * maximum IDs), ascending. */
+#define for_each_scanned_apqn(info, apqn, body)                                                  \
+  do {                                                                                          \
+    unsigned long a_, d_;                                                                       \
+    for_each_set_bit_inv(a_, (const unsigned long*)(info)->apm, kshim_fw_max_adapter() + 1UL)   \
+      for_each_set_bit_inv(d_, (const unsigned long*)(info)->aqm, kshim_fw_max_domain() + 1UL) { \
+        unsigned int apqn = AP_MKQID(a_, d_);                                                   \
+        body;                                                                                   \
+      }                                                                                         \
+  } while (0)
+
 /* Whether the bus has (or would have) a device for `apqn` under `info`. */
 static bool in_scan(const struct ap_config_info* info, unsigned int apqn) {
   unsigned int a = AP_QID_CARD(apqn), d = AP_QID_QUEUE(apqn);
@@ -179,16 +191,13 @@ int kshim_bus_init(void) {
   bitmap_fill(ap_perms.adm, AP_DOMAINS);
   mutex_init_named(&ap_perms_mutex, "ap_perms_mutex");
   kshim_fw_qci(&bus_info);
-  for (unsigned int apqn = 0; apqn < KSHIM_APQNS; apqn++) {
-    if (!in_scan(&bus_info, apqn)) continue;
-    int rc = add_queue_device(apqn);
-    if (rc) return rc;
-  }
-  return 0;
+  int rc = 0;
+  for_each_scanned_apqn(&bus_info, apqn, if (!rc) rc = add_queue_device(apqn));
+  return rc;
 }
 
 void kshim_bus_destroy(void) {
-  for (unsigned int apqn = 0; apqn < KSHIM_APQNS; apqn++) remove_queue_device(apqn);
+  for_each_scanned_apqn(&bus_info, apqn, remove_queue_device(apqn));
 }
 
 int kshim_bus_config_change(const unsigned long apm[4], const unsigned long aqm[4], const unsigned long adm[4]) {
@@ -197,13 +206,10 @@ int kshim_bus_config_change(const unsigned long apm[4], const unsigned long aqm[
   kshim_fw_qci(&new_info);
   if (vfio_driver && vfio_driver->on_config_changed) vfio_driver->on_config_changed(&new_info, &old_info);
   bus_info = new_info;
-  for (unsigned int apqn = 0; apqn < KSHIM_APQNS; apqn++)
-    if (queue_dev[apqn] && !in_scan(&new_info, apqn)) remove_queue_device(apqn);
-  for (unsigned int apqn = 0; apqn < KSHIM_APQNS; apqn++) {
-    if (queue_dev[apqn] || !in_scan(&new_info, apqn)) continue;
-    int rc = add_queue_device(apqn);
-    if (rc) return rc;
-  }
+  for_each_scanned_apqn(&old_info, apqn, if (queue_dev[apqn] && !in_scan(&new_info, apqn)) remove_queue_device(apqn));
+  int rc = 0;
+  for_each_scanned_apqn(&new_info, apqn, if (!rc && !queue_dev[apqn]) rc = add_queue_device(apqn));
+  if (rc) return rc;
   if (vfio_driver && vfio_driver->on_scan_complete) vfio_driver->on_scan_complete(&new_info, &old_info);
   return 0;
 }
@@ -257,7 +263,7 @@ int kshim_bus_mask_store(int which, const char* text, size_t len) {
   mutex_unlock(&ap_perms_mutex);
   if (rc || !changed) return rc;
   /* Revise the bindings: every bound device whose owner changed is re-probed. */
-  for (unsigned int apqn = 0; apqn < KSHIM_APQNS; apqn++) {
+  for_each_scanned_apqn(&bus_info, apqn, {
     struct ap_queue* q = queue_dev[apqn];
     if (!q || !q->ap_dev.device.driver) continue;
     struct ap_driver* owner = owner_of(apqn);
@@ -265,7 +271,7 @@ int kshim_bus_mask_store(int which, const char* text, size_t len) {
     detach(q);
     int prc = attach(q, owner);
     if (prc) kshim_log("harness", "re-probe of %02x.%04x failed: %d (left unbound)", AP_QID_CARD(apqn), AP_QID_QUEUE(apqn), prc);
-  }
+  });
   return 0;
 }
 

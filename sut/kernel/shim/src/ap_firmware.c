@@ -35,6 +35,9 @@ struct fw_queue {
 };
 
 static struct {
+  /* The queues with a reset in the current batch, so that ending a batch touches only them. */
+  unsigned short in_flight[KSHIM_APQNS];
+  size_t in_flight_count;
   bool apxa;
   unsigned int na, nd;
   unsigned long apm[4], aqm[4], adm[4];
@@ -124,7 +127,8 @@ struct ap_queue_status kshim_fw_tapq(ap_qid_t qid, struct ap_tapq_hwinfo* info) 
 }
 
 void kshim_fw_end_batch(void) {
-  for (size_t i = 0; i < KSHIM_APQNS; i++) fw.q[i].in_flight = false;
+  for (size_t i = 0; i < fw.in_flight_count; i++) fw.q[fw.in_flight[i]].in_flight = false;
+  fw.in_flight_count = 0;
 }
 
 struct ap_queue_status kshim_fw_zapq(ap_qid_t qid, int fbit) {
@@ -134,6 +138,7 @@ struct ap_queue_status kshim_fw_zapq(ap_qid_t qid, int fbit) {
   if (!q->in_flight) {
     kshim_record_reset(qid & 0xffff);
     q->in_flight = true;
+    fw.in_flight[fw.in_flight_count++] = (unsigned short)(qid & 0xffff);
     q->irq_enabled = false; /* a reset disables interruptions */
     if (transient(q->response)) q->polls_left = KSHIM_FW_TRANSIENT_POLLS;
     return status_of(q, q->response);
