@@ -10,7 +10,7 @@
 //
 // Layout (one byte each unless said):
 //   host:   params selector, adapters / domains / control-domain configuration (8 bits each
-//           over kConfigIds)
+//           over kConfigIds; IDs beyond the host's bus maxima dropped)
 //   op:     kind byte: low 5 bits pick the kind from kKinds (weighted by repetition), the top
 //           three bits == 7 on a mutating op arm a fault: one more byte, nth = 1 + byte % 3;
 //           then the kind's arguments (id, apqn = two ids, uuid, guest, text form, ...).
@@ -50,12 +50,18 @@ class OpDecoder {
   // The host: read once, first.
   model::HostParams params() {
     switch (byte() % 8) {
-      case 0: case 1: return model::HostParams{false, 63, 15};
-      case 2: return model::HostParams{true, 64, 16};
-      default: return model::HostParams{true, 255, 255};
+      case 0: case 1: host_ = model::HostParams{false, 63, 15}; break;
+      case 2: host_ = model::HostParams{true, 64, 16}; break;
+      default: host_ = model::HostParams{true, 255, 255}; break;
     }
+    return host_;
   }
-  model::Matrix config() { return model::Matrix{config_mask(), config_mask(), config_mask()}; }
+  // A configuration that host can have: the bits of IDs beyond its bus maxima (adapter 64 or
+  // domain 16 of a non-APXA host) are dropped, so a machine with these IDs is never made up.
+  model::Matrix config() {
+    const model::Matrix m{config_mask(), config_mask(), config_mask()};
+    return model::RandomOps::within_host(m, host_);
+  }
 
   // The next operation, drawn with an eye on `s` (the model state reached so far), or nullopt
   // when the input is exhausted or kMaxOps operations were decoded.
@@ -184,7 +190,10 @@ class OpDecoder {
   model::Op decode_kind(std::uint8_t kind) {
     using namespace model;
     switch (kind) {
-      case 0: return op::ConfigChange{Matrix{mask(), mask(), mask()}};
+      case 0: {
+        const Matrix m{mask(), mask(), mask()};
+        return op::ConfigChange{RandomOps::within_host(m, s_->params)};
+      }
       case 1: {
         const std::uint8_t d = byte();
         return op::QueueBind{apqn(), d % 5 != 0 ? Driver::vfio_ap : Driver::default_driver};
@@ -238,6 +247,7 @@ class OpDecoder {
   std::size_t pos_ = 0;
   int ops_ = 0;
   const model::State* s_ = nullptr;  // set during next()
+  model::HostParams host_;            // set by params()
 };
 
 // The model-only decode of `data` as a trace: the host, then each decoded operation with the

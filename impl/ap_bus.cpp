@@ -31,10 +31,14 @@ class DefaultDriver final : public ApDriver {
 }  // namespace
 
 ApBus::ApBus(const model::HostParams& params, const Matrix& cfg)
-    : params_(params), cfg_(cfg), default_driver_(std::make_unique<DefaultDriver>()) {
-  // Every APQN of the configuration is reserved by the all-ones masks.
-  cfg_.adapters.for_each([&](ApId a) {
-    cfg_.domains.for_each([&](ApId d) {
+    : params_(params),
+      scan_adapters_(Mask::up_to(params.bus_max_adapter())),
+      scan_domains_(Mask::up_to(params.bus_max_domain())),
+      cfg_(cfg),
+      default_driver_(std::make_unique<DefaultDriver>()) {
+  // Every queue device of the configuration is reserved by the all-ones masks.
+  device_adapters().for_each([&](ApId a) {
+    device_domains().for_each([&](ApId d) {
       binding_.at(Apqn{a, d}) = static_cast<std::uint8_t>(Driver::default_driver);
     });
   });
@@ -67,10 +71,11 @@ Errno ApBus::change_config(OpContext& ctx, const Matrix& cur) {
   for (ApDriver* drv : {default_driver_.get(), vfio_})
     if (Errno e = drv->on_config_changed(ctx, cur, prev); e != Errno::ok) return e;
   ctx.undo.set(cfg_, cur);
-  // The scan: devices whose APQN left the configuration go ...
+  // The scan (adapters 0..ap_max_adapter_id, domains 0..ap_max_domain_id): devices whose APQN
+  // left the configuration go ...
   Errno err = Errno::ok;
-  prev.adapters.for_each([&](ApId a) {
-    prev.domains.for_each([&](ApId d) {
+  (prev.adapters & scan_adapters_).for_each([&](ApId a) {
+    (prev.domains & scan_domains_).for_each([&](ApId d) {
       const Apqn q{a, d};
       if (err != Errno::ok || present(q)) return;
       err = detach(ctx, q);
@@ -78,8 +83,8 @@ Errno ApBus::change_config(OpContext& ctx, const Matrix& cur) {
   });
   if (err != Errno::ok) return err;
   // ... and devices for new APQNs are bound to the driver their ownership names.
-  cur.adapters.for_each([&](ApId a) {
-    cur.domains.for_each([&](ApId d) {
+  (cur.adapters & scan_adapters_).for_each([&](ApId a) {
+    (cur.domains & scan_domains_).for_each([&](ApId d) {
       const Apqn q{a, d};
       if (err != Errno::ok || (prev.adapters.test(a) && prev.domains.test(d))) return;
       err = attach(ctx, q, reserved(q) ? Driver::default_driver : Driver::vfio_ap);
@@ -126,8 +131,8 @@ Errno ApBus::store_mask(OpContext& ctx, model::BusMask which, std::string_view t
   ctx.undo.set(target, parsed.value);
   // ap_bus_revise_bindings: every bound device whose owner changed is reprobed, ascending.
   Errno err = Errno::ok;
-  cfg_.adapters.for_each([&](ApId a) {
-    cfg_.domains.for_each([&](ApId d) {
+  device_adapters().for_each([&](ApId a) {
+    device_domains().for_each([&](ApId d) {
       const Apqn q{a, d};
       if (err != Errno::ok) return;
       const Driver bound = driver_of(q);

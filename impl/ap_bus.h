@@ -67,6 +67,10 @@ class ApBus {
 
   // Read access for snapshots; the caller holds perms_mutex() and scan_mutex().
   const model::Matrix& config() const { return cfg_; }
+  // The adapters and domains queue devices exist for: the configuration's, up to the bus's
+  // maximum IDs.
+  model::Mask device_adapters() const { return cfg_.adapters & scan_adapters_; }
+  model::Mask device_domains() const { return cfg_.domains & scan_domains_; }
   const model::Mask& apmask() const { return apmask_; }
   const model::Mask& aqmask() const { return aqmask_; }
   // The driver queue device `q` is bound to (none when unbound or when there is no device).
@@ -75,8 +79,11 @@ class ApBus {
   }
 
  private:
+  // A queue device exists: configured, and within ap_max_adapter_id / ap_max_domain_id (the
+  // scan never looks beyond them, whatever the QCI masks hold).
   bool present(model::Apqn q) const {
-    return cfg_.adapters.test(q.adapter) && cfg_.domains.test(q.domain);
+    return cfg_.adapters.test(q.adapter) && cfg_.domains.test(q.domain) &&
+           scan_adapters_.test(q.adapter) && scan_domains_.test(q.domain);
   }
   bool reserved(model::Apqn q) const {
     return apmask_.test(q.adapter) && aqmask_.test(q.domain);
@@ -88,7 +95,10 @@ class ApBus {
   model::Errno detach(OpContext& ctx, model::Apqn q);
 
   model::HostParams params_;
-  model::Matrix cfg_;
+  // IDs 0..ap_max_adapter_id and 0..ap_max_domain_id: what ap_scan_bus visits.
+  model::Mask scan_adapters_;
+  model::Mask scan_domains_;
+  model::Matrix cfg_;  // the QCI configuration (handed to the drivers as it is)
   model::Mask apmask_ = model::Mask::all();
   model::Mask aqmask_ = model::Mask::all();
   // Per packed APQN: the model::Driver its queue device is bound to (none: unbound or absent).

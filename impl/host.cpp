@@ -130,8 +130,8 @@ HostSnapshot Host::snapshot_locked() const {
   s.apmask = bus_->apmask();
   s.aqmask = bus_->aqmask();
   s.hw_response = hw_.abnormal_responses();
-  s.cfg.adapters.for_each([&](ApId a) {
-    s.cfg.domains.for_each([&](ApId d) {
+  bus_->device_adapters().for_each([&](ApId a) {
+    bus_->device_domains().for_each([&](ApId d) {
       const Apqn q{a, d};
       if (bus_->driver_of(q) == model::Driver::none) s.unbound[a].set(d);
       if (const vfio_ap::VfioApQueue* obj = vfio_->queue(q)) {
@@ -191,8 +191,8 @@ std::vector<std::string> Host::check_structure() const {
   const Matrix& cfg = bus_->config();
   if (!(vfio_->info() == cfg)) problem("vfio_ap's info differs from the bus configuration");
   std::size_t registered = 0;
-  cfg.adapters.for_each([&](ApId a) {
-    cfg.domains.for_each([&](ApId d) {
+  bus_->device_adapters().for_each([&](ApId a) {
+    bus_->device_domains().for_each([&](ApId d) {
       const Apqn q{a, d};
       const vfio_ap::VfioApQueue* obj = vfio_->queue(q);
       const bool bound = bus_->driver_of(q) == model::Driver::vfio_ap;
@@ -205,8 +205,8 @@ std::vector<std::string> Host::check_structure() const {
       if (obj->matrix_mdev != owner) problem(apqn_text(q) + ": linked to the wrong mdev (or not)");
     });
   });
-  // Every live object is registered inside the configuration: a leaked object, or one left
-  // registered outside it, makes the pool count larger.
+  // Every live object is registered for a queue device: a leaked object, or one left
+  // registered outside the devices, makes the pool count larger.
   if (registered != vfio_->live_queue_objects()) problem("queue pool and registry disagree");
   for (const vfio_ap::MatrixMdev* m : vfio_->mdevs()) {
     // The table's entries, sorted, rebuild its per-adapter rows (a few entries, where two

@@ -31,9 +31,21 @@ class RandomOps {
  public:
   explicit RandomOps(std::uint64_t seed) : rng_(seed) {}
 
-  // The host of a run: APXA with all 256 IDs, or not (63/15).
-  HostParams params() { return coin(3) ? HostParams{true, 255, 255} : HostParams{false, 63, 15}; }
-  Matrix config() { return Matrix{ids(), ids(), ids()}; }
+  // The host of a run: APXA with all 256 IDs, or not (63/15). Later config() draws, and
+  // next() without a state, keep to this host's IDs.
+  HostParams params() {
+    host_ = coin(3) ? HostParams{true, 255, 255} : HostParams{false, 63, 15};
+    return host_;
+  }
+  // A QCI configuration a machine of the host drawn last can have: adapters 0..Na and
+  // (control) domains 0..Nd as the AP bus sees them (bus_max_adapter/bus_max_domain). A
+  // non-APXA machine has no adapter 64 or domain 16.
+  Matrix config() { return config(host_); }
+  static Matrix within_host(const Matrix& m, const HostParams& p) {
+    const Mask q = Mask::up_to(p.bus_max_domain());
+    return Matrix{m.adapters & Mask::up_to(p.bus_max_adapter()), m.domains & q,
+                  m.control_domains & q};
+  }
 
   // An operation drawn with an eye on `s`: mostly existing mdevs, guests and queues, and IDs
   // the host has, so most operations get past the "no such device" checks.
@@ -46,7 +58,7 @@ class RandomOps {
 
   Op next() {
     switch (pick(20)) {
-      case 0: return op::ConfigChange{config()};
+      case 0: return op::ConfigChange{config(state_ != nullptr ? state_->params : host_)};
       case 1: return op::QueueBind{apqn(), coin(4) ? Driver::vfio_ap : Driver::default_driver};
       case 2: return op::QueueUnbind{apqn(), coin(4) ? Driver::vfio_ap : Driver::default_driver};
       case 3: return op::ResetResponse{apqn(), static_cast<std::uint8_t>(pick(8))};
@@ -67,6 +79,7 @@ class RandomOps {
 
  private:
   static constexpr const std::array<int, 10>& kIds = kInterestingIds;
+  Matrix config(const HostParams& p) { return within_host(Matrix{ids(), ids(), ids()}, p); }
   bool coin(int one_in_not) { return pick(one_in_not) != 0; }
   // A draw in [0, n): the modulo bias is negligible for n ≤ 256 and keeps draws portable.
   int pick(int n) { return static_cast<int>(rng_() % static_cast<std::uint64_t>(n)); }
@@ -147,6 +160,7 @@ class RandomOps {
   }
 
   std::mt19937_64 rng_;
+  HostParams host_;               // the host params() drew last (APXA 255/255 before)
   const State* state_ = nullptr;  // set during next(const State&)
 };
 

@@ -24,8 +24,8 @@ Driver State::driver(Apqn q) const {
 }
 
 Mask State::vfio_row(ApId a) const {
-  if (!cfg.adapters.test(a)) return Mask{};
-  Mask row = cfg.domains - unbound[a];
+  if (!bus_adapters().test(a)) return Mask{};
+  Mask row = bus_domains() - unbound[a];
   if (apmask.test(a)) row -= aqmask;
   return row;
 }

@@ -43,6 +43,13 @@ struct HostParams {
   constexpr int apm_max() const { return apxa ? na : 63; }
   constexpr int aqm_max() const { return apxa ? nd : 15; }
   constexpr int adm_max() const { return apxa ? nd : 15; }
+  // The AP bus's ap_max_adapter_id / ap_max_domain_id (ap_init_qci_info): 63 and 15, raised
+  // to Na and Nd only with APXA and only when they are non-zero. The bus scan (ap_scan_bus)
+  // visits adapters 0..bus_max_adapter() and domains 0..bus_max_domain() and nothing beyond
+  // (ap_test_config_card_id / _usage_domain answer "not configured" there), so no queue device
+  // exists outside them, whatever the QCI masks hold.
+  constexpr int bus_max_adapter() const { return apxa && na != 0 ? na : 63; }
+  constexpr int bus_max_domain() const { return apxa && nd != 0 ? nd : 15; }
   friend constexpr bool operator==(const HostParams&, const HostParams&) = default;
 };
 
@@ -117,7 +124,9 @@ struct State {
   Matrix cfg;                 // host QCI configuration (matrix_dev->info masks)
   Mask apmask = Mask::all();  // /sys/bus/ap/apmask (ap_perms.apm)
   Mask aqmask = Mask::all();  // /sys/bus/ap/aqmask (ap_perms.aqm)
-  // Queue devices exist for exactly cfg.adapters × cfg.domains (the bus scan keeps it so).
+  // Queue devices exist for exactly the APQNs of cfg.adapters × cfg.domains within the bus's
+  // maximum IDs (`present`; the bus scan keeps it so). `cfg` itself is the QCI configuration as
+  // vfio_ap's matrix_dev->info holds it, IDs beyond those maxima included.
   // A present queue is bound to the driver its ownership names (default driver iff reserved,
   // else vfio_ap) unless it was unbound by hand or its probe failed: unbound[a] holds those.
   MaskRows unbound{};
@@ -132,7 +141,15 @@ struct State {
   // bound to the default driver (the bus masks start all ones).
   static State initial(const HostParams& params, const Matrix& cfg);
 
-  bool present(Apqn q) const { return cfg.adapters.test(q.adapter) && cfg.domains.test(q.domain); }
+  // A queue device exists for q: q is configured and within the bus's maximum IDs.
+  bool present(Apqn q) const {
+    return cfg.adapters.test(q.adapter) && cfg.domains.test(q.domain) &&
+           q.adapter <= params.bus_max_adapter() && q.domain <= params.bus_max_domain();
+  }
+  // The adapters and domains the bus has queue devices for: present(a, d) iff a ∈ bus_adapters()
+  // and d ∈ bus_domains().
+  Mask bus_adapters() const { return cfg.adapters & Mask::up_to(params.bus_max_adapter()); }
+  Mask bus_domains() const { return cfg.domains & Mask::up_to(params.bus_max_domain()); }
   bool reserved(Apqn q) const { return apmask.test(q.adapter) && aqmask.test(q.domain); }
   Driver driver(Apqn q) const;
   bool bound_to_vfio(Apqn q) const { return driver(q) == Driver::vfio_ap; }

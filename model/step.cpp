@@ -310,18 +310,20 @@ Errno Step::config_change(const Matrix& cur) {
   const Matrix added{cur.adapters - prev.adapters, cur.domains - prev.domains,
                      cur.control_domains - prev.control_domains};
   // Queue devices the scan will remove (bound to vfio_ap under the old configuration) and
-  // probe (new APQNs), ascending.
+  // probe (new APQNs within the bus's maximum IDs), ascending.
+  const Mask bus_a = Mask::up_to(s_.params.bus_max_adapter());
+  const Mask bus_q = Mask::up_to(s_.params.bus_max_domain());
   std::vector<Apqn> leaving;
   std::vector<Apqn> arriving;
-  prev.adapters.for_each([&](ApId a) {
-    prev.domains.for_each([&](ApId d) {
+  (prev.adapters & bus_a).for_each([&](ApId a) {
+    (prev.domains & bus_q).for_each([&](ApId d) {
       const Apqn q{a, d};
       if (!(cur.adapters.test(a) && cur.domains.test(d)) && s_.bound_to_vfio(q))
         leaving.push_back(q);
     });
   });
-  cur.adapters.for_each([&](ApId a) {
-    cur.domains.for_each([&](ApId d) {
+  (cur.adapters & bus_a).for_each([&](ApId a) {
+    (cur.domains & bus_q).for_each([&](ApId d) {
       if (!(prev.adapters.test(a) && prev.domains.test(d))) arriving.push_back(Apqn{a, d});
     });
   });
@@ -421,8 +423,8 @@ Errno Step::operator()(const op::BusMaskWrite& o) {
   std::vector<Apqn> to_vfio;
   const Mask new_apm = is_apmask ? parsed.value : s_.apmask;
   const Mask new_aqm = is_apmask ? s_.aqmask : parsed.value;
-  s_.cfg.adapters.for_each([&](ApId a) {
-    s_.cfg.domains.for_each([&](ApId d) {
+  s_.bus_adapters().for_each([&](ApId a) {
+    s_.bus_domains().for_each([&](ApId d) {
       const Apqn q{a, d};
       const Driver now = s_.driver(q);
       const bool will_reserve = new_apm.test(a) && new_aqm.test(d);

@@ -99,13 +99,26 @@ z3::expr Encoder::reserved_row(const SymState& s, const z3::expr& a) const {
   return z3::ite(bit(s.apmask, a), s.aqmask, zero());
 }
 
+namespace {
+// m ∩ IDs 0..max, written as m itself when that range covers the width (the common case:
+// the term stays exactly what it was before the bus's maximum IDs were modelled).
+z3::expr within_max(const Encoder& enc, const z3::expr& m, int max) {
+  return max >= enc.width() - 1 ? m : m & enc.range(0, max);
+}
+}  // namespace
+
 z3::expr Encoder::present_row(const SymState& s, const z3::expr& a) const {
-  return z3::ite(bit(s.cfg.adapters, a), s.cfg.domains, zero());
+  const HostParams& p = shape_.params;
+  return z3::ite(bit(within_max(*this, s.cfg.adapters, p.bus_max_adapter()), a),
+                 within_max(*this, s.cfg.domains, p.bus_max_domain()), zero());
 }
 
 z3::expr Encoder::vfio_row(const SymState& s, const z3::expr& a) const {
-  return z3::ite(bit(s.cfg.adapters, a),
-                 s.cfg.domains & ~z3::select(s.unbound, a) & ~reserved_row(s, a), zero());
+  const HostParams& p = shape_.params;
+  return z3::ite(bit(within_max(*this, s.cfg.adapters, p.bus_max_adapter()), a),
+                 within_max(*this, s.cfg.domains, p.bus_max_domain()) &
+                     ~z3::select(s.unbound, a) & ~reserved_row(s, a),
+                 zero());
 }
 
 z3::expr Encoder::linked_row(const SymState& s, int k, const z3::expr& a) const {

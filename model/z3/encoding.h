@@ -265,7 +265,8 @@ class Encoder {
   z3::expr onehot(const z3::expr& idx) const;  // the mask {idx}
   // Domains d with (a, d) reserved for the default drivers: aqmask if a ∈ apmask, else ∅.
   z3::expr reserved_row(const SymState& s, const z3::expr& a) const;
-  // Domains d with (a, d) a queue device (a ∈ cfgA, d ∈ cfgQ).
+  // Domains d with (a, d) a queue device: a ∈ cfgA, d ∈ cfgQ, both within the AP bus's
+  // maximum IDs (HostParams::bus_max_adapter / bus_max_domain).
   z3::expr present_row(const SymState& s, const z3::expr& a) const;
   // Domains d with (a, d) bound to vfio_ap: present, not unbound by hand, not reserved.
   z3::expr vfio_row(const SymState& s, const z3::expr& a) const;

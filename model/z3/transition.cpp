@@ -311,7 +311,7 @@ void TransitionBuilder::remove_queue(SymState& s, const z3::expr& a, const z3::e
     m.shadow.adapters = pick(in_guest, m.shadow.adapters & ~enc_.onehot(a), m.shadow.adapters);
     commit_if(s, k, in_guest);
   }
-  const z3::expr present = enc_.bit(snap.cfg.adapters, a) && enc_.bit(snap.cfg.domains, d);
+  const z3::expr present = enc_.bit(enc_.present_row(snap, a), d);
   const z3::expr reset = z3::ite(in_guest_any, resets, z3::ite(present, q, zero()));
   const z3::expr row = ((last & ~reset) | (hw & reset)) | q;
   s.last_ok = z3::store(s.last_ok, a, row);
@@ -373,9 +373,10 @@ Transition TransitionBuilder::operator()(const sop::ConfigChange& o) {
   // has a pending adapter or domain add, so its probe defers the filter. The probe only drops
   // the (fresh) queue's status, and only if it binds to vfio_ap (not reserved).
   const SymState& p = pre_;
-  auto cur_row = [this, cur](const z3::expr& x) {
-    return z3::ite(enc_.bit(cur.adapters, x), cur.domains, enc_.zero());
-  };
+  // The queue devices of the new configuration: within the bus's maximum IDs.
+  SymState next_cfg = p;
+  next_cfg.cfg = cur;
+  auto cur_row = [this, next_cfg](const z3::expr& x) { return enc_.present_row(next_cfg, x); };
   const z3::expr x = c_.bv_const("row!x", static_cast<unsigned>(enc_.index_bits()));
   const z3::expr arriving = cur_row(x) & ~enc_.present_row(p, x);
   const z3::expr leaving_vfio = enc_.vfio_row(p, x) & ~cur_row(x);
@@ -399,7 +400,7 @@ Transition TransitionBuilder::operator()(const sop::ConfigChange& o) {
 
 Transition TransitionBuilder::operator()(const sop::QueueBind& o) {
   const SymState& p = pre_;
-  const z3::expr present = enc_.bit(p.cfg.adapters, o.adapter) && enc_.bit(p.cfg.domains, o.domain);
+  const z3::expr present = enc_.bit(enc_.present_row(p, o.adapter), o.domain);
   const z3::expr unbound = enc_.bit(z3::select(p.unbound, o.adapter), o.domain);
   const z3::expr reserved = enc_.bit(p.apmask, o.adapter) && enc_.bit(p.aqmask, o.domain);
   z3::expr refused = tt();  // Driver::none
@@ -423,7 +424,7 @@ Transition TransitionBuilder::operator()(const sop::QueueBind& o) {
 
 Transition TransitionBuilder::operator()(const sop::QueueUnbind& o) {
   const SymState& p = pre_;
-  const z3::expr present = enc_.bit(p.cfg.adapters, o.adapter) && enc_.bit(p.cfg.domains, o.domain);
+  const z3::expr present = enc_.bit(enc_.present_row(p, o.adapter), o.domain);
   const z3::expr unbound = enc_.bit(z3::select(p.unbound, o.adapter), o.domain);
   const z3::expr reserved = enc_.bit(p.apmask, o.adapter) && enc_.bit(p.aqmask, o.domain);
   z3::expr bound_to_it = ff();  // Driver::none is never "the driver it is bound to"

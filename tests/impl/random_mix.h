@@ -50,9 +50,14 @@ class FocusedOps {
   explicit FocusedOps(std::uint64_t seed) : rng_(seed) {}
 
   model::HostParams params() {
-    return pick(4) != 0 ? model::HostParams{true, 255, 255} : model::HostParams{false, 63, 15};
+    host_ = pick(4) != 0 ? model::HostParams{true, 255, 255} : model::HostParams{false, 63, 15};
+    return host_;
   }
-  model::Matrix config() { return model::Matrix{ids(0.8), ids(0.8), ids(0.8)}; }
+  // A configuration the host drawn last can have (no adapter 64 or domain 16 without APXA).
+  model::Matrix config() {
+    const model::Matrix m{ids(0.8), ids(0.8), ids(0.8)};
+    return model::RandomOps::within_host(m, host_);
+  }
 
   model::Op next() {
     using namespace model;
@@ -66,8 +71,8 @@ class FocusedOps {
         Mask& m = pick(3) == 0 ? c.adapters : (pick(2) == 0 ? c.domains : c.control_domains);
         const ApId id = some_id();
         m.assign(id, !m.test(id));
-        cfg_ = c;
-        return op::ConfigChange{c};
+        cfg_ = model::RandomOps::within_host(c, host_);
+        return op::ConfigChange{cfg_};
       }
       case 2: return op::QueueBind{apqn(), pick(5) != 0 ? Driver::vfio_ap : Driver::default_driver};
       case 3: return op::QueueUnbind{apqn(), pick(5) != 0 ? Driver::vfio_ap : Driver::default_driver};
@@ -124,6 +129,7 @@ class FocusedOps {
 
   std::mt19937_64 rng_;
   model::Matrix cfg_;
+  model::HostParams host_;
 
  public:
   // The configuration the generator believes the host has (toggles start from it).

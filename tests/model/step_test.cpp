@@ -378,6 +378,44 @@ TEST(QueueBinding, BindRespectsTheBusMasks) {
   EXPECT_TRUE(sc.violations.empty());
 }
 
+// The AP bus scans adapters 0..ap_max_adapter_id and domains 0..ap_max_domain_id only (63/15
+// without APXA, else Na/Nd when non-zero: ap_init_qci_info), so a configured APQN beyond them
+// has no queue device, whatever the QCI masks say (tests/traces/kernel-nonapxa-no-queue-beyond-max.trace).
+TEST(QueueBinding, NoQueueDeviceBeyondTheBusMaximumIds) {
+  {
+    Scenario sc(HostParams{false, 63, 15}, Matrix{Mask::of({5, 0x40, 0x80}), Mask::of({1, 16}), Mask{}});
+    sc.apmask("-5,-64,-128");
+    EXPECT_EQ(sc.s.driver({5, 1}), Driver::vfio_ap);
+    for (Apqn q : {Apqn{0x80, 1}, Apqn{0x40, 1}, Apqn{5, 16}}) {
+      EXPECT_EQ(sc.s.driver(q), Driver::none);
+      EXPECT_EQ(sc.run(op::QueueUnbind{q, Driver::vfio_ap}).result, Errno::enodev);
+      EXPECT_EQ(sc.run(op::QueueBind{q, Driver::vfio_ap}).result, Errno::enodev);
+      EXPECT_EQ(sc.run(op::ReadQueueStatus{q}).result, Errno::enoent);
+    }
+    // Moving them between the drivers by the masks resets nothing: there is nothing to move.
+    EXPECT_TRUE(sc.run(op::BusMaskWrite{BusMask::apmask, "+64,+128\n"}).events.empty());
+    // Nor does a configuration change that brings or takes them.
+    EXPECT_TRUE(sc.run(op::ConfigChange{Matrix{Mask::of({5, 0x41}), Mask::of({1, 17}), Mask{}}}).events.empty());
+    EXPECT_EQ(sc.s.driver({0x41, 1}), Driver::none);
+    EXPECT_EQ(sc.s.driver({5, 1}), Driver::vfio_ap);
+  }
+  {
+    // APXA with Na = 64, Nd = 16: 64.16 exists, 65.x and x.17 do not.
+    Scenario sc(HostParams{true, 64, 16}, Matrix{Mask::of({64, 65}), Mask::of({16, 17}), Mask{}});
+    EXPECT_EQ(sc.s.driver({64, 16}), Driver::default_driver);
+    EXPECT_EQ(sc.run(op::QueueUnbind{{64, 16}, Driver::default_driver}).result, Errno::ok);
+    EXPECT_EQ(sc.run(op::QueueUnbind{{65, 16}, Driver::default_driver}).result, Errno::enodev);
+    EXPECT_EQ(sc.run(op::QueueUnbind{{64, 17}, Driver::default_driver}).result, Errno::enodev);
+  }
+  {
+    // APXA with Na = Nd = 0: the bus keeps its defaults 63/15 (the sysfs maxima are 0).
+    Scenario sc(HostParams{true, 0, 0}, Matrix{Mask::of({63, 64}), Mask::of({15, 16}), Mask{}});
+    EXPECT_EQ(sc.s.driver({63, 15}), Driver::default_driver);
+    EXPECT_EQ(sc.s.driver({64, 15}), Driver::none);
+    EXPECT_EQ(sc.s.driver({63, 16}), Driver::none);
+  }
+}
+
 }  // namespace
 }  // namespace apcb::model
 

@@ -421,13 +421,15 @@ class Gen {
 };
 
 // The instances the walks run on: every width, APXA hosts with all IDs and with maxima below
-// the width (so ENODEV is reachable), non-APXA hosts (maxima 63/15) at 64 and 256.
+// the width (so ENODEV is reachable, and configured IDs beyond the AP bus's maxima have no
+// queue device), non-APXA hosts (maxima 63/15) at 64 and 256, and an APXA host whose QCI
+// reports Na = 0 (sysfs maximum 0, the bus keeps its default 63: ap_init_qci_info).
 std::vector<Shape> shapes() {
   return {
       Shape{8, 2, 2, HostParams{true, 7, 7}},      Shape{8, 3, 2, HostParams{true, 5, 6}},
-      Shape{16, 2, 2, HostParams{true, 15, 15}},   Shape{64, 2, 2, HostParams{false, 63, 15}},
-      Shape{64, 2, 2, HostParams{true, 40, 63}},   Shape{256, 2, 2, HostParams{true, 255, 255}},
-      Shape{256, 3, 2, HostParams{false, 63, 15}},
+      Shape{16, 2, 2, HostParams{true, 15, 15}},   Shape{16, 2, 2, HostParams{true, 0, 9}},
+      Shape{64, 2, 2, HostParams{false, 63, 15}},  Shape{64, 2, 2, HostParams{true, 40, 63}},
+      Shape{256, 2, 2, HostParams{true, 255, 255}}, Shape{256, 3, 2, HostParams{false, 63, 15}},
   };
 }
 

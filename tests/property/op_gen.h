@@ -53,6 +53,13 @@ inline rc::Gen<model::Matrix> gen_matrix(const std::shared_ptr<const model::Stat
   return rc::gen::exec([s] { return model::Matrix{*gen_mask(s), *gen_mask(s), *gen_mask(s)}; });
 }
 
+// A QCI configuration a machine with these parameters can have: no ID beyond the AP bus's
+// maxima (a non-APXA host has no adapter 64 and no domain 16).
+inline rc::Gen<model::Matrix> gen_config(const model::HostParams& p,
+                                         const std::shared_ptr<const model::State>& s = nullptr) {
+  return rc::gen::map(gen_matrix(s), [p](const model::Matrix& m) { return model::RandomOps::within_host(m, p); });
+}
+
 // A queue: mostly a configured one (so it exists), else any pair of drawn IDs.
 inline rc::Gen<model::Apqn> gen_apqn(const std::shared_ptr<const model::State>& s) {
   return rc::gen::exec([s] {
@@ -176,7 +183,7 @@ inline model::Op draw_op(const std::shared_ptr<const model::State>& s, Targets& 
   const int kind = *rc::gen::weightedElement<int>({{2, 0}, {2, 1}, {2, 2}, {3, 3}, {4, 4}, {3, 5}, {1, 6}, {12, 7}, {2, 8},
                                                   {2, 9}, {2, 10}, {4, 11}, {2, 12}, {1, 13}, {2, 14}, {3, 15}, {1, 16}, {1, 17}});
   switch (kind) {
-    case 0: return op::ConfigChange{*gen_matrix(s)};
+    case 0: return op::ConfigChange{*gen_config(s->params, s)};
     case 1: return op::QueueBind{*gen_apqn(s), *rc::gen::weightedElement<Driver>({{4, Driver::vfio_ap}, {1, Driver::default_driver}})};
     case 2: return op::QueueUnbind{*gen_apqn(s), *rc::gen::weightedElement<Driver>({{4, Driver::vfio_ap}, {1, Driver::default_driver}})};
     case 3: return op::ResetResponse{*gen_apqn(s), static_cast<std::uint8_t>(*rc::gen::elementOf(std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}))};

@@ -136,7 +136,7 @@ struct Figures {
 // The property: a random host, then a long command sequence in lockstep.
 void stateful_property(Figures& f) {
   const model::HostParams params = *gen_params();
-  const model::Matrix cfg = *gen_matrix();
+  const model::Matrix cfg = *gen_config(params);
   const model::State s0 = model::State::initial(params, cfg);
   const Cmds cmds = *gen_long_commands(s0);
   System sys(params, cfg);
