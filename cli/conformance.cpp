@@ -44,7 +44,7 @@ model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
       // Structural strength: the spec strength is broken on purpose by finding F1.
       std::vector<model::Violation> v = model::check_state(state, model::Strength::structural);
       for (auto&& more : {model::check_unplug_before_reset(before, step.op, obs),
-                          model::check_failure_atomicity(before, state, obs)})
+                          model::check_failure_atomicity(before, state, step.op, obs)})
         v.insert(v.end(), more.begin(), more.end());
       if (!v.empty()) {
         *violations = "step " + std::to_string(i + 1) + " (" + model::format_op(step.op) +

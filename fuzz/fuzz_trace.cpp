@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Observation obs = apcb::model::apply(s, step.op);
     auto v = check_state(s, Strength::structural);
     auto p8 = check_unplug_before_reset(before, step.op, obs);
-    auto p6 = check_failure_atomicity(before, s, obs);
+    auto p6 = check_failure_atomicity(before, s, step.op, obs);
     v.insert(v.end(), p8.begin(), p8.end());
     v.insert(v.end(), p6.begin(), p6.end());
     if (!v.empty()) fail(v[0].property.c_str(), v[0].detail + "\n" + printed);

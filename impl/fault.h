@@ -12,7 +12,8 @@
 //                first mask was written, with every vCPU still blocked           -> -EIO
 //
 // The kernel's own paths cannot fail at the last two points (set_masks returns void, a reset
-// that does not complete is logged and its status recorded); a bus scan whose probe fails
+// that does not complete is logged and its status recorded — a device reset then answers -EIO
+// as a completed operation, which is no failure: OpContext::completed); a bus scan whose probe fails
 // leaves the device unbound and goes on. The implementation instead fails the whole operation
 // and undoes it, because rule 8 asks for exactly that: a fault here is a question "is every
 // step of this operation undoable?", and the answer is checked by tests/impl/fault_test.cpp.

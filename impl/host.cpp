@@ -99,7 +99,7 @@ void Host::apply(const model::Op& op, model::Observation& out) {
   OpContext ctx{out, scratch.undo, locks, faults_};
   const Errno result = std::visit(Dispatch{*this, ctx, out}, op);
   // Still holding every lock the operation took: nobody has seen its changes but vCPUs.
-  if (result == Errno::ok) {
+  if (result == Errno::ok || ctx.completed) {
     scratch.undo.commit();
   } else {
     scratch.undo.rollback();

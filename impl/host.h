@@ -4,7 +4,8 @@
 // model::Observation (result, rendered output, commits and resets in order), so it can be run
 // step by step against the model. apply() is thread-safe: operations from several threads run
 // concurrently under the kernel's locks, and vCPU threads (kvm::VcpuThread) may read the
-// guests' CRYCBs at any time. A failed operation changes nothing and reports no events.
+// guests' CRYCBs at any time. A failed operation changes nothing and reports no events (a
+// device reset's EIO is not a failure: model::completed).
 //
 // Not re-entrant: a commit listener must not call back into the host.
 #ifndef APCB_IMPL_HOST_H_

@@ -25,6 +25,11 @@ struct OpContext {
   // several times in one operation and take every update lock at once on the first call
   // (they could not take a further kvm->lock once mdevs_lock is held).
   bool batch = false;
+  // Set by an operation that ran to its end and still answers an errno: VFIO_DEVICE_RESET's
+  // -EIO after resets that ended with a non-zero response (model::completed). Host::apply then
+  // keeps its changes and events instead of rolling them back; every other errno (validation,
+  // an injected fault) is a failure and is rolled back.
+  bool completed = false;
 
   void emit(const model::Event& e) { obs.events.push_back(e); }
 };

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "model/filter.h"
+#include "model/step.h"
 
 namespace apcb::model {
 namespace {
@@ -141,9 +142,17 @@ std::vector<Violation> check_unplug_before_reset(const std::vector<Guest>& guest
 }
 
 std::vector<Violation> check_failure_atomicity(const State& before, const State& after,
-                                               const Observation& obs) {
+                                               const Op& op, const Observation& obs) {
   std::vector<Violation> out;
   if (obs.result == Errno::ok) return out;
+  if (completed(op, obs.result)) {
+    // The one completed error, a device reset's EIO, reports a reset that ended abnormally:
+    // there was one.
+    bool reset = false;
+    for (const Event& e : obs.events) reset |= std::holds_alternative<Reset>(e);
+    if (!reset) add(out, "P6.completed", "a device reset answered EIO without resetting a queue");
+    return out;
+  }
   if (!(before == after)) add(out, "P6", "a failed operation changed the state");
   if (!obs.events.empty()) add(out, "P6", "a failed operation committed or reset");
   return out;

@@ -46,10 +46,12 @@ std::vector<Violation> check_unplug_before_reset(const State& before, const Op& 
 std::vector<Violation> check_unplug_before_reset(const std::vector<Guest>& guests_before,
                                                  const Op& op, const Observation& obs);
 
-// P6 failure atomicity on one transition: a failed operation changed nothing and observed no
-// event.
+// P6 failure atomicity on one transition `op`: an operation that failed (an errno with
+// !completed(op, result), step.h) changed nothing and observed no event. The one completed
+// error, a device reset's EIO, is no failure: its resets happened; it is checked to have reset
+// at least one queue ("P6.completed").
 std::vector<Violation> check_failure_atomicity(const State& before, const State& after,
-                                               const Observation& obs);
+                                               const Op& op, const Observation& obs);
 
 }  // namespace apcb::model
 

@@ -1,5 +1,7 @@
 // The transition function. Each operation validates everything that can fail before it
-// changes anything, so a failed operation leaves the state untouched without a copy.
+// changes anything, so a failed operation leaves the state untouched without a copy. (The one
+// error that comes after the work, a device reset's EIO, is a completed operation's report:
+// see completed() in step.h.)
 #include "model/step.h"
 
 #include <algorithm>
@@ -461,8 +463,17 @@ Errno Step::operator()(const op::MdevRemove& o) {
 Errno Step::operator()(const op::DeviceReset& o) {
   Mdev* m = s_.find_mdev(o.uuid);
   if (m == nullptr) return Errno::enoent;
-  reset_all(linked_queues(*m));
-  return Errno::ok;
+  // vfio_ap_mdev_reset_queues: every queue of the queue table is reset, then the ioctl answers
+  // -EIO when any of them ended with a non-zero response code (DECONFIGURED and CHECKSTOPPED
+  // too, although those stay passable). The resets happened and their statuses are recorded:
+  // this EIO reports how the completed operation went (completed() is true for it), not a
+  // failure that undoes it.
+  bool nonzero = false;
+  for (Apqn q : linked_queues(*m)) {
+    reset(q);
+    nonzero |= s_.last_response_of(q) != response::normal;
+  }
+  return nonzero ? Errno::eio : Errno::ok;
 }
 
 Errno Step::operator()(const op::GuestCreate& o) {
@@ -538,6 +549,11 @@ Errno Step::operator()(const op::ReadQueueStatus& o) {
 }
 
 }  // namespace
+
+bool completed(const Op& op, Errno result) {
+  return result == Errno::ok ||
+         (std::holds_alternative<op::DeviceReset>(op) && result == Errno::eio);
+}
 
 Observation apply(State& s, const Op& op) {
   Observation obs;

@@ -15,11 +15,19 @@
 
 namespace apcb::model {
 
-// Applies `op` to `s` and returns what was observed. When the result is not Errno::ok, `s` is
-// exactly as before and no event was observed (P6).
+// Applies `op` to `s` and returns what was observed. When the operation fails (the result is
+// an errno and !completed(op, result)), `s` is exactly as before and no event was observed (P6).
 // Note: call it qualified (`model::apply`): `Op` is a std::variant, so an unqualified call
 // also finds std::apply by argument-dependent lookup.
 Observation apply(State& s, const Op& op);
+
+// Whether an operation that answered `result` ran to its end, as opposed to failing before it
+// acted (a validation, or in the implementation an injected fault). Every errno is such a
+// failure, with one exception: VFIO_DEVICE_RESET's EIO, which the kernel returns after it
+// has reset every queue of the mdev when one of the resets ended with a non-zero response
+// code (vfio_ap_mdev_reset_queues). Those resets happened and changed the queues' reset
+// statuses; P6 ("a failed operation changes nothing") is about the failures only.
+bool completed(const Op& op, Errno result);
 
 // True for a well-formed mdev UUID (8-4-4-4-12 hex digits, either case), as uuid_parse wants.
 bool valid_uuid(std::string_view text);

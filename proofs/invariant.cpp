@@ -142,7 +142,8 @@ z3::expr equal_at(const z3enc::Encoder& enc, const z3enc::SymState& a, const z3e
   all.push_back(mat(a.cfg, b.cfg));
   all.push_back(a.apmask == b.apmask);
   all.push_back(a.aqmask == b.aqmask);
-  for (auto rows : {&z3enc::SymState::unbound, &z3enc::SymState::hw_ok, &z3enc::SymState::last_ok})
+  for (auto rows : {&z3enc::SymState::unbound, &z3enc::SymState::hw_ok, &z3enc::SymState::hw_zero,
+                    &z3enc::SymState::last_ok})
     all.push_back(z3::select(a.*rows, x) == z3::select(b.*rows, x));
   for (std::size_t k = 0; k < a.mdevs.size(); ++k) {
     const z3enc::SymMdev& p = a.mdevs[k];
@@ -183,18 +184,22 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
   const z3::expr ru = row("unbound.row");
   const z3::expr ih = idx("hw.at");
   const z3::expr rh = row("hw.row");
+  const z3::expr rz = row("hw.zero");
   const z3::expr il = idx("last.at");
   const z3::expr rl = row("last.row");
   s.unbound = z3::store(z3::const_array(enc.index_sort(), enc.zero()), iu, ru);
   s.hw_ok = z3::store(z3::const_array(enc.index_sort(), enc.ones()), ih, rh);
+  s.hw_zero = z3::store(z3::const_array(enc.index_sort(), enc.ones()), ih, rz);
   s.last_ok = z3::store(z3::const_array(enc.index_sort(), enc.ones()), il, rl);
 
   z3::expr_vector all(c);
   for (int k = 0; k < 6; ++k) w.pool.push_back(idx("pool" + std::to_string(k)));
   auto small = [&](const z3::expr& m) { all.push_back(within(enc, m, w.pool)); };
   for (const z3::expr& m : {s.cfg.adapters, s.cfg.domains, s.cfg.control_domains, s.apmask,
-                            s.aqmask, ru, ~rh, ~rl, enc.onehot(iu), enc.onehot(ih), enc.onehot(il)})
+                            s.aqmask, ru, ~rh, ~rz, ~rl, enc.onehot(iu), enc.onehot(ih), enc.onehot(il)})
     small(m);
+  // A State's zero answers are passable (NORMAL is).
+  all.push_back(subset(enc, rz, rh));
   for (const z3enc::SymMdev& m : s.mdevs)
     for (const z3enc::SymMatrix* x : {&m.assigned, &m.shadow})
       for (const z3::expr& y : {x->adapters, x->domains, x->control_domains}) small(y);

@@ -97,6 +97,7 @@ SymState initial_state(Prover& p) {
   s.aqmask = enc.ones();
   s.unbound = z3::const_array(enc.index_sort(), enc.zero());
   s.hw_ok = z3::const_array(enc.index_sort(), enc.ones());
+  s.hw_zero = z3::const_array(enc.index_sort(), enc.ones());
   s.last_ok = z3::const_array(enc.index_sort(), enc.ones());
   for (z3enc::SymMdev& m : s.mdevs) m.present = p.ctx().bool_val(false);
   for (z3enc::SymGuest& g : s.guests) g.present = p.ctx().bool_val(false);
@@ -179,7 +180,8 @@ void p5_commits(Prover& p) {
 
 // A commit replaces exactly one guest's whole triple (with the truncated shadow, or zeros) and
 // no other CRYCB; a reset batch changes no CRYCB; after the last event no CRYCB changes; a
-// failed operation leaves every CRYCB as it was. With the protocol below, every CRYCB state a
+// failed operation leaves every CRYCB as it was (a completed one, a device reset's EIO
+// included, leaves what its last event left). With the protocol below, every CRYCB state a
 // vCPU can observe is one of these complete triples.
 void p5_atomic(Prover& p) {
   z3enc::Encoder& enc = p.enc();
@@ -216,13 +218,12 @@ void p5_atomic(Prover& p) {
         }
         before = &e.state;
       }
-      const z3::expr ok = t.result == enc.errno_value(model::Errno::ok);
       for (int g = 0; g < enc.shape().guests; ++g) {
         const z3enc::SymGuest& post = t.post.guests[static_cast<std::size_t>(g)];
         const z3enc::SymGuest& last = before->guests[static_cast<std::size_t>(g)];
         const z3enc::SymGuest& first = pre.guests[static_cast<std::size_t>(g)];
-        goal.push_back(z3::implies(ok && last.present, same(post.apcb, last.apcb)));
-        goal.push_back(z3::implies(!ok && first.present, same(post.apcb, first.apcb)));
+        goal.push_back(z3::implies(!t.failed && last.present, same(post.apcb, last.apcb)));
+        goal.push_back(z3::implies(t.failed && first.present, same(post.apcb, first.apcb)));
       }
       p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre), model::z3enc::conjunction(goal));
     }
@@ -230,9 +231,14 @@ void p5_atomic(Prover& p) {
 }
 
 // P6: an operation that fails changes no part of the state and neither commits nor resets.
-// On every well-formed state, not only on the invariant's.
+// On every well-formed state, not only on the invariant's. "Fails" is the encoding's `failed`
+// (stopped at a check with an errno), and it is proved to be exactly model::completed's
+// complement: every errno is a failure except a device reset's EIO, which the operation
+// answers after its resets (vfio_ap_mdev_reset_queues) and which therefore changes the state.
 void p6(Prover& p) {
   z3enc::Encoder& enc = p.enc();
+  const z3::expr ok = enc.errno_value(model::Errno::ok);
+  const z3::expr eio = enc.errno_value(model::Errno::eio);
   for (const OpKind& kind : op_kinds(enc, "op")) {
     for (const OpInstance& inst : kind.instances) {
       const SymState pre = enc.fresh("pre");
@@ -241,9 +247,11 @@ void p6(Prover& p) {
       for (const SymEvent& e : t.events) quiet = quiet && !e.happens;
       // The arrays at an arbitrary row x: equal everywhere.
       const z3::expr x = index_const(p, "x");
+      const z3::expr completed_error =
+          kind.name == "device_reset" ? t.result == eio : p.ctx().bool_val(false);
       p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre),
-              z3::implies(t.result != enc.errno_value(model::Errno::ok),
-                          equal_at(enc, t.post, pre, x) && quiet));
+              t.failed == (t.result != ok && !completed_error) &&
+                  z3::implies(t.failed, equal_at(enc, t.post, pre, x) && quiet));
     }
   }
 }
@@ -383,6 +391,9 @@ z3::expr succeeded(const z3enc::Encoder& enc, const Transition& t) {
   return t.result == enc.errno_value(model::Errno::ok);
 }
 
+// Ran to its end (model::completed): succeeded, or a device reset that reports EIO.
+z3::expr completed(const Transition& t) { return !t.failed; }
+
 std::optional<Found> certify(Prover& p, const std::string& label, const Search& s,
                              const std::vector<std::string>& comments) {
   z3::context c;
@@ -448,15 +459,16 @@ void counterexample_for(Prover& p, const std::string& label, const std::string& 
 }
 
 // F1: the spec-strength invariant (P2 and P7 with "passable") is not inductive for `kind`:
-// a reset that fails without unplugging leaves the adapter in the shadow.
+// a reset that fails without unplugging leaves the adapter in the shadow. The operation
+// completes (a device reset then answers EIO, and its resets stand).
 void f1(Prover& p, const std::string& kind_name) {
   const Inv spec{Strength::spec, {}};
   Search s{kind_name, 0, spec, true, {},
            [spec](const z3enc::Encoder& e, const Witness&, const Transition& t, const z3::expr& a) {
-             return succeeded(e, t) && !inv_at(e, t.post, a, spec);
+             return completed(t) && !inv_at(e, t.post, a, spec);
            },
            [spec](const z3enc::Encoder& e, const SymState& pre, const Transition& t) {
-             return inv_whole(e, pre, spec) && succeeded(e, t) && !e.p7(t.post, Strength::spec) &&
+             return inv_whole(e, pre, spec) && completed(t) && !e.p7(t.post, Strength::spec) &&
                     inv_whole(e, t.post, Inv{});
            }};
   const std::vector<std::string> comments{
@@ -475,9 +487,16 @@ void f1(Prover& p, const std::string& kind_name) {
   if (!p7) p.fail("model::apply's post-state keeps P7: " + violations_text(r.post_violations));
   if (!model::check_state(r.post, Strength::structural).empty())
     p.fail("the post-state breaks even the structural invariant");
+  if (!model::completed(r.op, r.observation.result))
+    p.fail("model::apply fails the operation (" + std::string(model::errno_name(r.observation.result)) + ")");
+  // The reset that breaks P7 ends non-passable, so non-zero: a device reset reports it.
+  if (kind_name == "device_reset" && r.observation.result != model::Errno::eio)
+    p.fail("the device reset answers " + std::string(model::errno_name(r.observation.result)) +
+           ", not EIO, after a reset that ended non-passable");
   p.note("counterexample found in " + secs(f->seconds) + ", checked at width " +
          std::to_string(p.enc().width()) + ", replayed on model::apply and matched (" +
-         r.construction + "): " + first_text(r.post_violations));
+         r.construction + ", the operation answers " +
+         std::string(model::errno_name(r.observation.result)) + "): " + first_text(r.post_violations));
 }
 
 // The filter ignores binding and reset status (F.A := M.A ∩ cfgA, the kind of mistake
@@ -739,7 +758,7 @@ const std::vector<Entry>& registry() {
                  [](Prover& p) { protocol_tears(p, Protocol::no_block); }});
     e.push_back({{"p5.protocol_check_then_enter_tears", "a vCPU testing the block bit before announcing SIE gives a torn read"},
                  [](Prover& p) { protocol_tears(p, Protocol::check_then_enter); }});
-    e.push_back({{"p6.failure_atomicity", "a failed operation changes nothing and neither commits nor resets"}, p6});
+    e.push_back({{"p6.failure_atomicity", "a failed operation changes nothing and neither commits nor resets; every errno is a failure but a device reset's EIO, which follows its resets"}, p6});
     e.push_back({{"p8.unplug_before_reset", "no queue is reset while in a guest's CRYCB (device reset exempt)"},
                  [](Prover& p) { p8(p); }});
     e.push_back({{"nonvacuity.enabled", "every operation succeeds (and changes the state) in some Inv state; witnesses replayed"},

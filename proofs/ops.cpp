@@ -64,7 +64,8 @@ OpKind op_kind(const z3enc::Encoder& enc, const std::string& prefix, const std::
   } else if (name == "reset_response") {
     const z3::expr a = idx("a");
     kind.instances.push_back(
-        {"", z3enc::sop::ResetResponse{a, idx("d"), c.bool_const((prefix + ".passable").c_str())},
+        {"", z3enc::sop::ResetResponse{a, idx("d"), c.bool_const((prefix + ".passable").c_str()),
+                                       c.bool_const((prefix + ".zero").c_str())},
          {a}, {}, -1, {}});
   } else if (name == "bus_mask_write" || name == "read_bus_mask") {
     for (model::BusMask m : {model::BusMask::apmask, model::BusMask::aqmask}) {
@@ -196,9 +197,11 @@ model::Op concrete_op(const z3enc::Encoder& enc, const z3enc::SymOp& op,
         } else if constexpr (std::is_same_v<T, s::QueueUnbind>) {
           return op_::QueueUnbind{apqn(o.adapter, o.domain), o.driver};
         } else if constexpr (std::is_same_v<T, s::ResetResponse>) {
+          const bool passable = value(o.passable).is_true();
           return op_::ResetResponse{apqn(o.adapter, o.domain),
-                                    value(o.passable).is_true() ? model::response::normal
-                                                                : model::response::busy};
+                                    !passable                  ? model::response::busy
+                                    : value(o.zero).is_true() ? model::response::normal
+                                                              : model::response::checkstopped};
         } else if constexpr (std::is_same_v<T, s::BusMaskWrite>) {
           return op_::BusMaskWrite{o.mask, "0x" + mask(o.value).hex() + "\n"};
         } else if constexpr (std::is_same_v<T, s::MdevCreate>) {

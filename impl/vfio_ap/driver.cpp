@@ -315,7 +315,14 @@ Errno VfioApDriver::remove_mdev(OpContext& ctx, std::string_view uuid) {
 Errno VfioApDriver::reset_device(OpContext& ctx, std::string_view uuid) {
   MatrixMdev* m = lock_mdevs_and_find(ctx, uuid);
   if (m == nullptr) return Errno::enoent;
-  return reset_all_queues(ctx, *m);
+  if (Errno e = reset_all_queues(ctx, *m); e != Errno::ok) return e;
+  // vfio_ap_mdev_reset_queues: every queue was reset; -EIO when any of them ended with a
+  // non-zero response code. The operation is complete either way: its resets stay.
+  bool nonzero = false;
+  m->qtable.for_each([&](const VfioApQueue& q) { nonzero |= q.reset_status != 0; });
+  if (!nonzero) return Errno::ok;
+  ctx.completed = true;
+  return Errno::eio;
 }
 
 Errno VfioApDriver::open_device(OpContext& ctx, std::string_view uuid, model::GuestId guest) {

@@ -67,7 +67,8 @@ class VfioApDriver final : public ApDriver {
   model::Errno create_mdev(OpContext& ctx, std::string_view uuid);
   // Remove it: -ENOENT, -EBUSY while a guest has it open; every linked queue is reset.
   model::Errno remove_mdev(OpContext& ctx, std::string_view uuid);
-  // VFIO_DEVICE_RESET: every linked queue is reset, nothing else changes.
+  // VFIO_DEVICE_RESET: every linked queue is reset, nothing else changes; -EIO (a completed
+  // operation: ctx.completed) when a reset ended with a non-zero response code.
   model::Errno reset_device(OpContext& ctx, std::string_view uuid);
   // open_device → set_kvm: -ENOENT (no such mdev or guest), -EBUSY (already open), -EPERM
   // (the guest has another mdev); then the shadow is committed to the guest.

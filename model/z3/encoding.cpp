@@ -11,9 +11,11 @@
 namespace apcb::model::z3enc {
 namespace {
 
-// The reset response extract() writes for a non-passable queue: any non-passable code would
-// do, since the model only ever asks response::passable of it.
+// The reset responses extract() writes: for a non-passable queue any non-passable code would
+// do, and for a passable non-zero one (a hardware answer) any passable non-zero code, since the
+// model only ever asks response::passable and "is it NORMAL" of them.
 constexpr std::uint8_t kNonPassable = response::busy;
+constexpr std::uint8_t kPassableNonZero = response::checkstopped;
 
 int log2_exact(int n) {
   int b = 0;
@@ -130,6 +132,10 @@ z3::expr Encoder::passable_row(const SymState& s, int k, const z3::expr& a) cons
   return linked_row(s, k, a) & z3::select(s.last_ok, a);
 }
 
+z3::expr Encoder::nonzero_row(const SymState& s, const z3::expr& a) const {
+  return ~(z3::select(s.hw_ok, a) & z3::select(s.hw_zero, a));
+}
+
 z3::expr Encoder::filter_bit(const SymState& s, int k, const z3::expr& a, Strength strength) const {
   const SymMdev& m = s.mdevs[static_cast<std::size_t>(k)];
   const z3::expr q0 = m.assigned.domains & s.cfg.domains;
@@ -196,8 +202,8 @@ SymState Encoder::fresh(const std::string& prefix) const {
   auto rows = [&](const std::string& name) {
     return c.constant((prefix + "." + name).c_str(), rows_sort());
   };
-  SymState s{mat("cfg"),    bv("apmask"),    bv("aqmask"), rows("unbound"),
-             rows("hw_ok"), rows("last_ok"), {},           {}};
+  SymState s{mat("cfg"),      bv("apmask"),      bv("aqmask"), rows("unbound"), rows("hw_ok"),
+             rows("hw_zero"), rows("last_ok"), {},           {}};
   for (int k = 0; k < shape_.mdevs; ++k) {
     const std::string m = "mdev" + std::to_string(k);
     s.mdevs.push_back(SymMdev{
@@ -249,12 +255,14 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
     if (s.unbound[static_cast<std::size_t>(a)].any())
       throw std::invalid_argument("z3enc: an unbound queue beyond the width");
   // Rows are a store per row that differs from the default row. Reset-response tables keep
-  // only what the encoding represents: non-passable entries inside the width.
-  auto table_rows = [&](const std::map<std::uint16_t, std::uint8_t>& table) {
+  // only what the encoding represents: entries inside the width that are not passable (or, for
+  // `zero`, not NORMAL).
+  auto table_rows = [&](const std::map<std::uint16_t, std::uint8_t>& table, bool zero = false) {
     std::vector<Mask> bad(static_cast<std::size_t>(n));
     for (const auto& [qid, rc] : table) {
       const Apqn q = Apqn::unpack(qid);
-      if (q.adapter < n && q.domain < n && !response::passable(rc)) bad[q.adapter].set(q.domain);
+      const bool good = zero ? rc == response::normal : response::passable(rc);
+      if (q.adapter < n && q.domain < n && !good) bad[q.adapter].set(q.domain);
     }
     z3::expr arr = z3::const_array(index_sort(), ones());
     for (int a = 0; a < n; ++a)
@@ -273,6 +281,7 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
                mask(s.aqmask & inside),
                unbound_rows,
                table_rows(s.hw_response),
+               table_rows(s.hw_response, /*zero=*/true),
                table_rows(s.last_response),
                {},
                {}};
@@ -398,15 +407,21 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
   for (int a = 0; a < n; ++a)
     st.unbound[static_cast<std::size_t>(a)] = unbound[static_cast<std::size_t>(a)];
   const Mask inside = Mask::up_to(n - 1);
-  auto table = [&](const z3::expr& arr, std::map<std::uint16_t, std::uint8_t>& out) {
-    const std::vector<Mask> ok = rows(arr);
+  auto table = [&](const std::vector<Mask>& ok, std::map<std::uint16_t, std::uint8_t>& out) {
     for (int a = 0; a < n; ++a)
       (inside - ok[static_cast<std::size_t>(a)]).for_each([&](ApId d) {
         out[Apqn{static_cast<ApId>(a), d}.packed()] = kNonPassable;
       });
   };
-  table(s.hw_ok, st.hw_response);
-  table(s.last_ok, st.last_response);
+  const std::vector<Mask> hw_ok = rows(s.hw_ok);
+  table(hw_ok, st.hw_response);
+  table(rows(s.last_ok), st.last_response);
+  // Passable hardware answers that are not NORMAL.
+  const std::vector<Mask> hw_zero = rows(s.hw_zero);
+  for (int a = 0; a < n; ++a)
+    (hw_ok[static_cast<std::size_t>(a)] - hw_zero[static_cast<std::size_t>(a)]).for_each([&](ApId d) {
+      st.hw_response[Apqn{static_cast<ApId>(a), d}.packed()] = kPassableNonZero;
+    });
 
   // Guests first: mdevs refer to them by id.
   std::vector<std::optional<GuestId>> ids(static_cast<std::size_t>(shape_.guests));
@@ -470,6 +485,7 @@ z3::expr Encoder::equal(const SymState& a, const SymState& b) const {
   all.push_back(a.aqmask == b.aqmask);
   all.push_back(a.unbound == b.unbound);
   all.push_back(a.hw_ok == b.hw_ok);
+  all.push_back(a.hw_zero == b.hw_zero);
   all.push_back(a.last_ok == b.last_ok);
   for (std::size_t k = 0; k < a.mdevs.size(); ++k) {
     const SymMdev& x = a.mdevs[k];

@@ -17,8 +17,9 @@
 //   * bulk row updates (reset every linked queue) are lambdas, so `select(post.last_ok, a)`
 //     beta-reduces to a local term.
 //
-// What is encoded, and what is not. Reset responses are booleans ("passable or not", the only
-// thing step.cpp ever asks of them). Host parameters (APXA, Na, Nd) are constants of an
+// What is encoded, and what is not. Reset responses are two booleans per queue, the two things
+// step.cpp ever asks of them: passable or not (the filter), and zero (NORMAL) or not (a device
+// reset's EIO). Host parameters (APXA, Na, Nd) are constants of an
 // instance. There is a fixed number K of mdev slots and G of guest slots; uuids and guest ids
 // live outside Z3 (`Slots`). Pending adds are absent: step.cpp empties them within the host
 // configuration change that fills them, so between operations they are always empty. Sysfs
@@ -100,13 +101,17 @@ struct SymGuest {
 // A symbolic State. Rows are arrays BV(log2 N) → BV(N) indexed by adapter:
 //   unbound[a] ∋ d  iff State::unbound[a] ∋ d,
 //   hw_ok[a]   ∋ d  iff response::passable(hw_response_of(a, d)),
+//   hw_zero[a] ∋ d  iff hw_response_of(a, d) == response::normal,
 //   last_ok[a] ∋ d  iff response::passable(last_response_of(a, d)).
+// A State always has hw_zero ⊆ hw_ok (NORMAL is passable); a queue with hw_zero but not hw_ok
+// (no State has one) counts as non-zero wherever the zero bit is read (Encoder::nonzero_row).
 struct SymState {
   SymMatrix cfg;
   z3::expr apmask;
   z3::expr aqmask;
   z3::expr unbound;
   z3::expr hw_ok;
+  z3::expr hw_zero;
   z3::expr last_ok;
   std::vector<SymMdev> mdevs;
   std::vector<SymGuest> guests;
@@ -130,6 +135,7 @@ struct QueueUnbind {
 struct ResetResponse {
   z3::expr adapter, domain;
   z3::expr passable;
+  z3::expr zero;  // the response is NORMAL (0); taken only together with `passable`
 };
 struct BusMaskWrite {
   BusMask mask;
@@ -199,8 +205,10 @@ struct Definition {
 };
 
 // One operation applied to a symbolic pre-state: the post-state and result (an errno number,
-// BV8: 0 on success), in terms of the pre-state, the operation's arguments and `defs`. A failed
-// operation's post-state is the pre-state (P6 holds by construction).
+// BV8: 0 on success), in terms of the pre-state, the operation's arguments and `defs`. `failed`
+// says the operation stopped at a check with an errno (model::completed is false): its
+// post-state is the pre-state (P6 holds by construction). The one errno of a completed
+// operation, a device reset's EIO, is not a failure: its post-state holds the resets.
 // One event of an operation, in the order step.cpp observes it (the model's Commit and Reset
 // events; P5 and P8 are stated over them). A commit writes one guest's whole APCB triple: the
 // truncated shadow of mdev `mdev`, or zeros when `clear` (unset_kvm, the release request). A
@@ -224,6 +232,7 @@ struct SymEvent {
 struct Transition {
   SymState post;
   z3::expr result;
+  z3::expr failed;  // Bool: a check stopped the operation with an errno
   std::vector<Definition> defs;  // in dependency order: a definition uses only earlier ones
   std::vector<SymEvent> events;  // the operation's commits and resets, in order
 };
@@ -274,6 +283,8 @@ class Encoder {
   z3::expr linked_row(const SymState& s, int k, const z3::expr& a) const;
   // linked_row ∩ last reset passable.
   z3::expr passable_row(const SymState& s, int k, const z3::expr& a) const;
+  // Domains d whose reset of (a, d) ends with a non-zero response code: ¬(hw_ok ∧ hw_zero).
+  z3::expr nonzero_row(const SymState& s, const z3::expr& a) const;
   // Bool: adapter a is in F.A of mdev k (SPEC §1.3): a ∈ M.A ∩ cfgA and every d ∈ M.Q ∩ cfgQ
   // is linked and passable. Strength::structural drops "passable" (invariants.h).
   z3::expr filter_bit(const SymState& s, int k, const z3::expr& a,
@@ -382,8 +393,10 @@ std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,
                              const Slots& slots);
 
 // The projection of `s` onto what an instance of width N represents: bus masks cut to IDs
-// below N, reset-response entries outside N × N dropped, and every non-passable response
-// written as response::busy, passable ones as absent (NORMAL). model::apply commutes with it.
+// below N, reset-response entries outside N × N dropped, every non-passable response written
+// as response::busy; a passable non-zero hardware response (DECONFIGURED, CHECKSTOPPED) as
+// response::checkstopped, a passable last status as absent (NORMAL: only the filter reads
+// last statuses). model::apply commutes with it.
 State normalize(const State& s, int width);
 
 }  // namespace apcb::model::z3enc

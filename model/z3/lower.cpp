@@ -56,7 +56,8 @@ class Lowerer {
   std::optional<Lowered> operator()(const op::ResetResponse& o) const {
     if (!fits(o.apqn)) return std::nullopt;
     return done(sop::ResetResponse{idx(o.apqn.adapter), idx(o.apqn.domain),
-                                   enc_.ctx().bool_val(response::passable(o.response))});
+                                   enc_.ctx().bool_val(response::passable(o.response)),
+                                   enc_.ctx().bool_val(o.response == response::normal)});
   }
   std::optional<Lowered> operator()(const op::BusMaskWrite& o) const {
     const Mask& current = o.mask == BusMask::apmask ? pre_.apmask : pre_.aqmask;
@@ -190,16 +191,20 @@ State normalize(const State& s, int width) {
   out.apmask &= inside;
   out.aqmask &= inside;
   for (int a = width; a < 256; ++a) out.unbound[static_cast<std::size_t>(a)] = Mask{};
-  auto table = [&](const std::map<std::uint16_t, std::uint8_t>& in) {
+  // Non-passable as busy; passable but not NORMAL as checkstopped where the zero bit is kept
+  // (the hardware's answers, which a device reset's EIO reads), else as NORMAL.
+  auto table = [&](const std::map<std::uint16_t, std::uint8_t>& in, bool keep_nonzero) {
     std::map<std::uint16_t, std::uint8_t> t;
     for (const auto& [qid, rc] : in) {
       const Apqn q = Apqn::unpack(qid);
-      if (q.adapter < width && q.domain < width && !response::passable(rc)) t[qid] = response::busy;
+      if (q.adapter >= width || q.domain >= width || rc == response::normal) continue;
+      if (!response::passable(rc)) t[qid] = response::busy;
+      else if (keep_nonzero) t[qid] = response::checkstopped;
     }
     return t;
   };
-  out.hw_response = table(s.hw_response);
-  out.last_response = table(s.last_response);
+  out.hw_response = table(s.hw_response, true);
+  out.last_response = table(s.last_response, false);
   return out;
 }
 

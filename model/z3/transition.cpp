@@ -62,8 +62,11 @@ class TransitionBuilder {
            a.control_domains != b.control_domains;
   }
 
-  // The transition: result from the checks; post = pre when a check holds, else `success`.
+  // The transition: result from the checks; post = pre when a check holds, else `success`
+  // with result `completion` (0, or for a device reset the EIO its resets may report).
   Transition finish(const std::vector<Check>& checks, const SymState& success);
+  Transition finish(const std::vector<Check>& checks, const SymState& success,
+                    const z3::expr& completion);
   SymState merge(const z3::expr& c, const SymState& t, const SymState& e) const;
   static z3::expr pick(const z3::expr& c, const z3::expr& t, const z3::expr& e) {
     if (z3::eq(t, e)) return t;
@@ -97,6 +100,9 @@ class TransitionBuilder {
   void reset_linked(SymState& s, int k) const;
   // A fresh constant defined as F.A of mdev k in state `s`.
   z3::expr define_filter(const SymState& s, int k);
+  // A fresh constant defined as the adapters a with some linked queue (a, d) of mdev k whose
+  // reset ends with a non-zero response, in state `s` (vfio_ap_mdev_reset_queues' -EIO).
+  z3::expr define_nonzero_resets(const SymState& s, int k);
   // refilter (when `do_aq`) and filter_cdoms (when `do_c`), then one commit if the shadow
   // changed, then resets of the adapters the filter took out that were plugged before
   // (refilter_and_commit; the scan-complete loop body).
@@ -131,6 +137,7 @@ SymState TransitionBuilder::merge(const z3::expr& c, const SymState& t, const Sy
              pick(c, t.aqmask, e.aqmask),
              pick(c, t.unbound, e.unbound),
              pick(c, t.hw_ok, e.hw_ok),
+             pick(c, t.hw_zero, e.hw_zero),
              pick(c, t.last_ok, e.last_ok),
              {},
              {}};
@@ -151,11 +158,19 @@ SymState TransitionBuilder::merge(const z3::expr& c, const SymState& t, const Sy
 }
 
 Transition TransitionBuilder::finish(const std::vector<Check>& checks, const SymState& success) {
-  z3::expr result = enc_.errno_value(Errno::ok);
+  return finish(checks, success, enc_.errno_value(Errno::ok));
+}
+
+Transition TransitionBuilder::finish(const std::vector<Check>& checks, const SymState& success,
+                                     const z3::expr& completion) {
+  z3::expr result = completion;
   z3::expr stop = ff();
+  z3::expr failed = ff();
   for (auto it = checks.rbegin(); it != checks.rend(); ++it) {
     result = z3::ite(it->cond, enc_.errno_value(it->result), result);
     stop = it->cond || stop;
+    // The first check that holds decides; an `ok` check stops without failing.
+    failed = it->result == Errno::ok ? (!it->cond && failed) : (it->cond || failed);
   }
   // A check that holds stops the operation before any commit or reset (P6): no event takes
   // place, and every in-progress state is the pre-state.
@@ -164,7 +179,10 @@ Transition TransitionBuilder::finish(const std::vector<Check>& checks, const Sym
       e.happens = e.happens && !stop;
       e.state = merge(stop, pre_, e.state);
     }
-  return Transition{merge(stop, pre_, success), result, std::move(defs_), std::move(events_)};
+  // `failed` is built like `stop` (the same term when no check is a no-op success), so a
+  // proof that assumes it meets the very condition the post-state is selected by.
+  return Transition{merge(stop, pre_, success), result, failed, std::move(defs_),
+                    std::move(events_)};
 }
 
 void TransitionBuilder::record_resets(const z3::expr& x, const z3::expr& r,
@@ -238,6 +256,20 @@ z3::expr TransitionBuilder::define_filter(const SymState& s, int k) {
   const SymMdev& m = s.mdevs[static_cast<std::size_t>(k)];
   defs_.push_back(Definition{var,
                              [enc, s, k](const z3::expr& i) { return enc->filter_bit(s, k, i); },
+                             m.assigned.adapters & s.cfg.adapters});
+  return var;
+}
+
+z3::expr TransitionBuilder::define_nonzero_resets(const SymState& s, int k) {
+  const std::string name = "F!" + std::to_string(enc_.next_definition_++);
+  const z3::expr var = c_.bv_const(name.c_str(), static_cast<unsigned>(enc_.width()));
+  const Encoder* enc = &enc_;
+  const SymMdev& m = s.mdevs[static_cast<std::size_t>(k)];
+  defs_.push_back(Definition{var,
+                             [enc, s, k](const z3::expr& i) {
+                               return (enc->linked_row(s, k, i) & enc->nonzero_row(s, i)) !=
+                                      enc->zero();
+                             },
                              m.assigned.adapters & s.cfg.adapters});
   return var;
 }
@@ -441,8 +473,12 @@ Transition TransitionBuilder::operator()(const sop::QueueUnbind& o) {
 Transition TransitionBuilder::operator()(const sop::ResetResponse& o) {
   SymState s = pre_;
   const z3::expr row = z3::select(pre_.hw_ok, o.adapter);
+  const z3::expr zrow = z3::select(pre_.hw_zero, o.adapter);
   const z3::expr q = enc_.onehot(o.domain);
   s.hw_ok = z3::store(pre_.hw_ok, o.adapter, z3::ite(o.passable, row | q, row & ~q));
+  // NORMAL is passable: a zero answer that is not passable is no State's, and is kept out.
+  s.hw_zero = z3::store(pre_.hw_zero, o.adapter,
+                        z3::ite(o.passable && o.zero, zrow | q, zrow & ~q));
   return finish({}, s);
 }
 
@@ -499,9 +535,15 @@ Transition TransitionBuilder::operator()(const sop::MdevRemove& o) {
 }
 
 Transition TransitionBuilder::operator()(const sop::DeviceReset& o) {
+  // vfio_ap_mdev_reset_queues: reset every linked queue, then -EIO when one of them ended with
+  // a non-zero response code. The EIO comes after the resets: it is no check, the post-state
+  // holds the resets either way.
   SymState s = pre_;
   reset_linked(s, o.slot);
-  return finish({{!mdev(pre_, o.slot).present, Errno::enoent}}, s);
+  const z3::expr nonzero = define_nonzero_resets(pre_, o.slot);
+  const z3::expr completion = z3::ite(nonzero != zero(), enc_.errno_value(Errno::eio),
+                                      enc_.errno_value(Errno::ok));
+  return finish({{!mdev(pre_, o.slot).present, Errno::enoent}}, s, completion);
 }
 
 Transition TransitionBuilder::operator()(const sop::AttrWrite& o) {
@@ -701,8 +743,8 @@ SymState map_state(const SymState& s, const std::function<z3::expr(const z3::exp
   auto mat = [&](const SymMatrix& m) {
     return SymMatrix{f(m.adapters), f(m.domains), f(m.control_domains)};
   };
-  SymState out{mat(s.cfg), f(s.apmask),  f(s.aqmask), f(s.unbound),
-               f(s.hw_ok), f(s.last_ok), {},          {}};
+  SymState out{mat(s.cfg), f(s.apmask),  f(s.aqmask), f(s.unbound), f(s.hw_ok),
+               f(s.hw_zero), f(s.last_ok), {},        {}};
   for (const SymMdev& m : s.mdevs)
     out.mdevs.push_back(SymMdev{f(m.present), mat(m.assigned), mat(m.shadow), f(m.attached),
                                 f(m.guest), f(m.released)});
@@ -741,7 +783,7 @@ Transition Encoder::close(const Transition& t) const {
       };
     events.push_back(std::move(c));
   }
-  return Transition{map_state(t.post, f), f(t.result), {}, std::move(events)};
+  return Transition{map_state(t.post, f), f(t.result), f(t.failed), {}, std::move(events)};
 }
 
 z3::expr Encoder::relation(const SymState& pre, const SymOp& op, const SymState& post,

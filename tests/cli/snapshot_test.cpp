@@ -34,7 +34,7 @@ class Host {
     model::Observation obs = apcb::model::apply(s, op);
     for (const model::Violation& v : model::check_state(s, model::Strength::structural)) violations.push_back(v);
     for (const model::Violation& v : model::check_unplug_before_reset(before, op, obs)) violations.push_back(v);
-    for (const model::Violation& v : model::check_failure_atomicity(before, s, obs)) violations.push_back(v);
+    for (const model::Violation& v : model::check_failure_atomicity(before, s, op, obs)) violations.push_back(v);
     return obs;
   }
   model::Errno write(const std::string& uuid, model::MdevAttr attr, const std::string& text) {

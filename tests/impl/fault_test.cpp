@@ -150,6 +150,20 @@ TEST_F(impl_Faults, QueueAllocationDuringAConfigurationChange) {
   EXPECT_EQ(ls.guest_matrix(kMdev1), "04.0001\n04.0002\n05.0001\n05.0002\n");
 }
 
+// Two EIOs of a device reset: the kernel's, after every reset, when a queue answered a non-zero
+// response code (the resets and their statuses stay: model::completed), and an injected reset
+// fault's, which aborts the operation half-way (everything is rolled back, nothing reported).
+TEST_F(impl_Faults, DeviceResetEioKeepsItsResetsAndAnAbortedOneIsUndone) {
+  ls.run(model::op::ResetResponse{{4, 2}, model::response::checkstopped});
+  fail_at(model::op::DeviceReset{kMdev1}, FaultPoint::reset, 1);
+  fail_at(model::op::DeviceReset{kMdev1}, FaultPoint::reset, 4);
+  const model::Observation obs = ls.run(model::op::DeviceReset{kMdev1});
+  EXPECT_EQ(obs.result, Errno::eio);
+  EXPECT_EQ(obs.events.size(), 4U);
+  const HostSnapshot after = ls.host.snapshot();
+  EXPECT_EQ(after.state.last_response_of({4, 2}), model::response::checkstopped);
+}
+
 TEST_F(impl_Faults, DetachAndRemovalFailHalfWayAndChangeNothing) {
   fail_at(model::op::GuestDetach{kMdev1}, FaultPoint::commit, 1);
   fail_at(model::op::GuestDetach{kMdev1}, FaultPoint::reset, 3);

@@ -195,7 +195,7 @@ class Lockstep {
     for (const model::Violation& v : model::check_state(s, model::Strength::structural)) violations.push_back(v);
     for (const model::Violation& v : model::check_unplug_before_reset(guests_before, op, expected)) violations.push_back(v);
     if (before)
-      for (const model::Violation& v : model::check_failure_atomicity(*before, s, expected)) violations.push_back(v);
+      for (const model::Violation& v : model::check_failure_atomicity(*before, s, op, expected)) violations.push_back(v);
     return expected;
   }
 

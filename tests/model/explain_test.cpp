@@ -32,7 +32,7 @@ class Host {
     Observation obs = apcb::model::apply(s, op);
     for (const Violation& v : check_state(s, Strength::structural)) violations.push_back(v);
     for (const Violation& v : check_unplug_before_reset(before, op, obs)) violations.push_back(v);
-    for (const Violation& v : check_failure_atomicity(before, s, obs)) violations.push_back(v);
+    for (const Violation& v : check_failure_atomicity(before, s, op, obs)) violations.push_back(v);
     return obs;
   }
   Errno write(const std::string& uuid, MdevAttr attr, const std::string& text) {

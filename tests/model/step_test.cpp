@@ -313,6 +313,34 @@ TEST_F(Attached, DeviceResetResetsEveryLinkedQueueInPlace) {
   EXPECT_EQ(resets_of(obs).size(), 4U);
 }
 
+// vfio_ap_mdev_reset_queues answers -EIO when any reset queue's response code is non-zero,
+// the passable DECONFIGURED and CHECKSTOPPED included, after every queue was reset: the
+// resets and the statuses they record stay (model::completed), as the kernel comparison showed
+// (tests/traces/kernel-device-reset-eio.trace).
+TEST_F(Attached, DeviceResetAnswersEioAfterItsResetsWhenAResponseIsNonZero) {
+  sc.run(op::GuestAttach{kMdev1, 7});
+  for (std::uint8_t rc : {response::deconfigured, response::checkstopped, response::q_not_avail,
+                          response::busy}) {
+    sc.run(op::ResetResponse{{3, 1}, rc});
+    Observation obs = sc.run(op::DeviceReset{kMdev1});
+    EXPECT_EQ(obs.result, Errno::eio) << int{rc};
+    EXPECT_TRUE(commits_of(obs).empty());
+    EXPECT_EQ(resets_of(obs), (std::vector<Apqn>{{3, 1}, {3, 2}, {4, 1}, {4, 2}}));
+    EXPECT_EQ(sc.s.last_response_of({3, 1}), rc);
+  }
+  // The last EIO recorded (3,1) as busy: the next full filter takes adapter 3 out.
+  Observation filter = sc.run(op::AttrWrite{kMdev1, MdevAttr::ap_config, "0x18,0x60,0x60\n"});
+  ASSERT_EQ(filter.result, Errno::ok);
+  ASSERT_EQ(commits_of(filter).size(), 1U);
+  EXPECT_EQ(commits_of(filter)[0].apcb.adapters, Mask::of({4}));
+  sc.run(op::ResetResponse{{3, 1}, response::normal});
+  EXPECT_EQ(sc.run(op::DeviceReset{kMdev1}).result, Errno::ok);
+  // No such mdev: a failure before any reset.
+  const Observation none = sc.run(op::DeviceReset{kMdev2});
+  EXPECT_EQ(none.result, Errno::enoent);
+  EXPECT_TRUE(none.events.empty());
+}
+
 TEST_F(Attached, ApConfigUnplugsAdaptersThenDomainsThenFilters) {
   sc.run(op::GuestAttach{kMdev1, 7});
   // Keep adapter 4 and domain 2 only: two intermediate commits, then the final one is not
