@@ -7,9 +7,9 @@
 
 namespace apcb::cli {
 
-CheckResult check_trace(const model::Trace& trace, EngineKind kind) {
+CheckResult check_trace(const model::Trace& trace, EngineKind kind, model::KernelVersion kernel) {
   CheckResult r;
-  auto engine = make_engine(kind, trace.params, trace.config);
+  auto engine = make_engine(kind, trace.params, trace.config, kernel);
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const auto& step = trace.steps[i];
     model::State before = step.expected ? engine->state() : model::State{};

@@ -30,7 +30,8 @@ struct CheckResult {
 
 // Runs `trace` on the reference and compares every stated expectation (model::equivalent),
 // stopping at the first divergence.
-CheckResult check_trace(const model::Trace& trace, EngineKind engine = EngineKind::impl);
+CheckResult check_trace(const model::Trace& trace, EngineKind engine = EngineKind::impl,
+                        model::KernelVersion kernel = model::KernelVersion::latest);
 
 // A random valid trace (model::RandomOps, seed `seed`, `ops` operations) with the model's
 // observation of every step as its expectation when `expectations`. The same seed gives the

@@ -46,8 +46,12 @@ std::unique_ptr<Engine> make_impl_engine(const model::HostParams& params, const 
 }
 
 std::unique_ptr<Engine> make_engine(EngineKind kind, const model::HostParams& params,
-                                    const model::Matrix& config) {
-  if (kind == EngineKind::model) return make_model_engine(model::State::initial(params, config));
+                                    const model::Matrix& config, model::KernelVersion kernel) {
+  if (kind == EngineKind::model || kernel != model::KernelVersion::latest) {
+    model::State initial = model::State::initial(params, config);
+    initial.kernel = kernel;
+    return make_model_engine(initial);
+  }
   return make_impl_engine(params, config);
 }
 

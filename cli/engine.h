@@ -29,10 +29,13 @@ std::unique_ptr<Engine> make_model_engine(const model::State& initial);
 // describe (the state a trace's `host init` names).
 std::unique_ptr<Engine> make_impl_engine(const model::HostParams& params, const model::Matrix& config);
 
-// Which engine the verbs run: the reference implementation (the default) or the model.
+// Which engine the verbs run: the reference implementation (the default) or the model. A
+// kernel version other than latest (model/kernel.h) runs on the model whatever `kind` says:
+// the reference implementation follows latest only.
 enum class EngineKind { impl, model };
 std::unique_ptr<Engine> make_engine(EngineKind kind, const model::HostParams& params,
-                                    const model::Matrix& config);
+                                    const model::Matrix& config,
+                                    model::KernelVersion kernel = model::KernelVersion::latest);
 std::string engine_name(EngineKind kind);
 
 // A multi-line human description of `s`: host configuration, bus masks, queues that are not

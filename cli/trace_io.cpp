@@ -14,6 +14,15 @@ void add_engine_option(CLI::App& verb, EngineKind& kind) {
                                                                             {"model", EngineKind::model}}));
 }
 
+void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel) {
+  verb.add_option("--kernel", kernel, "the kernel version the reference follows: latest (the default), or an older "
+                                      "vfio_ap whose documented differences apcb models (6.1, 6.12; these run on the "
+                                      "model: docs/kernel-divergences.md)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, model::KernelVersion>{
+          {"6.1", model::KernelVersion::v6_1}, {"6.12", model::KernelVersion::v6_12},
+          {"latest", model::KernelVersion::latest}}));
+}
+
 std::optional<model::Trace> load_trace(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -33,6 +33,8 @@ void add_prove_verb(CLI::App& app, Action& action);
 
 // Adds `--engine impl|model` to a verb (default: the reference implementation).
 void add_engine_option(CLI::App& verb, EngineKind& kind);
+// --kernel 6.1|6.12|latest: the kernel version the reference follows (model/kernel.h).
+void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel);
 
 // Reads and parses a trace file; on failure prints the positioned error to stderr and returns
 // nullopt (the caller exits with kBadInput).

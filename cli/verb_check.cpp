@@ -12,7 +12,8 @@ namespace {
 
 // Drives the plugin and the reference side by side on the trace's operations (its
 // expectations are not used); an operation the plugin cannot comply with is skipped on both.
-int check_against_plugin(const std::string& plugin_path, const std::string& path, EngineKind kind) {
+int check_against_plugin(const std::string& plugin_path, const std::string& path, EngineKind kind,
+                         model::KernelVersion kernel) {
   auto trace = load_trace(path);
   if (!trace) return kBadInput;
   std::string error;
@@ -26,7 +27,7 @@ int check_against_plugin(const std::string& plugin_path, const std::string& path
     std::cerr << plugin_path << ": the plugin could not create an instance\n";
     return kFails;
   }
-  auto reference = make_engine(kind, trace->params, trace->config);
+  auto reference = make_engine(kind, trace->params, trace->config, kernel);
   std::size_t compared = 0, skipped = 0;
   for (std::size_t i = 0; i < trace->steps.size(); ++i) {
     const auto& step = trace->steps[i];
@@ -63,14 +64,18 @@ void add_check_verb(CLI::App& app, Action& action) {
   check->add_option("--sut", *plugin, "drive this plugin (apcb_sut.h) against the reference "
                                        "instead of reading expectations");
   add_engine_option(*check, *kind);
-  check->callback([&action, path, plugin, kind] {
-    action = [path, plugin, kind] {
-      if (!plugin->empty()) return check_against_plugin(*plugin, *path, *kind);
+  auto kernel = std::make_shared<model::KernelVersion>(model::KernelVersion::latest);
+  add_kernel_option(*check, *kernel);
+  check->callback([&action, path, plugin, kind, kernel] {
+    action = [path, plugin, kind, kernel] {
+      // Versions other than latest run on the model (make_engine), and reports say so.
+      const EngineKind engine = *kernel == model::KernelVersion::latest ? *kind : EngineKind::model;
+      if (!plugin->empty()) return check_against_plugin(*plugin, *path, engine, *kernel);
       auto trace = load_trace(*path);
       if (!trace) return kBadInput;
-      CheckResult r = check_trace(*trace, *kind);
+      CheckResult r = check_trace(*trace, engine, *kernel);
       if (r.divergence) {
-        std::cout << divergence_report(*path, *trace, *r.divergence, *kind);
+        std::cout << divergence_report(*path, *trace, *r.divergence, engine);
         return kFails;
       }
       std::cout << *path << ": conforms (" << r.checked << " steps checked, " << r.unchecked

@@ -21,8 +21,10 @@ void add_run_verb(CLI::App& app, Action& action) {
   run->add_option("--mdevctl", *mdevctl, "mdevctl JSON: append each device's `mdevctl start` (docs/explain.md)");
   run->add_option("--mdev", *mdev, "the UUID of a single mdevctl config not named after it");
   add_engine_option(*run, *kind);
-  run->callback([&action, path, mdevctl, mdev, kind] {
-    action = [path, mdevctl, mdev, kind] {
+  auto kernel = std::make_shared<model::KernelVersion>(model::KernelVersion::latest);
+  add_kernel_option(*run, *kernel);
+  run->callback([&action, path, mdevctl, mdev, kind, kernel] {
+    action = [path, mdevctl, mdev, kind, kernel] {
       if (path->empty() && mdevctl->empty()) {
         std::cerr << "apcb run: give a TRACE or --mdevctl FILE\n";
         return kBadInput;
@@ -35,7 +37,7 @@ void add_run_verb(CLI::App& app, Action& action) {
         std::cout << model::format_trace(mdevctl_trace(trace ? *trace : ideal_host_for(*devices), *devices));
         return kHolds;
       }
-      auto engine = make_engine(*kind, trace->params, trace->config);
+      auto engine = make_engine(*kind, trace->params, trace->config, *kernel);
       for (auto& step : trace->steps) step.expected = engine->apply(step.op);
       std::cout << model::format_trace(*trace);
       return kHolds;

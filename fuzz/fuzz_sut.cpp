@@ -13,6 +13,9 @@
 //                             the harness binary (how fuzz/build.sh ships one to OSS-Fuzz,
 //                             which cannot set the environment).
 //   APCB_FUZZ_TRACE_OUT=FILE  on a divergence, also write the trace to FILE.
+//   APCB_SUT_KERNEL=V         the kernel version the model follows (6.1, 6.12, latest; the
+//                             default), as `apcb check --sut --kernel V`: the kernel plugins
+//                             (sut/kernel) are fuzzed against their own version.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -32,8 +35,18 @@ namespace {
 struct Settings {
   std::unique_ptr<apcb::sut::Plugin> plugin;
   const char* trace_out = nullptr;
+  apcb::model::KernelVersion kernel = apcb::model::KernelVersion::latest;
   Settings() {
     trace_out = std::getenv("APCB_FUZZ_TRACE_OUT");
+    if (const char* k = std::getenv("APCB_SUT_KERNEL"); k != nullptr && *k != '\0') {
+      const auto parsed = apcb::model::parse_kernel_version(k);
+      if (!parsed) {
+        std::fprintf(stderr, "fuzz_sut: APCB_SUT_KERNEL=%s: not one of %s\n", k,
+                     std::string(apcb::model::kernel_version_names()).c_str());
+        std::exit(2);
+      }
+      kernel = *parsed;
+    }
     const char* env_path = std::getenv("APCB_SUT_PLUGIN");
     std::string path = env_path != nullptr ? env_path : "";
     if (path.empty()) {
@@ -75,6 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::abort();
   }
   model::State s = trace.initial_state();
+  s.kernel = env.kernel;
   while (auto step = dec.next(s)) {
     const std::optional<model::Observation> theirs = instance->apply(step->op);
     if (!theirs) continue;  // cannot comply: skipped on both sides

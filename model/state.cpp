@@ -69,12 +69,16 @@ bool linked(const State& s, const Mdev& m, Apqn q) {
   return linked_row(s, m, q.adapter).test(q.domain);
 }
 
+bool passable_status(KernelVersion kernel, std::uint8_t rc) {
+  return behaviour(kernel).abnormal_but_passable ? response::passable(rc) : rc == response::normal;
+}
+
 Mask passable_row(const State& s, const Mdev& m, ApId a) {
   Mask row = linked_row(s, m, a);
   // Only queues whose last reset failed are stored; strike those with a non-passable status.
   auto it = s.last_response.lower_bound(Apqn{a, 0}.packed());
   for (; it != s.last_response.end() && Apqn::unpack(it->first).adapter == a; ++it)
-    if (!response::passable(it->second)) row.clear(Apqn::unpack(it->first).domain);
+    if (!passable_status(s.kernel, it->second)) row.clear(Apqn::unpack(it->first).domain);
   return row;
 }
 

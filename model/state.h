@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "model/kernel.h"
 #include "model/mask.h"
 
 namespace apcb::model {
@@ -115,12 +116,16 @@ inline constexpr std::uint8_t otherwise_changed = 0x07;
 constexpr bool passable(std::uint8_t rc) {
   return rc == normal || rc == deconfigured || rc == checkstopped;
 }
+// The answers of a reset that has not finished: polled until it has from 6.6 on.
+constexpr bool transient(std::uint8_t rc) { return rc == reset_in_progress || rc == busy || rc == 0x0A; }
 }  // namespace response
 
 enum class Driver : std::uint8_t { none, default_driver, vfio_ap };
 
 struct State {
   HostParams params;
+  // The kernel version whose vfio_ap the model follows (model/kernel.h); latest by default.
+  KernelVersion kernel = KernelVersion::latest;
   Matrix cfg;                 // host QCI configuration (matrix_dev->info masks)
   Mask apmask = Mask::all();  // /sys/bus/ap/apmask (ap_perms.apm)
   Mask aqmask = Mask::all();  // /sys/bus/ap/aqmask (ap_perms.aqm)
@@ -168,6 +173,10 @@ struct State {
 
   friend bool operator==(const State&, const State&) = default;
 };
+
+// Whether a queue whose last reset ended with `rc` may reach a guest under `kernel`
+// (response::passable from 6.6/6.9 on; NORMAL only before, KernelBehaviour).
+bool passable_status(KernelVersion kernel, std::uint8_t rc);
 
 // Linked_m: queue q is in mdev m's queue table iff it is bound to vfio_ap and
 // q ∈ m.assigned.adapters × m.assigned.domains.

@@ -78,7 +78,10 @@ class Step {
   // A reset (ZAPQ, waited for) of a queue vfio_ap holds: it ends with the hardware's answer.
   void reset(Apqn q) {
     obs_.events.push_back(Reset{q});
-    record_last_response(q, s_.hw_response_of(q));
+    std::uint8_t rc = s_.hw_response_of(q);
+    // From 6.6 a reset still in progress is polled until it completes (KernelBehaviour).
+    if (behaviour(s_.kernel).reset_waits_for_completion && response::transient(rc)) rc = response::normal;
+    record_last_response(q, rc);
   }
   void record_last_response(Apqn q, std::uint8_t rc) {
     if (rc == response::normal)
@@ -135,7 +138,7 @@ class Step {
     if (with_cdoms) changed |= filter_cdoms(m);
     if (!changed) return;
     commit(m);
-    reset_all(linked_in_shadow_domains(m, filtered));
+    if (behaviour(s_.kernel).filter_resets_unplugged) reset_all(linked_in_shadow_domains(m, filtered));
   }
 
   // --- queue device callbacks --------------------------------------------------------------
@@ -156,6 +159,17 @@ class Step {
   // APQN fails).
   void remove_queue(Apqn q) {
     Mdev* m = s_.owner_of(q);
+    if (!behaviour(s_.kernel).unbind_resets_adapter) {
+      // Before 6.8: the adapter leaves the guest, then this queue alone is reset (a ZAPQ of a
+      // deconfigured queue resets nothing).
+      if (m != nullptr && m->shadow.adapters.test(q.adapter) && m->shadow.domains.test(q.domain)) {
+        m->shadow.adapters.clear(q.adapter);
+        commit(*m);
+      }
+      if (s_.present(q)) reset(q);
+      s_.last_response.erase(q.packed());
+      return;
+    }
     if (m != nullptr && m->shadow.adapters.test(q.adapter) && m->shadow.domains.test(q.domain)) {
       const std::vector<Apqn> resets = linked_in_shadow_domains(*m, Mask::single(q.adapter));
       m->shadow.adapters.clear(q.adapter);
@@ -468,10 +482,21 @@ Errno Step::operator()(const op::DeviceReset& o) {
   // too, although those stay passable). The resets happened and their statuses are recorded:
   // this EIO reports how the completed operation went (completed() is true for it), not a
   // failure that undoes it.
-  bool nonzero = false;
+  bool nonzero = false, ebusy = false, eio = false;
   for (Apqn q : linked_queues(*m)) {
     reset(q);
-    nonzero |= s_.last_response_of(q) != response::normal;
+    const std::uint8_t rc = s_.last_response_of(q);
+    nonzero |= rc != response::normal;
+    // Before the 6.6 rework each queue's reset reported -EBUSY for these, -EIO for the rest.
+    const bool busy_class = rc == response::q_not_avail || rc == response::deconfigured ||
+                            rc == response::checkstopped || rc == response::reset_in_progress;
+    ebusy |= rc != response::normal && busy_class;
+    eio |= rc != response::normal && !busy_class;
+  }
+  if (behaviour(s_.kernel).device_reset == DeviceResetReport::ebusy_or_eio_per_queue) {
+    // The ioctl returns the last queue's error in hash order; when both kinds occur the order
+    // decides, which the model does not know: it answers EIO (docs/kernel-divergences.md).
+    return eio ? Errno::eio : ebusy ? Errno::ebusy : Errno::ok;
   }
   return nonzero ? Errno::eio : Errno::ok;
 }
@@ -511,6 +536,8 @@ Errno Step::operator()(const op::GuestRelease& o) {
   Mdev* m = s_.find_mdev(o.uuid);
   if (m == nullptr) return Errno::enoent;
   if (!m->guest) return Errno::einval;
+  // Before 6.15 the request only signals user space (6.1 has no request callback at all).
+  if (!behaviour(s_.kernel).request_clears_crycb) return Errno::ok;
   clear_crycb(*m);
   m->released = true;
   return Errno::ok;
@@ -552,7 +579,7 @@ Errno Step::operator()(const op::ReadQueueStatus& o) {
 
 bool completed(const Op& op, Errno result) {
   return result == Errno::ok ||
-         (std::holds_alternative<op::DeviceReset>(op) && result == Errno::eio);
+         (std::holds_alternative<op::DeviceReset>(op) && (result == Errno::eio || result == Errno::ebusy));
 }
 
 Observation apply(State& s, const Op& op) {

@@ -26,7 +26,8 @@ Observation apply(State& s, const Op& op);
 // failure, with one exception: VFIO_DEVICE_RESET's EIO, which the kernel returns after it
 // has reset every queue of the mdev when one of the resets ended with a non-zero response
 // code (vfio_ap_mdev_reset_queues). Those resets happened and changed the queues' reset
-// statuses; P6 ("a failed operation changes nothing") is about the failures only.
+// statuses; P6 ("a failed operation changes nothing") is about the failures only. (Under
+// `--kernel 6.1` the same ioctl reports EBUSY the same way: model/kernel.h.)
 bool completed(const Op& op, Errno result);
 
 // True for a well-formed mdev UUID (8-4-4-4-12 hex digits, either case), as uuid_parse wants.
