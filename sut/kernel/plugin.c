@@ -82,6 +82,7 @@ static void plugin_destroy(apcb_sut_instance* in) {
   kshim_module_exit_fn();
   kshim_kvm_destroy_all();
   kshim_fw_reset();
+  kshim_release_buffers();
   free(in->events);
   free(in);
   live = NULL;

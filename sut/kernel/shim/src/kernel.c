@@ -38,9 +38,20 @@ void kshim_log(const char* level, const char* fmt, ...) {
 }
 
 const char* kshim_log_text(void) { return log_text ? log_text : ""; }
+static void release_log(void) {
+  free(log_text);
+  log_text = NULL;
+  log_len = log_cap = 0;
+}
 void kshim_log_clear(void) {
   log_len = 0;
   if (log_text) log_text[0] = '\0';
+}
+
+void kshim_release_events(void);
+void kshim_release_buffers(void) {
+  release_log();
+  kshim_release_events();
 }
 
 void kshim_fatal(const char* fmt, ...) {

@@ -25,6 +25,12 @@ static struct kshim_event* new_event(void) {
   return e;
 }
 void kshim_events_begin(void) { event_count = 0; }
+void kshim_release_events(void);
+void kshim_release_events(void) {
+  free(events);
+  events = NULL;
+  event_count = event_cap = 0;
+}
 size_t kshim_event_count(void) { return event_count; }
 const struct kshim_event* kshim_event_at(size_t i) { return &events[i]; }
 void kshim_record_reset(unsigned int apqn) {

@@ -104,6 +104,9 @@ void kshim_clock_begin_operation(void);
 /* The kernel log of the instance (WARN, pr_*, dev_*, the debug feature), newest last. */
 const char* kshim_log_text(void);
 void kshim_log_clear(void);
+/* Frees the log's and the event list's buffers (at instance destroy: the plugin may be unloaded
+ * next, and its globals with it). */
+void kshim_release_buffers(void);
 /* Every mutex is free (between operations). Fatal otherwise: a lock leaked by the driver. */
 void kshim_check_no_lock_held(void);
 
