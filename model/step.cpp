@@ -36,6 +36,13 @@ bool valid_uuid(std::string_view text) {
 
 namespace {
 
+// The bucket of a queue in vfio_ap's 256-bucket queue table: the kernel's hash_32 of the APQN
+// (<linux/hash.h>, the golden-ratio multiplier) keeps the top 8 bits.
+unsigned queue_table_bucket(Apqn q) {
+  const std::uint32_t apqn = static_cast<std::uint32_t>(q.adapter) << 8 | q.domain;
+  return static_cast<std::uint32_t>(apqn * 0x61C88647u) >> 24;
+}
+
 // One operation in progress: the state it changes and the events it has observed so far.
 class Step {
  public:
@@ -384,7 +391,7 @@ Errno Step::config_change(const Matrix& cur) {
     m.pending_add = Matrix{};
     if (changed) {
       commit(m);
-      reset_all(linked_in_shadow_domains(m, filtered));
+      if (behaviour(s_.kernel).filter_resets_unplugged) reset_all(linked_in_shadow_domains(m, filtered));
     }
   }
   return Errno::ok;
@@ -482,21 +489,30 @@ Errno Step::operator()(const op::DeviceReset& o) {
   // too, although those stay passable). The resets happened and their statuses are recorded:
   // this EIO reports how the completed operation went (completed() is true for it), not a
   // failure that undoes it.
-  bool nonzero = false, ebusy = false, eio = false;
-  for (Apqn q : linked_queues(*m)) {
+  const std::vector<Apqn> queues = linked_queues(*m);
+  bool nonzero = false;
+  for (Apqn q : queues) {
     reset(q);
-    const std::uint8_t rc = s_.last_response_of(q);
-    nonzero |= rc != response::normal;
-    // Before the 6.6 rework each queue's reset reported -EBUSY for these, -EIO for the rest.
-    const bool busy_class = rc == response::q_not_avail || rc == response::deconfigured ||
-                            rc == response::checkstopped || rc == response::reset_in_progress;
-    ebusy |= rc != response::normal && busy_class;
-    eio |= rc != response::normal && !busy_class;
+    nonzero |= s_.last_response_of(q) != response::normal;
   }
   if (behaviour(s_.kernel).device_reset == DeviceResetReport::ebusy_or_eio_per_queue) {
-    // The ioctl returns the last queue's error in hash order; when both kinds occur the order
-    // decides, which the model does not know: it answers EIO (docs/kernel-divergences.md).
-    return eio ? Errno::eio : ebusy ? Errno::ebusy : Errno::ok;
+    // Before the 6.6 rework each queue's reset reported -EBUSY for these codes, -EIO for the
+    // rest, and the ioctl returns the last error in the order it walks the queue table: its
+    // hash buckets in ascending order (queues that share a bucket, newest link first, are an
+    // order the model does not know: docs/kernel-divergences.md, 6.1-device-reset-mixed-order).
+    Errno last = Errno::ok;
+    std::vector<Apqn> walk = queues;
+    std::stable_sort(walk.begin(), walk.end(), [](Apqn a, Apqn b) {
+      return queue_table_bucket(a) < queue_table_bucket(b);
+    });
+    for (Apqn q : walk) {
+      const std::uint8_t rc = s_.last_response_of(q);
+      if (rc == response::normal) continue;
+      const bool busy_class = rc == response::q_not_avail || rc == response::deconfigured ||
+                              rc == response::checkstopped || rc == response::reset_in_progress;
+      last = busy_class ? Errno::ebusy : Errno::eio;
+    }
+    return last;
   }
   return nonzero ? Errno::eio : Errno::ok;
 }
