@@ -15,12 +15,17 @@ void add_engine_option(CLI::App& verb, EngineKind& kind) {
 }
 
 void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel) {
-  verb.add_option("--kernel", kernel, "the kernel version the reference follows: latest (the default), or an older "
-                                      "vfio_ap whose documented differences apcb models (6.1, 6.12; these run on the "
-                                      "model: docs/kernel-divergences.md)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, model::KernelVersion>{
-          {"6.1", model::KernelVersion::v6_1}, {"6.12", model::KernelVersion::v6_12},
-          {"latest", model::KernelVersion::latest}}));
+  verb.add_option_function<std::string>(
+          "--kernel", [&kernel](const std::string& text) { kernel = *model::parse_kernel_version(text); },
+          "the kernel version the reference follows: latest (the default), or an older vfio_ap whose documented "
+          "differences apcb models (6.1, 6.12; these run on the model: docs/kernel-divergences.md)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            if (model::parse_kernel_version(text)) return {};
+            return "'" + text + "' is not a kernel version apcb follows (" +
+                   std::string(model::kernel_version_names()) + ")";
+          },
+          "VERSION"));
 }
 
 std::optional<model::Trace> load_trace(const std::string& path) {
