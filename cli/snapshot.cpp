@@ -406,8 +406,9 @@ std::variant<Snapshot, model::TraceError> read_snapshot(const SnapshotFiles& f) 
                     first_outside + ") ignored: the model has queue devices only for configured APQNs");
   if (!queue_tree) notes.push_back("no queue devices in the snapshot: every configured queue is taken as bound to the driver its bus masks name");
   int missing = 0;
-  cfg.adapters.for_each([&](model::ApId a) {
-    cfg.domains.for_each([&](model::ApId d) {
+  // Only APQNs the bus has devices for (within its maximum IDs): the others have no binding.
+  s.bus_adapters().for_each([&](model::ApId a) {
+    s.bus_domains().for_each([&](model::ApId d) {
       const model::Apqn q{a, d};
       const auto it = queues.find(q.packed());
       if (it == queues.end()) {
@@ -541,10 +542,11 @@ SnapshotFiles snapshot_files_of(const model::State& s) {
   f.files["bus/ap/ap_max_domain_id"] = std::to_string(s.params.aqm_max()) + "\n";
   f.files["bus/ap/features"] = s.params.apxa ? "APSC APXA QACT RC8A APSB\n" : "APSC QACT RC8A APSB\n";
   f.dirs.insert("bus/ap/devices");
-  s.cfg.adapters.for_each([&](model::ApId a) {
+  // Queue devices exist only within the bus's maximum IDs (model::State::present).
+  s.bus_adapters().for_each([&](model::ApId a) {
     const std::string card = "bus/ap/devices/card" + hex(a, 2);
     f.dirs.insert(card);
-    s.cfg.domains.for_each([&](model::ApId d) {
+    s.bus_domains().for_each([&](model::ApId d) {
       const model::Apqn q{a, d};
       const std::string dir = card + "/" + hex(a, 2) + "." + hex(d, 4);
       f.dirs.insert(dir);
