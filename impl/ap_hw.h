@@ -1,8 +1,8 @@
 // apcb impl — the simulated AP hardware: what a queue reset answers.
 //
-// The only hardware behaviour the specification observes is the response code a reset (ZAPQ,
-// then TAPQ until the reset is done) ends with; a host event (op::ResetResponse) sets it per
-// queue. It is a property of the hardware, not of any driver, so it lives here, under its own
+// The only hardware behaviour the specification observes is the response code a reset (ZAPQ)
+// answers; a host event (op::ResetResponse) sets it per queue. A transient answer is a reset
+// still in progress, which the driver polls (TAPQ) until it completes (NORMAL). It is a property of the hardware, not of any driver, so it lives here, under its own
 // leaf lock: callers never take another lock while holding it.
 #ifndef APCB_IMPL_AP_HW_H_
 #define APCB_IMPL_AP_HW_H_
@@ -21,7 +21,8 @@ class ApHardware {
  public:
   // From now on a reset of `q` ends with `response`.
   void set_reset_response(model::Apqn q, std::uint8_t response);
-  // Resets `q` (ZAPQ, waited for) and returns the response code it ended with.
+  // Resets `q` (ZAPQ) and returns what it answers: the driver waits out a transient answer
+  // (model::response::after_wait).
   std::uint8_t reset_queue(model::Apqn q);
   // Every queue whose reset does not answer NORMAL, keyed by packed APQN (model::State form).
   std::map<std::uint16_t, std::uint8_t> abnormal_responses() const;

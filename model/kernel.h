@@ -49,9 +49,10 @@ struct KernelBehaviour {
   // callback in; 6.1 has none) a request only signals user space.
   bool request_clears_crycb;
   // 6.6 reset rework (dd174833e44e "remove upper limit on wait", 411b0109daa5 "wait for rc 05
-  // to clear"): a reset that answers RESET IN PROGRESS or BUSY is polled until it completes,
-  // so its final status is the completed reset's (NORMAL). Before, the in-progress answer was
-  // kept as the queue's reset status.
+  // to clear", 9261f0438835 the work item that verifies the reset): a reset that answers RESET
+  // IN PROGRESS, BUSY or STATE CHANGE IN PROGRESS (response::transient) is polled with TAPQ
+  // until it completes, so its final status is the completed reset's, NORMAL
+  // (response::after_wait). Before, the in-progress answer was kept as the queue's reset status.
   bool reset_waits_for_completion;
   // Which final reset statuses let a queue reach a guest: 6.6 c51f8c6bb5c8 (DECONFIGURED) and
   // 6.9 a681226c675c (CHECKSTOPPED) accept those two besides NORMAL; 6.1 accepts NORMAL only

@@ -116,8 +116,15 @@ inline constexpr std::uint8_t otherwise_changed = 0x07;
 constexpr bool passable(std::uint8_t rc) {
   return rc == normal || rc == deconfigured || rc == checkstopped;
 }
+inline constexpr std::uint8_t state_change_in_progress = 0x0A;
 // The answers of a reset that has not finished: polled until it has from 6.6 on.
-constexpr bool transient(std::uint8_t rc) { return rc == reset_in_progress || rc == busy || rc == 0x0A; }
+constexpr bool transient(std::uint8_t rc) {
+  return rc == reset_in_progress || rc == busy || rc == state_change_in_progress;
+}
+// What a reset that waits for completion (Linux 6.6+, the latest semantics) ends with when the
+// hardware answers `rc`: a transient answer is polled with TAPQ until the reset completes, so
+// the queue's final status is the completed reset's, NORMAL; any other answer is final.
+constexpr std::uint8_t after_wait(std::uint8_t rc) { return transient(rc) ? normal : rc; }
 }  // namespace response
 
 enum class Driver : std::uint8_t { none, default_driver, vfio_ap };

@@ -87,7 +87,7 @@ class Step {
     obs_.events.push_back(Reset{q});
     std::uint8_t rc = s_.hw_response_of(q);
     // From 6.6 a reset still in progress is polled until it completes (KernelBehaviour).
-    if (behaviour(s_.kernel).reset_waits_for_completion && response::transient(rc)) rc = response::normal;
+    if (behaviour(s_.kernel).reset_waits_for_completion) rc = response::after_wait(rc);
     record_last_response(q, rc);
   }
   void record_last_response(Apqn q, std::uint8_t rc) {

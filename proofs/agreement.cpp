@@ -1,5 +1,6 @@
 #include "proofs/agreement.h"
 
+#include <array>
 #include <random>
 
 #include "model/step.h"
@@ -75,7 +76,13 @@ class Walk {
       }
       case 1: return op::QueueBind{apqn(), coin(4) ? model::Driver::default_driver : model::Driver::vfio_ap};
       case 2: return op::QueueUnbind{apqn(), coin(4) ? model::Driver::default_driver : model::Driver::vfio_ap};
-      case 3: return op::ResetResponse{apqn(), coin(2) ? model::response::normal : model::response::busy};
+      case 3: {
+        // NORMAL, a final non-passable answer, or a transient one (a reset that completes).
+        static constexpr std::array<std::uint8_t, 4> kRc{
+            model::response::normal, model::response::normal, model::response::q_not_avail,
+            model::response::busy};
+        return op::ResetResponse{apqn(), kRc[static_cast<std::size_t>(pick(4))]};
+      }
       case 4:
         return op::BusMaskWrite{coin(2) ? model::BusMask::apmask : model::BusMask::aqmask,
                                 std::string(coin(2) ? "+" : "-") + std::to_string(id()) + "\n"};

@@ -199,9 +199,9 @@ model::Op concrete_op(const z3enc::Encoder& enc, const z3enc::SymOp& op,
         } else if constexpr (std::is_same_v<T, s::ResetResponse>) {
           const bool passable = value(o.passable).is_true();
           return op_::ResetResponse{apqn(o.adapter, o.domain),
-                                    !passable                  ? model::response::busy
+                                    !passable                  ? z3enc::kNonPassableResponse
                                     : value(o.zero).is_true() ? model::response::normal
-                                                              : model::response::checkstopped};
+                                                              : z3enc::kPassableNonZeroResponse};
         } else if constexpr (std::is_same_v<T, s::BusMaskWrite>) {
           return op_::BusMaskWrite{o.mask, "0x" + mask(o.value).hex() + "\n"};
         } else if constexpr (std::is_same_v<T, s::MdevCreate>) {

@@ -47,7 +47,8 @@ z3enc::Slots slot_names(const z3enc::Shape& shape);
 
 // The concrete operation a valuation of `op`'s arguments denotes, with slots named by `slots`:
 // attribute values written in decimal, masks as `0x` + 64 hex digits, a reset response that is
-// not passable as response::busy.
+// not passable as z3enc::kNonPassableResponse (Q_NOT_AVAIL; not BUSY, which is a reset that
+// completes), passable but not NORMAL as z3enc::kPassableNonZeroResponse.
 model::Op concrete_op(const z3enc::Encoder& enc, const z3enc::SymOp& op,
                       const z3enc::Valuation& value, const z3enc::Slots& slots);
 

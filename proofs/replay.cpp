@@ -158,7 +158,7 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
     const Mask drop = cur->shadow.adapters - m.shadow.adapters;
     if (drop.empty()) continue;
     const auto d0 = static_cast<model::ApId>(cur->shadow.domains.first());
-    drop.for_each([&](model::ApId a) { run(op::ResetResponse{Apqn{a, d0}, model::response::busy}); });
+    drop.for_each([&](model::ApId a) { run(op::ResetResponse{Apqn{a, d0}, z3enc::kNonPassableResponse}); });
     run(op::DeviceReset{m.uuid});
     run(op::AttrWrite{m.uuid, model::MdevAttr::ap_config, hex3(m.assigned)});
     drop.for_each([&](model::ApId a) { run(op::ResetResponse{Apqn{a, d0}, model::response::normal}); });

@@ -39,8 +39,12 @@ Errno VfioApDriver::clear_guest_apcb(OpContext& ctx, MatrixMdev& m) {
 
 Errno VfioApDriver::reset_queue(OpContext& ctx, VfioApQueue& q) {
   if (ctx.faults.hit(FaultPoint::reset)) return fault_errno(FaultPoint::reset);
-  // ZAPQ, then TAPQ until the reset completes: the queue's status is what it ended with.
-  set_reset_status(ctx, q, hw_.reset_queue(q.apqn));
+  // ZAPQ, then TAPQ until the reset completes (vfio_ap_mdev_reset_queue, apq_reset_check): a
+  // transient answer (RESET IN PROGRESS, BUSY, STATE CHANGE IN PROGRESS) is polled, and the
+  // ZAPQ re-issued, until the reset is done, so the queue's status is the completed reset's
+  // (NORMAL); any other answer is the status it ended with.
+  const std::uint8_t answer = hw_.reset_queue(q.apqn);
+  set_reset_status(ctx, q, model::response::after_wait(answer));
   ctx.emit(model::Reset{q.apqn});
   return Errno::ok;
 }

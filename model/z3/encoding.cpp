@@ -11,12 +11,6 @@
 namespace apcb::model::z3enc {
 namespace {
 
-// The reset responses extract() writes: for a non-passable queue any non-passable code would
-// do, and for a passable non-zero one (a hardware answer) any passable non-zero code, since the
-// model only ever asks response::passable and "is it NORMAL" of them.
-constexpr std::uint8_t kNonPassable = response::busy;
-constexpr std::uint8_t kPassableNonZero = response::checkstopped;
-
 int log2_exact(int n) {
   int b = 0;
   while ((1 << b) < n) ++b;
@@ -256,11 +250,14 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
       throw std::invalid_argument("z3enc: an unbound queue beyond the width");
   // Rows are a store per row that differs from the default row. Reset-response tables keep
   // only what the encoding represents: entries inside the width that are not passable (or, for
-  // `zero`, not NORMAL).
-  auto table_rows = [&](const std::map<std::uint16_t, std::uint8_t>& table, bool zero = false) {
+  // `zero`, not NORMAL). A hardware answer counts as what a reset answering it ends with
+  // (`hw`: response::after_wait, a transient answer ends NORMAL); a last status as it is.
+  auto table_rows = [&](const std::map<std::uint16_t, std::uint8_t>& table, bool hw,
+                        bool zero = false) {
     std::vector<Mask> bad(static_cast<std::size_t>(n));
-    for (const auto& [qid, rc] : table) {
+    for (const auto& [qid, answer] : table) {
       const Apqn q = Apqn::unpack(qid);
+      const std::uint8_t rc = hw ? response::after_wait(answer) : answer;
       const bool good = zero ? rc == response::normal : response::passable(rc);
       if (q.adapter < n && q.domain < n && !good) bad[q.adapter].set(q.domain);
     }
@@ -280,9 +277,9 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
                mask(s.apmask & inside),
                mask(s.aqmask & inside),
                unbound_rows,
-               table_rows(s.hw_response),
-               table_rows(s.hw_response, /*zero=*/true),
-               table_rows(s.last_response),
+               table_rows(s.hw_response, /*hw=*/true),
+               table_rows(s.hw_response, /*hw=*/true, /*zero=*/true),
+               table_rows(s.last_response, /*hw=*/false),
                {},
                {}};
 
@@ -410,7 +407,7 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
   auto table = [&](const std::vector<Mask>& ok, std::map<std::uint16_t, std::uint8_t>& out) {
     for (int a = 0; a < n; ++a)
       (inside - ok[static_cast<std::size_t>(a)]).for_each([&](ApId d) {
-        out[Apqn{static_cast<ApId>(a), d}.packed()] = kNonPassable;
+        out[Apqn{static_cast<ApId>(a), d}.packed()] = kNonPassableResponse;
       });
   };
   const std::vector<Mask> hw_ok = rows(s.hw_ok);
@@ -420,7 +417,7 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
   const std::vector<Mask> hw_zero = rows(s.hw_zero);
   for (int a = 0; a < n; ++a)
     (hw_ok[static_cast<std::size_t>(a)] - hw_zero[static_cast<std::size_t>(a)]).for_each([&](ApId d) {
-      st.hw_response[Apqn{static_cast<ApId>(a), d}.packed()] = kPassableNonZero;
+      st.hw_response[Apqn{static_cast<ApId>(a), d}.packed()] = kPassableNonZeroResponse;
     });
 
   // Guests first: mdevs refer to them by id.

@@ -19,7 +19,9 @@
 //
 // What is encoded, and what is not. Reset responses are two booleans per queue, the two things
 // step.cpp ever asks of them: passable or not (the filter), and zero (NORMAL) or not (a device
-// reset's EIO). Host parameters (APXA, Na, Nd) are constants of an
+// reset's EIO). A hardware answer is encoded by what a reset answering it ends with in the
+// latest semantics (response::after_wait: a transient answer is waited out and ends NORMAL),
+// the only semantics encoded. Host parameters (APXA, Na, Nd) are constants of an
 // instance. There is a fixed number K of mdev slots and G of guest slots; uuids and guest ids
 // live outside Z3 (`Slots`). Pending adds are absent: step.cpp empties them within the host
 // configuration change that fills them, so between operations they are always empty. Sysfs
@@ -54,6 +56,18 @@ inline z3::expr conjunction(const z3::expr_vector& v) {
 inline z3::expr disjunction(const z3::expr_vector& v) {
   return v.empty() ? v.ctx().bool_val(false) : z3::mk_or(v);
 }
+
+// The response codes written where the encoding's two booleans become a concrete code
+// (extract, normalize, the proofs' counterexample operations): any code of the right kind
+// would do, since the model asks only "passable" and "NORMAL" of a reset's final status. Both
+// are final answers, not transient ones (response::transient), so a reset answering one ends
+// with it: BUSY, the earlier choice, is a reset that completes NORMAL.
+inline constexpr std::uint8_t kNonPassableResponse = response::q_not_avail;
+inline constexpr std::uint8_t kPassableNonZeroResponse = response::checkstopped;
+static_assert(!response::transient(kNonPassableResponse) && !response::passable(kNonPassableResponse));
+static_assert(!response::transient(kPassableNonZeroResponse) &&
+              response::passable(kPassableNonZeroResponse) &&
+              kPassableNonZeroResponse != response::normal);
 
 // The size of an instance: mask width N, slot counts and the host's fixed QCI parameters.
 // Every ID the instance can name is below N, so the sysfs maxima must be too (a non-APXA host,
@@ -100,9 +114,11 @@ struct SymGuest {
 
 // A symbolic State. Rows are arrays BV(log2 N) → BV(N) indexed by adapter:
 //   unbound[a] ∋ d  iff State::unbound[a] ∋ d,
-//   hw_ok[a]   ∋ d  iff response::passable(hw_response_of(a, d)),
-//   hw_zero[a] ∋ d  iff hw_response_of(a, d) == response::normal,
+//   hw_ok[a]   ∋ d  iff response::passable(response::after_wait(hw_response_of(a, d))),
+//   hw_zero[a] ∋ d  iff response::after_wait(hw_response_of(a, d)) == response::normal,
 //   last_ok[a] ∋ d  iff response::passable(last_response_of(a, d)).
+// hw_ok and hw_zero say what a reset of the queue ends with (a transient answer such as BUSY
+// is a reset that completes: passable and zero); last_ok is the status a reset recorded.
 // A State always has hw_zero ⊆ hw_ok (NORMAL is passable); a queue with hw_zero but not hw_ok
 // (no State has one) counts as non-zero wherever the zero bit is read (Encoder::nonzero_row).
 struct SymState {
@@ -132,10 +148,12 @@ struct QueueUnbind {
   z3::expr adapter, domain;
   Driver driver;
 };
+// From now on a reset of (adapter, domain) ends with a status that is `passable` and `zero`
+// (lower: of response::after_wait(the answer), so a transient answer is passable and zero).
 struct ResetResponse {
   z3::expr adapter, domain;
   z3::expr passable;
-  z3::expr zero;  // the response is NORMAL (0); taken only together with `passable`
+  z3::expr zero;  // the reset ends NORMAL (0); taken only together with `passable`
 };
 struct BusMaskWrite {
   BusMask mask;
@@ -311,7 +329,7 @@ class Encoder {
   SymState concretize(const State& s, const Slots& slots) const;
   // The State a valuation of `s` denotes (a model of a satisfiable query, or simplify on a
   // closed ground state): present slots in slot order, named by `slots` (a missing name gets a
-  // synthetic uuid / an unused id), non-passable responses as response::busy. The result is
+  // synthetic uuid / an unused id), non-passable responses as kNonPassableResponse. The result is
   // in normal form (`normalize`). Requires wf(s) under the valuation; throws
   // std::invalid_argument when a value is not a numeral or an attached guest slot is absent.
   State extract(const SymState& s, const Valuation& value, const Slots& slots) const;
@@ -393,10 +411,12 @@ std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,
                              const Slots& slots);
 
 // The projection of `s` onto what an instance of width N represents: bus masks cut to IDs
-// below N, reset-response entries outside N × N dropped, every non-passable response written
-// as response::busy; a passable non-zero hardware response (DECONFIGURED, CHECKSTOPPED) as
-// response::checkstopped, a passable last status as absent (NORMAL: only the filter reads
-// last statuses). model::apply commutes with it.
+// below N, reset-response entries outside N × N dropped, a hardware answer replaced by what a
+// reset ends with (response::after_wait: a transient one is absent, NORMAL), every non-passable
+// response written as kNonPassableResponse; a passable non-zero hardware response
+// (DECONFIGURED, CHECKSTOPPED) as kPassableNonZeroResponse, a passable last status as absent
+// (NORMAL: only the filter reads last statuses). model::apply at the latest semantics commutes
+// with it.
 State normalize(const State& s, int width);
 
 }  // namespace apcb::model::z3enc

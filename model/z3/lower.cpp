@@ -55,9 +55,11 @@ class Lowerer {
   }
   std::optional<Lowered> operator()(const op::ResetResponse& o) const {
     if (!fits(o.apqn)) return std::nullopt;
+    // What a reset answering it ends with: a transient answer is waited out (NORMAL).
+    const std::uint8_t rc = response::after_wait(o.response);
     return done(sop::ResetResponse{idx(o.apqn.adapter), idx(o.apqn.domain),
-                                   enc_.ctx().bool_val(response::passable(o.response)),
-                                   enc_.ctx().bool_val(o.response == response::normal)});
+                                   enc_.ctx().bool_val(response::passable(rc)),
+                                   enc_.ctx().bool_val(rc == response::normal)});
   }
   std::optional<Lowered> operator()(const op::BusMaskWrite& o) const {
     const Mask& current = o.mask == BusMask::apmask ? pre_.apmask : pre_.aqmask;
@@ -191,15 +193,18 @@ State normalize(const State& s, int width) {
   out.apmask &= inside;
   out.aqmask &= inside;
   for (int a = width; a < 256; ++a) out.unbound[static_cast<std::size_t>(a)] = Mask{};
-  // Non-passable as busy; passable but not NORMAL as checkstopped where the zero bit is kept
-  // (the hardware's answers, which a device reset's EIO reads), else as NORMAL.
-  auto table = [&](const std::map<std::uint16_t, std::uint8_t>& in, bool keep_nonzero) {
+  // A hardware answer as what a reset answering it ends with (response::after_wait: a
+  // transient answer ends NORMAL); non-passable as kNonPassableResponse; passable but not NORMAL
+  // as kPassableNonZeroResponse where the zero bit is kept (the hardware's answers, which a
+  // device reset's EIO reads), else as NORMAL.
+  auto table = [&](const std::map<std::uint16_t, std::uint8_t>& in, bool hw) {
     std::map<std::uint16_t, std::uint8_t> t;
-    for (const auto& [qid, rc] : in) {
+    for (const auto& [qid, answer] : in) {
       const Apqn q = Apqn::unpack(qid);
+      const std::uint8_t rc = hw ? response::after_wait(answer) : answer;
       if (q.adapter >= width || q.domain >= width || rc == response::normal) continue;
-      if (!response::passable(rc)) t[qid] = response::busy;
-      else if (keep_nonzero) t[qid] = response::checkstopped;
+      if (!response::passable(rc)) t[qid] = kNonPassableResponse;
+      else if (hw) t[qid] = kPassableNonZeroResponse;
     }
     return t;
   };

@@ -44,7 +44,7 @@ TEST(Invariants, EachPredicateRejectsABrokenState) {
   EXPECT_EQ(props(p2), (std::vector<std::string>{"P2", "P7"}));
 
   State p2b = s;
-  p2b.last_response[Apqn{1, 2}.packed()] = response::busy;
+  p2b.last_response[Apqn{1, 2}.packed()] = response::q_not_avail;
   EXPECT_EQ(props(p2b), (std::vector<std::string>{"P2.passable", "P7"}));
   EXPECT_TRUE(check_state(p2b, Strength::structural).empty());
 
