@@ -12,6 +12,7 @@
 #include "proofs/invariant.h"
 #include "proofs/ops.h"
 #include "proofs/protocol.h"
+#include "proofs/protocol_unbounded.h"
 #include "proofs/prover.h"
 #include "proofs/proofs.h"
 #include "proofs/replay.h"
@@ -758,6 +759,12 @@ const std::vector<Entry>& registry() {
                  [](Prover& p) { protocol_tears(p, Protocol::no_block); }});
     e.push_back({{"p5.protocol_check_then_enter_tears", "a vCPU testing the block bit before announcing SIE gives a torn read"},
                  [](Prover& p) { protocol_tears(p, Protocol::check_then_enter); }});
+    e.push_back({{"p5.protocol_unbounded", "block/write/unblock for any number of vCPUs, commits, SIE entries and CRYCB words: an invariant quantified over vCPUs and words is initial, inductive for every step, safe (a complete read is one committed image) and deadlock-free; each conjunct needed"},
+                 protocol_unbounded_holds});
+    e.push_back({{"p5.protocol_unbounded_without_blocking_tears", "without blocking the unbounded induction fails; its counterexample replays to a torn read on the bounded checker"},
+                 [](Prover& p) { protocol_unbounded_tears(p, Protocol::no_block); }});
+    e.push_back({{"p5.protocol_unbounded_check_then_enter_tears", "testing the block bit before announcing SIE: the unbounded induction fails; its counterexample replays to a torn read"},
+                 [](Prover& p) { protocol_unbounded_tears(p, Protocol::check_then_enter); }});
     e.push_back({{"p6.failure_atomicity", "a failed operation changes nothing and neither commits nor resets; every errno is a failure but a device reset's EIO, which follows its resets"}, p6});
     e.push_back({{"p8.unplug_before_reset", "no queue is reset while in a guest's CRYCB (device reset exempt)"},
                  [](Prover& p) { p8(p); }});

@@ -1,5 +1,7 @@
 #include "proofs/prover.h"
 
+#include "model/output_file.h"
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,9 +27,7 @@ std::string file_safe(const std::string& text) {
 bool write_text(const std::string& path, const std::string& text) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  std::ofstream out(path);
-  out << text;
-  return static_cast<bool>(out);
+  return !model::write_file_atomically(path, text);
 }
 
 }  // namespace
@@ -118,6 +118,15 @@ std::optional<z3::model> Prover::search(const std::string& label, const z3::expr
   timed(label, t0, r);
   if (r == z3::unsat && required) fail(label + ": no model (unsat)");
   return r == z3::sat ? model : std::nullopt;
+}
+
+z3::check_result Prover::decide(const std::string& label, const z3::expr& formula,
+                                std::optional<z3::model>* model) {
+  ++queries_;
+  const double t0 = now_seconds();
+  const z3::check_result r = solve(formula, smt2_path(label, ""), model);
+  timed(label, t0, r);
+  return r;
 }
 
 bool Prover::check_abstract(const std::string& label, const z3::expr& formula) {

@@ -52,6 +52,14 @@ class Prover {
   // only an answer.
   std::optional<z3::model> search(const std::string& label, const z3::expr& formula,
                                   bool required = true);
+  // The satisfiability of `formula` as it is (no Localizer: for the quantified protocol
+  // encoding, proofs/protocol_unbounded.h), under the per-query timeout, written to the SMT-LIB
+  // folder as <obligation>.<label>.smt2 with Z3's answer. unknown is recorded as the verdict;
+  // sat and unsat are only answers (the caller decides which it wanted). The model is left in
+  // *model on sat when asked.
+  // Example: decide("initiation", init && !inv) == z3::unsat for an invariant that holds.
+  z3::check_result decide(const std::string& label, const z3::expr& formula,
+                          std::optional<z3::model>* model = nullptr);
   // True when the abstraction of `formula` (Localizer::abstracted) is unsat, so `formula` is;
   // false says nothing. Never records a failure (a cheap first try).
   bool check_abstract(const std::string& label, const z3::expr& formula);
