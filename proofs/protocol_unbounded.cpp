@@ -391,6 +391,60 @@ bool pevaluate(const z3::expr& f) {
   throw std::logic_error("pevaluate: not ground: " + r.to_string().substr(0, 200));
 }
 
+std::string pcheck_writer_run(int vcpus, int units, const std::vector<PWriterEvent>& events) {
+  z3::context ctx;
+  const PDomain dom(ctx, vcpus, units);
+  ProtocolSnapshot idle;
+  const auto V = static_cast<std::size_t>(vcpus), U = static_cast<std::size_t>(units);
+  idle.block.assign(V, false);
+  idle.in_sie = idle.waited = idle.block;
+  idle.pc.assign(V, 0);
+  idle.read.assign(V, std::vector<bool>(U, false));
+  idle.buf.assign(V, std::vector<int>(U, 0));
+  idle.written.assign(U, false);
+  idle.mem.assign(U, 0);
+  PState s = pstate_of(dom, idle);
+  auto in_phase = [&](int p) { return pevaluate(s.phase == dom.phase(p)); };
+  std::string failure;
+  auto take = [&](std::size_t at, const std::string& kind, int index) {
+    const bool on_vcpu = kind == "writer.block" || kind == "writer.wait" || kind == "writer.unblock";
+    const bool on_unit = kind == "writer.write";
+    if ((on_vcpu && (index < 0 || index >= vcpus)) || (on_unit && (index < 0 || index >= units))) {
+      failure = "event " + std::to_string(at + 1) + ": " + kind + " of " + std::to_string(index) + " is out of range";
+      return false;
+    }
+    const z3::expr c = on_vcpu ? dom.vcpu_elem(index) : dom.vcpu_elem(0);
+    const z3::expr u = on_unit ? dom.unit_elem(index) : dom.unit_elem(0);
+    const PStep st = pstep(dom, Protocol::block_all, kind, s, c, u);
+    if (!pevaluate(st.guard)) {
+      failure = "event " + std::to_string(at + 1) + ": " + kind + (on_vcpu || on_unit ? " " + std::to_string(index) : "") +
+                " is not enabled";
+      return false;
+    }
+    const PState& n = st.post;
+    s = PState{n.phase.simplify(), n.gen.simplify(),   n.waited.simplify(), n.written.simplify(),
+               n.mem.simplify(),   n.block.simplify(), n.in_sie.simplify(), n.pc.simplify(),
+               n.read.simplify(),  n.buf.simplify()};
+    return true;
+  };
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const PWriterEvent& e = events[i];
+    bool ok = true;
+    if (e.kind == "write" && in_phase(kBlocking)) ok = take(i, "writer.start_writing", 0);
+    if (ok && e.kind == "unblock" && in_phase(kWriting)) ok = take(i, "writer.finish_writing", 0);
+    if (ok) {
+      static const char* kinds[] = {"begin", "block", "wait", "write", "restart", "unblock", "end"};
+      bool known = false;
+      for (const char* k : kinds) known |= e.kind == k;
+      if (!known) return "event " + std::to_string(i + 1) + ": no writer event " + e.kind;
+      ok = take(i, "writer." + e.kind, e.index);
+    }
+    if (!ok) return failure;
+  }
+  if (!in_phase(kIdle)) return "the commit does not end idle";
+  return "";
+}
+
 // --- the obligations ---------------------------------------------------------------------------
 
 namespace {

@@ -145,6 +145,24 @@ PState pstate_of(const PDomain& finite, const ProtocolSnapshot& s);
 // Boolean value is an error: std::logic_error).
 bool pevaluate(const z3::expr& f);
 
+// One writer event of a recorded commit (impl/kvm/protocol_log.h): kind "begin", "block",
+// "wait", "write", "restart", "unblock" or "end"; index the vCPU or the unit.
+struct PWriterEvent {
+  std::string kind;
+  int index = 0;
+};
+
+// Runs the events of one commit through the writer's steps of the proved protocol (block_all)
+// over `vcpus` vCPUs and `units` units, from the idle state with image 0 and every vCPU out of
+// SIE (the vCPUs do not move: a wait is allowed because the implementation saw its vCPU out of
+// SIE). The encoding's silent phase changes are inserted where the events imply them
+// (start_writing before the first write, finish_writing before the first unblock). Every step's
+// guard is evaluated on the ground state; the commit must end idle. Returns "" when it follows
+// the protocol, else the first event that does not.
+// Example: pcheck_writer_run(1, 1, {{"begin"}, {"block", 0}, {"wait", 0}, {"write", 0},
+//          {"unblock", 0}, {"end"}}) == ""; without the wait it names event 3 (the write).
+std::string pcheck_writer_run(int vcpus, int units, const std::vector<PWriterEvent>& events);
+
 // The obligations (proofs/README.md): the kernel's protocol satisfies initiation, consecution
 // for every step, safety and no deadlock, every step is enabled somewhere, every conjunct is
 // needed; a wrong protocol fails consecution with a counterexample that the bounded checker

@@ -26,6 +26,8 @@ std::uint64_t Crycb::load(std::size_t offset) const {
 
 void Crycb::store(std::size_t offset, std::uint64_t value) {
   words_[offset / 8].store(to_big_endian(value), std::memory_order_relaxed);
+  if (recorder_ != nullptr)
+    recorder_->record(guest_, ProtocolEvent::Kind::write, static_cast<int>(offset / 8));
 }
 
 void Crycb::fill_wrapping_key_masks(std::uint64_t seed) {

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "impl/kvm/protocol_log.h"
 #include "model/state.h"
 
 namespace apcb::impl::kvm {
@@ -47,6 +48,14 @@ class Crycb {
   // kvm_arch_crypto_clear_masks: APCB0 and APCB1 all zero.
   void clear_apcbs();
 
+  // Under test: every word stored from now on is recorded as a write of guest `guest`
+  // (protocol_log.h); null stops recording.
+  // Example: record_stores(&r, 1); write_apm(format2, m) records writes of words 16..19.
+  void record_stores(ProtocolRecorder* recorder, model::GuestId guest) {
+    recorder_ = recorder;
+    guest_ = guest;
+  }
+
   // The APCB the format designates, as a guest's AP instructions see it.
   model::Matrix read_apcb(model::CrycbFormat format) const;
   // The whole buffer, byte for byte.
@@ -61,6 +70,8 @@ class Crycb {
   void write_apcb0_16(std::size_t offset, const model::Mask& m);
 
   alignas(256) std::array<std::atomic<std::uint64_t>, kWords> words_{};
+  ProtocolRecorder* recorder_ = nullptr;
+  model::GuestId guest_ = 0;
 };
 
 }  // namespace apcb::impl::kvm

@@ -20,14 +20,27 @@ Kvm::Kvm(model::GuestId id, bool msax3, bool host_apxa, int vcpus, const KvmEnv&
   const auto origin = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&crycb_) & 0x7FFFFF00U);
   crycbd_ = origin | static_cast<std::uint32_t>(model::crycb_format(msax3, host_apxa));
   if (msax3) crycb_.fill_wrapping_key_masks(0xC0FFEEULL ^ (static_cast<std::uint64_t>(id) << 17));
+  // Recording starts after the VM's own initialisation: only commits write from here on.
+  recorder_ = env.recorder;
+  crycb_.record_stores(recorder_, id);
 }
 
 void Kvm::block_all() {
-  for (int i = 0; i < vcpus_; ++i) vcpu_[static_cast<std::size_t>(i)].block();
+  // kvm_s390_vcpu_block_all: per vCPU, set its block bit, then wait until it is out of SIE.
+  for (int i = 0; i < vcpus_; ++i) {
+    Vcpu& v = vcpu_[static_cast<std::size_t>(i)];
+    v.request_block();
+    record(ProtocolEvent::Kind::block, i);
+    v.wait_out_of_sie();
+    record(ProtocolEvent::Kind::wait, i);
+  }
 }
 
 void Kvm::unblock_all() {
-  for (int i = 0; i < vcpus_; ++i) vcpu_[static_cast<std::size_t>(i)].unblock();
+  for (int i = 0; i < vcpus_; ++i) {
+    vcpu_[static_cast<std::size_t>(i)].unblock();
+    record(ProtocolEvent::Kind::unblock, i);
+  }
 }
 
 bool Kvm::write_masks(const Matrix& apcb, FaultInjector* faults, bool clear) {
@@ -51,30 +64,36 @@ bool Kvm::write_masks(const Matrix& apcb, FaultInjector* faults, bool clear) {
 Errno Kvm::set_masks(const Matrix& masks, FaultInjector* faults, Matrix& old_apcb, Matrix& new_apcb) {
   const bool torn = env_.protocol.load(std::memory_order_relaxed) == CommitProtocol::torn_for_testing;
   new_apcb = model::truncate_to_format(masks, format());
+  record(ProtocolEvent::Kind::begin);
   if (!torn) block_all();
   old_apcb = apcb();
   const bool ok = write_masks(new_apcb, faults, /*clear=*/false);
   if (!ok) {
+    record(ProtocolEvent::Kind::restart);
     // Interrupted half-way: put the old masks back while the vCPUs are still out of SIE.
     crycb_.write_apm(format(), old_apcb.adapters);
     crycb_.write_aqm(format(), old_apcb.domains);
     crycb_.write_adm(format(), old_apcb.control_domains);
   }
   if (!torn) unblock_all();
+  record(ProtocolEvent::Kind::end);
   return ok ? Errno::ok : fault_errno(FaultPoint::commit);
 }
 
 Errno Kvm::clear_masks(FaultInjector* faults, Matrix& old_apcb) {
   const bool torn = env_.protocol.load(std::memory_order_relaxed) == CommitProtocol::torn_for_testing;
+  record(ProtocolEvent::Kind::begin);
   if (!torn) block_all();
   old_apcb = apcb();
   const bool ok = write_masks(Matrix{}, faults, /*clear=*/true);
   if (!ok) {
+    record(ProtocolEvent::Kind::restart);
     crycb_.write_apm(format(), old_apcb.adapters);
     crycb_.write_aqm(format(), old_apcb.domains);
     crycb_.write_adm(format(), old_apcb.control_domains);
   }
   if (!torn) unblock_all();
+  record(ProtocolEvent::Kind::end);
   return ok ? Errno::ok : fault_errno(FaultPoint::commit);
 }
 

@@ -17,6 +17,7 @@
 
 #include "impl/fault.h"
 #include "impl/kvm/crycb.h"
+#include "impl/kvm/protocol_log.h"
 #include "impl/kvm/vcpu.h"
 #include "impl/lock_set.h"
 #include "model/errno.h"
@@ -38,6 +39,9 @@ using CommitListener = std::function<void(model::GuestId guest, const model::Mat
 struct KvmEnv {
   std::atomic<CommitProtocol> protocol{CommitProtocol::block_all};
   CommitListener listener;  // set before any thread runs; read-only afterwards
+  // Under test: every commit's protocol events (protocol_log.h). Set before the guests are
+  // created; null (the default) records nothing.
+  ProtocolRecorder* recorder = nullptr;
 };
 
 class Kvm {
@@ -82,6 +86,9 @@ class Kvm {
  private:
   void block_all();
   void unblock_all();
+  void record(ProtocolEvent::Kind kind, int index = 0) {
+    if (recorder_ != nullptr) recorder_->record(id_, kind, index);
+  }
   // Writes the three masks by the current protocol; stops after apm if `faults` fires.
   bool write_masks(const model::Matrix& apcb, FaultInjector* faults, bool clear);
 
@@ -90,6 +97,7 @@ class Kvm {
   std::uint32_t crycbd_ = 0;
   int vcpus_;
   const KvmEnv& env_;
+  ProtocolRecorder* recorder_ = nullptr;  // env_.recorder when the guest was created
   RankedMutex lock_;
   std::mutex observe_lock_;  // leaf: serialises op::VcpuObserve on vCPU 0
   Crycb crycb_;

@@ -17,7 +17,13 @@ void Vcpu::enter_sie() {
 void Vcpu::exit_sie() { in_sie_.store(false, std::memory_order_release); }
 
 void Vcpu::block() {
-  blocked_.store(true, std::memory_order_seq_cst);
+  request_block();
+  wait_out_of_sie();
+}
+
+void Vcpu::request_block() { blocked_.store(true, std::memory_order_seq_cst); }
+
+void Vcpu::wait_out_of_sie() {
   while (in_sie_.load(std::memory_order_seq_cst)) std::this_thread::yield();
 }
 

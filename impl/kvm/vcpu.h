@@ -19,8 +19,11 @@ class Vcpu {
   // vCPU side: waits while blocked, then runs "in SIE" until exit_sie().
   void enter_sie();
   void exit_sie();
-  // Writer side (kvm->lock held): flag the vCPU blocked and wait until it has left SIE.
+  // Writer side (kvm->lock held): flag the vCPU blocked and wait until it has left SIE
+  // (block() is request_block() then wait_out_of_sie()).
   void block();
+  void request_block();
+  void wait_out_of_sie();
   void unblock();
 
  private:
