@@ -499,7 +499,7 @@ void protocol_unbounded_holds(Prover& p) {
       p.fail("enabled." + k.name + ": never enabled in a state of Inv");
   }
   // Each conjunct is needed: without it the rest no longer implies safety, or is no longer
-  // inductive (every step is asked, so the note says which steps break).
+  // inductive (the steps are asked in order up to the first that breaks it).
   std::string needed;
   for (PConjunct x : kPConjuncts) {
     const z3::expr weak = pinv(dom, P, s, x);
@@ -508,8 +508,10 @@ void protocol_unbounded_holds(Prover& p) {
     for (const PStepKind& k : kinds) {
       const PStep st = pstep(dom, P, k.name, s, c, u);
       if (p.decide("needed." + pconjunct_name(x) + "." + k.name, weak && st.guard && !pinv(dom, P, st.post, x)) ==
-          z3::sat)
-        broken += (broken.empty() ? "" : " ") + k.name;
+          z3::sat) {
+        broken = k.name;
+        break;
+      }
     }
     if (p.failed_otherwise()) return;
     if (!unsafe && broken.empty()) {
