@@ -1,19 +1,20 @@
 // mdevctl JSON: reading, validation, and `mdevctl start` as steps of the alphabet.
 //
-// nlohmann-json builds the document but keeps no source positions, and an administrator needs
-// the line and column of the bad value. So a second, SAX pass over the (already well-formed)
-// text walks the tokens in step with the parser's events and records where each value starts,
-// keyed by its JSON pointer; validation then looks positions up by pointer.
+// The text is read by the strict, positioned JSON reader (cli/json_reader.h: duplicate keys
+// and over-deep nesting refused, linear in the input); validation then reports each problem at
+// the line and column of the offending value, looked up by the value itself.
 #include "cli/mdevctl.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
 
+#include "cli/json_reader.h"
 #include "model/explain.h"
 #include "model/parse.h"
 #include "model/printable.h"
@@ -27,176 +28,61 @@ using nlohmann::json;
 constexpr std::string_view kType = "vfio_ap-passthrough";
 constexpr std::string_view kParent = "matrix";
 
-// 1-based line and column (in bytes) of byte offset `pos`.
-std::pair<int, int> line_column(std::string_view text, std::size_t pos) {
-  pos = std::min(pos, text.size());
-  int line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < pos; ++i)
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  return {line, static_cast<int>(pos - line_start) + 1};
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
 }
 
-// RFC 6901 escaping of one reference token.
-std::string pointer_token(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
-}
-
-// Records the start offset of every value of a well-formed document, by JSON pointer. It keeps
-// its own cursor: each event's token starts at the first byte after the previous token that is
-// not whitespace, ',' or ':', and its length follows from its first byte.
-class PositionSax : public nlohmann::json_sax<json> {
- public:
-  explicit PositionSax(std::string_view text) : text_(text) {
-    if (text_.substr(0, 3) == "\xEF\xBB\xBF") cursor_ = 3;  // the parser skips a UTF-8 BOM
-  }
-  const std::map<std::string, std::size_t>& positions() const { return positions_; }
-
-  bool null() override { return scalar(); }
-  bool boolean(bool) override { return scalar(); }
-  bool number_integer(number_integer_t) override { return scalar(); }
-  bool number_unsigned(number_unsigned_t) override { return scalar(); }
-  bool number_float(number_float_t, const string_t&) override { return scalar(); }
-  bool string(string_t&) override { return scalar(); }
-  bool binary(binary_t&) override { return scalar(); }
-  bool start_object(std::size_t) override { return open(false); }
-  bool start_array(std::size_t) override { return open(true); }
-  bool key(string_t& k) override {
-    token();
-    if (!frames_.empty()) frames_.back().key = pointer_token(k);
-    return true;
-  }
-  bool end_object() override { return close(); }
-  bool end_array() override { return close(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
-
- private:
-  struct Frame {
-    bool array = false;
-    std::size_t index = 0;
-    std::string key;
-  };
-  std::string pointer() const {
-    std::string p;
-    for (const Frame& f : frames_) p += "/" + (f.array ? std::to_string(f.index) : f.key);
-    return p;
-  }
-  // Skips to the next token, steps over it, and returns where it started.
-  std::size_t token() {
-    while (cursor_ < text_.size() && (text_[cursor_] == ' ' || text_[cursor_] == '\t' ||
-                                      text_[cursor_] == '\n' || text_[cursor_] == '\r' ||
-                                      text_[cursor_] == ',' || text_[cursor_] == ':'))
-      ++cursor_;
-    const std::size_t start = cursor_;
-    if (cursor_ >= text_.size()) return start;
-    const char c = text_[cursor_];
-    if (c == '"') {
-      ++cursor_;
-      while (cursor_ < text_.size() && text_[cursor_] != '"') cursor_ += text_[cursor_] == '\\' ? 2 : 1;
-      ++cursor_;
-    } else if (c == '{' || c == '[' || c == '}' || c == ']') {
-      ++cursor_;
-    } else if (c == 't' || c == 'n') {
-      cursor_ += 4;
-    } else if (c == 'f') {
-      cursor_ += 5;
-    } else {
-      while (cursor_ < text_.size() && std::string_view("+-0123456789.eE").find(text_[cursor_]) != std::string_view::npos)
-        ++cursor_;
-    }
-    return start;
-  }
-  void after_value() {
-    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
-  }
-  bool scalar() {
-    positions_[pointer()] = token();
-    after_value();
-    return true;
-  }
-  bool open(bool array) {
-    positions_[pointer()] = token();
-    frames_.push_back(Frame{array, 0, {}});
-    return true;
-  }
-  bool close() {
-    token();
-    if (!frames_.empty()) frames_.pop_back();
-    after_value();
-    return true;
-  }
-
-  std::string_view text_;
-  std::size_t cursor_ = 0;
-  std::vector<Frame> frames_;
-  std::map<std::string, std::size_t> positions_;
-};
+std::string devices_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " device" : " devices"); }
 
 // Validation over the document, with positions for its messages.
 class Reader {
  public:
-  Reader(std::string_view text, std::string_view file, std::map<std::string, std::size_t> positions)
-      : text_(text), file_(file), positions_(std::move(positions)) {}
+  Reader(const JsonDocument& doc, std::vector<std::string>* notes) : doc_(doc), notes_(notes) {}
 
   std::optional<model::TraceError> error;
 
-  model::TraceError at(const std::string& pointer, std::string message) const {
-    auto it = positions_.find(pointer);
-    const auto [line, column] = line_column(text_, it == positions_.end() ? 0 : it->second);
-    return model::TraceError{std::string(file_), line, column, std::move(message)};
+  bool fail(const json& at, std::string message) {
+    if (!error) error = doc_.error_at(at, std::move(message));
+    return false;
   }
-  bool fail(const std::string& pointer, std::string message) {
-    if (!error) error = at(pointer, std::move(message));
+  bool fail_at_key(const json& member, std::string message) {
+    if (!error) error = doc_.error_at_key(member, std::move(message));
     return false;
   }
 
-  // One config object at `ptr` for device `uuid`.
-  bool config(const json& c, const std::string& ptr, const std::string& uuid, std::vector<MdevctlDevice>& out) {
-    if (!c.is_object()) return fail(ptr, "a device config must be a JSON object");
+  // One config object `c` for device `uuid`.
+  bool config(const json& c, const std::string& uuid, std::vector<MdevctlDevice>& out) {
+    if (!c.is_object()) return fail(c, "a device config must be a JSON object");
     MdevctlDevice d;
     d.uuid = uuid;
-    d.line = at(ptr, "").line;
+    d.line = doc_.position_of(c).line;
     // mdevctl treats a null mdev_type or start as missing.
     const auto type = c.find("mdev_type");
-    if (type == c.end() || type->is_null()) return fail(ptr, "missing \"mdev_type\"");
+    if (type == c.end() || type->is_null()) return fail(c, "missing \"mdev_type\"");
     const auto start = c.find("start");
-    if (start == c.end() || start->is_null()) return fail(ptr, "missing \"start\"");
-    if (!type->is_string()) return fail(ptr + "/mdev_type", "\"mdev_type\" must be a string");
+    if (start == c.end() || start->is_null()) return fail(c, "missing \"start\"");
+    if (!type->is_string()) return fail(*type, "\"mdev_type\" must be a string");
     if (type->get_ref<const std::string&>() != kType)
-      return fail(ptr + "/mdev_type", "mdev_type '" + model::printable(type->get_ref<const std::string&>()) +
-                                          "' is not vfio_ap-passthrough, the only type apcb models");
+      return fail(*type, "mdev_type '" + model::printable(type->get_ref<const std::string&>()) +
+                             "' is not vfio_ap-passthrough, the only type apcb models");
     if (!start->is_string() || (*start != "auto" && *start != "manual"))
-      return fail(ptr + "/start", "\"start\" must be \"auto\" or \"manual\"");
+      return fail(*start, "\"start\" must be \"auto\" or \"manual\"");
     d.autostart = *start == "auto";
     if (const auto attrs = c.find("attrs"); attrs != c.end() && !attrs->is_null()) {
-      if (!attrs->is_array()) return fail(ptr + "/attrs", "\"attrs\" must be an array");
+      if (!attrs->is_array()) return fail(*attrs, "\"attrs\" must be an array");
       for (std::size_t i = 0; i < attrs->size(); ++i) {
         const json& a = (*attrs)[i];
-        const std::string ap = ptr + "/attrs/" + std::to_string(i);
         const std::string name = "attrs[" + std::to_string(i) + "]";
-        if (!a.is_object()) return fail(ap, name + " is not an object");
-        if (a.size() != 1)
-          return fail(ap, name + " must have exactly one field, not " + std::to_string(a.size()));
+        if (!a.is_object()) return fail(a, name + " is not an object");
+        if (a.size() != 1) return fail(a, name + " must have exactly one field, not " + std::to_string(a.size()));
         const auto field = a.begin();  // the object's only field
         const std::string& key = field.key();
         const json& value = field.value();
         if (!value.is_string())
-          return fail(ap + "/" + pointer_token(key), name + " (\"" + model::printable(key) + "\"): the value must be a string");
-        const model::TraceError pos = at(ap + "/" + pointer_token(key), "");
+          return fail(value, name + " (\"" + model::printable(key) + "\"): the value must be a string");
+        const JsonPosition pos = doc_.position_of(value);
         d.attrs.push_back(MdevctlAttr{key, value.get<std::string>(), pos.line, pos.column});
       }
     }
@@ -204,55 +90,50 @@ class Reader {
     return true;
   }
 
-  bool dumpjson(const json& doc, std::vector<MdevctlDevice>& out) {
-    for (std::size_t i = 0; i < doc.size(); ++i) {
-      const json& entry = doc[i];
-      const std::string ep = "/" + std::to_string(i);
-      if (!entry.is_object())
-        return fail(ep, "a --dumpjson entry must be an object mapping a parent to its devices");
+  // The --dumpjson form: [ { "<parent>": [ { "<uuid>": {config} }, ... ], ... }, ... ]. The
+  // devices of parent "matrix" are read; another parent's (a vfio_ccw subchannel "0.0.0313",
+  // a PCI device) are not vfio_ap's and are skipped with a note, their configs unread.
+  bool dumpjson(const json& list, std::vector<MdevctlDevice>& out) {
+    std::size_t skipped_total = 0;
+    for (const json& entry : list) {
+      if (!entry.is_object()) return fail(entry, "a --dumpjson entry must be an object mapping a parent to its devices");
       for (const auto& [parent, devices] : entry.items()) {
-        const std::string pp = ep + "/" + pointer_token(parent);
-        if (parent != kParent)
-          return fail(pp, "parent '" + model::printable(parent) + "' is not the vfio_ap matrix device ('matrix')");
-        if (!devices.is_array()) return fail(pp, "the devices of parent 'matrix' must be an array");
-        for (std::size_t j = 0; j < devices.size(); ++j) {
-          const json& dev = devices[j];
-          const std::string dp = pp + "/" + std::to_string(j);
+        const bool ours = parent == kParent;
+        if (!devices.is_array())
+          return fail(devices, "the devices of parent '" + model::printable(parent) + "' must be an array");
+        std::size_t claims_vfio_ap = 0;
+        for (const json& dev : devices) {
           if (!dev.is_object())
-            return fail(dp, "a device entry must be an object mapping a UUID to its config");
-          for (const auto& [uuid, cfg] : dev.items()) {
-            const std::string cp = dp + "/" + pointer_token(uuid);
-            if (!model::valid_uuid(uuid)) return fail(cp, "'" + model::printable(uuid) + "' is not a UUID");
-            if (!config(cfg, cp, lower(uuid), out)) return false;
+            return fail(dev, "a device entry must be an object mapping a UUID to its config");
+          if (dev.size() != 1)
+            return fail(dev, "a device entry must map exactly one UUID to its config, not " + std::to_string(dev.size()));
+          const auto& [uuid, cfg] = *dev.items().begin();
+          if (!ours) {
+            if (cfg.is_object() && cfg.contains("mdev_type") && cfg["mdev_type"] == kType) ++claims_vfio_ap;
+            continue;
           }
+          if (!model::valid_uuid(uuid)) return fail_at_key(cfg, "'" + model::printable(uuid) + "' is not a UUID");
+          if (!config(cfg, lower(uuid), out)) return false;
         }
+        if (ours || notes_ == nullptr) continue;
+        skipped_total += devices.size();
+        std::string note = "skipped " + devices_text(devices.size()) + " of parent '" + model::printable(parent) +
+                           "': not vfio_ap (apcb reads the devices of parent 'matrix')";
+        if (claims_vfio_ap > 0)
+          note += "; " + std::to_string(claims_vfio_ap) + " of them claim mdev_type vfio_ap-passthrough, which only "
+                  "the matrix device provides on s390";
+        notes_->push_back(std::move(note));
       }
     }
+    if (notes_ != nullptr && skipped_total > 0 && out.empty())
+      notes_->push_back("no device of parent 'matrix' in the file: nothing to start");
     return true;
   }
 
-  static std::string lower(std::string s) {
-    for (char& c : s)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-  }
-
  private:
-  std::string_view text_;
-  std::string_view file_;
-  std::map<std::string, std::size_t> positions_;
+  const JsonDocument& doc_;
+  std::vector<std::string>* notes_;
 };
-
-// nlohmann's parse_error text without its "[json.exception…] parse error at line L, column C: "
-// prefix (the position is ours).
-std::string parse_error_text(const std::string& what) {
-  const std::size_t col = what.find("column ");
-  if (col != std::string::npos) {
-    const std::size_t colon = what.find(": ", col);
-    if (colon != std::string::npos) return model::printable(what.substr(colon + 2));
-  }
-  return model::printable(what);
-}
 
 // The attribute a key names, for the seven the vfio_ap mdev accepts writes on.
 std::optional<model::MdevAttr> writable_attr(std::string_view key) {
@@ -311,40 +192,32 @@ std::string failure_text(const model::State& before, const model::Op& op, model:
 }  // namespace
 
 std::variant<std::vector<MdevctlDevice>, model::TraceError> parse_mdevctl(
-    std::string_view text, std::string_view file, std::optional<std::string> single_uuid) {
-  json doc;
-  try {
-    doc = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    const auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
-    return model::TraceError{std::string(file), line, column, "invalid JSON: " + parse_error_text(e.what())};
-  } catch (const std::exception& e) {
-    return model::TraceError{std::string(file), 1, 1, "invalid JSON: " + model::printable(e.what())};
-  }
-  PositionSax sax(text);
-  try {
-    json::sax_parse(text.begin(), text.end(), &sax);
-  } catch (const std::exception&) {
-    // Positions are best effort: the document itself parsed, so validation goes on.
-  }
-  Reader reader(text, file, sax.positions());
+    std::string_view text, std::string_view file, std::optional<std::string> single_uuid,
+    std::vector<std::string>* notes) {
   std::vector<MdevctlDevice> out;
+  std::vector<std::string> found_notes;
   try {
-    if (doc.is_array()) {
-      reader.dumpjson(doc, out);
-    } else if (doc.is_object()) {
+    auto read = read_json(text, file);
+    if (auto* e = std::get_if<model::TraceError>(&read)) return *e;
+    const JsonDocument& doc = std::get<JsonDocument>(read);
+    const json& root = doc.root();
+    Reader reader(doc, &found_notes);
+    if (root.is_array()) {
+      reader.dumpjson(root, out);
+    } else if (root.is_object()) {
       // Validate first: a bad config is worth reporting even when its UUID is unknown.
       const bool named = single_uuid && model::valid_uuid(*single_uuid);
-      if (reader.config(doc, "", named ? Reader::lower(*single_uuid) : std::string(), out) && !named)
-        reader.fail("", "a single config does not name its UUID: name the file after it, as "
-                        "/etc/mdevctl.d/matrix/<uuid> is named, or pass --mdev UUID");
+      if (reader.config(root, named ? lower(*single_uuid) : std::string(), out) && !named)
+        reader.fail(root, "a single config does not name its UUID: name the file after it, as "
+                          "/etc/mdevctl.d/matrix/<uuid> is named, or pass --mdev UUID");
     } else {
-      reader.fail("", "expected a device config (a JSON object) or the --dumpjson form (a JSON array)");
+      reader.fail(root, "expected a device config (a JSON object) or the --dumpjson form (a JSON array)");
     }
-  } catch (const std::exception& e) {
-    reader.fail("", "cannot read the config: " + model::printable(e.what()));
+    if (reader.error) return *reader.error;
+  } catch (const std::exception& e) {  // an allocation failure: the reader itself does not throw
+    return model::TraceError{std::string(file), 1, 1, "cannot read the config: " + model::printable(e.what())};
   }
-  if (reader.error) return *reader.error;
+  if (notes != nullptr) notes->insert(notes->end(), found_notes.begin(), found_notes.end());
   return out;
 }
 
@@ -376,16 +249,19 @@ std::vector<model::TraceStep> start_steps(const MdevctlDevice& d, std::size_t* s
 
 StartResult start_device(model::State& s, const MdevctlDevice& d) {
   StartResult r;
+  // The state is not copied before each step (with 20,000 mdevs that copy made a run quadratic):
+  // a step that fails changes nothing (P6, failure atomicity, which the model keeps and its
+  // tests check; none of these steps is the device reset whose EIO completes), so the state
+  // after a failed step is the state it failed on, which the failure text explains.
   auto run = [&](const model::Op& op) {
-    const model::State before = s;
     model::Observation obs = model::apply(s, op);
     const model::Errno e = obs.result;
     r.steps.push_back(model::TraceStep{op, std::move(obs), 0, {}});
-    return std::make_pair(e, before);
+    return e;
   };
   const model::Op create = model::op::MdevCreate{d.uuid};
-  if (auto [e, before] = run(create); e != model::Errno::ok) {
-    r.failure = "create " + d.uuid + ": " + failure_text(before, create, e);
+  if (const model::Errno e = run(create); e != model::Errno::ok) {
+    r.failure = "create " + d.uuid + ": " + failure_text(s, create, e);
     return r;
   }
   for (std::size_t i = 0; i < d.attrs.size(); ++i) {
@@ -396,9 +272,9 @@ StartResult start_device(model::State& s, const MdevctlDevice& d) {
       r.failure = where + ": " + unwritable_reason(a.key);
     } else {
       const model::Op write = model::op::AttrWrite{d.uuid, *attr, a.value};
-      auto [e, before] = run(write);
+      const model::Errno e = run(write);
       if (e == model::Errno::ok) continue;
-      r.failure = where + ": " + failure_text(before, write, e);
+      r.failure = where + ": " + failure_text(s, write, e);
     }
     r.failed_attr = i;
     // mdevctl's stop-at-first-failure: the device it created is removed again.
@@ -467,20 +343,41 @@ model::Trace mdevctl_trace(const model::Trace& base, const std::vector<MdevctlDe
 
 std::optional<std::vector<MdevctlDevice>> load_mdevctl(const std::string& path,
                                                       const std::optional<std::string>& uuid) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << path << ": cannot open the mdevctl config\n";
-    return std::nullopt;
-  }
+  const bool from_stdin = path == "-";
+  const std::string name = from_stdin ? "<stdin>" : path;
   std::stringstream buf;
-  buf << in.rdbuf();
+  if (from_stdin) {
+    buf << std::cin.rdbuf();
+    if (std::cin.bad()) {
+      std::cerr << name << ": cannot read the mdevctl config\n";
+      return std::nullopt;
+    }
+  } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      std::cerr << path << ": cannot read the mdevctl config: Is a directory\n";
+      return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::cerr << path << ": cannot open the mdevctl config: " << std::strerror(errno) << "\n";
+      return std::nullopt;
+    }
+    buf << in.rdbuf();
+    if (in.bad()) {
+      std::cerr << path << ": cannot read the mdevctl config: " << std::strerror(errno) << "\n";
+      return std::nullopt;
+    }
+  }
   std::optional<std::string> single = uuid;
-  if (!single) single = std::filesystem::path(path).filename().string();
-  auto parsed = parse_mdevctl(buf.str(), path, single);
+  if (!single && !from_stdin) single = std::filesystem::path(path).filename().string();
+  std::vector<std::string> notes;
+  auto parsed = parse_mdevctl(buf.str(), name, single, &notes);
   if (auto* e = std::get_if<model::TraceError>(&parsed)) {
     std::cerr << e->to_string() << "\n";
     return std::nullopt;
   }
+  for (const std::string& note : notes) std::cerr << name << ": note: " << note << "\n";
   return std::get<std::vector<MdevctlDevice>>(std::move(parsed));
 }
 

@@ -45,15 +45,29 @@ struct MdevctlDevice {
 
 // Reads mdevctl JSON: a single config object, or the `--dumpjson` array. A single config does
 // not name its UUID (mdevctl takes it from the file name), so it gets `single_uuid`; without
-// one it is an error. Validation, each failure an error at the offending value's line and
-// column: well-formed JSON; a config is an object with "mdev_type" and "start" present;
-// mdev_type the string "vfio_ap-passthrough" (the only type apcb models); start "auto" or
-// "manual"; attrs absent, null or an array whose every element is an object with exactly one
-// field whose value is a string; in the --dumpjson form, an array of objects whose keys are
-// parents ("matrix") mapping to arrays of objects whose keys are UUIDs. Unknown top-level keys
+// one it is an error. The text is read by read_json (cli/json_reader.h): strict JSON, no
+// duplicate keys, at most 64 levels deep, linear in its length. Validation, each failure an
+// error at the offending value's line and column: a config is an object with "mdev_type" and
+// "start" present; mdev_type the string "vfio_ap-passthrough" (the only type apcb models);
+// start "auto" or "manual"; attrs absent, null or an array whose every element is an object
+// with exactly one field whose value is a string. The --dumpjson form is an array of objects
+// mapping parents to arrays of device entries, each an object mapping exactly one UUID to its
+// config. Only parent "matrix" (the vfio_ap matrix device) is vfio_ap's: the devices of any
+// other parent (a vfio_ccw subchannel such as "0.0.0313", a PCI device) are skipped unread,
+// and `notes` (if given) gets one sentence per such parent. Unknown top-level keys of a config
 // are ignored, as mdevctl ignores them. Never throws. `file` is used in messages only.
+// Examples:
+//   parse_mdevctl(R"({"mdev_type": "vfio_ap-passthrough", "start": "auto"})", "f", "1111…")
+//       -> one device, no attrs
+//   parse_mdevctl(R"([{"0.0.0313": [{"<uuid>": {"mdev_type": "vfio_ccw-io", "start": "auto"}}],
+//                     "matrix": [{"<uuid>": {...}}]}])", "f", std::nullopt, &notes)
+//       -> the matrix device; notes == {"skipped 1 device of parent '0.0.0313': not vfio_ap
+//          (apcb reads the devices of parent 'matrix')"}
+//   parse_mdevctl(R"({"start": "auto", "start": "manual"})", "f")
+//       -> error "f:1:19: duplicate key \"start\" (first at line 1, column 2)"
 std::variant<std::vector<MdevctlDevice>, model::TraceError> parse_mdevctl(
-    std::string_view text, std::string_view file, std::optional<std::string> single_uuid = std::nullopt);
+    std::string_view text, std::string_view file, std::optional<std::string> single_uuid = std::nullopt,
+    std::vector<std::string>* notes = nullptr);
 
 // The inverse of parse_mdevctl for a list of devices: the --dumpjson form, one parent
 // "matrix". parse_mdevctl(format_mdevctl_dumpjson(d)) gives d back up to positions.
@@ -97,9 +111,13 @@ model::Trace ideal_host_for(const std::vector<MdevctlDevice>& devices);
 model::Trace mdevctl_trace(const model::Trace& base, const std::vector<MdevctlDevice>& devices,
                            std::vector<StartResult>* results = nullptr);
 
-// Reads and parses an mdevctl file. The single-config UUID is `uuid` if given, else the file's
-// name when that is a UUID (mdevctl's own naming). On failure prints the positioned error to
-// stderr and returns nullopt (the caller exits with kBadInput).
+// Reads and parses an mdevctl file; "-" reads standard input (named <stdin> in messages). The
+// single-config UUID is `uuid` if given, else the file's name when that is a UUID (mdevctl's
+// own naming). On failure (unreadable, a directory, bad JSON or config) prints the reason or
+// the positioned error to stderr and returns nullopt (the caller exits with kBadInput); the
+// parser's notes go to stderr as "FILE: note: …".
+// Example: load_mdevctl("-", "11111111-1111-1111-1111-111111111111") reads one config from
+// standard input.
 std::optional<std::vector<MdevctlDevice>> load_mdevctl(const std::string& path,
                                                       const std::optional<std::string>& uuid);
 

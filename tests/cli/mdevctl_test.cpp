@@ -78,9 +78,9 @@ TEST(MdevctlParse, OptionalAttrsUnknownKeysAndUpperCaseUuids) {
 TEST(MdevctlParse, EveryValidationErrorWithItsPosition) {
   const std::string head = R"({"mdev_type": "vfio_ap-passthrough", "start": "auto", )";
   EXPECT_EQ(error_of(fixture("trailing-comma.json")),
-            "t.json:1:92: invalid JSON: syntax error while parsing value - unexpected ']'; expected '[', '{', or a literal");
+            "t.json:1:92: invalid JSON: expected a value after ',', found ']' (JSON has no trailing commas)");
   EXPECT_EQ(error_of("{\n  \"start\": \"auto\",\n  \"mdev_type\": \"vfio_ap-passthrough\"\n"),
-            "t.json:4:1: invalid JSON: syntax error while parsing object - unexpected end of input; expected '}'");
+            "t.json:4:1: invalid JSON: expected ',' or '}' after an object member, found the end of the text");
   EXPECT_EQ(error_of("5"), "t.json:1:1: expected a device config (a JSON object) or the --dumpjson form (a JSON array)");
   EXPECT_EQ(error_of(R"({"start": "auto"})"), "t.json:1:1: missing \"mdev_type\"");
   EXPECT_EQ(error_of(R"({"mdev_type": null, "start": "auto"})"), "t.json:1:1: missing \"mdev_type\"");
@@ -110,10 +110,16 @@ TEST(MdevctlParse, EveryValidationErrorWithItsPosition) {
 
 TEST(MdevctlParse, DumpjsonValidationErrors) {
   EXPECT_EQ(error_of("[5]"), "t.json:1:2: a --dumpjson entry must be an object mapping a parent to its devices");
-  EXPECT_EQ(error_of(R"([{"css": []}])"), "t.json:1:10: parent 'css' is not the vfio_ap matrix device ('matrix')");
+  EXPECT_EQ(error_of(R"([{"css": {}}])"), "t.json:1:10: the devices of parent 'css' must be an array");
+  EXPECT_EQ(error_of(R"([{"0.0.0313": [5]}])"), "t.json:1:16: a device entry must be an object mapping a UUID to its config");
   EXPECT_EQ(error_of(R"([{"matrix": {}}])"), "t.json:1:13: the devices of parent 'matrix' must be an array");
   EXPECT_EQ(error_of(R"([{"matrix": ["x"]}])"), "t.json:1:14: a device entry must be an object mapping a UUID to its config");
-  EXPECT_EQ(error_of(R"([{"matrix": [{"1234": {}}]}])"), "t.json:1:23: '1234' is not a UUID");
+  EXPECT_EQ(error_of(R"([{"matrix": [{"1234": {}}]}])"), "t.json:1:15: '1234' is not a UUID");
+  // One UUID per device entry, as mdevctl prints it (two would lose their order: JSON objects
+  // are unordered, and the order of the starts matters).
+  EXPECT_EQ(error_of("[{\"matrix\": [{\"" + std::string(kU1) + "\": {}, \"" + std::string(kU2) + "\": {}}]}]"),
+            "t.json:1:14: a device entry must map exactly one UUID to its config, not 2");
+  EXPECT_EQ(error_of(R"([{"matrix": [{}]}])"), "t.json:1:14: a device entry must map exactly one UUID to its config, not 0");
   EXPECT_EQ(error_of("[{\"matrix\": [{\"" + std::string(kU1) + "\": []}]}]"),
             "t.json:1:55: a device config must be a JSON object");
   EXPECT_EQ(error_of("[\n {\"matrix\": [\n  {\"" + std::string(kU1) +
@@ -122,10 +128,68 @@ TEST(MdevctlParse, DumpjsonValidationErrors) {
   EXPECT_TRUE(parse_ok("[]", std::nullopt).empty());
 }
 
+// A real s390 host's `mdevctl list --dumpjson` also lists its vfio_ccw devices, under their
+// subchannels: they are skipped with a note, not refused (refused outright before issue 13).
+TEST(MdevctlParse, OtherParentsAreSkippedWithANote) {
+  std::vector<std::string> notes;
+  auto r = parse_mdevctl(fixture("s390-dumpjson-with-vfio-ccw.json"), "t.json", std::nullopt, &notes);
+  ASSERT_TRUE(std::holds_alternative<std::vector<MdevctlDevice>>(r)) << std::get<model::TraceError>(r).to_string();
+  const auto& devices = std::get<std::vector<MdevctlDevice>>(r);
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0].uuid, kU1);
+  ASSERT_EQ(devices[0].attrs.size(), 3u);
+  EXPECT_EQ(devices[0].attrs[0], (MdevctlAttr{"assign_adapter", "0x05", 34, 33}));
+  EXPECT_EQ(notes, (std::vector<std::string>{
+                       "skipped 1 device of parent '0.0.0313': not vfio_ap (apcb reads the devices of parent 'matrix')",
+                       "skipped 2 devices of parent '0.0.0314': not vfio_ap (apcb reads the devices of parent 'matrix')"}));
+
+  // Only other parents: nothing to start, said so; a vfio_ap type under another parent is named.
+  notes.clear();
+  r = parse_mdevctl(R"([{"0000:00:02.0": [{"4a0a190f-dcf3-4def-9342-c48768f0c940": {"mdev_type": "vfio_ap-passthrough",
+                        "start": "auto"}}, {"x": {"mdev_type": "i915-GVTg_V5_8", "start": "auto"}}]}])",
+                    "t.json", std::nullopt, &notes);
+  ASSERT_TRUE(std::holds_alternative<std::vector<MdevctlDevice>>(r));
+  EXPECT_TRUE(std::get<std::vector<MdevctlDevice>>(r).empty());
+  EXPECT_EQ(notes, (std::vector<std::string>{
+                       "skipped 2 devices of parent '0000:00:02.0': not vfio_ap (apcb reads the devices of parent "
+                       "'matrix'); 1 of them claim mdev_type vfio_ap-passthrough, which only the matrix device "
+                       "provides on s390",
+                       "no device of parent 'matrix' in the file: nothing to start"}));
+  // The parent's name is quoted printably.
+  notes.clear();
+  r = parse_mdevctl("[{\"\\u001b[31m\": []}]", "t.json", std::nullopt, &notes);
+  ASSERT_TRUE(std::holds_alternative<std::vector<MdevctlDevice>>(r));
+  EXPECT_EQ(notes, (std::vector<std::string>{
+                       "skipped 0 devices of parent '\\x1b[31m': not vfio_ap (apcb reads the devices of parent 'matrix')"}));
+  // A matrix device of another type is still an error: the matrix parent has only vfio_ap.
+  EXPECT_EQ(error_of("[{\"matrix\": [{\"" + std::string(kU1) + "\": {\"mdev_type\": \"vfio_ccw-io\", \"start\": \"auto\"}}]}]"),
+            "t.json:1:69: mdev_type 'vfio_ccw-io' is not vfio_ap-passthrough, the only type apcb models");
+}
+
+// Duplicate keys used to be last-wins (nlohmann): a second "attrs" silently replaced the first.
+TEST(MdevctlParse, DuplicateKeysAreErrors) {
+  EXPECT_EQ(error_of(R"({"mdev_type": "vfio_ap-passthrough", "start": "auto",
+  "attrs": [{"assign_adapter": "5"}],
+  "attrs": []})"),
+            "t.json:3:3: duplicate key \"attrs\" (first at line 2, column 3)");
+  EXPECT_EQ(error_of("[{\"matrix\": [], \"matrix\": []}]"), "t.json:1:17: duplicate key \"matrix\" (first at line 1, column 3)");
+  // Within one attr object the same key twice is a duplicate too (mdevctl would see one field).
+  EXPECT_EQ(error_of(R"({"mdev_type": "vfio_ap-passthrough", "start": "auto", "attrs": [{"assign_adapter": "5", "assign_adapter": "6"}]})"),
+            "t.json:1:89: duplicate key \"assign_adapter\" (first at line 1, column 66)");
+}
+
+TEST(MdevctlParse, DeepNestingIsRefusedQuickly) {
+  EXPECT_EQ(error_of(std::string(60000, '[')), "t.json:1:65: arrays and objects nested deeper than 64 levels");
+  EXPECT_EQ(error_of(std::string(30000, '[') + std::string(30000, ']')),
+            "t.json:1:65: arrays and objects nested deeper than 64 levels");
+}
+
 TEST(MdevctlParse, BadBytesNeverEscapeAsExceptions) {
-  EXPECT_EQ(error_of("\xff"), "t.json:1:1: invalid JSON: syntax error while parsing value - invalid literal; last read: '\\xff'");
-  EXPECT_EQ(error_of(std::string("{\"a\":\"\0\"}", 9)).substr(0, 28), "t.json:1:7: invalid JSON: sy");
-  EXPECT_EQ(error_of(""), "t.json:1:1: invalid JSON: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal");
+  EXPECT_EQ(error_of("\xff"), "t.json:1:1: invalid JSON: expected a value, found byte \\xff");
+  EXPECT_EQ(error_of(std::string("{\"a\":\"\0\"}", 9)),
+            "t.json:1:7: invalid JSON: control byte \\x00 inside a string (it must be written as an escape)");
+  EXPECT_EQ(error_of("{\"mdev_type\": \"vfio_ap-passthrough\xff\"}"), "t.json:1:35: invalid JSON: byte \\xff is not valid UTF-8 here");
+  EXPECT_EQ(error_of(""), "t.json:1:1: invalid JSON: the text ends where a value should start");
 }
 
 TEST(MdevctlParse, DumpjsonPrintsAndParsesBack) {
