@@ -126,7 +126,9 @@ class Step {
   bool refilter(Mdev& m, Mask& filtered) {
     const Matrix f = filter_matrix(s_, m);
     const Matrix prev = m.shadow;
-    filtered |= (m.assigned.adapters & s_.cfg.adapters & prev.adapters) - f.adapters;
+    // Before 6.8 (KernelBehaviour) the filter resets nothing, so it collects nothing.
+    if (behaviour(s_.kernel).filter_resets_unplugged)
+      filtered |= (m.assigned.adapters & s_.cfg.adapters & prev.adapters) - f.adapters;
     m.shadow.adapters = f.adapters;
     m.shadow.domains = f.domains;
     return m.shadow.adapters != prev.adapters || m.shadow.domains != prev.domains;
@@ -145,7 +147,7 @@ class Step {
     if (with_cdoms) changed |= filter_cdoms(m);
     if (!changed) return;
     commit(m);
-    if (behaviour(s_.kernel).filter_resets_unplugged) reset_all(linked_in_shadow_domains(m, filtered));
+    reset_all(linked_in_shadow_domains(m, filtered));
   }
 
   // --- queue device callbacks --------------------------------------------------------------
@@ -166,25 +168,20 @@ class Step {
   // APQN fails).
   void remove_queue(Apqn q) {
     Mdev* m = s_.owner_of(q);
-    if (!behaviour(s_.kernel).unbind_resets_adapter) {
-      // Before 6.8: the adapter leaves the guest, then this queue alone is reset (a ZAPQ of a
-      // deconfigured queue resets nothing).
-      if (m != nullptr && m->shadow.adapters.test(q.adapter) && m->shadow.domains.test(q.domain)) {
-        m->shadow.adapters.clear(q.adapter);
-        commit(*m);
-      }
-      if (s_.present(q)) reset(q);
-      s_.last_response.erase(q.packed());
-      return;
-    }
-    if (m != nullptr && m->shadow.adapters.test(q.adapter) && m->shadow.domains.test(q.domain)) {
-      const std::vector<Apqn> resets = linked_in_shadow_domains(*m, Mask::single(q.adapter));
+    const bool in_guest =
+        m != nullptr && m->shadow.adapters.test(q.adapter) && m->shadow.domains.test(q.domain);
+    // Before 6.8 only this queue is reset, and only while present (a ZAPQ of a deconfigured
+    // queue resets nothing); from 6.8 a queue in the guest resets its adapter's guest queues.
+    std::vector<Apqn> resets;
+    if (in_guest && behaviour(s_.kernel).unbind_resets_adapter)
+      resets = linked_in_shadow_domains(*m, Mask::single(q.adapter));
+    else if (s_.present(q))
+      resets = {q};
+    if (in_guest) {
       m->shadow.adapters.clear(q.adapter);
       commit(*m);
-      reset_all(resets);
-    } else if (s_.present(q)) {
-      reset(q);
     }
+    reset_all(resets);
     s_.last_response.erase(q.packed());
   }
 
@@ -391,7 +388,7 @@ Errno Step::config_change(const Matrix& cur) {
     m.pending_add = Matrix{};
     if (changed) {
       commit(m);
-      if (behaviour(s_.kernel).filter_resets_unplugged) reset_all(linked_in_shadow_domains(m, filtered));
+      reset_all(linked_in_shadow_domains(m, filtered));
     }
   }
   return Errno::ok;

@@ -290,7 +290,7 @@ int kshim_bus_queue_status_show(unsigned int apqn, char* buf) {
       if (strcmp((*a)->name, "status") != 0) continue;
       struct device_attribute* da = container_of(*a, struct device_attribute, attr);
       ssize_t n = da->show(&q->ap_dev.device, da, buf);
-      return n < 0 ? (int)n : (int)n;
+      return (int)n;
     }
   }
   return -ENOENT;

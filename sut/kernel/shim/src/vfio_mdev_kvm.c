@@ -167,7 +167,6 @@ struct vfio_device* _vfio_alloc_device(size_t size, struct device* dev, const st
   if (!vdev) return ERR_PTR(-ENOMEM);
   vdev->dev = dev;
   vdev->ops = ops;
-  vdev->alloc_size = size;
   if (ops->init) {
     int rc = ops->init(vdev);
     if (rc) {
@@ -341,7 +340,6 @@ int kshim_mdev_create(const char* text, size_t len) {
     free(h);
     return rc;
   }
-  mdev->active = true;
   h->mdev = mdev;
   list_add_tail(&h->node, &mdevs);
   return 0;

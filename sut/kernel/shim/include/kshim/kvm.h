@@ -64,8 +64,6 @@ void kvm_arch_crypto_set_masks(struct kvm* kvm, unsigned long* apm, unsigned lon
 void kvm_arch_crypto_clear_masks(struct kvm* kvm);
 void kvm_get_kvm(struct kvm* kvm);
 void kvm_put_kvm(struct kvm* kvm);
-#define KVM_HVA_ERR_BAD (PAGE_OFFSET_ - 1)
-#define PAGE_OFFSET_ 0x0UL
 unsigned long gfn_to_hva(struct kvm* kvm, gfn_t gfn);
 static inline bool kvm_is_error_hva(unsigned long addr) { return addr == (unsigned long)-1; }
 int kvm_s390_gisc_register(struct kvm* kvm, u32 gisc);

@@ -44,7 +44,6 @@ struct vfio_device {
   struct kvm* kvm;
   unsigned int open_count;
   bool registered;
-  size_t alloc_size;
 };
 
 struct vfio_device* _vfio_alloc_device(size_t size, struct device* dev, const struct vfio_device_ops* ops);
@@ -76,7 +75,6 @@ struct mdev_device {
   struct device dev;
   guid_t uuid;
   struct mdev_type* type;
-  bool active;
 };
 struct mdev_driver {
   const char* device_api;
