@@ -27,14 +27,42 @@ CheckResult check_trace(const model::Trace& trace, EngineKind kind, model::Kerne
   return r;
 }
 
-model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
-                            std::string* violations) {
-  model::RandomOps random(seed);
+namespace {
+
+// The header of the trace generate_trace(seed, ops, ...) gives: its comment, host and
+// configuration; no steps.
+model::Trace generated_header(model::RandomOps& random, std::uint64_t seed, int ops) {
   model::Trace trace;
   trace.comments.push_back("# apcb gen --seed " + std::to_string(seed) + " --ops " +
                            std::to_string(ops));
   trace.params = random.params();
   trace.config = random.config();
+  return trace;
+}
+
+}  // namespace
+
+bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
+                            const std::function<bool(std::string_view)>& emit) {
+  model::RandomOps random(seed);
+  const model::Trace header = generated_header(random, seed, ops);
+  if (!emit(model::format_trace(header))) return false;
+  model::State state = header.initial_state();
+  std::string text;
+  for (int i = 0; i < ops; ++i) {
+    const model::Op op = random.next(state);
+    const model::Observation obs = model::apply(state, op);
+    text = model::format_op(op) + "\n";
+    if (expectations) text += model::format_observation(obs);
+    if (!emit(text)) return false;
+  }
+  return true;
+}
+
+model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
+                            std::string* violations) {
+  model::RandomOps random(seed);
+  model::Trace trace = generated_header(random, seed, ops);
   model::State state = trace.initial_state();
   for (int i = 0; i < ops; ++i) {
     model::TraceStep step{random.next(state), std::nullopt, 0, {}};

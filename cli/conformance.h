@@ -4,8 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "model/observation.h"
 #include "model/state.h"
@@ -40,6 +42,16 @@ CheckResult check_trace(const model::Trace& trace, EngineKind engine = EngineKin
 // that step).
 model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
                             std::string* violations = nullptr);
+
+// The trace generate_trace(seed, ops, expectations) gives, as text, without holding it: `emit`
+// receives the header, then each step's text in order, so memory does not grow with `ops`.
+// Stops and returns false as soon as `emit` does (e.g. standard output failed); true when the
+// whole trace was emitted. The concatenated text is model::format_trace(generate_trace(...)).
+//
+// Example:
+//   stream_generated_trace(7, 400, true, [](std::string_view t) { return bool(std::cout << t); });
+bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
+                            const std::function<bool(std::string_view)>& emit);
 
 // The divergence report: where, the step, expected and actual observations, the state before
 // and after the step.

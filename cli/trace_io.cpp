@@ -1,3 +1,6 @@
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <iostream>
@@ -28,15 +31,38 @@ void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel) {
           "VERSION"));
 }
 
-std::optional<model::Trace> load_trace(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << path << ": cannot open the trace\n";
+std::optional<std::string> read_input(const std::string& path, const std::string& what) {
+  std::stringstream buf;
+  if (path == "-") {
+    buf << std::cin.rdbuf();
+    if (std::cin.bad()) {
+      std::cerr << "standard input: cannot read the " << what << "\n";
+      return std::nullopt;
+    }
+    return buf.str();
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    std::cerr << path << ": cannot read the " << what << ": Is a directory\n";
     return std::nullopt;
   }
-  std::stringstream buf;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << path << ": cannot open the " << what << ": " << std::strerror(errno) << "\n";
+    return std::nullopt;
+  }
   buf << in.rdbuf();
-  auto parsed = model::parse_trace(buf.str(), path);
+  if (in.bad()) {
+    std::cerr << path << ": cannot read the " << what << ": " << std::strerror(errno) << "\n";
+    return std::nullopt;
+  }
+  return buf.str();
+}
+
+std::optional<model::Trace> load_trace(const std::string& path) {
+  const std::optional<std::string> text = read_input(path, "trace");
+  if (!text) return std::nullopt;
+  auto parsed = model::parse_trace(*text, path == "-" ? "<stdin>" : path);
   if (auto* e = std::get_if<model::TraceError>(&parsed)) {
     std::cerr << e->to_string() << "\n";
     return std::nullopt;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/verb.h"
+#include "model/output_file.h"
 #include "proofs/proofs.h"
 
 namespace apcb::cli {
@@ -42,6 +43,12 @@ int run_prove(const ProveArgs& args) {
     for (const proofs::ObligationInfo& o : proofs::obligations()) known |= o.name == name;
     if (!known) {
       std::cerr << "apcb prove: no obligation '" << name << "' (apcb prove --list names them)\n";
+      return kBadInput;
+    }
+  }
+  if (!args.json_path.empty()) {
+    if (auto why = model::check_writable(args.json_path)) {
+      std::cerr << *why << "\n";
       return kBadInput;
     }
   }
@@ -88,10 +95,8 @@ int run_prove(const ProveArgs& args) {
                                   {"detail", r.detail},
                                   {"files", r.files}});
     }
-    std::ofstream out(args.json_path);
-    out << j.dump(2) << "\n";
-    if (!out) {
-      std::cerr << args.json_path << ": cannot write\n";
+    if (auto why = model::write_file_atomically(args.json_path, j.dump(2) + "\n")) {
+      std::cerr << *why << "\n";
       return kBadInput;
     }
   }

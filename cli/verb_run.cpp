@@ -29,6 +29,10 @@ void add_run_verb(CLI::App& app, Action& action) {
         std::cerr << "apcb run: give a TRACE or --mdevctl FILE\n";
         return kBadInput;
       }
+      if (!mdev->empty() && mdevctl->empty()) {
+        std::cerr << "apcb run: --mdev names one config of an --mdevctl FILE; give --mdevctl too\n";
+        return kBadInput;
+      }
       std::optional<model::Trace> trace;
       if (!path->empty() && !(trace = load_trace(*path))) return kBadInput;
       if (!mdevctl->empty()) {

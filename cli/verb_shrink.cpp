@@ -15,6 +15,7 @@
 #include "cli/conformance.h"
 #include "cli/engine.h"
 #include "cli/verb.h"
+#include "model/output_file.h"
 
 namespace apcb::cli {
 namespace {
@@ -119,6 +120,12 @@ std::string gtest_source(const model::Trace& minimal) {
 }
 
 int run_shrink(const std::string& path, const std::string& gtest_path) {
+  if (!gtest_path.empty()) {
+    if (auto why = model::check_writable(gtest_path)) {
+      std::cerr << *why << "\n";
+      return kBadInput;
+    }
+  }
   auto trace = load_trace(path);
   if (!trace) return kBadInput;
   CheckResult r = check_trace(*trace, EngineKind::model);
@@ -151,10 +158,8 @@ int run_shrink(const std::string& path, const std::string& gtest_path) {
             << " runs\n";
   std::cout << model::format_trace(minimal);
   if (!gtest_path.empty()) {
-    std::ofstream out(gtest_path);
-    out << gtest_source(minimal);
-    if (!out) {
-      std::cerr << gtest_path << ": cannot write\n";
+    if (auto why = model::write_file_atomically(gtest_path, gtest_source(minimal))) {
+      std::cerr << *why << "\n";
       return kBadInput;
     }
   }

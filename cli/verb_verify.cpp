@@ -34,6 +34,7 @@
 #include "cli/assurance.h"
 #include "cli/conformance.h"
 #include "cli/verb.h"
+#include "model/output_file.h"
 #include "proofs/proofs.h"
 
 namespace fs = std::filesystem;
@@ -145,14 +146,13 @@ void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
     const CheckResult r = check_trace(trace, EngineKind::impl);
     steps += r.checked;
     if (!violation.empty() || r.divergence) {
-      fs::create_directories(args.out_dir);
       const std::string path = args.out_dir + "/property-seed-" + std::to_string(seed) + ".trace";
-      std::ofstream(path) << model::format_trace(trace);
+      const std::optional<std::string> unwritten = model::write_file_atomically(path, model::format_trace(trace));
       row.verdict = "fails";
       row.detail = (violation.empty() ? "the implementation diverges at step " +
                                             std::to_string(r.divergence->step + 1)
                                       : "the model breaks an invariant at " + violation) +
-                   "; trace: " + path;
+                   (unwritten ? "; " + *unwritten : "; trace: " + path);
     }
   }
   if (row.verdict == "holds")
@@ -175,21 +175,25 @@ void verify_fuzz(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   std::vector<fs::path> corpora;
   std::error_code ec;
   for (fs::directory_iterator it(args.corpus_dir, ec), end; !ec && it != end; it.increment(ec))
-    if (it->is_directory()) corpora.push_back(it->path());
+    if (std::error_code kind_ec; it->is_directory(kind_ec)) corpora.push_back(it->path());
   std::sort(corpora.begin(), corpora.end());
   if (corpora.empty()) {
     rows.push_back({"fuzz", args.corpus_dir, "fails", 0, "no corpus folders found"});
     return;
   }
   const fs::path logs = fs::path(args.out_dir) / "fuzz";
-  fs::create_directories(logs);
+  fs::create_directories(logs, ec);
+  if (ec) {
+    rows.push_back({"fuzz", logs.string(), "error", 0, "cannot create the log folder: " + ec.message()});
+    return;
+  }
   for (const fs::path& corpus : corpora) {
     const std::string harness = corpus.filename().string();
     const fs::path bin = fs::path(args.fuzz_bin_dir) / harness;
     const auto t0 = std::chrono::steady_clock::now();
     VerdictRow row{"fuzz", harness, "holds", 0, ""};
     row.property = "robustness and oracle agreement";
-    if (!fs::exists(bin)) {
+    if (std::error_code bin_ec; !fs::exists(bin, bin_ec)) {
       row.verdict = "fails";
       row.detail = "harness not built at " + bin.string() + " (--fuzz-bin DIR, or --skip fuzz)";
       rows.push_back(row);
@@ -197,7 +201,7 @@ void verify_fuzz(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
     }
     std::size_t inputs = 0;
     for (fs::recursive_directory_iterator it(corpus, ec), end; !ec && it != end; it.increment(ec))
-      inputs += it->is_regular_file();
+      inputs += [&] { std::error_code kind_ec; return it->is_regular_file(kind_ec); }();
     // Harnesses that drive a plugin find it through APCB_SUT_PLUGIN; the reference
     // implementation's plugin sits in the build tree.
     const std::string env = "APCB_SUT_PLUGIN='" APCB_BINARY_DIR "/sut/apcb_impl_sut.so' ";
@@ -206,8 +210,8 @@ void verify_fuzz(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
 #ifdef APCB_FUZZ_BUILD
     // A copy of the corpus grows during the smoke run; the committed corpus is left alone.
     const fs::path scratch = logs / (harness + ".corpus");
-    fs::remove_all(scratch);
-    fs::create_directories(scratch);
+    fs::remove_all(scratch, ec);
+    fs::create_directories(scratch, ec);
     const std::string dict = APCB_SOURCE_DIR "/fuzz/" + harness + ".dict";
     const std::string command =
         env + "'" + bin.string() + "' -max_total_time=" + std::to_string(args.fuzz_seconds) +
@@ -262,7 +266,8 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
       std::cerr << "verify: [" << i + 1 << "/" << traces.size() << "] " << layer << " " << path
                 << "\n";
       const auto t0 = std::chrono::steady_clock::now();
-      VerdictRow row{layer, fs::relative(traces[i], args.traces_dir).string(), "holds", 0, ""};
+      std::error_code rel_ec;
+      VerdictRow row{layer, fs::relative(traces[i], args.traces_dir, rel_ec).string(), "holds", 0, ""};
       if (!trace) {
         row.verdict = "error";
         row.detail = "does not parse";
@@ -459,6 +464,30 @@ int run_verify(const VerifyArgs& args) {
       return kBadInput;
     }
   }
+  // Every output is checked before the run: an unwritable report is found in the first second,
+  // not after the proofs; the report is never written over the floor it is compared with.
+  for (const std::string* out : {&args.json_path, &args.write_ledger_path}) {
+    if (out->empty()) continue;
+    if (auto why = model::check_writable(*out)) {
+      std::cerr << *why << "\n";
+      return kBadInput;
+    }
+  }
+  if (!args.json_path.empty() && !args.ledger_path.empty() &&
+      (args.json_path == args.ledger_path || model::same_file(args.json_path, args.ledger_path))) {
+    std::cerr << "apcb verify: --json " << args.json_path << " would overwrite the ledger it reads (--ledger "
+              << args.ledger_path << ")\n";
+    return kBadInput;
+  }
+  {
+    std::error_code ec;
+    fs::create_directories(args.out_dir, ec);
+    if (!ec && !fs::is_directory(args.out_dir, ec)) ec = std::make_error_code(std::errc::not_a_directory);
+    if (ec) {
+      std::cerr << args.out_dir << ": cannot use as the output folder (--out DIR): " << ec.message() << "\n";
+      return kBadInput;
+    }
+  }
   // Read the floor first: a missing or malformed ledger is bad input, not a weaker check.
   std::optional<nlohmann::json> floor;
   if (!args.ledger_path.empty()) {
@@ -507,34 +536,44 @@ int run_verify(const VerifyArgs& args) {
     skipped += r.verdict == "skipped";
     unrecorded += r.verdict == "missing" || r.verdict == "stale";
   }
-  const bool holds = failed == 0;
-  std::string records;
-  if (unrecorded != 0)
-    records = ", " + std::to_string(unrecorded) + " assurance records missing or stale";
-  std::printf("%zu items, %zu hold, %zu fail, %zu layers skipped%s; %.1f s; verdict: %s\n",
-              rows.size(), rows.size() - failed - skipped - unrecorded, failed, skipped,
-              records.c_str(), wall, holds ? "HOLDS" : "FAILS");
-  bool ledger_ok = true;
+  const std::size_t held = rows.size() - failed - skipped - unrecorded;
+  std::vector<std::string> shortfalls;
   if (floor) {
-    const std::vector<std::string> shortfalls =
-        below_floor(*floor, rows, kMutationResults);
+    shortfalls = below_floor(*floor, rows, kMutationResults);
     std::printf("ledger %s: %zu checks in the floor, %zu below it\n", args.ledger_path.c_str(),
                 (*floor)["checks"].size(), shortfalls.size());
     for (const std::string& s : shortfalls) std::printf("  below the floor: %s\n", s.c_str());
-    ledger_ok = shortfalls.empty();
   }
+  // One verdict, the exit code's, in the table, the JSON and the exit status: a run below the
+  // floor fails; a run that checked nothing (every layer skipped, no record read) is no pass.
+  const bool nothing_checked = held == 0 && failed == 0 && shortfalls.empty();
+  const int exit_code = !parsed                                ? kBadInput
+                        : failed != 0 || !shortfalls.empty() ? kFails
+                        : nothing_checked                     ? kBadInput
+                                                              : kHolds;
+  const char* verdict = exit_code == kHolds ? "holds" : exit_code == kFails ? "fails" : "bad input";
+  std::string records;
+  if (unrecorded != 0)
+    records = ", " + std::to_string(unrecorded) + " assurance records missing or stale";
+  std::string below;
+  if (!shortfalls.empty()) below = ", " + std::to_string(shortfalls.size()) + " below the ledger";
+  std::printf("%zu items, %zu hold, %zu fail, %zu layers skipped%s%s; %.1f s; verdict: %s\n",
+              rows.size(), held, failed, skipped, records.c_str(), below.c_str(), wall,
+              exit_code == kHolds ? "HOLDS" : exit_code == kFails ? "FAILS" : "BAD INPUT");
+  if (nothing_checked)
+    std::cerr << "apcb verify: nothing was checked: every layer was skipped and no assurance record "
+                 "was read\n";
   if (!args.write_ledger_path.empty()) {
-    std::ofstream out(args.write_ledger_path);
-    out << make_ledger(rows).dump(2) << "\n";
-    if (!out) {
-      std::cerr << args.write_ledger_path << ": cannot write\n";
+    if (auto why = model::write_file_atomically(args.write_ledger_path, make_ledger(rows).dump(2) + "\n")) {
+      std::cerr << *why << "\n";
       return kBadInput;
     }
   }
   if (!args.json_path.empty()) {
     nlohmann::json j;
     j["tool"] = "apcb verify";
-    j["verdict"] = holds ? "holds" : "fails";
+    j["verdict"] = verdict;
+    j["exit_code"] = exit_code;
     j["wall_seconds"] = wall;
     j["z3_version"] = proofs::z3_version();
     j["proof_width"] = args.proof_width;
@@ -555,16 +594,16 @@ int run_verify(const VerifyArgs& args) {
       if (!r.measured.is_null()) item["measured"] = r.measured;
       j["items"].push_back(item);
     }
-    if (floor) j["ledger"] = {{"file", args.ledger_path}, {"at_or_above_floor", ledger_ok}};
-    std::ofstream out(args.json_path);
-    out << j.dump(2) << "\n";
-    if (!out) {
-      std::cerr << args.json_path << ": cannot write\n";
+    if (floor)
+      j["ledger"] = {{"file", args.ledger_path},
+                     {"at_or_above_floor", shortfalls.empty()},
+                     {"below_floor", shortfalls}};
+    if (auto why = model::write_file_atomically(args.json_path, j.dump(2) + "\n")) {
+      std::cerr << *why << "\n";
       return kBadInput;
     }
   }
-  if (!parsed) return kBadInput;
-  return holds && ledger_ok ? kHolds : kFails;
+  return exit_code;
 }
 
 }  // namespace
