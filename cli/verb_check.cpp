@@ -1,84 +1,235 @@
 // apcb check TRACE: compare a trace's expectations with the reference and report the first
 // divergence with the state around it.
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/conformance.h"
 #include "cli/engine.h"
 #include "cli/verb.h"
-#include "sut/client.h"
+#include "model/output_file.h"
+#include "sut/isolated.h"
 
 namespace apcb::cli {
 namespace {
 
-// Drives the plugin and the reference side by side on the trace's operations (its
-// expectations are not used); an operation the plugin cannot comply with is skipped on both.
-int check_against_plugin(const std::string& plugin_path, const std::string& path, EngineKind kind,
-                         model::KernelVersion kernel) {
-  auto trace = load_trace(path);
+// What `check --sut` was asked to do.
+struct PluginCheck {
+  std::string plugin_path;
+  std::string trace_path;
+  std::string reproducer;     // --reproducer; empty: <trace stem>.step<N>.reproducer.trace here
+  double step_timeout = 10;   // --step-timeout, seconds
+  EngineKind kind = EngineKind::impl;
+  model::KernelVersion kernel = model::KernelVersion::latest;
+};
+
+std::string counts(std::size_t compared, std::size_t skipped) {
+  return std::to_string(compared) + " step" + (compared == 1 ? "" : "s") + " compared, " + std::to_string(skipped) +
+         " skipped: cannot comply";
+}
+
+// What the plugin's process did: "crashed", "exited", "hung" or "broke the protocol".
+std::string what_the_plugin_did(const sut::Outcome& o) {
+  switch (o.kind) {
+    case sut::Outcome::Kind::died:
+      return WIFSIGNALED(o.status) ? "crashed" : "exited";
+    case sut::Outcome::Kind::timed_out:
+      return "hung";
+    default:
+      return "broke the protocol";
+  }
+}
+
+// The default reproducer name: the trace's file name without its .trace, in the current
+// directory ("stdin" for a trace read from standard input).
+std::string default_reproducer(const std::string& trace_path, const std::string& step_tag) {
+  std::string stem = trace_path == "-" ? "stdin" : std::filesystem::path(trace_path).filename().string();
+  if (stem.size() > 6 && stem.ends_with(".trace")) stem.resize(stem.size() - 6);
+  if (stem.empty() || stem == "." || stem == "..") stem = "trace";
+  return stem + "." + step_tag + ".reproducer.trace";
+}
+
+// Reports a crash, hang, exit or protocol break of the plugin as a finding of the implementation
+// under test: where, what, and the trace up to and including that step written as a reproducer.
+int report_finding(const PluginCheck& args, const model::Trace& trace, const std::string& name,
+                   const sut::Outcome& o, std::size_t steps_run, std::size_t compared, std::size_t skipped) {
+  std::string where, tag, headline;
+  std::size_t kept = steps_run;  // steps the reproducer keeps
+  const std::string did = what_the_plugin_did(o);
+  switch (o.phase) {
+    case sut::Outcome::Phase::load:
+      where = args.trace_path;
+      tag = "load";
+      kept = 0;
+      headline = args.plugin_path + " " + did + " while loading the plugin: " + o.detail;
+      break;
+    case sut::Outcome::Phase::create:
+      where = args.trace_path;
+      tag = "step0";
+      kept = 0;
+      headline = name + " " + did + " while creating the instance for the trace's host: " + o.detail;
+      break;
+    case sut::Outcome::Phase::step: {
+      const model::TraceStep& step = trace.steps[steps_run - 1];
+      where = args.trace_path + ":" + std::to_string(step.line);
+      tag = "step" + std::to_string(steps_run);
+      headline = name + " " + did + " at step " + std::to_string(steps_run) + ": " + o.detail + "\n  " +
+                 model::format_op(step.op);
+      break;
+    }
+    case sut::Outcome::Phase::finish:
+      where = args.trace_path;
+      tag = "end";
+      headline = name + " " + did + " after the last step, destroying the instance: " + o.detail;
+      break;
+  }
+  std::cout << where << ": " << headline << "\n";
+  model::Trace reproducer = trace;
+  reproducer.steps.resize(kept);
+  reproducer.trailing_comments.clear();
+  reproducer.comments.push_back("# reproducer written by apcb check --sut: " + name + " " + did + " (" + o.detail +
+                                ") at " + where + (kept > 0 ? " (the last step here)" : ""));
+  const std::string out = args.reproducer.empty() ? default_reproducer(args.trace_path, tag) : args.reproducer;
+  if (auto why = model::write_file_atomically(out, model::format_trace(reproducer)))
+    std::cout << "reproducer: not written: " << *why << "\n";
+  else
+    std::cout << "reproducer: " << out << " (the trace up to " << (kept > 0 ? "and including step " + std::to_string(kept)
+                                                                            : "its host init line")
+              << ")\n";
+  std::cout << counts(compared, skipped) << " before it\n";
+  return kFails;
+}
+
+// Drives the plugin, isolated in a child process (sut/isolated.h), and the reference side by
+// side on the trace's operations (its expectations are not used); an operation the plugin
+// cannot comply with is skipped on both.
+int check_against_plugin(const PluginCheck& args) {
+  auto trace = load_trace(args.trace_path);
   if (!trace) return kBadInput;
-  std::string error;
-  auto plugin = sut::Plugin::load(plugin_path, error);
-  if (!plugin) {
-    std::cerr << error << "\n";
-    return kBadInput;
+  if (!args.reproducer.empty()) {
+    if (args.trace_path != "-" && model::same_file(args.reproducer, args.trace_path)) {
+      std::cerr << args.reproducer << ": the reproducer would overwrite the trace being checked\n";
+      return kBadInput;
+    }
+    if (auto why = model::check_writable(args.reproducer)) {
+      std::cerr << *why << "\n";
+      return kBadInput;
+    }
   }
-  auto instance = sut::Instance::create(*plugin, trace->params, trace->config);
-  if (!instance) {
-    std::cerr << plugin_path << ": the plugin could not create an instance\n";
-    return kFails;
+  const auto time_limit = std::chrono::milliseconds(static_cast<long long>(args.step_timeout * 1000.0 + 0.5));
+  sut::Outcome why;
+  auto sut = sut::IsolatedInstance::start(args.plugin_path, trace->params, trace->config, time_limit, why);
+  if (!sut) {
+    if (why.kind == sut::Outcome::Kind::load_error) {
+      std::cerr << why.detail << "\n";
+      return kBadInput;
+    }
+    if (why.kind == sut::Outcome::Kind::create_failed) {
+      std::cout << args.trace_path << ": " << args.plugin_path
+                << ": the plugin could not create an instance for the trace's host (create returned NULL)\n";
+      return kFails;
+    }
+    return report_finding(args, *trace, args.plugin_path, why, 0, 0, 0);
   }
-  auto reference = make_engine(kind, trace->params, trace->config, kernel);
+  const std::string& name = sut->name();
+  auto reference = make_engine(args.kind, trace->params, trace->config, args.kernel);
   std::size_t compared = 0, skipped = 0;
+  // Up to kInFlight operations are submitted ahead, so the plugin's process works while this one
+  // compares (one round trip per step cost more than the step itself); the time limit still
+  // applies to each step, and a crash is still pinned to its step (answers come in order).
+  constexpr std::size_t kInFlight = 64;
+  std::size_t submitted = 0;
   for (std::size_t i = 0; i < trace->steps.size(); ++i) {
     const auto& step = trace->steps[i];
-    std::optional<model::Observation> theirs = instance->apply(step.op);
-    if (!theirs) {
-      ++skipped;
-      continue;
+    while (submitted < trace->steps.size() && submitted < i + kInFlight) sut->submit(trace->steps[submitted++].op);
+    const sut::Outcome theirs = sut->next();
+    switch (theirs.kind) {
+      case sut::Outcome::Kind::cannot_comply:
+        ++skipped;
+        continue;
+      case sut::Outcome::Kind::undefined_status:
+        std::cerr << args.trace_path << ":" << step.line << ": plugin error: " << name << " answered status code "
+                  << theirs.status << " at step " << i + 1 << " (apcb_sut.h defines 0, APCB_SUT_OK, and 1, "
+                  << "APCB_SUT_CANNOT_COMPLY)\n  " << model::format_op(step.op) << "\n"
+                  << counts(compared, skipped) << " before it\n";
+        return kBadInput;
+      case sut::Outcome::Kind::observed:
+      case sut::Outcome::Kind::inexact:
+        break;
+      default:
+        return report_finding(args, *trace, name, theirs, i + 1, compared, skipped);
     }
     const model::State before = reference->state();
     const model::Observation ours = reference->apply(step.op);
     ++compared;
-    if (!model::equivalent(*theirs, ours)) {
-      std::cout << path << ":" << step.line << ": " << plugin->name() << " diverges at step " << i + 1
-                << "\n  " << model::format_op(step.op) << "\nplugin:\n" << model::format_observation(*theirs)
-                << "reference:\n" << model::format_observation(ours) << "reference state before the step:\n"
-                << describe_state(before) << "reference state after the step:\n" << describe_state(reference->state());
-      return kFails;
-    }
+    // An inexact observation cannot equal the reference's: every observation of the reference
+    // has an exact rendering (it is how expectations are written), and the parts a rendering can
+    // lose (the result's name, the output's bytes) are the parts `equivalent` compares exactly.
+    if (theirs.kind == sut::Outcome::Kind::observed && model::equivalent(theirs.observation, ours)) continue;
+    std::cout << args.trace_path << ":" << step.line << ": " << name << " diverges at step " << i + 1 << "\n  "
+              << model::format_op(step.op) << "\nplugin:\n";
+    if (theirs.kind == sut::Outcome::Kind::inexact)
+      std::cout << "(not expressible in the trace format: " << theirs.detail << ")\n" << theirs.rendering;
+    else
+      std::cout << model::format_observation(theirs.observation);
+    std::cout << "reference:\n" << model::format_observation(ours) << "reference state before the step:\n"
+              << describe_state(before) << "reference state after the step:\n" << describe_state(reference->state())
+              << counts(compared, skipped) << ", up to and including this one\n";
+    return kFails;
   }
-  std::cout << path << ": " << plugin->name() << " conforms (" << compared << " steps compared, " << skipped
-            << " skipped: cannot comply)\n";
+  if (auto end = sut->finish())
+    return report_finding(args, *trace, name, *end, trace->steps.size(), compared, skipped);
+  if (compared == 0) {
+    std::cerr << args.trace_path << ": " << name << ": nothing was compared (" << counts(compared, skipped)
+              << "): not a pass\n";
+    return kBadInput;
+  }
+  std::cout << args.trace_path << ": " << name << " conforms (" << counts(compared, skipped) << ")\n";
   return kHolds;
 }
 
 }  // namespace
 
 void add_check_verb(CLI::App& app, Action& action) {
-  auto path = std::make_shared<std::string>();
+  auto args = std::make_shared<PluginCheck>();
   auto* check = app.add_subcommand("check", "Compare a trace's expectations with the reference; "
                                             "report the first divergence with a state dump");
-  auto plugin = std::make_shared<std::string>();
-  auto kind = std::make_shared<EngineKind>(EngineKind::impl);
-  check->add_option("TRACE", *path, "trace file with expectations")->required();
-  check->add_option("--sut", *plugin, "drive this plugin (apcb_sut.h) against the reference "
-                                       "instead of reading expectations");
-  add_engine_option(*check, *kind);
-  auto kernel = std::make_shared<model::KernelVersion>(model::KernelVersion::latest);
-  add_kernel_option(*check, *kernel);
-  check->callback([&action, path, plugin, kind, kernel] {
-    action = [path, plugin, kind, kernel] {
+  check->add_option("TRACE", args->trace_path, "trace file with expectations")->required();
+  auto* sut = check->add_option(
+      "--sut", args->plugin_path,
+      "drive this plugin (apcb_sut.h) against the reference instead of reading expectations. The plugin runs "
+      "in a child process: a crash, hang or exit of it is a finding (exit 1, the step, the signal or exit "
+      "status, and a reproducer trace); an undefined status code is a plugin error and a run that compared "
+      "no step is not a pass (exit 2)");
+  check->add_option("--step-timeout", args->step_timeout,
+                    "with --sut: seconds the plugin may take for one step (and to load, create or destroy its "
+                    "instance) before it counts as hung (default 10)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->needs(sut);
+  check->add_option("--reproducer", args->reproducer,
+                    "with --sut: where to write the trace that reproduces a crash, hang or exit of the plugin "
+                    "(default: <trace name>.step<N>.reproducer.trace in the current directory)")
+      ->type_name("PATH")
+      ->needs(sut);
+  add_engine_option(*check, args->kind);
+  add_kernel_option(*check, args->kernel);
+  check->callback([&action, args] {
+    action = [args] {
       // Versions other than latest run on the model (make_engine), and reports say so.
-      const EngineKind engine = *kernel == model::KernelVersion::latest ? *kind : EngineKind::model;
-      if (!plugin->empty()) return check_against_plugin(*plugin, *path, engine, *kernel);
-      auto trace = load_trace(*path);
+      PluginCheck run = *args;
+      if (run.kernel != model::KernelVersion::latest) run.kind = EngineKind::model;
+      if (!run.plugin_path.empty()) return check_against_plugin(run);
+      auto trace = load_trace(run.trace_path);
       if (!trace) return kBadInput;
-      CheckResult r = check_trace(*trace, engine, *kernel);
+      CheckResult r = check_trace(*trace, run.kind, run.kernel);
       if (r.divergence) {
-        std::cout << divergence_report(*path, *trace, *r.divergence, engine);
+        std::cout << divergence_report(run.trace_path, *trace, *r.divergence, run.kind);
         return kFails;
       }
-      std::cout << *path << ": conforms (" << r.checked << " steps checked, " << r.unchecked
+      std::cout << run.trace_path << ": conforms (" << r.checked << " steps checked, " << r.unchecked
                 << " without expectations)\n";
       return kHolds;
     };

@@ -5,7 +5,12 @@
  * (`apcb check --sut LIB.so TRACE`, the `fuzz_sut` harness), creates one instance per trace,
  * applies the operation alphabet one step at a time, and compares each observation with the
  * reference. An operation the plugin does not support answers APCB_SUT_CANNOT_COMPLY: the step
- * is skipped on both sides, never counted as a failure.
+ * is skipped on both sides, never counted as a failure (but a run that compares no step is not
+ * a pass). Any other return code is a plugin error.
+ *
+ * `apcb check --sut` runs the plugin in a child process of its own (sut/isolated.h): a plugin
+ * that crashes, hangs past --step-timeout or exits is reported as a finding at the step it
+ * happened, with a reproducer trace. Its standard output is redirected to standard error.
  *
  * Versioning: the caller passes the ABI version it speaks; a plugin returns NULL for a version
  * it does not implement. Every structure is plain data with fixed-width fields; version 1 will

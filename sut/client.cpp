@@ -45,10 +45,15 @@ std::unique_ptr<Instance> Instance::create(const Plugin& plugin, const model::Ho
 Instance::~Instance() { plugin_.vtable().destroy(instance_); }
 
 std::optional<model::Observation> Instance::apply(const model::Op& op) {
+  return apply_with_status(op).observation;
+}
+
+Instance::Applied Instance::apply_with_status(const model::Op& op) {
   const COp c(op);
   apcb_sut_observation obs{};
-  if (plugin_.vtable().apply(instance_, c.get(), &obs) != APCB_SUT_OK) return std::nullopt;
-  return observation_from_c(obs);
+  const int status = plugin_.vtable().apply(instance_, c.get(), &obs);
+  if (status != APCB_SUT_OK) return Applied{status, std::nullopt};
+  return Applied{status, observation_from_c(obs)};
 }
 
 }  // namespace apcb::sut

@@ -17,6 +17,8 @@ namespace apcb::sut {
 // not export apcb_sut_get_plugin, or does not speak APCB_SUT_ABI_VERSION.
 class Plugin {
  public:
+  // Example: Plugin::load("/nonexistent.so", error) == nullptr, and error reads
+  // "/nonexistent.so: cannot load the plugin: /nonexistent.so: cannot open shared object file: ...".
   static std::unique_ptr<Plugin> load(const std::string& path, std::string& error);
   ~Plugin();
   Plugin(const Plugin&) = delete;
@@ -30,17 +32,36 @@ class Plugin {
   const apcb_sut_plugin* vtable_;
 };
 
-// One instance of a plugin, in the host state `host init` describes.
+// One instance of a plugin, in the host state `host init` describes, in this process: a plugin
+// that crashes or hangs takes the caller with it. `apcb check --sut` uses sut/isolated.h
+// instead; this stays for callers that need the speed or the crash in their own process (the
+// benchmark, the fuzz_sut harness).
 class Instance {
  public:
   // nullptr when the plugin's create fails.
+  //
+  // Example: auto i = Instance::create(*plugin, trace.params, trace.config); if (!i) ...
   static std::unique_ptr<Instance> create(const Plugin& plugin, const model::HostParams& params,
                                           const model::Matrix& config);
   ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
-  // The observation, or nullopt when the plugin cannot comply.
+  // The observation, or nullopt when the plugin cannot comply (or answers a status code
+  // apcb_sut.h does not define: callers that must tell the two apart use apply_with_status).
+  //
+  // Example: instance->apply(model::op::ReadBusMask{model::BusMask::apmask})->result == model::Errno::ok
   std::optional<model::Observation> apply(const model::Op& op);
+
+  // What apply returned, unfiltered: `status` is the plugin's return code (APCB_SUT_OK,
+  // APCB_SUT_CANNOT_COMPLY or anything else a misbehaving plugin answers); `observation` is
+  // set only for APCB_SUT_OK.
+  //
+  // Example: a plugin whose apply returns 42 gives {42, nullopt}.
+  struct Applied {
+    int status = APCB_SUT_CANNOT_COMPLY;
+    std::optional<model::Observation> observation;
+  };
+  Applied apply_with_status(const model::Op& op);
 
  private:
   Instance(const Plugin& plugin, apcb_sut_instance* instance) : plugin_(plugin), instance_(instance) {}
