@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "model/explain.h"
 #include "model/step.h"
@@ -238,6 +239,132 @@ TEST(Snapshot, QueueDirectoriesMustAgree) {
   f = minimal();
   f.dirs.insert("bus/ap/devices/05.0100");
   EXPECT_EQ(error_of(f), "R/bus/ap/devices/05.0100: domain 0100 of this queue is beyond 00ff");
+}
+
+// Issue 13: a queue status that is not one of the kernel's renderings used to read as "not in
+// use", silently detaching the guest; the same for every other file with a fixed rendering.
+TEST(Snapshot, OnlyTheKernelsRenderingsAreRead) {
+  const std::string q = "bus/ap/devices/card05/05.0004";
+  struct Case {
+    std::string path;
+    std::string content;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {q + "/status", "busy\n", "R/" + q + "/status:1:1: expected the kernel's queue status 'in use', 'assigned' or 'unassigned', not 'busy'"},
+      {q + "/status", "IN USE\n", "R/" + q + "/status:1:1: expected the kernel's queue status 'in use', 'assigned' or 'unassigned', not 'IN USE'"},
+      {q + "/status", "in use \n", "R/" + q + "/status:1:1: expected the kernel's queue status 'in use', 'assigned' or 'unassigned', not 'in use '"},
+      {q + "/status", "in use\n\n", "R/" + q + "/status:1:1: expected the kernel's queue status 'in use', 'assigned' or 'unassigned', not 'in use\\n'"},
+      {q + "/status", "", "R/" + q + "/status:1:1: expected the kernel's queue status 'in use', 'assigned' or 'unassigned', not ''"},
+      {q + "/status", "in\x1buse\n", "R/" + q + "/status:1:1: expected the kernel's queue status 'in use', 'assigned' or 'unassigned', not 'in\\x1buse'"},
+      {"bus/ap/features", "apsc apxa\n",
+       "R/bus/ap/features:1:1: expected the kernel's feature words (APSC APXA QACT RC8A APSB) separated by one space, or '-', not 'apsc apxa'"},
+      {"bus/ap/features", "APSC  APXA\n",
+       "R/bus/ap/features:1:6: expected the kernel's feature words (APSC APXA QACT RC8A APSB) separated by one space, or '-', not 'APSC  APXA'"},
+      {"bus/ap/features", "APSC APXA \n", "R/bus/ap/features:1:10: unexpected ' ' at the end"},
+      {"bus/ap/features", "APSC,APXA\n",
+       "R/bus/ap/features:1:5: expected the kernel's feature words (APSC APXA QACT RC8A APSB) separated by one space, or '-', not 'APSC,APXA'"},
+  };
+  for (const Case& c : cases) {
+    SnapshotFiles f = minimal();
+    f.files[c.path] = c.content;
+    EXPECT_EQ(error_of(f), c.error) << c.path << " = " << c.content;
+  }
+  // A driver given as a file names a driver, or nothing.
+  SnapshotFiles f = minimal();
+  f.links.erase(q + "/driver");
+  f.files[q + "/driver"] = "vfio_ap extra\n";
+  EXPECT_EQ(error_of(f), "R/" + q + "/driver:1:1: expected the name of a driver (as the driver link's last component), not 'vfio_ap extra'");
+  f.files[q + "/driver"] = "vfio_ap\n";
+  EXPECT_EQ(error_of(f), "accepted");
+  f.files[q + "/driver"] = "";
+  EXPECT_EQ(error_of(f), "accepted");
+  // Every rendering the kernel has is read; features may name words newer kernels add.
+  for (const char* status : {"in use\n", "assigned\n", "unassigned\n", "assigned"}) {
+    f = minimal();
+    f.files[q + "/status"] = status;
+    EXPECT_EQ(error_of(f), "accepted") << status;
+  }
+  for (const char* features : {"-\n", "\n", "APSC APXA QACT RC8A APSB\n", "APXA AP4KC\n"}) {
+    f = minimal();
+    f.files["bus/ap/features"] = features;
+    EXPECT_EQ(error_of(f), "accepted") << features;
+  }
+}
+
+// A status that disagrees with the matrices (captured at another time) is noted.
+TEST(Snapshot, StatusDisagreeingWithTheMatricesIsNoted) {
+  SnapshotFiles f = minimal();
+  const std::string q = "bus/ap/devices/card05/05.0004";
+  f.files[q + "/status"] = "unassigned\n";
+  auto r = read_snapshot(f);
+  ASSERT_TRUE(std::holds_alternative<Snapshot>(r));
+  EXPECT_TRUE(has_note(std::get<Snapshot>(r), "queue " + q + " is `unassigned` although mdev " + kU1 + " assigns it"));
+  f = minimal();
+  f.files["bus/ap/devices/card07/07.000f/status"] = "assigned\n";
+  r = read_snapshot(f);
+  ASSERT_TRUE(std::holds_alternative<Snapshot>(r));
+  EXPECT_TRUE(has_note(std::get<Snapshot>(r), "queue bus/ap/devices/card07/07.000f is `assigned` but no mdev's matrix assigns it"));
+  // Two copies of one queue (the flat link and the card's) must show the same status.
+  f = minimal();
+  f.dirs.insert("bus/ap/devices/05.0004");
+  f.links["bus/ap/devices/05.0004/driver"] = "../../../../bus/ap/drivers/vfio_ap";
+  f.files["bus/ap/devices/05.0004/status"] = "assigned\n";
+  EXPECT_EQ(error_of(f), "R/bus/ap/devices/card05/05.0004/status: disagrees with R/bus/ap/devices/05.0004/status about the queue's status");
+}
+
+// What load_snapshot_files does with a path that exists but is not what sysfs has there: an
+// error naming it, never the silent "absent" (an apmask directory read as all ones, a matrix
+// that could not be listed as no mdevs).
+TEST(Snapshot, UnreadablePathsAreErrorsNotAbsences) {
+  const fs::path tmp = fs::temp_directory_path() / "apcb-snapshot-test-unreadable";
+  const auto fresh = [&] {
+    fs::remove_all(tmp);
+    EXPECT_EQ(write_snapshot_files(snapshot_files_of(sample(true)), (tmp / "sys").string()), "");
+  };
+  const auto error = [&]() -> std::string {
+    auto r = load_snapshot_files(tmp.string());
+    if (auto* e = std::get_if<model::TraceError>(&r)) return input_error_text(*e);
+    return "loaded";
+  };
+  const std::string root = (tmp / "sys").string();
+  const fs::path bus = tmp / "sys/bus/ap";
+  const fs::path matrix = tmp / "sys/devices/vfio_ap/matrix";
+
+  fresh();
+  EXPECT_EQ(error(), "loaded");
+  fs::remove(bus / "apmask");
+  fs::create_directory(bus / "apmask");
+  EXPECT_EQ(error(), root + "/bus/ap/apmask: a directory, but sysfs has an attribute file here (a copy made with cp -L of a link?)");
+  fresh();
+  fs::remove(bus / "apmask");
+  fs::create_symlink("apmask", bus / "apmask");
+  EXPECT_EQ(error(), root + "/bus/ap/apmask: a symlink loop (Too many levels of symbolic links)");
+  fresh();
+  fs::remove(bus / "aqmask");
+  fs::create_symlink("../../nowhere/aqmask", bus / "aqmask");
+  EXPECT_EQ(error(), root + "/bus/ap/aqmask: a symlink to nothing (its target was not captured)");
+  fresh();
+  fs::remove(bus / "features");
+  fs::create_symlink("/proc/self/mem", bus / "features");  // a regular file whose read fails
+  EXPECT_EQ(error(), root + "/bus/ap/features: cannot read: Input/output error");
+  fresh();
+  fs::remove_all(matrix);
+  { std::ofstream(matrix) << ""; }
+  EXPECT_EQ(error(), root + "/devices/vfio_ap/matrix: not a directory, but sysfs has the vfio_ap matrix device here");
+  fresh();
+  fs::remove_all(matrix / kU1);
+  fs::create_symlink(kU1, matrix / kU1);
+  EXPECT_EQ(error(), root + "/devices/vfio_ap/matrix/" + kU1 + ": a symlink loop (Too many levels of symbolic links)");
+  fresh();
+  fs::remove(tmp / "sys/bus/ap/devices/card05/05.0004/driver");
+  fs::create_directory(tmp / "sys/bus/ap/devices/card05/05.0004/driver");
+  EXPECT_EQ(error(), root + "/bus/ap/devices/card05/05.0004/driver: a directory, but sysfs has an attribute file here (a copy made with cp -L of a link?)");
+  // A driver link is read, not followed: its target is never captured, and that is fine.
+  fresh();
+  EXPECT_FALSE(fs::exists(tmp / "sys/bus/ap/devices/card05/05.0004/driver"));
+  EXPECT_EQ(error(), "loaded");
+  fs::remove_all(tmp);
 }
 
 TEST(Snapshot, NotesForWhatIsMissingOrUnrepresentable) {
