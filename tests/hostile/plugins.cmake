@@ -93,3 +93,26 @@ if(TARGET apcb AND TARGET apcb_sut AND TARGET apcb_model_sut)
     "/nonexistent-dir/r.trace: cannot write: No such file or directory\n"
     check --sut ${hostile_segfault} --reproducer /nonexistent-dir/r.trace ${hostile_trace})
 endif()
+
+# A real kernel bug through the isolation: tests/kernel-bugs/stale-matrix-mdev-after-remove.trace
+# reads a freed mdev (use after free) at step 9. Without a sanitizer the read goes unnoticed
+# (the trace conforms); with glibc's MALLOC_PERTURB_ the freed memory is filled, the driver
+# follows a garbage pointer and the plugin's process dies of SIGSEGV, which apcb reports as a
+# finding with its reproducer (in process, apcb itself died: exit 139). Sanitizer builds check
+# the same trace by AddressSanitizer's report (kernel_<v>_bug_stale_matrix_mdev).
+# (Sanitizer builds replace glibc's allocator, so the test is for plain and coverage builds.)
+if(TARGET apcb AND TARGET apcb_model_sut AND NOT APCB_FUZZ AND NOT APCB_TSAN)
+  foreach(v IN ITEMS 6.1 6.12)
+    string(REPLACE "." "_" v_ ${v})
+    set(target apcb_kernel_${v_})
+    if(TARGET ${target})
+      set(name hostile_plugin_kernel_${v_}_use_after_free_is_a_finding)
+      add_test(NAME ${name} COMMAND ${PROJECT_SOURCE_DIR}/tests/hostile/plugins/finding-reproduces.sh
+               $<TARGET_FILE:apcb> $<TARGET_FILE:${target}> $<TARGET_FILE:apcb_model_sut>
+               ${PROJECT_SOURCE_DIR}/tests/kernel-bugs/stale-matrix-mdev-after-remove.trace
+               ${CMAKE_CURRENT_BINARY_DIR}/plugin-kernel-${v}-uaf 9 --kernel ${v})
+      set_tests_properties(${name} PROPERTIES ENVIRONMENT MALLOC_PERTURB_=165 PASS_REGULAR_EXPRESSION
+        "first run \\(exit 1\\):\n[^\n]*stale-matrix-mdev-after-remove.trace:32: apcb-kernel-${v} [^\n]* crashed at step 9: signal 11 \\(SIGSEGV\\)\n  echo 05.0004 > /sys/bus/ap/drivers/vfio_ap/unbind\n.*reproduces\n$")
+    endif()
+  endforeach()
+endif()
