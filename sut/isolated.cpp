@@ -247,6 +247,21 @@ std::unique_ptr<IsolatedInstance> IsolatedInstance::start(const std::string& plu
                       plugin_path + ": cannot start the plugin's process: socketpair: " + std::strerror(errno)};
     return nullptr;
   }
+  // With apcb's standard output or error closed the pair would land on 1 or 2, where a report
+  // line would go into the protocol: both ends move above the standard descriptors.
+  for (int& fd : fds) {
+    if (fd > STDERR_FILENO) continue;
+    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    ::close(fd);
+    fd = moved;
+  }
+  if (fds[0] < 0 || fds[1] < 0) {
+    outcome = Outcome{Outcome::Kind::load_error, {}, {}, 0,
+                      plugin_path + ": cannot start the plugin's process: " + std::strerror(errno)};
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+    return nullptr;
+  }
   // Whatever sits in the stream buffers would otherwise be written twice, once by each process.
   std::cout.flush();
   std::cerr.flush();

@@ -12,7 +12,7 @@ if(TARGET apcb AND TARGET apcb_sut AND TARGET apcb_model_sut)
 
   # One library per misbehaviour (tests/hostile/plugins/hostile_plugin.cpp), misbehaving at step 3.
   foreach(mode IN ITEMS status42 cannot_comply segfault hang exit0 stdout_garbage create_null crash_in_destroy
-                        unterminated_output unnamed_errno wrong_abi)
+                        unterminated_output unnamed_errno wrong_abi crash_in_create crash_in_load)
     apcb_add_plugin(apcb_hostile_${mode} ${hostile_dir}/hostile_plugin.cpp LIBS apcb_model)
     target_compile_definitions(apcb_hostile_${mode} PRIVATE HOSTILE_MODE=${mode} HOSTILE_STEP=3)
     set(hostile_${mode} $<TARGET_FILE:apcb_hostile_${mode}>)
@@ -56,6 +56,12 @@ if(TARGET apcb AND TARGET apcb_sut AND TARGET apcb_model_sut)
   apcb_cli_test(hostile_plugin_crash_in_destroy_is_a_finding 1
     "three-guests.trace: hostile crash_in_destroy crashed after the last step, destroying the instance: signal 6 \\(SIGABRT\\)\nreproducer: [^\n]*plugin-destroy.trace \\(the trace up to and including step [0-9]+\\)\n[0-9]+ steps compared"
     check --sut ${hostile_crash_in_destroy} --reproducer ${CMAKE_CURRENT_BINARY_DIR}/plugin-destroy.trace ${hostile_trace})
+  apcb_cli_test(hostile_plugin_crash_in_create_is_a_finding 1
+    "three-guests.trace: [^\n]*crash_in_create.so crashed while creating the instance for the trace's host: signal 6 \\(SIGABRT\\)\nreproducer: [^\n]*plugin-create.trace \\(the trace up to its host init line\\)\n0 steps compared, 0 skipped: cannot comply before it\n"
+    check --sut ${hostile_crash_in_create} --reproducer ${CMAKE_CURRENT_BINARY_DIR}/plugin-create.trace ${hostile_trace})
+  apcb_cli_test(hostile_plugin_crash_in_load_is_a_finding 1
+    "three-guests.trace: [^\n]*crash_in_load.so crashed while loading the plugin: signal 6 \\(SIGABRT\\)\nreproducer: [^\n]*plugin-load.trace \\(the trace up to its host init line\\)\n"
+    check --sut ${hostile_crash_in_load} --reproducer ${CMAKE_CURRENT_BINARY_DIR}/plugin-load.trace ${hostile_trace})
   apcb_cli_test(hostile_plugin_create_null_fails 1
     "three-guests.trace: [^\n]*create_null.so: the plugin could not create an instance for the trace's host \\(create returned NULL\\)\n"
     check --sut ${hostile_create_null} ${hostile_trace})

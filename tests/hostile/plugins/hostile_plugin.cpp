@@ -9,6 +9,8 @@
 //   exit0                calls exit(0)
 //   stdout_garbage       writes to its standard output at every step (and is otherwise right)
 //   create_null          create() returns NULL
+//   crash_in_create      create() aborts
+//   crash_in_load        apcb_sut_get_plugin aborts (the library is being loaded)
 //   crash_in_destroy     destroy() aborts
 //   unterminated_output  drops the last newline of a read's output
 //   unnamed_errno        answers result 28 (ENOSPC), which the trace format has no name for
@@ -60,6 +62,7 @@ unsigned steps = 0;
 
 apcb_sut_instance* create(const apcb_sut_host* host) {
   if (mode_is("create_null")) return nullptr;
+  if (mode_is("crash_in_create")) std::abort();
   return Adapter::create(host);
 }
 
@@ -102,5 +105,6 @@ extern "C" __attribute__((visibility("default"))) const apcb_sut_plugin* apcb_su
   static const apcb_sut_plugin plugin{APCB_SUT_ABI_VERSION, "hostile " HOSTILE_STRINGIFY(HOSTILE_MODE), &create,
                                       &destroy, &apply};
   if (mode_is("wrong_abi")) return nullptr;
+  if (mode_is("crash_in_load")) std::abort();
   return abi_version == APCB_SUT_ABI_VERSION ? &plugin : nullptr;
 }
