@@ -33,10 +33,9 @@
 
 #include "cli/assurance.h"
 #include "cli/conformance.h"
-#include "cli/json_reader.h"
+#include "cli/ledger.h"
 #include "cli/verb.h"
 #include "model/output_file.h"
-#include "model/printable.h"
 #include "proofs/proofs.h"
 
 namespace fs = std::filesystem;
@@ -455,77 +454,17 @@ std::vector<std::string> below_floor(const nlohmann::json& floor,
   return out;
 }
 
-// The floor at `path` ("-": standard input), read strictly (cli/json_reader.h: duplicate keys,
-// such as a second "checks" that would empty the floor, are errors): an object with only the
-// keys make_ledger writes; "checks" an array of objects with string "layer" and "item", an
-// optional string "property", and "width", "bound", "seeds", "budget" numbers >= 0 where
-// present; "mutation_score" a number >= 0 (a percentage; above 100 no run reaches) or null. nullopt after printing
-// "FILE:LINE:COL: what" for the first fault.
+// The floor at `path` ("-": standard input), read by parse_ledger (cli/ledger.h); nullopt
+// after printing the reason.
 std::optional<nlohmann::json> read_ledger(const std::string& path) {
   const std::optional<std::string> text = read_input(path, "ledger");
   if (!text) return std::nullopt;
-  auto read = read_json(*text, path == "-" ? "<stdin>" : path);
-  if (auto* e = std::get_if<model::TraceError>(&read)) {
-    std::cerr << e->to_string() << " (not a ledger)\n";
+  auto parsed = parse_ledger(*text, path == "-" ? "<stdin>" : path);
+  if (auto* e = std::get_if<model::TraceError>(&parsed)) {
+    std::cerr << e->to_string() << "\n";
     return std::nullopt;
   }
-  const JsonDocument& doc = std::get<JsonDocument>(read);
-  const nlohmann::json& root = doc.root();
-  std::optional<model::TraceError> fault;
-  const auto fail = [&](const nlohmann::json& at, std::string message) {
-    if (!fault) fault = doc.error_at(at, "not a ledger: " + std::move(message));
-  };
-  const auto fail_key = [&](const nlohmann::json& at, std::string message) {
-    if (!fault) fault = doc.error_at_key(at, "not a ledger: " + std::move(message));
-  };
-  if (!root.is_object()) {
-    fail(root, "the ledger is a JSON object");
-  } else {
-    for (const auto& [key, value] : root.items()) {
-      if (key == "about" || key == "z3_version") {
-        if (!value.is_string()) fail(value, "\"" + key + "\" must be a string");
-      } else if (key == "mutation_score") {
-        if (!value.is_null() && (!value.is_number() || value.get<double>() < 0))
-          fail(value, "\"mutation_score\" must be a number >= 0 or null");
-      } else if (key == "reasons") {
-        if (!value.is_array()) fail(value, "\"reasons\" must be an array of strings");
-        else
-          for (const nlohmann::json& r : value)
-            if (!r.is_string()) fail(r, "\"reasons\" must be an array of strings");
-      } else if (key != "checks") {
-        fail_key(value, "unknown key \"" + model::printable(key) + "\"");
-      }
-    }
-    if (!root.contains("checks") || !root.at("checks").is_array()) {
-      fail(root.contains("checks") ? root.at("checks") : root, "no \"checks\" array");
-    } else {
-      for (const nlohmann::json& c : root.at("checks")) {
-        if (!c.is_object()) {
-          fail(c, "a check is an object");
-          continue;
-        }
-        for (const char* field : {"layer", "item"})
-          if (!c.contains(field) || !c.at(field).is_string())
-            fail(c.contains(field) ? c.at(field) : c, std::string("a check needs a string \"") + field + "\"");
-        for (const auto& [key, value] : c.items()) {
-          if (key == "layer" || key == "item") continue;
-          if (key == "property") {
-            if (!value.is_string()) fail(value, "\"property\" must be a string");
-          } else if (key == "width" || key == "bound" || key == "seeds" || key == "budget") {
-            if (!value.is_number() || value.get<double>() < 0)
-              fail(value, "\"" + key + "\" must be a number >= 0");
-          } else {
-            fail_key(value, "unknown key \"" + model::printable(key) + "\" in a check");
-          }
-        }
-      }
-    }
-  }
-  if (fault) {
-    std::cerr << fault->to_string() << "\n";
-    return std::nullopt;
-  }
-  return root;
+  return std::get<nlohmann::json>(std::move(parsed));
 }
 
 // --- the job --------------------------------------------------------------------------------
