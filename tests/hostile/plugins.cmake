@@ -12,7 +12,8 @@ if(TARGET apcb AND TARGET apcb_sut AND TARGET apcb_model_sut)
 
   # One library per misbehaviour (tests/hostile/plugins/hostile_plugin.cpp), misbehaving at step 3.
   foreach(mode IN ITEMS status42 cannot_comply segfault hang exit0 stdout_garbage create_null crash_in_destroy
-                        unterminated_output unnamed_errno wrong_abi crash_in_create crash_in_load)
+                        unterminated_output unnamed_errno wrong_abi crash_in_create crash_in_load
+                        scribble_fds)
     apcb_add_plugin(apcb_hostile_${mode} ${hostile_dir}/hostile_plugin.cpp LIBS apcb_model)
     target_compile_definitions(apcb_hostile_${mode} PRIVATE HOSTILE_MODE=${mode} HOSTILE_STEP=3)
     set(hostile_${mode} $<TARGET_FILE:apcb_hostile_${mode}>)
@@ -53,6 +54,10 @@ if(TARGET apcb AND TARGET apcb_sut AND TARGET apcb_model_sut)
            ${hostile_trace} ${CMAKE_CURRENT_BINARY_DIR}/plugin-exit0 3)
   set_tests_properties(hostile_plugin_exit0_is_a_finding PROPERTIES PASS_REGULAR_EXPRESSION
     "first run \\(exit 1\\):\n[^\n]*${step3}hostile exit0 exited at step 3: exit status 0${step3_op}reproducer: .*reproduces\n$")
+  add_test(NAME hostile_plugin_protocol_break_is_a_finding COMMAND ${reproduces} ${hostile_scribble_fds} ${model_sut}
+           ${hostile_trace} ${CMAKE_CURRENT_BINARY_DIR}/plugin-scribble 3)
+  set_tests_properties(hostile_plugin_protocol_break_is_a_finding PROPERTIES PASS_REGULAR_EXPRESSION
+    "first run \\(exit 1\\):\n[^\n]*${step3}hostile scribble_fds broke the protocol at step 3: unexpected answer 'scribbled by the plugin'${step3_op}reproducer: .*reproduces\n$")
   apcb_cli_test(hostile_plugin_crash_in_destroy_is_a_finding 1
     "three-guests.trace: hostile crash_in_destroy crashed after the last step, destroying the instance: signal 6 \\(SIGABRT\\)\nreproducer: [^\n]*plugin-destroy.trace \\(the trace up to and including step [0-9]+\\)\n[0-9]+ steps compared"
     check --sut ${hostile_crash_in_destroy} --reproducer ${CMAKE_CURRENT_BINARY_DIR}/plugin-destroy.trace ${hostile_trace})

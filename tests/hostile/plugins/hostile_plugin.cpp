@@ -10,6 +10,7 @@
 //   stdout_garbage       writes to its standard output at every step (and is otherwise right)
 //   create_null          create() returns NULL
 //   crash_in_create      create() aborts
+//   scribble_fds         writes a line to every descriptor from 3 to 63 (the protocol's too)
 //   crash_in_load        apcb_sut_get_plugin aborts (the library is being loaded)
 //   crash_in_destroy     destroy() aborts
 //   unterminated_output  drops the last newline of a read's output
@@ -89,6 +90,8 @@ int apply(apcb_sut_instance* instance, const apcb_sut_op* op, apcb_sut_observati
     if (mode_is("hang"))
       for (;;) ::pause();
     if (mode_is("exit0")) std::exit(0);
+    if (mode_is("scribble_fds"))
+      for (int fd = 3; fd < 64; ++fd) (void)!::write(fd, "scribbled by the plugin\n", 24);
   }
   const int status = Adapter::apply(instance, op, out);
   if (status == APCB_SUT_OK && steps == HOSTILE_STEP) {
