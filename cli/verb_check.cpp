@@ -229,6 +229,13 @@ void add_check_verb(CLI::App& app, Action& action) {
         std::cout << divergence_report(run.trace_path, *trace, *r.divergence, run.kind);
         return kFails;
       }
+      if (r.checked == 0) {
+        // As with a plugin that complied with no step: a trace that states no expectation
+        // checks nothing, and nothing checked is not a pass.
+        std::cerr << run.trace_path << ": nothing was checked: no step has an expectation ("
+                  << r.unchecked << " steps without; apcb run fills them in)\n";
+        return kBadInput;
+      }
       std::cout << run.trace_path << ": conforms (" << r.checked << " steps checked, " << r.unchecked
                 << " without expectations)\n";
       return kHolds;

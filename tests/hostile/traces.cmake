@@ -1,0 +1,33 @@
+# Hostile traces (issue 13): every malformed trace is exit 2 at FILE:LINE:COL; a trace that
+# states no expectation checks nothing and is no pass. The inputs are written by printf at test
+# time (control bytes and CRLF do not survive an editor).
+set(hostile_host "host init apxa=1 na=0xff nd=0xff adapters=02 domains=0003 control=-")
+set(hostile_create "echo 11111111-1111-1111-1111-111111111111 > /sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create")
+# hostile_trace_test(NAME EXPECTED_EXIT REGEX PRINTF_FORMAT): the trace printf writes, checked.
+function(hostile_trace_test name expected_exit regex format)
+  add_test(NAME ${name} COMMAND bash -c "printf \"$1\" >${name}.trace; \"$0\" check ${name}.trace 2>&1; echo \"exit=$?\""
+    $<TARGET_FILE:apcb> "${format}")
+  set_tests_properties(${name} PROPERTIES PASS_REGULAR_EXPRESSION "${regex}.*exit=${expected_exit}\n$")
+endfunction()
+hostile_trace_test(hostile_trace_empty 2 "hostile_trace_empty.trace:1:1: empty trace" "")
+hostile_trace_test(hostile_trace_binary 2 "hostile_trace_binary.trace:1:1: control byte in the trace" "\\x00\\x01garbage")
+hostile_trace_test(hostile_trace_other_version 2 "hostile_trace_other_version.trace:1:1: a trace starts with the line 'apcb-trace 1'" "apcb-trace 9\\n")
+hostile_trace_test(hostile_trace_nul_inside_a_step 2 "hostile_trace_nul_inside_a_step.trace:3:[0-9]+: control byte in the trace"
+  "apcb-trace 1\\n${hostile_host}\\nguest create 1\\x00 msax3=0\\n")
+hostile_trace_test(hostile_trace_expectation_before_any_step 2 "hostile_trace_expectation_before_any_step.trace:3:1: an expectation needs a step before it"
+  "apcb-trace 1\\n${hostile_host}\\n= 0\\n")
+hostile_trace_test(hostile_trace_errno_beyond_64_bits 2 "hostile_trace_errno_beyond_64_bits.trace:4:[0-9]+: "
+  "apcb-trace 1\\n${hostile_host}\\n${hostile_create}\\n= 99999999999999999999\\n")
+hostile_trace_test(hostile_trace_no_expectation_checks_nothing 2
+  "hostile_trace_no_expectation_checks_nothing.trace: nothing was checked: no step has an expectation \\(1 steps without"
+  "apcb-trace 1\\n${hostile_host}\\n${hostile_create}\\n")
+hostile_trace_test(hostile_trace_no_step_checks_nothing 2 "nothing was checked: no step has an expectation \\(0 steps without"
+  "apcb-trace 1\\n${hostile_host}\\n# caf\\xc3\\n")
+hostile_trace_test(hostile_trace_crlf_is_read 0 "hostile_trace_crlf_is_read.trace: conforms \\(1 steps checked"
+  "apcb-trace 1\\r\\n${hostile_host}\\r\\n${hostile_create}\\r\\n= 0\\r\\n")
+# A 5 MB comment line is read (no line limit below the file's size) and the error after it is
+# still positioned.
+add_test(NAME hostile_trace_long_line_then_error COMMAND bash -c
+  "{ printf 'apcb-trace 1\\n%s\\n# ' \"$1\"; printf '%5000000s' x; printf '\\nbogus step\\n'; } >long.trace; \"$0\" check long.trace 2>&1; echo \"exit=$?\""
+  $<TARGET_FILE:apcb> "${hostile_host}")
+set_tests_properties(hostile_trace_long_line_then_error PROPERTIES PASS_REGULAR_EXPRESSION "long.trace:4:1: unknown step 'bogus step'.*exit=2\n$")
