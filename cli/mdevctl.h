@@ -71,6 +71,7 @@ std::variant<std::vector<MdevctlDevice>, model::TraceError> parse_mdevctl(
 
 // The inverse of parse_mdevctl for a list of devices: the --dumpjson form, one parent
 // "matrix". parse_mdevctl(format_mdevctl_dumpjson(d)) gives d back up to positions.
+// Example: format_mdevctl_dumpjson({}) == "[\n  {\n    \"matrix\": []\n  }\n]\n".
 std::string format_mdevctl_dumpjson(const std::vector<MdevctlDevice>& devices);
 
 // What a start of `d` writes, as steps of the alphabet: the create, then one attribute write
@@ -78,6 +79,8 @@ std::string format_mdevctl_dumpjson(const std::vector<MdevctlDevice>& devices);
 // that is not one of the seven writable vfio_ap attributes (mdevctl refuses a key with no
 // such file, and a read-only file refuses the write): `*stopped_at` (if given) is then that
 // attr's index, else attrs.size(). The steps carry no expectations.
+// Example: a device with attrs {assign_adapter "5"}, {matrix "x"} gives [create, write
+// assign_adapter "5"] and *stopped_at == 1.
 std::vector<model::TraceStep> start_steps(const MdevctlDevice& d, std::size_t* stopped_at = nullptr);
 
 // The outcome of one `mdevctl start`.
@@ -94,6 +97,9 @@ struct StartResult {
 // is removed), then each attribute write in order; the first failing write stops the start
 // and the device is removed, so a failed start leaves no device behind. Each step is applied
 // with model::apply, so `s` is the state after it all.
+// Example: on a host where APQN 05.0004 belongs to another mdev, a device writing
+// assign_adapter "5" then assign_domain "4" gives started == false, failed_attr == 1, steps
+// [create, write, write (EADDRINUSE), remove], and `s` as it was before.
 StartResult start_device(model::State& s, const MdevctlDevice& d);
 
 // The host an mdevctl config is tried on when no snapshot is given: APXA with maximum IDs
@@ -102,12 +108,16 @@ StartResult start_device(model::State& s, const MdevctlDevice& d);
 // (apmask and aqmask all zero) and bound to it. On it, a start fails only for what the
 // configs themselves decide: order, ranges, conflicts between configs, malformed values.
 // As a trace prefix: the returned trace's `host init` plus its two bus-mask steps.
+// Example: for one device writing assign_adapter "0x05" and assign_domain "4", the host
+// configures adapters {5}, domains {4} and no control domain.
 model::Trace ideal_host_for(const std::vector<MdevctlDevice>& devices);
 
 // The whole `mdevctl start` of every device in order, as a trace that starts from `base`'s
 // steps (ideal_host_for, or empty): every step with its observation, a comment line before each
 // device's create, and the removal after a failed write. Runs on the model from
 // base.initial_state(). `results` (if given) receives each device's StartResult.
+// Example: mdevctl_trace(ideal_host_for(d), d) is what `apcb run --mdevctl FILE` prints, and
+// `apcb check` holds on it.
 model::Trace mdevctl_trace(const model::Trace& base, const std::vector<MdevctlDevice>& devices,
                            std::vector<StartResult>* results = nullptr);
 

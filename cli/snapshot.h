@@ -48,8 +48,19 @@ struct Snapshot {
 };
 
 // Loads the parts apcb reads from directory `dir` (DIR/sys/bus/ap or DIR/bus/ap must exist).
-// Symlinks are recorded, not followed, except that directory entries under bus/ap/devices are
-// entered through them the way `ls cardXX/` would. Errors name the path.
+// `driver` symlinks are recorded, not followed; other symlinks (bus/ap/devices/cardXX, a
+// queue, a file) are followed the way `ls` and `cat` would. Absent paths stay absent
+// (read_snapshot notes the default it takes). A path that is there but cannot be read as what
+// sysfs has at that place is an error naming it (line 0): an attribute file that is a
+// directory, FIFO, socket or device, a symlink loop, a symlink to nothing, a read that fails
+// or is refused; devices/vfio_ap/matrix, an mdev, a card or a queue that is not a directory or
+// cannot be listed. A file larger than 1 MiB is refused. Never throws.
+// Examples:
+//   load_snapshot_files("tests/cli/snapshots/unbound-queue") -> the files, links and directories
+//   with DIR/sys/bus/ap/apmask a directory -> error "DIR/sys/bus/ap/apmask: a directory, but
+//       sysfs has an attribute file here (a copy made with cp -L of a link?)"
+//   with devices/vfio_ap/matrix unlistable -> error "DIR/sys/devices/vfio_ap/matrix: cannot list
+//       the directory: Permission denied"
 std::variant<SnapshotFiles, model::TraceError> load_snapshot_files(const std::string& dir);
 
 // The State a snapshot describes. Parameters: APXA from `features`, the maxima from
@@ -60,6 +71,15 @@ std::variant<SnapshotFiles, model::TraceError> load_snapshot_files(const std::st
 // noted); an mdev with a queue whose status is `in use` has a guest attached (guest ids 1, 2, …
 // in mdev order, CRYCB format from APXA, holding the shadow). Missing files get the kernel's
 // defaults, noted. Bad content is an error naming the file, line and column; never throws.
+// Only the kernel's renderings are read: a queue status other than "in use", "assigned" or
+// "unassigned" (one final '\n' allowed), features other than upper-case words separated by
+// single spaces or "-", a driver file that does not name a driver, are errors; a status that
+// disagrees with the matrices is noted.
+// Examples:
+//   read_snapshot(snapshot_files_of(s)).state == s for a state the kernel can show
+//   with files["bus/ap/devices/card05/05.0004/status"] = "busy\n" -> error
+//       "ROOT/bus/ap/devices/card05/05.0004/status:1:1: expected the kernel's queue status
+//       'in use', 'assigned' or 'unassigned', not 'busy'"
 std::variant<Snapshot, model::TraceError> read_snapshot(const SnapshotFiles& files);
 
 // The snapshot of `s` as the kernel would show it (for tests, the fuzzer's round trip, and
