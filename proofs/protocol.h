@@ -109,6 +109,7 @@ struct ProtocolProjection {
 ProtocolProjection canonical(Protocol protocol, ProtocolProjection p);
 
 // vCPU `vcpu` and words `w0`, `w1` of a snapshot, canonical.
+// Example: project(block_all, the initial state's snapshot, 0, 0, 1) == ProtocolProjection{}.
 ProtocolProjection project(Protocol protocol, const ProtocolSnapshot& s, int vcpu, int w0, int w1);
 
 // The shortest schedule (breadth first within `bound`) that reaches a state whose projection on

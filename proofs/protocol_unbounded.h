@@ -59,6 +59,8 @@ class PDomain {
 
   // ∀c:Vcpu. f(c) and ∃c:Vcpu. f(c) (conjunction/disjunction over a finite domain); the same for
   // units.
+  // Example: PDomain(ctx, 2, 1).all_vcpus(f) is f(vcpu0) && f(vcpu1); PDomain(ctx).all_vcpus(f)
+  // is (forall ((c!q Vcpu)) f(c!q)).
   z3::expr all_vcpus(const std::function<z3::expr(const z3::expr&)>& f) const;
   z3::expr some_vcpu(const std::function<z3::expr(const z3::expr&)>& f) const;
   z3::expr all_units(const std::function<z3::expr(const z3::expr&)>& f) const;
@@ -91,6 +93,7 @@ struct PState {
 PState fresh_pstate(const PDomain& dom, const std::string& prefix);
 
 // The initial state: idle, image 0 everywhere, no vCPU blocked, announced or in SIE.
+// Example: pinit(dom, s) && !pinv(dom, Protocol::block_all, s) is unsat (initiation).
 z3::expr pinit(const PDomain& dom, const PState& s);
 
 // A step kind: the writer's, or one vCPU's (`c`), possibly naming a unit (`u`).
@@ -110,7 +113,11 @@ struct PStep {
 // it sets PROG_IN_SIE.
 // Example: pstep_kinds(Protocol::block_all)[0].name == "writer.begin".
 std::vector<PStepKind> pstep_kinds(Protocol protocol);
-// The step `kind` from `pre`, for vCPU `c` and unit `u` where it names them.
+// The step `kind` from `pre`, for vCPU `c` and unit `u` where it names them (any expression
+// of another sort where it does not); an unknown kind, or one of another protocol, throws
+// std::invalid_argument.
+// Example: pstep(dom, Protocol::block_all, "writer.wait", s, c, u).guard is
+// phase = blocking ∧ block[c] ∧ ¬in_sie[c] ∧ ¬waited[c], and its post sets waited[c].
 PStep pstep(const PDomain& dom, Protocol protocol, const std::string& kind, const PState& pre,
             const z3::expr& c, const z3::expr& u);
 
@@ -119,30 +126,44 @@ enum class PConjunct { image, buffer, announce, kept_out, all_waited };
 inline constexpr PConjunct kPConjuncts[] = {PConjunct::image, PConjunct::buffer, PConjunct::announce,
                                            PConjunct::kept_out, PConjunct::all_waited};
 // "image", "buffer", "announce", "kept_out", "all_waited".
+// Example: pconjunct_name(PConjunct::kept_out) == "kept_out".
 std::string pconjunct_name(PConjunct c);
+// One conjunct on state `s` (check_then_enter's `announce` ties PROG_IN_SIE to pc = sie, the
+// others' to pc ≠ out).
+// Example: pconjunct(dom, block_all, PConjunct::all_waited, s) is
+// phase = writing ⇒ ∀c. waited[c].
 z3::expr pconjunct(const PDomain& dom, Protocol protocol, PConjunct c, const PState& s);
 // The conjunction of every conjunct but `without`.
+// Example: pinv(dom, block_all, s, PConjunct::image) is buffer ∧ announce ∧ kept_out ∧ all_waited.
 z3::expr pinv(const PDomain& dom, Protocol protocol, const PState& s,
               std::optional<PConjunct> without = std::nullopt);
 
 // The image a vCPU may read: gen while idle or unblocking, gen − 1 while blocking.
+// Example: after writer.begin from idle with gen 0, pcommitted is 0 (gen is 1).
 z3::expr pcommitted(const PDomain& dom, const PState& s);
 // Safety for vCPU c: once its read is complete (in SIE, every unit read), the writer is not
 // writing and every unit it read holds the one committed image.
+// Example: pinv(dom, block_all, s) && !psafe(dom, s, c) is unsat.
 z3::expr psafe(const PDomain& dom, const PState& s, const z3::expr& c);
 // Some step of the writer is enabled; some step of vCPU c is enabled.
+// Example: pinv && (∀c. ¬in_sie[c]) && !pwriter_enabled(dom, block_all, s) is unsat.
 z3::expr pwriter_enabled(const PDomain& dom, Protocol protocol, const PState& s);
 z3::expr pvcpu_enabled(const PDomain& dom, Protocol protocol, const PState& s, const z3::expr& c);
 // A vCPU c0 inside SIE while the writer writes, with units u1 ≠ u2 not yet written and u2 not
 // yet read: from here c0 can read u1 of the old image and u2 of the new one.
+// Example: the no_block counterexample to induction at writer.begin satisfies pdanger on its
+// post-state (a vCPU in SIE when the writing starts).
 z3::expr pdanger(const PDomain& dom, const PState& s, const z3::expr& c0, const z3::expr& u1,
                  const z3::expr& u2);
 
 // A state of the bounded checker as a ground state over a finite domain of as many vCPUs and
 // units as it has.
+// Example: pevaluate(pinv(dom, block_all, pstate_of(dom, snap))) for every snapshot of
+// for_each_reachable(block_all, …) (tests/proofs/protocol_unbounded_test.cpp).
 PState pstate_of(const PDomain& finite, const ProtocolSnapshot& s);
 // Whether the ground formula `f` simplifies to true (a formula that does not simplify to a
 // Boolean value is an error: std::logic_error).
+// Example: pevaluate(dom.all_units([&](auto& u) { return u == u; })) is true on a finite dom.
 bool pevaluate(const z3::expr& f);
 
 // One writer event of a recorded commit (impl/kvm/protocol_log.h): kind "begin", "block",
@@ -167,6 +188,8 @@ std::string pcheck_writer_run(int vcpus, int units, const std::vector<PWriterEve
 // for every step, safety and no deadlock, every step is enabled somewhere, every conjunct is
 // needed; a wrong protocol fails consecution with a counterexample that the bounded checker
 // replays to a torn read.
+// Example: run_obligation("p5.protocol_unbounded", o) holds, and so do the two _tears ones
+// (they fail, with "no teeth", if the wrong protocol's induction went through).
 void protocol_unbounded_holds(Prover& p);
 void protocol_unbounded_tears(Prover& p, Protocol protocol);
 

@@ -21,6 +21,8 @@ class Vcpu {
   void exit_sie();
   // Writer side (kvm->lock held): flag the vCPU blocked and wait until it has left SIE
   // (block() is request_block() then wait_out_of_sie()).
+  // Example: v.request_block(); v.wait_out_of_sie(); — from here v stays out of SIE until
+  // v.unblock().
   void block();
   void request_block();
   void wait_out_of_sie();
