@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli/json_reader.h"
 #include "model/explain.h"
@@ -107,7 +106,11 @@ class Reader {
             return fail(dev, "a device entry must be an object mapping a UUID to its config");
           if (dev.size() != 1)
             return fail(dev, "a device entry must map exactly one UUID to its config, not " + std::to_string(dev.size()));
-          const auto& [uuid, cfg] = *dev.items().begin();
+          // The iterator, not items(): items()'s proxy is a temporary, and a reference into it
+          // dangles (ASan: stack-use-after-scope, found by fuzz_mdevctl's corpus run).
+          const auto only = dev.begin();
+          const std::string& uuid = only.key();
+          const json& cfg = only.value();
           if (!ours) {
             if (cfg.is_object() && cfg.contains("mdev_type") && cfg["mdev_type"] == kType) ++claims_vfio_ap;
             continue;
@@ -345,34 +348,39 @@ std::optional<std::vector<MdevctlDevice>> load_mdevctl(const std::string& path,
                                                       const std::optional<std::string>& uuid) {
   const bool from_stdin = path == "-";
   const std::string name = from_stdin ? "<stdin>" : path;
-  std::stringstream buf;
-  if (from_stdin) {
-    buf << std::cin.rdbuf();
-    if (std::cin.bad()) {
-      std::cerr << name << ": cannot read the mdevctl config\n";
-      return std::nullopt;
-    }
-  } else {
+  std::ifstream file;
+  if (!from_stdin) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
       std::cerr << path << ": cannot read the mdevctl config: Is a directory\n";
       return std::nullopt;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    file.open(path, std::ios::binary);
+    if (!file) {
       std::cerr << path << ": cannot open the mdevctl config: " << std::strerror(errno) << "\n";
       return std::nullopt;
     }
-    buf << in.rdbuf();
-    if (in.bad()) {
-      std::cerr << path << ": cannot read the mdevctl config: " << std::strerror(errno) << "\n";
+  }
+  std::istream& in = from_stdin ? std::cin : file;
+  // Read no more than the JSON reader accepts: a runaway pipe must not fill memory first.
+  const std::size_t limit = JsonLimits{}.max_bytes;
+  std::string text;
+  char chunk[65536];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > limit) {
+      std::cerr << name << ": larger than " << limit << " bytes: not an mdevctl config\n";
       return std::nullopt;
     }
+  }
+  if (in.bad()) {
+    std::cerr << name << ": cannot read the mdevctl config: " << std::strerror(errno) << "\n";
+    return std::nullopt;
   }
   std::optional<std::string> single = uuid;
   if (!single && !from_stdin) single = std::filesystem::path(path).filename().string();
   std::vector<std::string> notes;
-  auto parsed = parse_mdevctl(buf.str(), name, single, &notes);
+  auto parsed = parse_mdevctl(text, name, single, &notes);
   if (auto* e = std::get_if<model::TraceError>(&parsed)) {
     std::cerr << e->to_string() << "\n";
     return std::nullopt;

@@ -1,7 +1,17 @@
-// libFuzzer harness: mdevctl JSON (cli/mdevctl.h) — the parser, its validation, and
-// `mdevctl start` with stop-at-first-failure on the model.
+// libFuzzer harness: mdevctl JSON (cli/mdevctl.h) — the strict JSON reader under it
+// (cli/json_reader.h), the parser, its validation, and `mdevctl start` with
+// stop-at-first-failure on the model.
 //
-// Properties:
+// Properties of the JSON reader, against nlohmann-json's own parser as an independent oracle:
+// - read_json never throws or crashes; an error names a line >= 1 and a column >= 1 inside (or
+//   just past) the input, and its message carries no raw control or non-ASCII byte;
+// - what read_json accepts, nlohmann accepts, and the two values are equal;
+// - what nlohmann accepts and read_json refuses is refused for a duplicate key, for nesting
+//   beyond 64 levels, or at a NUL byte (where nlohmann ends its input), nothing else;
+// - every value's recorded position is the byte its text starts with ('{' for an object, '"'
+//   for a string, a digit or '-' for a number...), and every key's position is its '"';
+// - the value printed by nlohmann reads back equal.
+// Properties of the mdevctl layer:
 // - parsing never throws or crashes; an error names a line ≥ 1 and a column ≥ 1 inside (or
 //   just past) the input;
 // - accepted devices print as --dumpjson text that parses back to the same devices, and
@@ -10,20 +20,106 @@
 //   device, and a start that fails leaves the host exactly as it was (the device it created is
 //   removed again; nothing else changed);
 // - the whole run, written as a trace, parses back to the same operations.
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "cli/json_reader.h"
 #include "cli/mdevctl.h"
 #include "fuzz/oracle.h"
 #include "model/invariants.h"
 #include "model/step.h"
 
+namespace {
+
+using nlohmann::json;
+
+// Byte offsets of the starts of the text's lines. A leading UTF-8 byte order mark is not part of
+// line 1's columns (read_json's convention: editors do not show it).
+std::vector<std::size_t> line_starts(std::string_view text) {
+  std::vector<std::size_t> starts{text.substr(0, 3) == "\xEF\xBB\xBF" ? std::size_t{3} : std::size_t{0}};
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n') starts.push_back(i + 1);
+  return starts;
+}
+
+// The byte at a 1-based line and column, or -1 beyond the text.
+int byte_at(std::string_view text, const std::vector<std::size_t>& starts, apcb::cli::JsonPosition p) {
+  if (p.line < 1 || static_cast<std::size_t>(p.line) > starts.size() || p.column < 1) return -1;
+  const std::size_t offset = starts[static_cast<std::size_t>(p.line - 1)] + static_cast<std::size_t>(p.column - 1);
+  return offset < text.size() ? static_cast<unsigned char>(text[offset]) : -1;
+}
+
+// Every value below `v` starts where its position says; every key at its '"'.
+void check_positions(const apcb::cli::JsonDocument& doc, const json& v, std::string_view text,
+                     const std::vector<std::size_t>& starts) {
+  const int b = byte_at(text, starts, doc.position_of(v));
+  switch (v.type()) {
+    case json::value_t::object: APCB_FUZZ_CHECK(b == '{'); break;
+    case json::value_t::array: APCB_FUZZ_CHECK(b == '['); break;
+    case json::value_t::string: APCB_FUZZ_CHECK(b == '"'); break;
+    case json::value_t::boolean: APCB_FUZZ_CHECK(b == (v.get<bool>() ? 't' : 'f')); break;
+    case json::value_t::null: APCB_FUZZ_CHECK(b == 'n'); break;
+    default: APCB_FUZZ_CHECK(b == '-' || (b >= '0' && b <= '9')); break;
+  }
+  if (v.is_object()) {
+    for (const auto& [key, member] : v.items()) {
+      const auto k = doc.key_position_of(member);
+      APCB_FUZZ_CHECK(k.has_value() && byte_at(text, starts, *k) == '"');
+      check_positions(doc, member, text, starts);
+    }
+  } else if (v.is_array()) {
+    for (const json& element : v) {
+      APCB_FUZZ_CHECK(!doc.key_position_of(element).has_value());
+      check_positions(doc, element, text, starts);
+    }
+  }
+}
+
+void check_json_reader(std::string_view text) {
+  using namespace apcb;
+  auto read = cli::read_json(text, "input");
+  std::optional<json> theirs;
+  try {
+    theirs = json::parse(text.begin(), text.end());
+  } catch (const json::exception&) {
+  }
+  if (const auto* e = std::get_if<model::TraceError>(&read)) {
+    APCB_FUZZ_CHECK(e->line >= 1 && e->column >= 1 && !e->message.empty());
+    APCB_FUZZ_CHECK(static_cast<std::size_t>(e->line) <= line_starts(text).size());
+    for (char c : e->message) APCB_FUZZ_CHECK(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f);
+    if (theirs) {
+      // nlohmann also ends its input at a NUL byte (C-string heritage): "9\0garbage" is 9 to it.
+      const bool at_nul = byte_at(text, line_starts(text), cli::JsonPosition{e->line, e->column}) == 0;
+      const bool allowed = e->message.find("duplicate key") == 0 ||
+                           e->message.find("nested deeper than") != std::string::npos || at_nul;
+      if (!allowed) std::fprintf(stderr, "nlohmann accepts, read_json refuses: %s\n", e->to_string().c_str());
+      APCB_FUZZ_CHECK(allowed);
+    }
+    return;
+  }
+  const cli::JsonDocument& doc = std::get<cli::JsonDocument>(read);
+  if (!theirs) std::fprintf(stderr, "read_json accepts what nlohmann refuses\n");
+  APCB_FUZZ_CHECK(theirs.has_value());
+  APCB_FUZZ_CHECK(*theirs == doc.root());
+  check_positions(doc, doc.root(), text, line_starts(text));
+  const std::string printed = doc.root().dump();  // read_json checked UTF-8: no throw
+  auto again = cli::read_json(printed, "printed");
+  APCB_FUZZ_CHECK(std::holds_alternative<cli::JsonDocument>(again));
+  APCB_FUZZ_CHECK(std::get<cli::JsonDocument>(again).root() == doc.root());
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace apcb;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  check_json_reader(text);
   // A single config gets this UUID, so both JSON forms reach the start.
   auto parsed = cli::parse_mdevctl(text, "input", std::string("0123abcd-0000-4000-8000-00000000cafe"));
   if (const auto* e = std::get_if<model::TraceError>(&parsed)) {

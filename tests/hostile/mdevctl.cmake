@@ -95,3 +95,12 @@ apcb_cli_test(hostile_mdevctl_directory 2 "mdevctl: cannot read the mdevctl conf
 apcb_cli_test(hostile_mdevctl_missing_file_says_why 2
   "absent.json: cannot open the mdevctl config: No such file or directory"
   run --mdevctl ${hostile_mdevctl}/absent.json)
+
+# A runaway pipe is cut off at the reader's limit (256 MiB) rather than read until memory ends.
+# About 0.5 GB and a few seconds: not in the sanitizer builds.
+if(NOT (APCB_FUZZ OR APCB_TSAN OR APCB_COVERAGE))
+  add_test(NAME hostile_mdevctl_runaway_stdin_is_cut_off COMMAND bash -c
+    "head -c 300000000 /dev/zero | \"$0\" run --mdevctl - 2>&1; echo \"exit=$?\"" $<TARGET_FILE:apcb>)
+  set_tests_properties(hostile_mdevctl_runaway_stdin_is_cut_off PROPERTIES
+    PASS_REGULAR_EXPRESSION "<stdin>: larger than 268435456 bytes: not an mdevctl config\n.*exit=2\n$" TIMEOUT 60)
+endif()
