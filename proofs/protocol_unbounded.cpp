@@ -84,14 +84,19 @@ void PDomain::make_enums() {
   pc_ = ctx_->enumeration_sort("Pc", 3, pcs, pc_values_, pc_testers_);
 }
 
-z3::expr PDomain::all_vcpus(const std::function<z3::expr(const z3::expr&)>& f) const {
+z3::expr PDomain::all_of(const z3::sort& sort, const std::vector<z3::expr>& elems, const char* bound_name,
+                         const std::function<z3::expr(const z3::expr&)>& f) const {
   if (finite()) {
     z3::expr out = ctx_->bool_val(true);
-    for (const z3::expr& e : vcpu_elems_) out = out && f(e);
+    for (const z3::expr& e : elems) out = out && f(e);
     return out;
   }
-  const z3::expr x = ctx_->constant("c!q", vcpu_);
+  const z3::expr x = ctx_->constant(bound_name, sort);
   return z3::forall(x, f(x));
+}
+
+z3::expr PDomain::all_vcpus(const std::function<z3::expr(const z3::expr&)>& f) const {
+  return all_of(vcpu_, vcpu_elems_, "c!q", f);
 }
 
 z3::expr PDomain::some_vcpu(const std::function<z3::expr(const z3::expr&)>& f) const {
@@ -99,13 +104,7 @@ z3::expr PDomain::some_vcpu(const std::function<z3::expr(const z3::expr&)>& f) c
 }
 
 z3::expr PDomain::all_units(const std::function<z3::expr(const z3::expr&)>& f) const {
-  if (finite()) {
-    z3::expr out = ctx_->bool_val(true);
-    for (const z3::expr& e : unit_elems_) out = out && f(e);
-    return out;
-  }
-  const z3::expr x = ctx_->constant("u!q", unit_);
-  return z3::forall(x, f(x));
+  return all_of(unit_, unit_elems_, "u!q", f);
 }
 
 z3::expr PDomain::some_unit(const std::function<z3::expr(const z3::expr&)>& f) const {

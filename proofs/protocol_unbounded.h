@@ -69,6 +69,9 @@ class PDomain {
  private:
   void make_enums();
   z3::context* ctx_;
+  // f over every element of `elems` (finite domain) or forall over `sort` (unbounded).
+  z3::expr all_of(const z3::sort& sort, const std::vector<z3::expr>& elems, const char* bound_name,
+                  const std::function<z3::expr(const z3::expr&)>& f) const;
   z3::sort vcpu_, unit_, phase_, pc_;
   z3::func_decl_vector phase_values_, phase_testers_, pc_values_, pc_testers_;
   z3::func_decl_vector vcpu_decls_, vcpu_testers_, unit_decls_, unit_testers_;
