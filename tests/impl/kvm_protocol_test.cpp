@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <set>
 #include <vector>
 
@@ -104,10 +105,18 @@ CommitRun run_commits(bool msax3, bool apxa, kvm::CommitProtocol protocol, int c
   std::vector<std::unique_ptr<kvm::VcpuThread>> vcpus;
   for (int v = 1; v < kVcpus; ++v)
     vcpus.push_back(std::make_unique<kvm::VcpuThread>(guest, v, [](const Matrix&) {}));
+  // Every vCPU thread runs before the first commit, so the commits race with vCPUs in SIE on
+  // a loaded machine too (the scheduler may start a new thread late; this waits for it, with
+  // no time limit of its own: ctest's timeout ends a run that never gets there).
+  for (const auto& v : vcpus)
+    while (v->instructions() == 0) std::this_thread::yield();
   std::mt19937_64 rng(0x19);
   FaultInjector faults;
   CommitRun run;
   for (int i = 0; i < commits; ++i) {
+    // Leave the CPU to the vCPU threads between commits: back-to-back commits on two busy
+    // cores could otherwise keep them blocked out of SIE for the whole run.
+    std::this_thread::yield();
     const std::lock_guard<RankedMutex> lock(guest.lock());
     if (i % 5 == 4) faults.arm(FaultPoint::commit, 1);
     Matrix old_apcb, new_apcb;
