@@ -37,6 +37,10 @@ int run_explain(const ExplainOptions& o) {
     std::cerr << "apcb explain: give a TRACE or a --snapshot, not both\n";
     return kBadInput;
   }
+  if (o.trace == "-" && o.mdevctl == "-") {
+    std::cerr << "apcb explain: standard input can be the TRACE or the --mdevctl FILE, not both\n";
+    return kBadInput;
+  }
   std::optional<std::vector<MdevctlDevice>> devices;
   if (!o.mdevctl.empty()) {
     devices = load_mdevctl(o.mdevctl, o.mdev.empty() ? std::nullopt : std::optional<std::string>(o.mdev));

@@ -33,6 +33,10 @@ void add_run_verb(CLI::App& app, Action& action) {
         std::cerr << "apcb run: --mdev names one config of an --mdevctl FILE; give --mdevctl too\n";
         return kBadInput;
       }
+      if (*path == "-" && *mdevctl == "-") {
+        std::cerr << "apcb run: standard input can be the TRACE or the --mdevctl FILE, not both\n";
+        return kBadInput;
+      }
       std::optional<model::Trace> trace;
       if (!path->empty() && !(trace = load_trace(*path))) return kBadInput;
       if (!mdevctl->empty()) {

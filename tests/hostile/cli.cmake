@@ -53,3 +53,8 @@ hostile_stdout_test(hostile_cli_explain_to_a_full_device ">/dev/full"
 add_test(NAME hostile_cli_gen_memory_does_not_grow_with_ops COMMAND bash -c
   "ulimit -v 262144; \"$0\" gen --seed 3 --ops 1000000 | tail -c 200 >/dev/null; echo \"exit=\${PIPESTATUS[0]}\"" $<TARGET_FILE:apcb>)
 set_tests_properties(hostile_cli_gen_memory_does_not_grow_with_ops PROPERTIES PASS_REGULAR_EXPRESSION "exit=0\n$" TIMEOUT 600)
+# Standard input is read once: it cannot be both the trace and the mdevctl config.
+apcb_cli_test(hostile_cli_run_stdin_twice_is_refused 2 "apcb run: standard input can be the TRACE or the --mdevctl FILE, not both"
+  run - --mdevctl -)
+apcb_cli_test(hostile_cli_explain_stdin_twice_is_refused 2 "apcb explain: standard input can be the TRACE or the --mdevctl FILE, not both"
+  explain - --mdevctl -)
