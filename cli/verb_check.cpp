@@ -196,7 +196,7 @@ void add_check_verb(CLI::App& app, Action& action) {
   auto args = std::make_shared<PluginCheck>();
   auto* check = app.add_subcommand("check", "Compare a trace's expectations with the reference; "
                                             "report the first divergence with a state dump");
-  check->add_option("TRACE", args->trace_path, "trace file with expectations")->required();
+  check->add_option("TRACE", args->trace_path, "trace file with expectations ('-': standard input)")->required();
   auto* sut = check->add_option(
       "--sut", args->plugin_path,
       "drive this plugin (apcb_sut.h) against the reference instead of reading expectations. The plugin runs "

@@ -113,10 +113,10 @@ void add_explain_verb(CLI::App& app, Action& action) {
       "Per APQN and control domain of an mdev: does its guest have it, and if not, why; then the "
       "guest's domains in lszcrypt -d layout. Explains a trace's final state, a sysfs snapshot, or "
       "either after mdevctl starts (docs/explain.md)");
-  cmd->add_option("TRACE", o->trace, "trace file (docs/trace-format.md): explain its final state");
+  cmd->add_option("TRACE", o->trace, "trace file (docs/trace-format.md; '-': standard input): explain its final state");
   cmd->add_option("--snapshot", o->snapshot, "sysfs snapshot directory (SYSFS_ROOT layout: DIR/sys/bus/ap/...)");
   cmd->add_option("--mdevctl", o->mdevctl,
-                  "mdevctl JSON (a config, or `mdevctl list --dumpjson`): start each device, mdevctl's way, "
+                  "mdevctl JSON (a config, or `mdevctl list --dumpjson`; '-': standard input): start each device, mdevctl's way, "
                   "on the trace's or snapshot's state, or on an ideal host");
   cmd->add_option("--mdev", o->mdev, "explain only this mdev (also the UUID of a single mdevctl config)");
   cmd->add_flag("--assigned-only", o->assigned_only,

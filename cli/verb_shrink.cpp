@@ -174,7 +174,7 @@ void add_shrink_verb(CLI::App& app, Action& action) {
   auto* shrink = app.add_subcommand("shrink", "Minimise a trace that diverges from the reference "
                                               "(steps, then host configuration IDs); exit 1 with the "
                                               "minimal trace on stdout");
-  shrink->add_option("TRACE", *path, "a trace whose expectations the reference does not meet")->required();
+  shrink->add_option("TRACE", *path, "a trace whose expectations the reference does not meet ('-': standard input)")->required();
   shrink->add_option("--emit-gtest", *gtest, "also write the minimal trace as a GoogleTest source file");
   shrink->callback([&action, path, gtest] { action = [path, gtest] { return run_shrink(*path, *gtest); }; });
 }

@@ -619,7 +619,7 @@ void add_verify_verb(CLI::App& app, Action& action) {
                      "table lists it as skipped)");
   verify->add_option("--json", args->json_path, "also write the verdicts as JSON to this file");
   verify->add_option("--ledger", args->ledger_path,
-                     "the assurance floor (.ci/assurance-ledger.json): fail when this run checks "
+                     "the assurance floor (.ci/assurance-ledger.json; '-': standard input), read strictly: fail when this run checks "
                      "less than it records (a check missing or failing, a smaller width, bound, "
                      "seed count or budget; an assurance record absent or stale)");
   verify->add_option("--write-ledger", args->write_ledger_path,
