@@ -47,22 +47,9 @@ PDomain::PDomain(z3::context& ctx)
   make_enums();
 }
 
-PDomain::PDomain(z3::context& ctx, int vcpus, int units)
-    : ctx_(&ctx),
-      vcpu_(ctx),
-      unit_(ctx),
-      phase_(ctx),
-      pc_(ctx),
-      phase_values_(ctx),
-      phase_testers_(ctx),
-      pc_values_(ctx),
-      pc_testers_(ctx),
-      vcpu_decls_(ctx),
-      vcpu_testers_(ctx),
-      unit_decls_(ctx),
-      unit_testers_(ctx) {
+// The finite domain is the unbounded one with its two sorts replaced by enumerations.
+PDomain::PDomain(z3::context& ctx, int vcpus, int units) : PDomain(ctx) {
   if (vcpus < 1 || units < 1) throw std::invalid_argument("PDomain: a finite domain needs elements");
-  make_enums();
   auto enumerate = [&](const char* sort, const char* prefix, int n, z3::func_decl_vector& decls,
                        z3::func_decl_vector& testers, std::vector<z3::expr>& elems) {
     std::vector<std::string> names;
