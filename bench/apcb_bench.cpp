@@ -77,9 +77,9 @@ BENCHMARK(BM_FilterPerApqn)->Arg(8)->Arg(64)->Arg(256);
 
 // `apcb gen --seed 1 --ops 100000`: a full-width (APXA, IDs to 255) random trace, weighted
 // toward interesting cases, with mdevs, guests and commits.
-const apcb::model::Trace& replay_trace() {
-  static const apcb::model::Trace trace = [] {
-    apcb::model::Trace t;
+const apcb::trace::Trace& replay_trace() {
+  static const apcb::trace::Trace trace = [] {
+    apcb::trace::Trace t;
     for (std::uint64_t seed = 1;; ++seed) {  // the first seed whose host is APXA
       t = apcb::cli::generate_trace(seed, 100000, false);
       if (t.params.apxa) return t;
@@ -90,13 +90,13 @@ const apcb::model::Trace& replay_trace() {
 
 // Trace replay through the reference implementation (what `apcb run` does per step).
 void BM_ReplayImpl(benchmark::State& state) {
-  const apcb::model::Trace& trace = replay_trace();
+  const apcb::trace::Trace& trace = replay_trace();
   apcb::model::Observation obs;
   for (auto _ : state) {
     state.PauseTiming();
     auto host = std::make_unique<apcb::impl::Host>(trace.params, trace.config);
     state.ResumeTiming();
-    for (const apcb::model::TraceStep& step : trace.steps) host->apply(step.op, obs);
+    for (const apcb::trace::TraceStep& step : trace.steps) host->apply(step.op, obs);
     state.PauseTiming();
     host.reset();
     state.ResumeTiming();
@@ -106,10 +106,10 @@ void BM_ReplayImpl(benchmark::State& state) {
 
 // The same trace through the executable model.
 void BM_ReplayModel(benchmark::State& state) {
-  const apcb::model::Trace& trace = replay_trace();
+  const apcb::trace::Trace& trace = replay_trace();
   for (auto _ : state) {
     State s = trace.initial_state();
-    for (const apcb::model::TraceStep& step : trace.steps)
+    for (const apcb::trace::TraceStep& step : trace.steps)
       benchmark::DoNotOptimize(apcb::model::apply(s, step.op));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(trace.steps.size()));
@@ -132,12 +132,12 @@ void BM_ReplayPlugin(benchmark::State& state) {
     return;
   }
   state.SetLabel(plugin->name().substr(0, plugin->name().find(' ')));
-  const apcb::model::Trace& trace = replay_trace();
+  const apcb::trace::Trace& trace = replay_trace();
   for (auto _ : state) {
     state.PauseTiming();
     auto instance = apcb::sut::Instance::create(*plugin, trace.params, trace.config);
     state.ResumeTiming();
-    for (const apcb::model::TraceStep& step : trace.steps) benchmark::DoNotOptimize(instance->apply(step.op));
+    for (const apcb::trace::TraceStep& step : trace.steps) benchmark::DoNotOptimize(instance->apply(step.op));
     state.PauseTiming();
     instance.reset();
     state.ResumeTiming();
@@ -156,7 +156,7 @@ const std::vector<std::vector<std::uint8_t>>& fuzz_ops_inputs() {
     while (out.size() < 64) {
       std::vector<std::uint8_t> bytes(512);
       for (std::uint8_t& b : bytes) b = static_cast<std::uint8_t>(rng());
-      const apcb::model::Trace t = apcb::fuzz::decode_trace(bytes.data(), bytes.size());
+      const apcb::trace::Trace t = apcb::fuzz::decode_trace(bytes.data(), bytes.size());
       if (t.steps.size() == static_cast<std::size_t>(apcb::fuzz::kMaxOps)) out.push_back(std::move(bytes));
     }
     return out;

@@ -7,7 +7,7 @@
 
 namespace apcb::cli {
 
-CheckResult check_trace(const model::Trace& trace, EngineKind kind, model::KernelVersion kernel) {
+CheckResult check_trace(const trace::Trace& trace, EngineKind kind, model::KernelVersion kernel) {
   CheckResult r;
   auto engine = make_engine(kind, trace.params, trace.config, kernel);
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
@@ -31,8 +31,8 @@ namespace {
 
 // The header of the trace generate_trace(seed, ops, ...) gives: its comment, host and
 // configuration; no steps.
-model::Trace generated_header(model::RandomOps& random, std::uint64_t seed, int ops) {
-  model::Trace trace;
+trace::Trace generated_header(model::RandomOps& random, std::uint64_t seed, int ops) {
+  trace::Trace trace;
   trace.comments.push_back("# apcb gen --seed " + std::to_string(seed) + " --ops " +
                            std::to_string(ops));
   trace.params = random.params();
@@ -45,27 +45,27 @@ model::Trace generated_header(model::RandomOps& random, std::uint64_t seed, int 
 bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
                             const std::function<bool(std::string_view)>& emit) {
   model::RandomOps random(seed);
-  const model::Trace header = generated_header(random, seed, ops);
-  if (!emit(model::format_trace(header))) return false;
+  const trace::Trace header = generated_header(random, seed, ops);
+  if (!emit(trace::format_trace(header))) return false;
   model::State state = header.initial_state();
   std::string text;
   for (int i = 0; i < ops; ++i) {
     const model::Op op = random.next(state);
     const model::Observation obs = model::apply(state, op);
-    text = model::format_op(op) + "\n";
-    if (expectations) text += model::format_observation(obs);
+    text = trace::format_op(op) + "\n";
+    if (expectations) text += trace::format_observation(obs);
     if (!emit(text)) return false;
   }
   return true;
 }
 
-model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
+trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
                             std::string* violations) {
   model::RandomOps random(seed);
-  model::Trace trace = generated_header(random, seed, ops);
+  trace::Trace trace = generated_header(random, seed, ops);
   model::State state = trace.initial_state();
   for (int i = 0; i < ops; ++i) {
-    model::TraceStep step{random.next(state), std::nullopt, 0, {}};
+    trace::TraceStep step{random.next(state), std::nullopt, 0, {}};
     const model::State before = violations != nullptr ? state : model::State{};
     model::Observation obs = model::apply(state, step.op);
     if (violations != nullptr) {
@@ -75,7 +75,7 @@ model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
                           model::check_failure_atomicity(before, state, step.op, obs)})
         v.insert(v.end(), more.begin(), more.end());
       if (!v.empty()) {
-        *violations = "step " + std::to_string(i + 1) + " (" + model::format_op(step.op) +
+        *violations = "step " + std::to_string(i + 1) + " (" + trace::format_op(step.op) +
                       "): " + v.front().property + ": " + v.front().detail;
         step.expected = std::move(obs);
         trace.steps.push_back(std::move(step));
@@ -88,12 +88,12 @@ model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
   return trace;
 }
 
-std::string divergence_report(const std::string& path, const model::Trace& trace, const Divergence& d,
+std::string divergence_report(const std::string& path, const trace::Trace& trace, const Divergence& d,
                               EngineKind kind) {
   const auto& step = trace.steps[d.step];
   return path + ":" + std::to_string(step.line) + ": divergence at step " + std::to_string(d.step + 1) +
-         "\n  " + model::format_op(step.op) + "\nexpected:\n" + model::format_observation(*step.expected) +
-         "actual (" + engine_name(kind) + "):\n" + model::format_observation(d.actual) +
+         "\n  " + trace::format_op(step.op) + "\nexpected:\n" + trace::format_observation(*step.expected) +
+         "actual (" + engine_name(kind) + "):\n" + trace::format_observation(d.actual) +
          "state before the step:\n" + describe_state(d.before) +
          "state after the step:\n" + describe_state(d.after);
 }

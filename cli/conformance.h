@@ -12,7 +12,7 @@
 #include "model/observation.h"
 #include "model/state.h"
 #include "cli/engine.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace apcb::cli {
 
@@ -32,7 +32,7 @@ struct CheckResult {
 
 // Runs `trace` on the reference and compares every stated expectation (model::equivalent),
 // stopping at the first divergence.
-CheckResult check_trace(const model::Trace& trace, EngineKind engine = EngineKind::impl,
+CheckResult check_trace(const trace::Trace& trace, EngineKind engine = EngineKind::impl,
                         model::KernelVersion kernel = model::KernelVersion::latest);
 
 // A random valid trace (model::RandomOps, seed `seed`, `ops` operations) with the model's
@@ -40,13 +40,13 @@ CheckResult check_trace(const model::Trace& trace, EngineKind engine = EngineKin
 // same trace. When `violations` is not null, the structural invariants, P6 and P8 are checked
 // after every step and the first violation found is described there (the trace stops at
 // that step).
-model::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
+trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
                             std::string* violations = nullptr);
 
 // The trace generate_trace(seed, ops, expectations) gives, as text, without holding it: `emit`
 // receives the header, then each step's text in order, so memory does not grow with `ops`.
 // Stops and returns false as soon as `emit` does (e.g. standard output failed); true when the
-// whole trace was emitted. The concatenated text is model::format_trace(generate_trace(...)).
+// whole trace was emitted. The concatenated text is trace::format_trace(generate_trace(...)).
 //
 // Example:
 //   stream_generated_trace(7, 400, true, [](std::string_view t) { return bool(std::cout << t); });
@@ -55,7 +55,7 @@ bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
 
 // The divergence report: where, the step, expected and actual observations, the state before
 // and after the step.
-std::string divergence_report(const std::string& path, const model::Trace& trace, const Divergence& d,
+std::string divergence_report(const std::string& path, const trace::Trace& trace, const Divergence& d,
                               EngineKind engine = EngineKind::impl);
 
 }  // namespace apcb::cli

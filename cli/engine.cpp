@@ -2,7 +2,7 @@
 
 #include "impl/host.h"
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace apcb::cli {
 namespace {
@@ -60,7 +60,7 @@ std::string engine_name(EngineKind kind) {
 }
 
 std::string describe_state(const model::State& s) {
-  std::string out = "  host: " + model::format_host_init(s.params, s.cfg).substr(10) + "\n";
+  std::string out = "  host: " + trace::format_host_init(s.params, s.cfg).substr(10) + "\n";
   out += "  apmask=" + model::format_id_set(s.apmask, 2) +
          " aqmask=" + model::format_id_set(s.aqmask, 4) + "\n";
   for (int a = 0; a < 256; ++a)

@@ -34,7 +34,7 @@ class JsonParser {
     doc_.file_ = std::string(file);
   }
 
-  static std::variant<JsonDocument, model::TraceError> read(std::string_view text, std::string_view file,
+  static std::variant<JsonDocument, trace::TraceError> read(std::string_view text, std::string_view file,
                                                             const JsonLimits& limits) {
     JsonDocument doc;
     JsonParser parser(text, file, limits, doc);
@@ -43,7 +43,7 @@ class JsonParser {
   }
 
  private:
-  std::optional<model::TraceError> error;
+  std::optional<trace::TraceError> error;
 
   bool parse() {
     if (text_.size() > limits_.max_bytes)
@@ -67,7 +67,7 @@ class JsonParser {
   JsonPosition here() const { return {line_, static_cast<int>(pos_ - line_start_) + 1}; }
 
   bool fail(JsonPosition at, std::string message) {
-    if (!error) error = model::TraceError{doc_.file_, at.line, at.column, std::move(message)};
+    if (!error) error = trace::TraceError{doc_.file_, at.line, at.column, std::move(message)};
     return false;
   }
 
@@ -440,7 +440,7 @@ class JsonParser {
   std::size_t line_start_ = 0;
 };
 
-std::variant<JsonDocument, model::TraceError> read_json(std::string_view text, std::string_view file,
+std::variant<JsonDocument, trace::TraceError> read_json(std::string_view text, std::string_view file,
                                                         const JsonLimits& limits) {
   return JsonParser::read(text, file, limits);
 }
@@ -501,14 +501,14 @@ std::optional<JsonPosition> JsonDocument::position_at(std::string_view pointer) 
   return position_of(*v);
 }
 
-model::TraceError JsonDocument::error_at(const nlohmann::json& value, std::string message) const {
+trace::TraceError JsonDocument::error_at(const nlohmann::json& value, std::string message) const {
   const JsonPosition p = position_of(value);
-  return model::TraceError{file_, p.line, p.column, std::move(message)};
+  return trace::TraceError{file_, p.line, p.column, std::move(message)};
 }
 
-model::TraceError JsonDocument::error_at_key(const nlohmann::json& value, std::string message) const {
+trace::TraceError JsonDocument::error_at_key(const nlohmann::json& value, std::string message) const {
   const JsonPosition p = key_position_of(value).value_or(position_of(value));
-  return model::TraceError{file_, p.line, p.column, std::move(message)};
+  return trace::TraceError{file_, p.line, p.column, std::move(message)};
 }
 
 std::string json_pointer_token(std::string_view key) {

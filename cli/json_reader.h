@@ -10,7 +10,7 @@
 //
 // Usage:
 //   auto read = read_json(text, "ledger.json");
-//   if (auto* e = std::get_if<model::TraceError>(&read)) { print e->to_string(); exit 2; }
+//   if (auto* e = std::get_if<trace::TraceError>(&read)) { print e->to_string(); exit 2; }
 //   const JsonDocument& doc = std::get<JsonDocument>(read);
 //   const nlohmann::json& score = doc.root().at("mutation_score");
 //   if (!score.is_number()) return doc.error_at(score, "\"mutation_score\" must be a number");
@@ -27,7 +27,7 @@
 #include <unordered_map>
 #include <variant>
 
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace apcb::cli {
 
@@ -91,13 +91,13 @@ class JsonDocument {
   // already be printable (quote outside text with model::printable).
   // Example: error_at(root()["a"], "\"a\" must be a number").to_string()
   //          == "ledger.json:1:7: \"a\" must be a number".
-  model::TraceError error_at(const nlohmann::json& value, std::string message) const;
+  trace::TraceError error_at(const nlohmann::json& value, std::string message) const;
 
   // An error at the key of the member whose value is `value` (for "unknown key" messages);
   // at the value itself when it is no object member.
   // Example: for "{\"chekcs\": []}", error_at_key(root()["chekcs"], "unknown key").to_string()
   //          == "f:1:2: unknown key".
-  model::TraceError error_at_key(const nlohmann::json& value, std::string message) const;
+  trace::TraceError error_at_key(const nlohmann::json& value, std::string message) const;
 
  private:
   friend class JsonParser;
@@ -131,7 +131,7 @@ class JsonDocument {
 //   read_json("[1,]", "f.json")                   -> error "f.json:1:4: invalid JSON: expected a
 //                                                    value after ',', found ']' (JSON has no
 //                                                    trailing commas)"
-std::variant<JsonDocument, model::TraceError> read_json(std::string_view text, std::string_view file,
+std::variant<JsonDocument, trace::TraceError> read_json(std::string_view text, std::string_view file,
                                                         const JsonLimits& limits = {});
 
 // The RFC 6901 spelling of one reference token: '~' as "~0", '/' as "~1".

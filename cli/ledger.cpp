@@ -5,15 +5,15 @@
 
 namespace apcb::cli {
 
-std::variant<nlohmann::json, model::TraceError> parse_ledger(std::string_view text, std::string_view file) {
+std::variant<nlohmann::json, trace::TraceError> parse_ledger(std::string_view text, std::string_view file) {
   auto read = read_json(text, file);
-  if (auto* e = std::get_if<model::TraceError>(&read)) {
+  if (auto* e = std::get_if<trace::TraceError>(&read)) {
     e->message += " (not a ledger)";
     return std::move(*e);
   }
   const JsonDocument& doc = std::get<JsonDocument>(read);
   const nlohmann::json& root = doc.root();
-  std::optional<model::TraceError> fault;
+  std::optional<trace::TraceError> fault;
   const auto fail = [&](const nlohmann::json& at, std::string message) {
     if (!fault) fault = doc.error_at(at, "not a ledger: " + std::move(message));
   };

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <variant>
 
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace apcb::cli {
 
@@ -25,7 +25,7 @@ namespace apcb::cli {
 // Example:
 //   parse_ledger("{\n  \"mutation_score\": \"high\",\n  \"checks\": []\n}", "l.json")
 //   -> error "l.json:2:21: not a ledger: \"mutation_score\" must be a number >= 0 or null"
-std::variant<nlohmann::json, model::TraceError> parse_ledger(std::string_view text, std::string_view file);
+std::variant<nlohmann::json, trace::TraceError> parse_ledger(std::string_view text, std::string_view file);
 
 }  // namespace apcb::cli
 

@@ -40,7 +40,7 @@ class Reader {
  public:
   Reader(const JsonDocument& doc, std::vector<std::string>* notes) : doc_(doc), notes_(notes) {}
 
-  std::optional<model::TraceError> error;
+  std::optional<trace::TraceError> error;
 
   bool fail(const json& at, std::string message) {
     if (!error) error = doc_.error_at(at, std::move(message));
@@ -194,14 +194,14 @@ std::string failure_text(const model::State& before, const model::Op& op, model:
 
 }  // namespace
 
-std::variant<std::vector<MdevctlDevice>, model::TraceError> parse_mdevctl(
+std::variant<std::vector<MdevctlDevice>, trace::TraceError> parse_mdevctl(
     std::string_view text, std::string_view file, std::optional<std::string> single_uuid,
     std::vector<std::string>* notes) {
   std::vector<MdevctlDevice> out;
   std::vector<std::string> found_notes;
   try {
     auto read = read_json(text, file);
-    if (auto* e = std::get_if<model::TraceError>(&read)) return *e;
+    if (auto* e = std::get_if<trace::TraceError>(&read)) return *e;
     const JsonDocument& doc = std::get<JsonDocument>(read);
     const json& root = doc.root();
     Reader reader(doc, &found_notes);
@@ -218,7 +218,7 @@ std::variant<std::vector<MdevctlDevice>, model::TraceError> parse_mdevctl(
     }
     if (reader.error) return *reader.error;
   } catch (const std::exception& e) {  // an allocation failure: the reader itself does not throw
-    return model::TraceError{std::string(file), 1, 1, "cannot read the config: " + model::printable(e.what())};
+    return trace::TraceError{std::string(file), 1, 1, "cannot read the config: " + model::printable(e.what())};
   }
   if (notes != nullptr) notes->insert(notes->end(), found_notes.begin(), found_notes.end());
   return out;
@@ -237,14 +237,14 @@ std::string format_mdevctl_dumpjson(const std::vector<MdevctlDevice>& devices) {
   return json::array({json::object({{std::string(kParent), list}})}).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-std::vector<model::TraceStep> start_steps(const MdevctlDevice& d, std::size_t* stopped_at) {
-  std::vector<model::TraceStep> steps;
-  steps.push_back(model::TraceStep{model::op::MdevCreate{d.uuid}, std::nullopt, 0, {}});
+std::vector<trace::TraceStep> start_steps(const MdevctlDevice& d, std::size_t* stopped_at) {
+  std::vector<trace::TraceStep> steps;
+  steps.push_back(trace::TraceStep{model::op::MdevCreate{d.uuid}, std::nullopt, 0, {}});
   std::size_t i = 0;
   for (; i < d.attrs.size(); ++i) {
     const auto attr = writable_attr(d.attrs[i].key);
     if (!attr) break;
-    steps.push_back(model::TraceStep{model::op::AttrWrite{d.uuid, *attr, d.attrs[i].value}, std::nullopt, 0, {}});
+    steps.push_back(trace::TraceStep{model::op::AttrWrite{d.uuid, *attr, d.attrs[i].value}, std::nullopt, 0, {}});
   }
   if (stopped_at != nullptr) *stopped_at = i;
   return steps;
@@ -259,7 +259,7 @@ StartResult start_device(model::State& s, const MdevctlDevice& d) {
   auto run = [&](const model::Op& op) {
     model::Observation obs = model::apply(s, op);
     const model::Errno e = obs.result;
-    r.steps.push_back(model::TraceStep{op, std::move(obs), 0, {}});
+    r.steps.push_back(trace::TraceStep{op, std::move(obs), 0, {}});
     return e;
   };
   const model::Op create = model::op::MdevCreate{d.uuid};
@@ -290,7 +290,7 @@ StartResult start_device(model::State& s, const MdevctlDevice& d) {
   return r;
 }
 
-model::Trace ideal_host_for(const std::vector<MdevctlDevice>& devices) {
+trace::Trace ideal_host_for(const std::vector<MdevctlDevice>& devices) {
   using model::MdevAttr;
   model::Matrix cfg;
   for (const MdevctlDevice& d : devices)
@@ -317,28 +317,28 @@ model::Trace ideal_host_for(const std::vector<MdevctlDevice>& devices) {
         default: cfg.control_domains.set(id); break;
       }
     }
-  model::Trace t;
+  trace::Trace t;
   t.params = model::HostParams{true, 255, 255};
   t.config = cfg;
   t.comments.push_back("# The ideal host for these mdevctl configs: every ID they name is configured,");
   t.comments.push_back("# free for vfio_ap (apmask and aqmask cleared) and bound to it.");
-  t.steps.push_back(model::TraceStep{model::op::BusMaskWrite{model::BusMask::apmask, "0\n"}, std::nullopt, 0, {}});
-  t.steps.push_back(model::TraceStep{model::op::BusMaskWrite{model::BusMask::aqmask, "0\n"}, std::nullopt, 0, {}});
+  t.steps.push_back(trace::TraceStep{model::op::BusMaskWrite{model::BusMask::apmask, "0\n"}, std::nullopt, 0, {}});
+  t.steps.push_back(trace::TraceStep{model::op::BusMaskWrite{model::BusMask::aqmask, "0\n"}, std::nullopt, 0, {}});
   return t;
 }
 
-model::Trace mdevctl_trace(const model::Trace& base, const std::vector<MdevctlDevice>& devices,
+trace::Trace mdevctl_trace(const trace::Trace& base, const std::vector<MdevctlDevice>& devices,
                            std::vector<StartResult>* results) {
-  model::Trace t = base;
+  trace::Trace t = base;
   model::State s = t.initial_state();
-  for (model::TraceStep& step : t.steps) step.expected = model::apply(s, step.op);
+  for (trace::TraceStep& step : t.steps) step.expected = model::apply(s, step.op);
   for (const MdevctlDevice& d : devices) {
     StartResult r = start_device(s, d);
     if (!r.steps.empty())
       r.steps.front().comments.insert(r.steps.front().comments.begin(),
                                       "# mdevctl start " + d.uuid + " (" + (d.autostart ? "auto" : "manual") + ", " +
                                           std::to_string(d.attrs.size()) + " attrs)");
-    for (const model::TraceStep& step : r.steps) t.steps.push_back(step);
+    for (const trace::TraceStep& step : r.steps) t.steps.push_back(step);
     if (results != nullptr) results->push_back(std::move(r));
   }
   return t;
@@ -381,7 +381,7 @@ std::optional<std::vector<MdevctlDevice>> load_mdevctl(const std::string& path,
   if (!single && !from_stdin) single = std::filesystem::path(path).filename().string();
   std::vector<std::string> notes;
   auto parsed = parse_mdevctl(text, name, single, &notes);
-  if (auto* e = std::get_if<model::TraceError>(&parsed)) {
+  if (auto* e = std::get_if<trace::TraceError>(&parsed)) {
     std::cerr << e->to_string() << "\n";
     return std::nullopt;
   }

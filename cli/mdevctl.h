@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "model/state.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace apcb::cli {
 
@@ -65,7 +65,7 @@ struct MdevctlDevice {
 //          (apcb reads the devices of parent 'matrix')"}
 //   parse_mdevctl(R"({"start": "auto", "start": "manual"})", "f")
 //       -> error "f:1:19: duplicate key \"start\" (first at line 1, column 2)"
-std::variant<std::vector<MdevctlDevice>, model::TraceError> parse_mdevctl(
+std::variant<std::vector<MdevctlDevice>, trace::TraceError> parse_mdevctl(
     std::string_view text, std::string_view file, std::optional<std::string> single_uuid = std::nullopt,
     std::vector<std::string>* notes = nullptr);
 
@@ -81,14 +81,14 @@ std::string format_mdevctl_dumpjson(const std::vector<MdevctlDevice>& devices);
 // attr's index, else attrs.size(). The steps carry no expectations.
 // Example: a device with attrs {assign_adapter "5"}, {matrix "x"} gives [create, write
 // assign_adapter "5"] and *stopped_at == 1.
-std::vector<model::TraceStep> start_steps(const MdevctlDevice& d, std::size_t* stopped_at = nullptr);
+std::vector<trace::TraceStep> start_steps(const MdevctlDevice& d, std::size_t* stopped_at = nullptr);
 
 // The outcome of one `mdevctl start`.
 struct StartResult {
   bool started = false;  // the create and every write succeeded
   // The steps that ran, with their observations: the create, the writes up to and including
   // the first that failed, then (after a failed write) the removal mdevctl performs.
-  std::vector<model::TraceStep> steps;
+  std::vector<trace::TraceStep> steps;
   std::optional<std::size_t> failed_attr;  // index into attrs of the write that stopped it
   std::string failure;  // one line: what failed and why (empty when started)
 };
@@ -110,7 +110,7 @@ StartResult start_device(model::State& s, const MdevctlDevice& d);
 // As a trace prefix: the returned trace's `host init` plus its two bus-mask steps.
 // Example: for one device writing assign_adapter "0x05" and assign_domain "4", the host
 // configures adapters {5}, domains {4} and no control domain.
-model::Trace ideal_host_for(const std::vector<MdevctlDevice>& devices);
+trace::Trace ideal_host_for(const std::vector<MdevctlDevice>& devices);
 
 // The whole `mdevctl start` of every device in order, as a trace that starts from `base`'s
 // steps (ideal_host_for, or empty): every step with its observation, a comment line before each
@@ -118,7 +118,7 @@ model::Trace ideal_host_for(const std::vector<MdevctlDevice>& devices);
 // base.initial_state(). `results` (if given) receives each device's StartResult.
 // Example: mdevctl_trace(ideal_host_for(d), d) is what `apcb run --mdevctl FILE` prints, and
 // `apcb check` holds on it.
-model::Trace mdevctl_trace(const model::Trace& base, const std::vector<MdevctlDevice>& devices,
+trace::Trace mdevctl_trace(const trace::Trace& base, const std::vector<MdevctlDevice>& devices,
                            std::vector<StartResult>* results = nullptr);
 
 // Reads and parses an mdevctl file; "-" reads standard input (named <stdin> in messages). The

@@ -269,7 +269,7 @@ class SnapshotReader {
  public:
   explicit SnapshotReader(const SnapshotFiles& f) : f_(f) {}
 
-  std::variant<Snapshot, model::TraceError> read() {
+  std::variant<Snapshot, trace::TraceError> read() {
     if (auto e = host_parameters()) return *e;
     if (auto e = queue_devices()) return *e;
     if (auto e = configuration()) return *e;
@@ -284,11 +284,11 @@ class SnapshotReader {
   }
 
  private:
-  using Error = std::optional<model::TraceError>;
+  using Error = std::optional<trace::TraceError>;
 
   std::string where(const std::string& path) const { return f_.root.empty() ? path : f_.root + "/" + path; }
-  model::TraceError fail(const std::string& path, const Problem& p) const {
-    return model::TraceError{where(path), p.line, p.column, p.message};
+  trace::TraceError fail(const std::string& path, const Problem& p) const {
+    return trace::TraceError{where(path), p.line, p.column, p.message};
   }
   const std::string* file(const std::string& path) const {
     const auto it = f_.files.find(path);
@@ -646,7 +646,7 @@ class SnapshotLoader {
  public:
   SnapshotLoader(const fs::path& root, SnapshotFiles& f) : root_(root), f_(f) {}
 
-  std::optional<model::TraceError> load() {
+  std::optional<trace::TraceError> load() {
     for (const char* name : {"apmask", "aqmask", "ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask",
                              "ap_max_adapter_id", "ap_max_domain_id", "features"})
       read(std::string("bus/ap/") + name);
@@ -681,7 +681,7 @@ class SnapshotLoader {
 
  private:
   void fail(const std::string& rel, std::string message) {
-    if (!error_) error_ = model::TraceError{f_.root + "/" + rel, 0, 0, std::move(message)};
+    if (!error_) error_ = trace::TraceError{f_.root + "/" + rel, 0, 0, std::move(message)};
   }
 
   // What `rel` is; an error (noted) for a symlink loop, a symlink to nothing, or a path whose
@@ -786,17 +786,17 @@ class SnapshotLoader {
 
   fs::path root_;
   SnapshotFiles& f_;
-  std::optional<model::TraceError> error_;
+  std::optional<trace::TraceError> error_;
 };
 
 }  // namespace
 
-std::string input_error_text(const model::TraceError& e) {
+std::string input_error_text(const trace::TraceError& e) {
   if (e.line == 0) return e.file + ": " + e.message;
   return e.to_string();
 }
 
-std::variant<Snapshot, model::TraceError> read_snapshot(const SnapshotFiles& f) {
+std::variant<Snapshot, trace::TraceError> read_snapshot(const SnapshotFiles& f) {
   return SnapshotReader(f).read();
 }
 
@@ -864,7 +864,7 @@ std::string write_snapshot_files(const SnapshotFiles& files, const std::string& 
   return {};
 }
 
-std::variant<SnapshotFiles, model::TraceError> load_snapshot_files(const std::string& dir) {
+std::variant<SnapshotFiles, trace::TraceError> load_snapshot_files(const std::string& dir) {
   std::error_code ec;
   const fs::path base(dir);
   fs::path root;
@@ -873,7 +873,7 @@ std::variant<SnapshotFiles, model::TraceError> load_snapshot_files(const std::st
   else if (fs::is_directory(base / "bus" / "ap", ec))
     root = base;
   else
-    return model::TraceError{dir, 0, 0, "not a sysfs snapshot: neither sys/bus/ap nor bus/ap is a directory in it"};
+    return trace::TraceError{dir, 0, 0, "not a sysfs snapshot: neither sys/bus/ap nor bus/ap is a directory in it"};
   SnapshotFiles f;
   f.root = root.lexically_normal().string();
   if (!f.root.empty() && f.root.back() == '/') f.root.pop_back();
@@ -884,12 +884,12 @@ std::variant<SnapshotFiles, model::TraceError> load_snapshot_files(const std::st
 
 std::optional<Snapshot> load_snapshot(const std::string& dir) {
   auto files = load_snapshot_files(dir);
-  if (auto* e = std::get_if<model::TraceError>(&files)) {
+  if (auto* e = std::get_if<trace::TraceError>(&files)) {
     std::cerr << input_error_text(*e) << "\n";
     return std::nullopt;
   }
   auto snap = read_snapshot(std::get<SnapshotFiles>(files));
-  if (auto* e = std::get_if<model::TraceError>(&snap)) {
+  if (auto* e = std::get_if<trace::TraceError>(&snap)) {
     std::cerr << input_error_text(*e) << "\n";
     return std::nullopt;
   }

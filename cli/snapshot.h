@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "model/state.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace apcb::cli {
 
@@ -61,7 +61,7 @@ struct Snapshot {
 //       sysfs has an attribute file here (a copy made with cp -L of a link?)"
 //   with devices/vfio_ap/matrix unlistable -> error "DIR/sys/devices/vfio_ap/matrix: cannot list
 //       the directory: Permission denied"
-std::variant<SnapshotFiles, model::TraceError> load_snapshot_files(const std::string& dir);
+std::variant<SnapshotFiles, trace::TraceError> load_snapshot_files(const std::string& dir);
 
 // The State a snapshot describes. Parameters: APXA from `features`, the maxima from
 // ap_max_*_id; configuration from the three QCI masks (`not supported` = empty); bus masks
@@ -80,7 +80,7 @@ std::variant<SnapshotFiles, model::TraceError> load_snapshot_files(const std::st
 //   with files["bus/ap/devices/card05/05.0004/status"] = "busy\n" -> error
 //       "ROOT/bus/ap/devices/card05/05.0004/status:1:1: expected the kernel's queue status
 //       'in use', 'assigned' or 'unassigned', not 'busy'"
-std::variant<Snapshot, model::TraceError> read_snapshot(const SnapshotFiles& files);
+std::variant<Snapshot, trace::TraceError> read_snapshot(const SnapshotFiles& files);
 
 // The snapshot of `s` as the kernel would show it (for tests, the fuzzer's round trip, and
 // producing fixtures): read_snapshot(snapshot_files_of(read_snapshot(x).state)).state equals
@@ -93,7 +93,7 @@ std::string write_snapshot_files(const SnapshotFiles& files, const std::string& 
 
 // "file:line:column: message", or "file: message" when the error concerns the whole file
 // (line 0).
-std::string input_error_text(const model::TraceError& e);
+std::string input_error_text(const trace::TraceError& e);
 
 // load_snapshot_files + read_snapshot; prints the error to stderr and returns nullopt on
 // failure, and prints each note to stderr as "DIR: note: …".

@@ -10,7 +10,8 @@
 #include <string>
 
 #include "cli/engine.h"
-#include "model/trace.h"
+#include "trace/trace.h"
+#include "trace/load.h"
 
 namespace apcb::cli {
 
@@ -35,20 +36,6 @@ void add_prove_verb(CLI::App& app, Action& action);
 void add_engine_option(CLI::App& verb, EngineKind& kind);
 // --kernel 6.1|6.12|latest: the kernel version the reference follows (model/kernel.h).
 void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel);
-
-// The whole text of the input file `path` ("-": standard input); on failure (absent, a
-// directory, unreadable) prints "PATH: cannot read the WHAT: reason" to stderr and returns
-// nullopt (the caller exits with kBadInput).
-//
-// Example: read_input("-", "trace") reads standard input; read_input("/tmp", "trace") prints
-// "/tmp: cannot read the trace: Is a directory".
-std::optional<std::string> read_input(const std::string& path, const std::string& what);
-
-// Reads ("-": standard input, named <stdin> in messages) and parses a trace file; on failure
-// prints the positioned error to stderr and returns nullopt (the caller exits with kBadInput).
-//
-// Example: auto trace = load_trace("tests/traces/hotplug.trace"); if (!trace) return kBadInput;
-std::optional<model::Trace> load_trace(const std::string& path);
 
 }  // namespace apcb::cli
 

@@ -53,7 +53,7 @@ std::string default_reproducer(const std::string& trace_path, const std::string&
 
 // Reports a crash, hang, exit or protocol break of the plugin as a finding of the implementation
 // under test: where, what, and the trace up to and including that step written as a reproducer.
-int report_finding(const PluginCheck& args, const model::Trace& trace, const std::string& name,
+int report_finding(const PluginCheck& args, const trace::Trace& trace, const std::string& name,
                    const sut::Outcome& o, std::size_t steps_run, std::size_t compared, std::size_t skipped) {
   std::string where, tag, headline;
   std::size_t kept = steps_run;  // steps the reproducer keeps
@@ -72,11 +72,11 @@ int report_finding(const PluginCheck& args, const model::Trace& trace, const std
       headline = name + " " + did + " while creating the instance for the trace's host: " + o.detail;
       break;
     case sut::Outcome::Phase::step: {
-      const model::TraceStep& step = trace.steps[steps_run - 1];
+      const trace::TraceStep& step = trace.steps[steps_run - 1];
       where = args.trace_path + ":" + std::to_string(step.line);
       tag = "step" + std::to_string(steps_run);
       headline = name + " " + did + " at step " + std::to_string(steps_run) + ": " + o.detail + "\n  " +
-                 model::format_op(step.op);
+                 trace::format_op(step.op);
       break;
     }
     case sut::Outcome::Phase::finish:
@@ -86,13 +86,13 @@ int report_finding(const PluginCheck& args, const model::Trace& trace, const std
       break;
   }
   std::cout << where << ": " << headline << "\n";
-  model::Trace reproducer = trace;
+  trace::Trace reproducer = trace;
   reproducer.steps.resize(kept);
   reproducer.trailing_comments.clear();
   reproducer.comments.push_back("# reproducer written by apcb check --sut: " + name + " " + did + " (" + o.detail +
                                 ") at " + where + (kept > 0 ? " (the last step here)" : ""));
   const std::string out = args.reproducer.empty() ? default_reproducer(args.trace_path, tag) : args.reproducer;
-  if (auto why = model::write_file_atomically(out, model::format_trace(reproducer)))
+  if (auto why = model::write_file_atomically(out, trace::format_trace(reproducer)))
     std::cout << "reproducer: not written: " << *why << "\n";
   else
     std::cout << "reproducer: " << out << " (the trace up to " << (kept > 0 ? "and including step " + std::to_string(kept)
@@ -106,7 +106,7 @@ int report_finding(const PluginCheck& args, const model::Trace& trace, const std
 // side on the trace's operations (its expectations are not used); an operation the plugin
 // cannot comply with is skipped on both.
 int check_against_plugin(const PluginCheck& args) {
-  auto trace = load_trace(args.trace_path);
+  auto trace = apcb::trace::load_trace(args.trace_path);
   if (!trace) return kBadInput;
   if (!args.reproducer.empty()) {
     if (args.trace_path != "-" && model::same_file(args.reproducer, args.trace_path)) {
@@ -152,7 +152,7 @@ int check_against_plugin(const PluginCheck& args) {
       case sut::Outcome::Kind::undefined_status:
         std::cerr << args.trace_path << ":" << step.line << ": plugin error: " << name << " answered status code "
                   << theirs.status << " at step " << i + 1 << " (apcb_sut.h defines 0, APCB_SUT_OK, and 1, "
-                  << "APCB_SUT_CANNOT_COMPLY)\n  " << model::format_op(step.op) << "\n"
+                  << "APCB_SUT_CANNOT_COMPLY)\n  " << trace::format_op(step.op) << "\n"
                   << counts(compared, skipped) << " before it\n";
         return kBadInput;
       case sut::Outcome::Kind::observed:
@@ -169,12 +169,12 @@ int check_against_plugin(const PluginCheck& args) {
     // lose (the result's name, the output's bytes) are the parts `equivalent` compares exactly.
     if (theirs.kind == sut::Outcome::Kind::observed && model::equivalent(theirs.observation, ours)) continue;
     std::cout << args.trace_path << ":" << step.line << ": " << name << " diverges at step " << i + 1 << "\n  "
-              << model::format_op(step.op) << "\nplugin:\n";
+              << trace::format_op(step.op) << "\nplugin:\n";
     if (theirs.kind == sut::Outcome::Kind::inexact)
       std::cout << "(not expressible in the trace format: " << theirs.detail << ")\n" << theirs.rendering;
     else
-      std::cout << model::format_observation(theirs.observation);
-    std::cout << "reference:\n" << model::format_observation(ours) << "reference state before the step:\n"
+      std::cout << trace::format_observation(theirs.observation);
+    std::cout << "reference:\n" << trace::format_observation(ours) << "reference state before the step:\n"
               << describe_state(before) << "reference state after the step:\n" << describe_state(reference->state())
               << counts(compared, skipped) << ", up to and including this one\n";
     return kFails;
@@ -222,7 +222,7 @@ void add_check_verb(CLI::App& app, Action& action) {
       PluginCheck run = *args;
       if (run.kernel != model::KernelVersion::latest) run.kind = EngineKind::model;
       if (!run.plugin_path.empty()) return check_against_plugin(run);
-      auto trace = load_trace(run.trace_path);
+      auto trace = apcb::trace::load_trace(run.trace_path);
       if (!trace) return kBadInput;
       CheckResult r = check_trace(*trace, run.kind, run.kernel);
       if (r.divergence) {

@@ -50,18 +50,18 @@ int run_explain(const ExplainOptions& o) {
   // The state to explain, before any mdevctl start.
   model::State state;
   if (!o.trace.empty()) {
-    auto trace = load_trace(o.trace);
+    auto trace = apcb::trace::load_trace(o.trace);
     if (!trace) return kBadInput;
     state = trace->initial_state();
-    for (const model::TraceStep& step : trace->steps) model::apply(state, step.op);
+    for (const trace::TraceStep& step : trace->steps) model::apply(state, step.op);
   } else if (!o.snapshot.empty()) {
     auto snap = load_snapshot(o.snapshot);
     if (!snap) return kBadInput;
     state = std::move(snap->state);
   } else {
-    const model::Trace host = ideal_host_for(*devices);
+    const trace::Trace host = ideal_host_for(*devices);
     state = host.initial_state();
-    for (const model::TraceStep& step : host.steps) model::apply(state, step.op);
+    for (const trace::TraceStep& step : host.steps) model::apply(state, step.op);
     std::cout << "Host: no snapshot given, so the ideal host for these configs: every ID they name is\n"
                  "configured, free for vfio_ap and bound to it.\n\n";
   }

@@ -37,17 +37,17 @@ void add_run_verb(CLI::App& app, Action& action) {
         std::cerr << "apcb run: standard input can be the TRACE or the --mdevctl FILE, not both\n";
         return kBadInput;
       }
-      std::optional<model::Trace> trace;
-      if (!path->empty() && !(trace = load_trace(*path))) return kBadInput;
+      std::optional<trace::Trace> trace;
+      if (!path->empty() && !(trace = apcb::trace::load_trace(*path))) return kBadInput;
       if (!mdevctl->empty()) {
         auto devices = load_mdevctl(*mdevctl, mdev->empty() ? std::nullopt : std::optional<std::string>(*mdev));
         if (!devices) return kBadInput;
-        std::cout << model::format_trace(mdevctl_trace(trace ? *trace : ideal_host_for(*devices), *devices));
+        std::cout << trace::format_trace(mdevctl_trace(trace ? *trace : ideal_host_for(*devices), *devices));
         return kHolds;
       }
       auto engine = make_engine(*kind, trace->params, trace->config, *kernel);
       for (auto& step : trace->steps) step.expected = engine->apply(step.op);
-      std::cout << model::format_trace(*trace);
+      std::cout << trace::format_trace(*trace);
       return kHolds;
     };
   });

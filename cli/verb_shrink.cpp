@@ -22,7 +22,7 @@ namespace {
 
 // True when `trace` (whose only expectation is on its last step) still diverges there, with
 // the reference observing `actual` as it did in the original trace.
-bool diverges_at_end(const model::Trace& trace, const model::Observation& actual) {
+bool diverges_at_end(const trace::Trace& trace, const model::Observation& actual) {
   if (trace.steps.empty() || !trace.steps.back().expected) return false;
   auto engine = make_model_engine(trace.initial_state());
   model::Observation last;
@@ -30,24 +30,24 @@ bool diverges_at_end(const model::Trace& trace, const model::Observation& actual
   return model::equivalent(last, actual) && !model::equivalent(last, *trace.steps.back().expected);
 }
 
-model::Trace with_steps(const model::Trace& base, const std::vector<model::TraceStep>& prefix,
-                        const model::TraceStep& target) {
-  model::Trace t = base;
+trace::Trace with_steps(const trace::Trace& base, const std::vector<trace::TraceStep>& prefix,
+                        const trace::TraceStep& target) {
+  trace::Trace t = base;
   t.steps = prefix;
   t.steps.push_back(target);
   return t;
 }
 
 // ddmin over the steps before the target: the classic complement-first reduction.
-std::vector<model::TraceStep> ddmin(const model::Trace& base, std::vector<model::TraceStep> steps,
-                                    const model::TraceStep& target, const model::Observation& actual,
+std::vector<trace::TraceStep> ddmin(const trace::Trace& base, std::vector<trace::TraceStep> steps,
+                                    const trace::TraceStep& target, const model::Observation& actual,
                                     int& runs) {
   std::size_t n = 2;
   while (steps.size() >= 1) {
     const std::size_t chunk = (steps.size() + n - 1) / n;
     bool reduced = false;
     for (std::size_t start = 0; start < steps.size(); start += chunk) {
-      std::vector<model::TraceStep> complement(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(start));
+      std::vector<trace::TraceStep> complement(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(start));
       complement.insert(complement.end(),
                         steps.begin() + static_cast<std::ptrdiff_t>(std::min(start + chunk, steps.size())),
                         steps.end());
@@ -84,7 +84,7 @@ void shrink_matrix(model::Matrix& m, const std::function<bool()>& still_fails, i
 
 // A C++ identifier from the target step: what the test caught.
 std::string test_name(const model::Op& op) {
-  std::string text = model::format_op(op);
+  std::string text = trace::format_op(op);
   std::string out = "DivergenceAt";
   bool upper = true;
   for (char c : text.substr(0, 60)) {
@@ -98,20 +98,20 @@ std::string test_name(const model::Op& op) {
   return out;
 }
 
-std::string gtest_source(const model::Trace& minimal) {
+std::string gtest_source(const trace::Trace& minimal) {
   // Pin the reference's observations of every step.
-  model::Trace pinned = minimal;
+  trace::Trace pinned = minimal;
   auto engine = make_model_engine(pinned.initial_state());
   for (auto& step : pinned.steps) step.expected = engine->apply(step.op);
-  const std::string text = model::format_trace(pinned);
+  const std::string text = trace::format_trace(pinned);
   return "// Emitted by `apcb shrink --emit-gtest`: the minimal trace of a divergence, with the\n"
          "// reference's observations pinned at every step.\n"
-         "#include <gtest/gtest.h>\n\n#include \"model/step.h\"\n#include \"model/trace.h\"\n\n"
+         "#include <gtest/gtest.h>\n\n#include \"model/step.h\"\n#include \"trace/trace.h\"\n\n"
          "TEST(ShrunkRegression, " + test_name(minimal.steps.back().op) + ") {\n"
          "  const char* text = R\"apcbtrace(" + text + ")apcbtrace\";\n"
-         "  auto parsed = apcb::model::parse_trace(text, \"shrunk\");\n"
-         "  ASSERT_TRUE(std::holds_alternative<apcb::model::Trace>(parsed));\n"
-         "  const auto& trace = std::get<apcb::model::Trace>(parsed);\n"
+         "  auto parsed = apcb::trace::parse_trace(text, \"shrunk\");\n"
+         "  ASSERT_TRUE(std::holds_alternative<apcb::trace::Trace>(parsed));\n"
+         "  const auto& trace = std::get<apcb::trace::Trace>(parsed);\n"
          "  apcb::model::State s = trace.initial_state();\n"
          "  for (const auto& step : trace.steps) {\n"
          "    const auto obs = apcb::model::apply(s, step.op);\n"
@@ -126,7 +126,7 @@ int run_shrink(const std::string& path, const std::string& gtest_path) {
       return kBadInput;
     }
   }
-  auto trace = load_trace(path);
+  auto trace = apcb::trace::load_trace(path);
   if (!trace) return kBadInput;
   CheckResult r = check_trace(*trace, EngineKind::model);
   if (!r.divergence) {
@@ -134,17 +134,17 @@ int run_shrink(const std::string& path, const std::string& gtest_path) {
     return kBadInput;
   }
   const std::size_t original = trace->steps.size();
-  model::TraceStep target = trace->steps[r.divergence->step];
-  std::vector<model::TraceStep> prefix(trace->steps.begin(),
+  trace::TraceStep target = trace->steps[r.divergence->step];
+  std::vector<trace::TraceStep> prefix(trace->steps.begin(),
                                        trace->steps.begin() + static_cast<std::ptrdiff_t>(r.divergence->step));
   for (auto& step : prefix) step.expected.reset();
-  model::Trace base = *trace;
+  trace::Trace base = *trace;
   base.steps.clear();
   int runs = 0;
   const model::Observation actual = r.divergence->actual;
   prefix = ddmin(base, prefix, target, actual, runs);
 
-  model::Trace minimal = with_steps(base, prefix, target);
+  trace::Trace minimal = with_steps(base, prefix, target);
   const auto still_fails = [&] { return diverges_at_end(minimal, actual); };
   shrink_matrix(minimal.config, still_fails, runs);
   for (auto& step : minimal.steps)
@@ -156,7 +156,7 @@ int run_shrink(const std::string& path, const std::string& gtest_path) {
   minimal.trailing_comments.clear();
   std::cerr << "shrink: " << original << " steps -> " << minimal.steps.size() << " in " << runs
             << " runs\n";
-  std::cout << model::format_trace(minimal);
+  std::cout << trace::format_trace(minimal);
   if (!gtest_path.empty()) {
     if (auto why = model::write_file_atomically(gtest_path, gtest_source(minimal))) {
       std::cerr << *why << "\n";

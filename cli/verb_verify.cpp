@@ -142,13 +142,13 @@ void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
     if (seed % 50 == 0)
       std::cerr << "verify: property " << seed << "/" << args.sequences << " sequences\n";
     std::string violation;
-    const model::Trace trace =
+    const trace::Trace trace =
         generate_trace(static_cast<std::uint64_t>(seed), args.ops, true, &violation);
     const CheckResult r = check_trace(trace, EngineKind::impl);
     steps += r.checked;
     if (!violation.empty() || r.divergence) {
       const std::string path = args.out_dir + "/property-seed-" + std::to_string(seed) + ".trace";
-      const std::optional<std::string> unwritten = model::write_file_atomically(path, model::format_trace(trace));
+      const std::optional<std::string> unwritten = model::write_file_atomically(path, trace::format_trace(trace));
       row.verdict = "fails";
       row.detail = (violation.empty() ? "the implementation diverges at step " +
                                             std::to_string(r.divergence->step + 1)
@@ -261,7 +261,7 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   bool parsed = true;
   for (std::size_t i = 0; i < traces.size(); ++i) {
     const std::string path = traces[i].string();
-    auto trace = load_trace(path);
+    auto trace = apcb::trace::load_trace(path);
     for (EngineKind kind : {EngineKind::impl, EngineKind::model}) {
       const std::string layer = kind == EngineKind::impl ? "conformance" : "conformance/model";
       std::cerr << "verify: [" << i + 1 << "/" << traces.size() << "] " << layer << " " << path
@@ -457,10 +457,10 @@ std::vector<std::string> below_floor(const nlohmann::json& floor,
 // The floor at `path` ("-": standard input), read by parse_ledger (cli/ledger.h); nullopt
 // after printing the reason.
 std::optional<nlohmann::json> read_ledger(const std::string& path) {
-  const std::optional<std::string> text = read_input(path, "ledger");
+  const std::optional<std::string> text = apcb::trace::read_input(path, "ledger");
   if (!text) return std::nullopt;
   auto parsed = parse_ledger(*text, path == "-" ? "<stdin>" : path);
-  if (auto* e = std::get_if<model::TraceError>(&parsed)) {
+  if (auto* e = std::get_if<trace::TraceError>(&parsed)) {
     std::cerr << e->to_string() << "\n";
     return std::nullopt;
   }

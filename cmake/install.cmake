@@ -14,18 +14,19 @@ set(APCB_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/apcb)
 set(APCB_INSTALL_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR}/apcb)
 
 set_target_properties(apcb_model PROPERTIES EXPORT_NAME model)
+set_target_properties(apcb_trace PROPERTIES EXPORT_NAME trace)
 set_target_properties(apcb_impl PROPERTIES EXPORT_NAME impl)
 set_target_properties(apcb_sut PROPERTIES EXPORT_NAME sut)
 target_include_directories(apcb_sut PUBLIC $<INSTALL_INTERFACE:${APCB_INSTALL_INCLUDEDIR}>)
 
-install(TARGETS apcb_model apcb_impl apcb_sut EXPORT apcbTargets
+install(TARGETS apcb_model apcb_trace apcb_impl apcb_sut EXPORT apcbTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${APCB_INSTALL_INCLUDEDIR})
 install(TARGETS apcb RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # Plugins are loaded by path (`apcb check --sut`), never linked: a plain folder.
 install(TARGETS apcb_model_sut apcb_impl_sut LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/apcb)
 
-foreach(dir model impl sut)
+foreach(dir model trace impl sut)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${APCB_INSTALL_INCLUDEDIR}/${dir}
           FILES_MATCHING PATTERN "*.h"
           PATTERN "z3" EXCLUDE PATTERN "plugins" EXCLUDE)

@@ -33,7 +33,7 @@ bool printable_ascii(std::string_view s) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto parsed = apcb::cli::parse_ledger(text, "f.json");
-  if (auto* e = std::get_if<apcb::model::TraceError>(&parsed)) {
+  if (auto* e = std::get_if<apcb::trace::TraceError>(&parsed)) {
     APCB_FUZZ_CHECK(e->line >= 1 && e->column >= 1);
     APCB_FUZZ_CHECK(e->message.find("not a ledger") != std::string::npos);
     APCB_FUZZ_CHECK(printable_ascii(e->message));

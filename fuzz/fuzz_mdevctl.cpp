@@ -89,7 +89,7 @@ void check_json_reader(std::string_view text) {
     theirs = json::parse(text.begin(), text.end());
   } catch (const json::exception&) {
   }
-  if (const auto* e = std::get_if<model::TraceError>(&read)) {
+  if (const auto* e = std::get_if<trace::TraceError>(&read)) {
     APCB_FUZZ_CHECK(e->line >= 1 && e->column >= 1 && !e->message.empty());
     APCB_FUZZ_CHECK(static_cast<std::size_t>(e->line) <= line_starts(text).size());
     for (char c : e->message) APCB_FUZZ_CHECK(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f);
@@ -122,7 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_json_reader(text);
   // A single config gets this UUID, so both JSON forms reach the start.
   auto parsed = cli::parse_mdevctl(text, "input", std::string("0123abcd-0000-4000-8000-00000000cafe"));
-  if (const auto* e = std::get_if<model::TraceError>(&parsed)) {
+  if (const auto* e = std::get_if<trace::TraceError>(&parsed)) {
     APCB_FUZZ_CHECK(e->line >= 1 && e->column >= 1 && !e->message.empty());
     std::size_t lines = 1;
     for (char c : text) lines += c == '\n' ? 1 : 0;
@@ -146,9 +146,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   APCB_FUZZ_CHECK(cli::format_mdevctl_dumpjson(back) == printed);
 
-  const model::Trace host = cli::ideal_host_for(devices);
+  const trace::Trace host = cli::ideal_host_for(devices);
   model::State s = host.initial_state();
-  for (const model::TraceStep& step : host.steps) APCB_FUZZ_CHECK(model::apply(s, step.op).result == model::Errno::ok);
+  for (const trace::TraceStep& step : host.steps) APCB_FUZZ_CHECK(model::apply(s, step.op).result == model::Errno::ok);
   for (const cli::MdevctlDevice& d : devices) {
     const model::State before = s;
     const cli::StartResult r = cli::start_device(s, d);
@@ -165,13 +165,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  const model::Trace trace = cli::mdevctl_trace(host, devices);
-  auto reparsed = model::parse_trace(model::format_trace(trace), "mdevctl.trace");
-  if (const auto* e = std::get_if<model::TraceError>(&reparsed)) {
+  const trace::Trace trace = cli::mdevctl_trace(host, devices);
+  auto reparsed = trace::parse_trace(trace::format_trace(trace), "mdevctl.trace");
+  if (const auto* e = std::get_if<trace::TraceError>(&reparsed)) {
     std::fprintf(stderr, "%s\n", e->to_string().c_str());
     APCB_FUZZ_CHECK(false);
   }
-  const model::Trace& t2 = std::get<model::Trace>(reparsed);
+  const trace::Trace& t2 = std::get<trace::Trace>(reparsed);
   APCB_FUZZ_CHECK(t2.steps.size() == trace.steps.size());
   for (std::size_t i = 0; i < t2.steps.size(); ++i) APCB_FUZZ_CHECK(t2.steps[i].op == trace.steps[i].op);
   return 0;

@@ -24,7 +24,7 @@
 #include "fuzz/op_decoder.h"
 #include "fuzz/ops_lockstep.h"
 #include "impl/testing_mutant.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace {
 
@@ -51,7 +51,7 @@ const Settings& settings() {
 
 void write_trace(const std::uint8_t* data, std::size_t size, const char* path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << apcb::model::format_trace(apcb::fuzz::decode_trace(data, size));
+  out << apcb::trace::format_trace(apcb::fuzz::decode_trace(data, size));
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace apcb;
   const cli::SnapshotFiles files = decode(std::string_view(reinterpret_cast<const char*>(data), size));
   auto read = cli::read_snapshot(files);
-  if (const auto* e = std::get_if<model::TraceError>(&read)) {
+  if (const auto* e = std::get_if<trace::TraceError>(&read)) {
     APCB_FUZZ_CHECK(!e->file.empty() && !e->message.empty());
     APCB_FUZZ_CHECK((e->line >= 1 && e->column >= 1) || (e->line == 0 && e->column == 0));
     return 0;
@@ -77,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Rendering every configured queue is 65,536 directories at full width: keep executions fast.
   if (s.cfg.adapters.count() * s.cfg.domains.count() > 4096) return 0;
   auto again = cli::read_snapshot(cli::snapshot_files_of(s));
-  if (const auto* e = std::get_if<model::TraceError>(&again)) {
+  if (const auto* e = std::get_if<trace::TraceError>(&again)) {
     std::fprintf(stderr, "rendered snapshot does not read back: %s\n", cli::input_error_text(*e).c_str());
     APCB_FUZZ_CHECK(false);
   }

@@ -27,7 +27,7 @@
 
 #include "fuzz/op_decoder.h"
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "sut/client.h"
 
 namespace {
@@ -79,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace apcb;
   const Settings& env = settings();
   fuzz::OpDecoder dec(data, size);
-  model::Trace trace;
+  trace::Trace trace;
   trace.params = dec.params();
   trace.config = dec.config();
   auto instance = sut::Instance::create(*env.plugin, trace.params, trace.config);
@@ -93,16 +93,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::optional<model::Observation> theirs = instance->apply(step->op);
     if (!theirs) continue;  // cannot comply: skipped on both sides
     model::Observation ours = model::apply(s, step->op);
-    trace.steps.push_back(model::TraceStep{step->op, ours, 0, {}});
+    trace.steps.push_back(trace::TraceStep{step->op, ours, 0, {}});
     if (model::equivalent(*theirs, ours)) continue;
     trace.steps.back().comments.push_back("# " + env.plugin->name() + " diverges here; it observed:");
-    std::string theirs_text = model::format_observation(*theirs);
+    std::string theirs_text = trace::format_observation(*theirs);
     for (std::size_t at = 0; at < theirs_text.size();) {
       const std::size_t nl = theirs_text.find('\n', at);
       trace.steps.back().comments.push_back("#   " + theirs_text.substr(at, nl - at));
       at = nl == std::string::npos ? theirs_text.size() : nl + 1;
     }
-    const std::string text = model::format_trace(trace);
+    const std::string text = trace::format_trace(trace);
     std::fprintf(stderr, "fuzz_sut: %s diverges from the model at step %zu\ntrace (expectations are the model's):\n%s",
                  env.plugin->name().c_str(), trace.steps.size(), text.c_str());
     if (env.trace_out != nullptr) std::ofstream(env.trace_out, std::ios::binary | std::ios::trunc) << text;

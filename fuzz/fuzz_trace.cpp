@@ -15,7 +15,7 @@
 
 #include "model/invariants.h"
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace {
 
@@ -28,6 +28,7 @@ void fail(const char* what, const std::string& detail) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace apcb::model;
+  using namespace apcb::trace;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto parsed = parse_trace(text, "input");
   if (const auto* e = std::get_if<TraceError>(&parsed)) {

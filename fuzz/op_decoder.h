@@ -32,7 +32,7 @@
 #include "model/op.h"
 #include "model/state.h"
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace apcb::fuzz {
 
@@ -255,16 +255,16 @@ class OpDecoder {
 // (the trace format has no fault syntax, and a fault does not change the model's effect: a
 // fired fault must leave the state unchanged and the step is then run without one).
 // At most `max_steps` steps are written (a failure's trace stops at the failing step).
-inline model::Trace decode_trace(const std::uint8_t* data, std::size_t size, std::size_t max_steps = kMaxOps) {
+inline trace::Trace decode_trace(const std::uint8_t* data, std::size_t size, std::size_t max_steps = kMaxOps) {
   OpDecoder dec(data, size);
-  model::Trace t;
+  trace::Trace t;
   t.params = dec.params();
   t.config = dec.config();
   model::State s = t.initial_state();
   while (t.steps.size() < max_steps) {
     const auto step = dec.next(s);
     if (!step) break;
-    model::TraceStep ts{step->op, model::apply(s, step->op), 0, {}};
+    trace::TraceStep ts{step->op, model::apply(s, step->op), 0, {}};
     if (step->fault != 0)
       ts.comments.push_back("# fuzz_ops injects a fault at the fault point #" + std::to_string(step->fault) +
                             " this step reaches, then runs it again without one");

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fuzz/op_decoder.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "tests/impl/lockstep.h"
 
 namespace apcb::fuzz {
@@ -43,7 +43,7 @@ inline std::string run_ops_lockstep(const std::uint8_t* data, std::size_t size) 
       std::string why = ls.report();
       for (const model::Violation& v : ls.violations) why += v.property + ": " + v.detail + "\n";
       return why + "\ntrace (expectations are the model's):\n" +
-             model::format_trace(decode_trace(data, size, steps));
+             trace::format_trace(decode_trace(data, size, steps));
     }
     if (!step) return "";
   }

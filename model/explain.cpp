@@ -10,7 +10,6 @@
 
 #include "model/parse.h"
 #include "model/printable.h"
-#include "model/trace.h"
 
 namespace apcb::model {
 namespace {

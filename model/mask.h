@@ -138,6 +138,13 @@ struct MaskRows : std::array<Mask, 256> {
   }
 };
 
+// An ID set in apcb's syntax (the trace format's, explain's): "-" when empty, else hex IDs
+// and ranges, each ID `digits` wide.
+//
+// Example: format_id_set(adapters {5, 6, 7, 10}, 2) == "05-07,0a"; a pair is not a range:
+// {5, 6} gives "05,06".
+std::string format_id_set(const Mask& m, int digits);
+
 }  // namespace apcb::model
 
 #endif  // APCB_MODEL_MASK_H_

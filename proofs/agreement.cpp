@@ -4,7 +4,7 @@
 #include <random>
 
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "proofs/ops.h"
 #include "proofs/replay.h"
 
@@ -121,7 +121,7 @@ std::string agree_on(z3enc::Encoder& enc, const State& s, const Op& op, int* che
   const State got = enc.extract(closed.post, [](const z3::expr& e) { return e.simplify(); },
                                 low->post_slots);
   if (checked != nullptr) ++*checked;
-  const std::string where = " on " + model::format_op(op);
+  const std::string where = " on " + trace::format_op(op);
   if (result != obs.result) return "result differs" + where;
   if (!same_state(got, want)) return "post-state differs" + where;
   model::Observation mine{result, "", events_of(enc, closed, low->post_slots)};

@@ -7,7 +7,7 @@
 #include <type_traits>
 
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "proofs/agreement.h"
 #include "proofs/invariant.h"
 #include "proofs/ops.h"
@@ -431,7 +431,7 @@ std::optional<Found> certify(Prover& p, const std::string& label, const Search& 
   found.replay = replay(p.enc(), pre, op, s.mutate, s.claim, &found.claim, s.inv.strength, comments);
   found.seconds = now_seconds() - t0;
   const std::string file = p.save("." + label + ".trace", found.replay.trace);
-  p.log("--- " + p.name() + " " + label + ": " + model::format_op(found.replay.op) + " (" +
+  p.log("--- " + p.name() + " " + label + ": " + trace::format_op(found.replay.op) + " (" +
         found.replay.construction + ")" + (file.empty() ? "" : ", saved as " + file) + "\n" +
         found.replay.trace);
   return found;

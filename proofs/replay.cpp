@@ -6,7 +6,7 @@
 
 #include "model/errno.h"
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 
 namespace apcb::proofs::detail {
 
@@ -131,7 +131,7 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
     // A device reset of a queue whose reset answers non-zero reports EIO after the reset: the
     // construction relies on that reset, so EIO is as good as 0 there (model::completed).
     if (!model::completed(o, obs.result))
-      failed = "step " + std::to_string(ops.size()) + " (" + model::format_op(o) + ") answered " +
+      failed = "step " + std::to_string(ops.size()) + " (" + trace::format_op(o) + ") answered " +
                std::string(model::errno_name(obs.result));
   };
   // Bus masks first, while no mdev holds anything: no veto, no refilter.
@@ -200,7 +200,7 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
   r.op = op;
   const auto [sym, slots] = enc.concretize(r.pre);
   const std::optional<z3enc::Lowered> low = z3enc::lower(enc, op, r.pre, slots);
-  if (!low) throw std::invalid_argument("the operation is outside the encoding: " + model::format_op(op));
+  if (!low) throw std::invalid_argument("the operation is outside the encoding: " + trace::format_op(op));
   z3enc::Transition t = enc.step(sym, low->op);
   if (mutate) t = mutate(enc, sym, t);
   const z3enc::Transition closed = enc.close(t);
@@ -217,7 +217,7 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
   r.post_violations = model::check_state(r.post, strength);
   r.z3_post_violations = model::check_state(r.z3_post, strength);
 
-  model::Trace trace;
+  trace::Trace trace;
   trace.params = r.pre.params;
   trace.config = r.pre.cfg;
   std::string why;
@@ -228,7 +228,7 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
   if (steps) {
     r.construction = "built from State::initial in " + std::to_string(steps->size()) + " steps";
     for (std::size_t i = 0; i < steps->size(); ++i) {
-      model::TraceStep step{(*steps)[i], model::apply(s, (*steps)[i]), 0, {}};
+      trace::TraceStep step{(*steps)[i], model::apply(s, (*steps)[i]), 0, {}};
       if (i == 0)
         step.comments = {"# The pre-state, built by operations (proofs/replay.cpp, construct):"};
       trace.steps.push_back(std::move(step));
@@ -236,11 +236,11 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
     std::vector<std::string> before{"#", "# The pre-state is reached. It is:"};
     for (const std::string& line : describe(r.pre)) before.push_back(line);
     before.push_back("# The operation:");
-    trace.steps.push_back(model::TraceStep{r.op, model::apply(s, r.op), 0, before});
+    trace.steps.push_back(trace::TraceStep{r.op, model::apply(s, r.op), 0, before});
     // What the mdevs' guest_matrix shows now, so the outcome is visible in the trace itself.
     for (const model::Mdev& md : s.mdevs) {
       const Op read = model::op::ReadMdev{md.uuid, model::MdevView::guest_matrix};
-      trace.steps.push_back(model::TraceStep{read, model::apply(s, read), 0, {}});
+      trace.steps.push_back(trace::TraceStep{read, model::apply(s, read), 0, {}});
     }
     trace.trailing_comments.push_back("# model::apply's post-state: " +
                                       violations_text(r.post_violations));
@@ -249,7 +249,7 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
     trace.comments.push_back("# This trace does not reach the pre-state (" + why + "). It is:");
     for (const std::string& line : describe(r.pre)) trace.comments.push_back(line);
     trace.comments.push_back("# and the operation, applied to it, is:");
-    trace.comments.push_back("#   " + model::format_op(r.op));
+    trace.comments.push_back("#   " + trace::format_op(r.op));
     trace.comments.push_back("# model::apply's post-state: " + violations_text(r.post_violations));
   }
   if (!same_state(r.post, r.z3_post)) {
@@ -257,7 +257,7 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
     for (const std::string& line : describe(r.z3_post)) trace.trailing_comments.push_back(line);
     trace.trailing_comments.push_back("# and breaks: " + violations_text(r.z3_post_violations));
   }
-  r.trace = model::format_trace(trace);
+  r.trace = trace::format_trace(trace);
   return r;
 }
 

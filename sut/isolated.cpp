@@ -16,7 +16,7 @@
 #include <thread>
 #include <variant>
 
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "sut/client.h"
 
 // A sanitizer build's leak check, run in the child after the plugin is unloaded (a plain build
@@ -29,8 +29,8 @@ namespace {
 // The protocol, one answer per request, every line ending in "\n":
 //   parent: "apcb-trace 1", "host init …"      child: "loaded NAME" | "load-error MESSAGE",
 //                                                      then "ready" | "create-failed"
-//   parent: a step line (model::format_op)      child: "observation LEN" + LEN bytes of
-//                                                      model::format_observation
+//   parent: a step line (trace::format_op)      child: "observation LEN" + LEN bytes of
+//                                                      trace::format_observation
 //                                                    | "inexact LEN REASON" + LEN bytes (escaped)
 //                                                    | "cannot-comply" | "status CODE"
 //                                                    | "error MESSAGE" (a request it cannot read)
@@ -74,7 +74,7 @@ std::string inexact_reason(const model::Observation& obs) {
 // The rendering of an inexact observation, for the report: control bytes but newlines escaped.
 std::string escaped_rendering(const model::Observation& obs) {
   std::string out;
-  for (unsigned char c : model::format_observation(obs)) {
+  for (unsigned char c : trace::format_observation(obs)) {
     if (c == '\n') out += '\n';
     else out += one_line(std::string_view(reinterpret_cast<const char*>(&c), 1));
   }
@@ -82,10 +82,10 @@ std::string escaped_rendering(const model::Observation& obs) {
 }
 
 // The one step of `prefix` + `line`, or the parser's message.
-std::variant<model::TraceStep, std::string> parse_one_step(const std::string& text) {
-  auto parsed = model::parse_trace(text, "<protocol>");
-  if (const auto* e = std::get_if<model::TraceError>(&parsed)) return e->to_string();
-  auto& trace = std::get<model::Trace>(parsed);
+std::variant<trace::TraceStep, std::string> parse_one_step(const std::string& text) {
+  auto parsed = trace::parse_trace(text, "<protocol>");
+  if (const auto* e = std::get_if<trace::TraceError>(&parsed)) return e->to_string();
+  auto& trace = std::get<trace::Trace>(parsed);
   if (trace.steps.size() != 1) return std::string("expected exactly one step");
   return std::move(trace.steps.front());
 }
@@ -163,12 +163,12 @@ int set_up_child_descriptors(int socket) {
   std::string header, host;
   if (!channel.read_line(header) || !channel.read_line(host)) ::_exit(1);
   const std::string prefix = header + "\n" + host + "\n";
-  auto parsed = model::parse_trace(prefix, "<protocol>");
-  if (const auto* e = std::get_if<model::TraceError>(&parsed)) {
+  auto parsed = trace::parse_trace(prefix, "<protocol>");
+  if (const auto* e = std::get_if<trace::TraceError>(&parsed)) {
     channel.send("error " + one_line(e->to_string()) + "\n");
     ::_exit(1);
   }
-  const model::Trace& start = std::get<model::Trace>(parsed);
+  const trace::Trace& start = std::get<trace::Trace>(parsed);
   auto instance = Instance::create(*plugin, start.params, start.config);
   if (!instance) {
     channel.send("create-failed\n");
@@ -183,7 +183,7 @@ int set_up_child_descriptors(int socket) {
       channel.send("error " + one_line(*e) + "\n");
       continue;
     }
-    const Instance::Applied applied = instance->apply_with_status(std::get<model::TraceStep>(step).op);
+    const Instance::Applied applied = instance->apply_with_status(std::get<trace::TraceStep>(step).op);
     if (applied.status == APCB_SUT_CANNOT_COMPLY) {
       channel.send("cannot-comply\n");
       continue;
@@ -193,11 +193,11 @@ int set_up_child_descriptors(int socket) {
       continue;
     }
     const model::Observation& obs = *applied.observation;
-    const std::string block = model::format_observation(obs);
+    const std::string block = trace::format_observation(obs);
     // The answer must read back as exactly what the plugin observed, or a lossy rendering could
     // turn a divergence into a pass.
     auto back = parse_one_step(prefix + line + "\n" + block);
-    const auto* back_step = std::get_if<model::TraceStep>(&back);
+    const auto* back_step = std::get_if<trace::TraceStep>(&back);
     if (back_step != nullptr && back_step->expected && *back_step->expected == obs) {
       channel.send("observation " + std::to_string(block.size()) + "\n" + block);
     } else {
@@ -281,7 +281,7 @@ std::unique_ptr<IsolatedInstance> IsolatedInstance::start(const std::string& plu
   }
   ::close(fds[1]);
   ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-  std::string host_line = std::string(kHeader) + model::format_host_init(params, config) + "\n";
+  std::string host_line = std::string(kHeader) + trace::format_host_init(params, config) + "\n";
   std::unique_ptr<IsolatedInstance> sut(new IsolatedInstance(child, fds[0], time_limit, host_line));
 
   Outcome loaded = sut->read_answer();
@@ -447,7 +447,7 @@ Outcome IsolatedInstance::timed_out() {
 
 bool IsolatedInstance::submit(const model::Op& op) {
   if (gone_) return false;
-  std::string line = model::format_op(op);
+  std::string line = trace::format_op(op);
   outgoing_ += line;
   outgoing_ += '\n';
   submitted_.push_back(std::move(line));
@@ -502,7 +502,7 @@ Outcome IsolatedInstance::next() {
     return out;
   }
   auto step = parse_one_step(host_line_ + line + "\n" + block);
-  const auto* parsed = std::get_if<model::TraceStep>(&step);
+  const auto* parsed = std::get_if<trace::TraceStep>(&step);
   if (parsed == nullptr || !parsed->expected)
     return garbled("an observation that does not parse: " +
                    (parsed == nullptr ? std::get<std::string>(step) : std::string("no result line")));

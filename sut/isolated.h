@@ -4,8 +4,8 @@
 // `apcb check --sut` runs each plugin in a child of its own (fork): the child loads the plugin,
 // creates the instance and applies one operation per request. Parent and child speak the
 // project's one vocabulary over a socket pair: a request is the trace's `host init` line or a
-// step line (model::format_op), an answer carries the observation as the trace's expectation
-// block (model::format_observation), read back with model::parse_trace. A crash, a hang (no
+// step line (trace::format_op), an answer carries the observation as the trace's expectation
+// block (trace::format_observation), read back with trace::parse_trace. A crash, a hang (no
 // answer within the step time limit) or an exit of the plugin becomes an Outcome the caller
 // reports; apcb itself keeps running. The plugin's standard output goes to standard error, and
 // its standard input is /dev/null, so nothing it prints or reads touches the protocol.

@@ -17,7 +17,7 @@ using nlohmann::json;
 
 JsonDocument read_ok(std::string_view text) {
   auto r = read_json(text, "f.json");
-  if (auto* e = std::get_if<model::TraceError>(&r)) {
+  if (auto* e = std::get_if<trace::TraceError>(&r)) {
     ADD_FAILURE() << e->to_string();
     return std::get<JsonDocument>(read_json("null", "f.json"));
   }
@@ -27,7 +27,7 @@ JsonDocument read_ok(std::string_view text) {
 // "file:line:column: message" of a refused text, or "accepted".
 std::string error_of(std::string_view text, const JsonLimits& limits = {}) {
   auto r = read_json(text, "f.json", limits);
-  if (auto* e = std::get_if<model::TraceError>(&r)) return e->to_string();
+  if (auto* e = std::get_if<trace::TraceError>(&r)) return e->to_string();
   return "accepted";
 }
 

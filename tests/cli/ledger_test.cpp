@@ -11,7 +11,7 @@ namespace {
 
 std::string error_of(std::string_view text) {
   auto parsed = parse_ledger(text, "l.json");
-  if (auto* e = std::get_if<model::TraceError>(&parsed)) return e->to_string();
+  if (auto* e = std::get_if<trace::TraceError>(&parsed)) return e->to_string();
   return "(parsed)";
 }
 
@@ -20,7 +20,7 @@ TEST(Ledger, TheCommittedFloorParses) {
   std::stringstream text;
   text << in.rdbuf();
   auto parsed = parse_ledger(text.str(), "assurance-ledger.json");
-  ASSERT_TRUE(std::holds_alternative<nlohmann::json>(parsed)) << std::get<model::TraceError>(parsed).to_string();
+  ASSERT_TRUE(std::holds_alternative<nlohmann::json>(parsed)) << std::get<trace::TraceError>(parsed).to_string();
   EXPECT_GT(std::get<nlohmann::json>(parsed).at("checks").size(), 100u);
 }
 

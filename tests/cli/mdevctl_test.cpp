@@ -25,14 +25,14 @@ std::string fixture(const std::string& name) {
 
 std::vector<MdevctlDevice> parse_ok(std::string_view text, std::optional<std::string> uuid = kU1) {
   auto r = parse_mdevctl(text, "t.json", std::move(uuid));
-  if (auto* e = std::get_if<model::TraceError>(&r)) ADD_FAILURE() << e->to_string();
+  if (auto* e = std::get_if<trace::TraceError>(&r)) ADD_FAILURE() << e->to_string();
   return r.index() == 0 ? std::get<0>(r) : std::vector<MdevctlDevice>{};
 }
 
 // The "file:line:column: message" of a rejected config.
 std::string error_of(std::string_view text, std::optional<std::string> uuid = kU1) {
   auto r = parse_mdevctl(text, "t.json", std::move(uuid));
-  if (const auto* e = std::get_if<model::TraceError>(&r)) return e->to_string();
+  if (const auto* e = std::get_if<trace::TraceError>(&r)) return e->to_string();
   return "accepted";
 }
 
@@ -133,7 +133,7 @@ TEST(MdevctlParse, DumpjsonValidationErrors) {
 TEST(MdevctlParse, OtherParentsAreSkippedWithANote) {
   std::vector<std::string> notes;
   auto r = parse_mdevctl(fixture("s390-dumpjson-with-vfio-ccw.json"), "t.json", std::nullopt, &notes);
-  ASSERT_TRUE(std::holds_alternative<std::vector<MdevctlDevice>>(r)) << std::get<model::TraceError>(r).to_string();
+  ASSERT_TRUE(std::holds_alternative<std::vector<MdevctlDevice>>(r)) << std::get<trace::TraceError>(r).to_string();
   const auto& devices = std::get<std::vector<MdevctlDevice>>(r);
   ASSERT_EQ(devices.size(), 1u);
   EXPECT_EQ(devices[0].uuid, kU1);
@@ -219,7 +219,7 @@ TEST(MdevctlStart, StepsWriteEachValueExactly) {
   const auto& w = std::get<model::op::AttrWrite>(steps[1].op);
   EXPECT_EQ(w.attr, model::MdevAttr::assign_adapter);
   EXPECT_EQ(w.text, "0x05");  // mdevctl writes the stored string: no newline appended
-  EXPECT_EQ(model::format_op(steps[1].op),
+  EXPECT_EQ(trace::format_op(steps[1].op),
             "echo -n 0x05 > /sys/devices/vfio_ap/matrix/11111111-1111-1111-1111-111111111111/assign_adapter");
   EXPECT_EQ(std::get<model::op::AttrWrite>(steps[5].op).attr, model::MdevAttr::assign_control_domain);
 
@@ -342,18 +342,18 @@ TEST(MdevctlStart, ExistingDeviceIsNotRemoved) {
 
 TEST(MdevctlTrace, IdealHostAndConformingTrace) {
   const auto devices = parse_ok(fixture("two-devices-conflict.json"), std::nullopt);
-  const model::Trace base = ideal_host_for(devices);
+  const trace::Trace base = ideal_host_for(devices);
   EXPECT_EQ(base.config, (model::Matrix{model::Mask::of({5}), model::Mask::of({4, 0x47}), model::Mask{}}));
   std::vector<StartResult> results;
-  const model::Trace t = mdevctl_trace(base, devices, &results);
+  const trace::Trace t = mdevctl_trace(base, devices, &results);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_TRUE(results[0].started);
   EXPECT_EQ(results[1].failed_attr, std::optional<std::size_t>(2));
   // The printed trace parses back and conforms to the reference: a ready conformance test.
-  const std::string text = model::format_trace(t);
-  auto parsed = model::parse_trace(text, "mdevctl.trace");
-  ASSERT_TRUE(std::holds_alternative<model::Trace>(parsed)) << std::get<model::TraceError>(parsed).to_string();
-  const CheckResult check = check_trace(std::get<model::Trace>(parsed));
+  const std::string text = trace::format_trace(t);
+  auto parsed = trace::parse_trace(text, "mdevctl.trace");
+  ASSERT_TRUE(std::holds_alternative<trace::Trace>(parsed)) << std::get<trace::TraceError>(parsed).to_string();
+  const CheckResult check = check_trace(std::get<trace::Trace>(parsed));
   EXPECT_FALSE(check.divergence);
   EXPECT_EQ(check.unchecked, 0u);
   EXPECT_NE(text.find("# mdevctl: the write of attrs[2] {\"assign_domain\": \"4\"} failed, so the start stops and "

@@ -60,12 +60,12 @@ std::string dir(const std::string& name) { return std::string(APCB_TESTS_DIR) + 
 
 Snapshot load_ok(const std::string& path) {
   auto files = load_snapshot_files(path);
-  if (auto* e = std::get_if<model::TraceError>(&files)) {
+  if (auto* e = std::get_if<trace::TraceError>(&files)) {
     ADD_FAILURE() << input_error_text(*e);
     return {};
   }
   auto snap = read_snapshot(std::get<SnapshotFiles>(files));
-  if (auto* e = std::get_if<model::TraceError>(&snap)) {
+  if (auto* e = std::get_if<trace::TraceError>(&snap)) {
     ADD_FAILURE() << input_error_text(*e);
     return {};
   }
@@ -115,12 +115,12 @@ TEST(Snapshot, BadFixtureNamesTheFile) {
   auto files = load_snapshot_files(dir("bad-apmask"));
   ASSERT_TRUE(std::holds_alternative<SnapshotFiles>(files));
   auto snap = read_snapshot(std::get<SnapshotFiles>(files));
-  ASSERT_TRUE(std::holds_alternative<model::TraceError>(snap));
-  EXPECT_EQ(input_error_text(std::get<model::TraceError>(snap)),
+  ASSERT_TRUE(std::holds_alternative<trace::TraceError>(snap));
+  EXPECT_EQ(input_error_text(std::get<trace::TraceError>(snap)),
             dir("bad-apmask") + "/sys/bus/ap/apmask:1:5: expected 64 hex digits, found 2");
   auto none = load_snapshot_files(dir("absent"));
-  ASSERT_TRUE(std::holds_alternative<model::TraceError>(none));
-  EXPECT_EQ(input_error_text(std::get<model::TraceError>(none)),
+  ASSERT_TRUE(std::holds_alternative<trace::TraceError>(none));
+  EXPECT_EQ(input_error_text(std::get<trace::TraceError>(none)),
             dir("absent") + ": not a sysfs snapshot: neither sys/bus/ap nor bus/ap is a directory in it");
 }
 
@@ -149,7 +149,7 @@ TEST(Snapshot, RoundTripInMemoryAndOnDisk) {
   for (bool apxa : {true, false}) {
     const model::State s = sample(apxa);
     auto read = read_snapshot(snapshot_files_of(s));
-    ASSERT_TRUE(std::holds_alternative<Snapshot>(read)) << input_error_text(std::get<model::TraceError>(read));
+    ASSERT_TRUE(std::holds_alternative<Snapshot>(read)) << input_error_text(std::get<trace::TraceError>(read));
     const Snapshot& snap = std::get<Snapshot>(read);
     EXPECT_EQ(snap.state, s) << "apxa=" << apxa;
 
@@ -171,7 +171,7 @@ SnapshotFiles minimal() {
 
 std::string error_of(const SnapshotFiles& f) {
   auto r = read_snapshot(f);
-  if (auto* e = std::get_if<model::TraceError>(&r)) return input_error_text(*e);
+  if (auto* e = std::get_if<trace::TraceError>(&r)) return input_error_text(*e);
   return "accepted";
 }
 
@@ -324,7 +324,7 @@ TEST(Snapshot, UnreadablePathsAreErrorsNotAbsences) {
   };
   const auto error = [&]() -> std::string {
     auto r = load_snapshot_files(tmp.string());
-    if (auto* e = std::get_if<model::TraceError>(&r)) return input_error_text(*e);
+    if (auto* e = std::get_if<trace::TraceError>(&r)) return input_error_text(*e);
     return "loaded";
   };
   const std::string root = (tmp / "sys").string();

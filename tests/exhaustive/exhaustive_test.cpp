@@ -33,7 +33,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "tests/assurance_record.h"
 #include "tests/impl/lockstep.h"
 #include "tests/sanitized.h"
@@ -179,8 +179,8 @@ struct Node {
 
 std::string describe_path(const std::vector<Op>& prefix, const Node& n) {
   std::string out;
-  for (const Op& o : prefix) out += "  (root) " + model::format_op(o) + "\n";
-  for (std::uint8_t i : n.path) out += "  " + model::format_op(alphabet()[i]) + "\n";
+  for (const Op& o : prefix) out += "  (root) " + trace::format_op(o) + "\n";
+  for (std::uint8_t i : n.path) out += "  " + trace::format_op(alphabet()[i]) + "\n";
   return out;
 }
 
@@ -259,7 +259,7 @@ TEST(exhaustive_Width4, EverySequenceToDepth6AgreesWithTheModel) {
   // Every mutating kind of the alphabet changed some state: the alphabet is not vacuous.
   for (const Op& o : ops) {
     if (model::is_mutating(o)) {
-      EXPECT_TRUE(kind_changed_state[o.index()]) << model::format_op(o) << ": its kind never changed a state";
+      EXPECT_TRUE(kind_changed_state[o.index()]) << trace::format_op(o) << ": its kind never changed a state";
     }
   }
   // For the assurance ledger (cli/assurance.h): written only when everything above held.

@@ -7,7 +7,7 @@
 #include "impl/host.h"
 #include "model/observation.h"
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "sut/client.h"
 
 int main() {
@@ -33,7 +33,7 @@ int main() {
     const auto through_plugin = instance ? instance->apply(op) : std::nullopt;
     if (!model::equivalent(host.apply(op), expected) || !through_plugin ||
         !model::equivalent(*through_plugin, expected)) {
-      std::fprintf(stderr, "consumer: disagreement at %s\n", model::format_op(op).c_str());
+      std::fprintf(stderr, "consumer: disagreement at %s\n", trace::format_op(op).c_str());
       return 1;
     }
   }

@@ -8,11 +8,18 @@
 
 #include "model/filter.h"
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "model/generate.h"
 
 namespace apcb::model {
 namespace {
+
+using trace::Trace;
+using trace::TraceStep;
+using trace::format_trace;
+using trace::format_op;
+using trace::parse_trace;
+using trace::TraceError;
 
 TEST(Invariants, InitialStateSatisfiesEveryProperty) {
   EXPECT_TRUE(check_state(State::initial(HostParams{}, Matrix{Mask::all(), Mask::all(), Mask::all()})).empty());

@@ -24,12 +24,17 @@
 
 #include "model/invariants.h"
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "model/z3/encoding.h"
 #include "tests/sanitized.h"
 
 namespace apcb::model::z3enc {
 namespace {
+
+using trace::Trace;
+using trace::TraceStep;
+using trace::format_trace;
+using trace::format_op;
 
 // --- printing ------------------------------------------------------------------------------------
 

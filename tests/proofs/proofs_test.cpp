@@ -14,7 +14,7 @@
 #include "impl/host.h"
 #include "model/generate.h"
 #include "model/step.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "proofs/agreement.h"
 #include "proofs/invariant.h"
 #include "proofs/localize.h"
@@ -236,19 +236,19 @@ void expect_trace_replays(const std::string& path) {
   ASSERT_TRUE(in) << path;
   std::stringstream text;
   text << in.rdbuf();
-  const auto parsed = model::parse_trace(text.str(), path);
-  ASSERT_TRUE(std::holds_alternative<model::Trace>(parsed))
-      << std::get<model::TraceError>(parsed).to_string();
-  const model::Trace& trace = std::get<model::Trace>(parsed);
+  const auto parsed = trace::parse_trace(text.str(), path);
+  ASSERT_TRUE(std::holds_alternative<trace::Trace>(parsed))
+      << std::get<trace::TraceError>(parsed).to_string();
+  const trace::Trace& trace = std::get<trace::Trace>(parsed);
   ASSERT_FALSE(trace.steps.empty()) << path << " does not build its pre-state";
   model::State s = trace.initial_state();
   impl::Host host(trace.params, trace.config);
-  for (const model::TraceStep& step : trace.steps) {
+  for (const trace::TraceStep& step : trace.steps) {
     const model::Observation obs = model::apply(s, step.op);
-    ASSERT_TRUE(step.expected.has_value()) << path << ": " << model::format_op(step.op);
-    EXPECT_TRUE(model::equivalent(obs, *step.expected)) << path << ": " << model::format_op(step.op);
+    ASSERT_TRUE(step.expected.has_value()) << path << ": " << trace::format_op(step.op);
+    EXPECT_TRUE(model::equivalent(obs, *step.expected)) << path << ": " << trace::format_op(step.op);
     EXPECT_TRUE(model::equivalent(host.apply(step.op), *step.expected))
-        << path << ": the implementation diverges at " << model::format_op(step.op);
+        << path << ": the implementation diverges at " << trace::format_op(step.op);
   }
 }
 

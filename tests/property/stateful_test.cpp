@@ -23,7 +23,7 @@
 #include <string>
 
 #include "impl/testing_mutant.h"
-#include "model/trace.h"
+#include "trace/trace.h"
 #include "tests/assurance_record.h"
 #include "tests/impl/lockstep.h"
 #include "tests/property/op_gen.h"
@@ -42,7 +42,7 @@ struct System {
     trace.config = cfg;
   }
   impl::testing::Lockstep ls;
-  model::Trace trace;
+  trace::Trace trace;
   int faults_fired = 0;
 };
 
@@ -66,7 +66,7 @@ struct Step : rc::state::Command<model::State, System> {
   void apply(model::State& s) const override { model::apply(s, op); }
 
   void run(const model::State& /*s0*/, System& sys) const override {
-    model::TraceStep step{op, std::nullopt, 0, {}};
+    trace::TraceStep step{op, std::nullopt, 0, {}};
     if (fault != 0) {
       const auto r = sys.ls.run_with_fault(op, fault);
       step.expected = r.observation;
@@ -86,11 +86,11 @@ struct Step : rc::state::Command<model::State, System> {
     std::string why = sys.ls.report();
     for (const model::Violation& v : sys.ls.violations) why += v.property + ": " + v.detail + "\n";
     sys.trace.steps.back().comments.push_back("# the implementation diverges at this step (expectation = the model's)");
-    RC_FAIL("implementation and model disagree\n" + why + "minimal trace:\n" + model::format_trace(sys.trace));
+    RC_FAIL("implementation and model disagree\n" + why + "minimal trace:\n" + trace::format_trace(sys.trace));
   }
 
   void show(std::ostream& os) const override {
-    os << model::format_op(op);
+    os << trace::format_op(op);
     if (fault != 0) os << "   [fault at point #" << fault << "]";
   }
 };
@@ -230,9 +230,9 @@ TEST(property_Stateful, FindsTheFilterIgnoresResetResponsesMutant) {
   // The printed trace parses: it is a real trace, not just text that looks like one.
   const std::size_t at = failure->description.find("apcb-trace 1");
   ASSERT_NE(at, std::string::npos);
-  const auto parsed = model::parse_trace(failure->description.substr(at));
-  EXPECT_TRUE(std::holds_alternative<model::Trace>(parsed))
-      << std::get<model::TraceError>(parsed).to_string();
+  const auto parsed = trace::parse_trace(failure->description.substr(at));
+  EXPECT_TRUE(std::holds_alternative<trace::Trace>(parsed))
+      << std::get<trace::TraceError>(parsed).to_string();
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
-#include "model/trace.h"
+#include "trace/trace.h"
 
 #include <cstdio>
 #include <optional>
 
-namespace apcb::model {
+namespace apcb::trace {
+
+using namespace model;
 namespace {
 
 constexpr std::string_view kHeader = "apcb-trace 1";
@@ -425,22 +427,6 @@ std::string TraceError::to_string() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
 
-std::string format_id_set(const Mask& m, int digits) {
-  if (m.empty()) return "-";
-  std::string out;
-  int id = m.first();
-  while (id >= 0 && id < Mask::kBits) {
-    int end = id;
-    while (end + 1 < Mask::kBits && m.test(static_cast<ApId>(end + 1))) ++end;
-    if (!out.empty()) out += ",";
-    out += hex(static_cast<unsigned>(id), digits);
-    if (end > id + 1) out += "-" + hex(static_cast<unsigned>(end), digits);
-    else if (end == id + 1) out += "," + hex(static_cast<unsigned>(end), digits);
-    id = end + 1;
-    while (id < Mask::kBits && !m.test(static_cast<ApId>(id))) ++id;
-  }
-  return out;
-}
 
 std::string format_host_init(const HostParams& params, const Matrix& config) {
   return "host init apxa=" + std::to_string(params.apxa ? 1 : 0) + " na=0x" + hex(params.na, 2) +
@@ -650,4 +636,4 @@ std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_v
   return trace;
 }
 
-}  // namespace apcb::model
+}  // namespace apcb::trace

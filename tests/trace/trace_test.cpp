@@ -1,14 +1,16 @@
-// Tests of model/trace.h: the format reads what it writes, for every operation and every
+// Tests of trace/trace.h: the format reads what it writes, for every operation and every
 // observation the engines produce, and bad input gets an error naming line and column.
-#include "model/trace.h"
+#include "trace/trace.h"
 
 #include <gtest/gtest.h>
 
 #include "model/step.h"
 #include "model/generate.h"
 
-namespace apcb::model {
+namespace apcb::trace {
 namespace {
+
+using namespace model;
 
 constexpr const char* kUuid = "11111111-1111-1111-1111-111111111111";
 
@@ -143,4 +145,4 @@ TEST(TraceFormat, ErrorsNameLineAndColumn) {
 }
 
 }  // namespace
-}  // namespace apcb::model
+}  // namespace apcb::trace

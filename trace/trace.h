@@ -16,8 +16,8 @@
 //   cat /sys/devices/vfio_ap/matrix/11111111-1111-1111-1111-111111111111/matrix
 //   = 0
 //   | 05.
-#ifndef APCB_MODEL_TRACE_H_
-#define APCB_MODEL_TRACE_H_
+#ifndef APCB_TRACE_TRACE_H_
+#define APCB_TRACE_TRACE_H_
 
 #include <optional>
 #include <string>
@@ -26,10 +26,17 @@
 #include <vector>
 
 #include "model/observation.h"
+#include "model/mask.h"
 #include "model/op.h"
 #include "model/state.h"
 
-namespace apcb::model {
+namespace apcb::trace {
+
+using model::HostParams;
+using model::Matrix;
+using model::Observation;
+using model::Op;
+using model::State;
 
 // One step: the operation, the line it came from (1-based; 0 when built in memory), and the
 // observation it must produce, when the trace states one.
@@ -77,10 +84,7 @@ std::string format_trace(const Trace& trace);
 // The `host init` line of a trace starting from `params` and `config` (no newline).
 std::string format_host_init(const HostParams& params, const Matrix& config);
 
-// An ID set in the trace's syntax: "-" when empty, else hex IDs and ranges ("05-07,0a"),
-// `digits` wide.
-std::string format_id_set(const Mask& m, int digits);
 
-}  // namespace apcb::model
+}  // namespace apcb::trace
 
-#endif  // APCB_MODEL_TRACE_H_
+#endif  // APCB_TRACE_TRACE_H_

@@ -1,0 +1,28 @@
+#include <map>
+
+#include "cli/verb.h"
+
+namespace apcb::cli {
+
+void add_engine_option(CLI::App& verb, EngineKind& kind) {
+  verb.add_option("--engine", kind, "impl: the reference implementation (default); model: the "
+                                    "executable specification")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, EngineKind>{{"impl", EngineKind::impl},
+                                                                            {"model", EngineKind::model}}));
+}
+
+void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel) {
+  verb.add_option_function<std::string>(
+          "--kernel", [&kernel](const std::string& text) { kernel = *model::parse_kernel_version(text); },
+          "the kernel version the reference follows: latest (the default), or an older vfio_ap whose documented "
+          "differences apcb models (6.1, 6.12; these run on the model: docs/kernel-divergences.md)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            if (model::parse_kernel_version(text)) return {};
+            return "'" + text + "' is not a kernel version apcb follows (" +
+                   std::string(model::kernel_version_names()) + ")";
+          },
+          "VERSION"));
+}
+
+}  // namespace apcb::cli
