@@ -14,17 +14,6 @@
 
 namespace apcb::model {
 
-Matrix filter_matrix(const State& s, const Mdev& m) {
-  Matrix f;
-  const Mask a0 = m.assigned.adapters & s.cfg.adapters;
-  f.domains = m.assigned.domains & s.cfg.domains;
-  a0.for_each([&](ApId a) {
-    if (f.domains.subset_of(passable_row(s, m, a))) f.adapters.set(a);
-  });
-  f.control_domains = m.assigned.control_domains & s.cfg.control_domains;
-  return f;
-}
-
 bool valid_uuid(std::string_view text) {
   if (text.size() != 36) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {
