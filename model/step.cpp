@@ -33,11 +33,13 @@ unsigned queue_table_bucket(Apqn q) {
 }
 
 // One operation in progress: the state it changes and the events it has observed so far.
+// Its helpers carry the names of the implementation's (impl/vfio_ap/driver.h, impl/ap_bus.h),
+// which are the kernel's, so the two can be read side by side.
 class Step {
  public:
   Step(State& s, Observation& obs) : s_(s), obs_(obs) {}
 
-  Errno operator()(const op::ConfigChange& o) { return config_change(o.cfg); }
+  Errno operator()(const op::ConfigChange& o) { return change_config(o.cfg); }
   Errno operator()(const op::QueueBind& o);
   Errno operator()(const op::QueueUnbind& o);
   Errno operator()(const op::ResetResponse& o);
@@ -57,8 +59,8 @@ class Step {
 
  private:
   // --- commits and resets ------------------------------------------------------------------
-  // vfio_ap_mdev_update_guest_apcb: push the shadow to the attached guest, if any.
-  void commit(Mdev& m) {
+  // vfio_ap_mdev_update_guest_apcb: commit the shadow to the attached guest, if any.
+  void update_guest_apcb(Mdev& m) {
     if (!m.guest) return;
     Guest& g = *s_.find_guest(*m.guest);
     g.apcb = truncate_to_format(m.shadow, g.format);
@@ -66,28 +68,29 @@ class Step {
     obs_.events.push_back(Commit{g.id, g.apcb});
   }
   // kvm_arch_crypto_clear_masks on the attached guest.
-  void clear_crycb(Mdev& m) {
+  void clear_guest_apcb(Mdev& m) {
     Guest& g = *s_.find_guest(*m.guest);
     g.apcb = Matrix{};
     obs_.events.push_back(Commit{g.id, g.apcb});
   }
   // A reset (ZAPQ, waited for) of a queue vfio_ap holds: it ends with the hardware's answer.
-  void reset(Apqn q) {
+  void reset_queue(Apqn q) {
     obs_.events.push_back(Reset{q});
     std::uint8_t rc = s_.hw_response_of(q);
     // From 6.6 a reset still in progress is polled until it completes (KernelBehaviour).
     if (behaviour(s_.kernel).reset_waits_for_completion) rc = response::after_wait(rc);
-    record_last_response(q, rc);
+    set_reset_status(q, rc);
   }
-  void record_last_response(Apqn q, std::uint8_t rc) {
+  // The queue's reset status, which the model keeps as State::last_response (absent: normal).
+  void set_reset_status(Apqn q, std::uint8_t rc) {
     if (rc == response::normal)
       s_.last_response.erase(q.packed());
     else
       s_.last_response[q.packed()] = rc;
   }
   // Resets the listed queues in the order given.
-  void reset_all(const std::vector<Apqn>& queues) {
-    for (Apqn q : queues) reset(q);
+  void reset_list(const std::vector<Apqn>& queues) {
+    for (Apqn q : queues) reset_queue(q);
   }
   // Every queue in m's queue table, ascending: unset_kvm, device reset and mdev removal.
   std::vector<Apqn> linked_queues(const Mdev& m) const {
@@ -97,23 +100,25 @@ class Step {
     });
     return out;
   }
+  void reset_all_queues(const Mdev& m) { reset_list(linked_queues(m)); }
   // reset_queues_for_apids: the linked queues (a, d) with a ∈ apids and d ∈ the shadow's domains.
-  std::vector<Apqn> linked_in_shadow_domains(const Mdev& m, const Mask& apids) const {
-    std::vector<Apqn> out;
+  void reset_queues_for_apids(const Mdev& m, const Mask& apids) {
+    std::vector<Apqn> queues;
     apids.for_each([&](ApId a) {
       (linked_row(s_, m, a) & m.shadow.domains).for_each([&](ApId d) {
-        out.push_back(Apqn{a, d});
+        queues.push_back(Apqn{a, d});
       });
     });
-    return out;
+    reset_list(queues);
   }
 
   // --- the filters -------------------------------------------------------------------------
-  // vfio_ap_mdev_filter_matrix: shadow A and Q := F.A and F.Q; `filtered` collects adapters
-  // the filter took away that were plugged before (their queues must be reset). Returns
-  // whether the shadow's adapters or domains changed.
-  bool refilter(Mdev& m, Mask& filtered) {
-    const Matrix f = filter_matrix(s_, m);
+  // vfio_ap_mdev_filter_matrix: shadow A and Q := F.A and F.Q (model::filter_matrix, named
+  // qualified: this member hides it); `filtered` collects adapters the filter took away that
+  // were plugged before (their queues must be reset). Returns whether the shadow's adapters or
+  // domains changed.
+  bool filter_matrix(Mdev& m, Mask& filtered) {
+    const Matrix f = model::filter_matrix(s_, m);
     const Matrix prev = m.shadow;
     // Before 6.8 (KernelBehaviour) the filter resets nothing, so it collects nothing.
     if (behaviour(s_.kernel).filter_resets_unplugged)
@@ -132,11 +137,11 @@ class Step {
   // Full filter, then commit if the shadow changed, then reset adapters the filter unplugged.
   void refilter_and_commit(Mdev& m, bool with_cdoms) {
     Mask filtered;
-    bool changed = refilter(m, filtered);
+    bool changed = filter_matrix(m, filtered);
     if (with_cdoms) changed |= filter_cdoms(m);
     if (!changed) return;
-    commit(m);
-    reset_all(linked_in_shadow_domains(m, filtered));
+    update_guest_apcb(m);
+    reset_queues_for_apids(m, filtered);
   }
 
   // --- queue device callbacks --------------------------------------------------------------
@@ -159,20 +164,26 @@ class Step {
     Mdev* m = s_.owner_of(q);
     const bool in_guest =
         m != nullptr && m->shadow.adapters.test(q.adapter) && m->shadow.domains.test(q.domain);
-    // Before 6.8 only this queue is reset, and only while present (a ZAPQ of a deconfigured
-    // queue resets nothing); from 6.8 a queue in the guest resets its adapter's guest queues.
-    std::vector<Apqn> resets;
-    if (in_guest && behaviour(s_.kernel).unbind_resets_adapter)
-      resets = linked_in_shadow_domains(*m, Mask::single(q.adapter));
-    else if (s_.present(q))
-      resets = {q};
     if (in_guest) {
       m->shadow.adapters.clear(q.adapter);
-      commit(*m);
+      update_guest_apcb(*m);
+      // From 6.8 a queue in the guest resets its adapter's guest queues; before, only this
+      // queue is reset, and only while present (a ZAPQ of a deconfigured queue resets nothing).
+      if (behaviour(s_.kernel).unbind_resets_adapter)
+        reset_queues_for_apids(*m, Mask::single(q.adapter));
+      else if (s_.present(q))
+        reset_queue(q);
+    } else if (s_.present(q)) {
+      reset_queue(q);
     }
-    reset_all(resets);
     s_.last_response.erase(q.packed());
   }
+  // vfio_ap_on_cfg_changed: take removed IDs out of every shadow (one commit per mdev that
+  // changed) and remember the assigned IDs that arrived. The kernel's mdev list is newest first.
+  void on_config_changed(const Matrix& cur, const Matrix& prev);
+  // vfio_ap_on_scan_complete: mdevs with pending adds are filtered once and committed once,
+  // newest mdev first.
+  void on_scan_complete();
 
   // --- validation shared by the assignment paths -------------------------------------------
   // vfio_ap_mdev_validate_masks on a candidate matrix for m: host-reserved APQNs first, then
@@ -189,18 +200,23 @@ class Step {
     return Errno::ok;
   }
 
-  // --- attribute writes ----------------------------------------------------------------------
-  Errno assign_usage(Mdev& m, bool adapter, std::string_view text);
-  Errno unassign_usage(Mdev& m, bool adapter, std::string_view text);
-  Errno assign_control_domain(Mdev& m, std::string_view text);
-  Errno unassign_control_domain(Mdev& m, std::string_view text);
-  Errno write_ap_config(Mdev& m, std::string_view text);
-  // The hot unplug of adapters (or domains) `ids` from m, with m's assigned matrix still
-  // holding them: the affected queues that the guest had are listed, the IDs leave the shadow,
-  // one commit if it changed, then the listed queues are reset.
-  void hot_unplug(Mdev& m, bool adapters, const Mask& ids);
+  // --- attribute writes: operator()(AttrWrite) has parsed and range-checked the value, as
+  // the sysfs layer does for the implementation (impl/vfio_ap/sysfs.h). --------------------
+  Errno assign_adapter(Mdev& m, ApId apid);
+  Errno assign_domain(Mdev& m, ApId apqi);
+  Errno unassign_adapter(Mdev& m, ApId apid);
+  Errno unassign_domain(Mdev& m, ApId apqi);
+  Errno assign_control_domain(Mdev& m, ApId id);
+  Errno unassign_control_domain(Mdev& m, ApId id);
+  Errno write_ap_config(Mdev& m, const Matrix& next);
+  // The hot unplug of adapters `apids` (domains `apqis`) from m, with m's assigned matrix
+  // still holding them: the affected queues that the guest had are listed, the IDs leave the
+  // shadow, one commit if it changed, then the listed queues are reset.
+  void hot_unplug_adapters(Mdev& m, const Mask& apids);
+  void hot_unplug_domains(Mdev& m, const Mask& apqis);
 
-  Errno config_change(const Matrix& cur);
+  // The AP bus's configuration change: on_config_changed, the scan, on_scan_complete.
+  Errno change_config(const Matrix& cur);
 
   State& s_;
   Observation& obs_;
@@ -215,74 +231,87 @@ Parsed<ApId> parse_id(std::string_view text, int max) {
   return {static_cast<ApId>(v.value), Errno::ok};
 }
 
-Errno Step::assign_usage(Mdev& m, bool adapter, std::string_view text) {
-  const Parsed<ApId> id = parse_id(text, adapter ? s_.params.apm_max() : s_.params.aqm_max());
-  if (!id.ok()) return id.error;
-  Mask& ids = adapter ? m.assigned.adapters : m.assigned.domains;
-  if (ids.test(id.value)) return Errno::ok;
+Errno Step::assign_adapter(Mdev& m, ApId apid) {
+  if (m.assigned.adapters.test(apid)) return Errno::ok;
   Matrix candidate = m.assigned;
-  (adapter ? candidate.adapters : candidate.domains).set(id.value);
+  candidate.adapters.set(apid);
   if (Errno e = validate_masks(m, candidate); e != Errno::ok) return e;
-  m.assigned = candidate;  // links the new adapter's (domain's) bound queues
+  m.assigned = candidate;  // links the new adapter's bound queues
   refilter_and_commit(m, /*with_cdoms=*/false);
   return Errno::ok;
 }
 
-void Step::hot_unplug(Mdev& m, bool adapters, const Mask& ids) {
-  std::vector<Apqn> resets;
-  const Mask shadow_ids = adapters ? m.shadow.adapters : m.shadow.domains;
-  (ids & shadow_ids).for_each([&](ApId id) {
-    const Mask partners = adapters ? m.shadow.domains : m.shadow.adapters;
-    partners.for_each([&](ApId p) {
-      const Apqn q = adapters ? Apqn{id, p} : Apqn{p, id};
-      if (linked(s_, m, q)) resets.push_back(q);
+Errno Step::assign_domain(Mdev& m, ApId apqi) {
+  if (m.assigned.domains.test(apqi)) return Errno::ok;
+  Matrix candidate = m.assigned;
+  candidate.domains.set(apqi);
+  if (Errno e = validate_masks(m, candidate); e != Errno::ok) return e;
+  m.assigned = candidate;  // links the new domain's bound queues
+  refilter_and_commit(m, /*with_cdoms=*/false);
+  return Errno::ok;
+}
+
+void Step::hot_unplug_adapters(Mdev& m, const Mask& apids) {
+  std::vector<Apqn> resets;  // adapter-major: ascending already
+  (apids & m.shadow.adapters).for_each([&](ApId a) {
+    m.shadow.domains.for_each([&](ApId d) {
+      if (linked(s_, m, Apqn{a, d})) resets.push_back(Apqn{a, d});
     });
   });
-  std::sort(resets.begin(), resets.end());
-  Mask& shadow = adapters ? m.shadow.adapters : m.shadow.domains;
-  const Mask before = shadow;
-  shadow -= ids;
-  if (shadow != before) commit(m);
-  reset_all(resets);
+  const Mask before = m.shadow.adapters;
+  m.shadow.adapters -= apids;
+  if (m.shadow.adapters != before) update_guest_apcb(m);
+  reset_list(resets);
 }
 
-Errno Step::unassign_usage(Mdev& m, bool adapter, std::string_view text) {
-  const Parsed<ApId> id = parse_id(text, adapter ? s_.params.apm_max() : s_.params.aqm_max());
-  if (!id.ok()) return id.error;
-  const Mask& ids = adapter ? m.assigned.adapters : m.assigned.domains;
-  if (!ids.test(id.value)) return Errno::ok;
-  // The queues are unlinked only after the unplug has listed the ones to reset, so the unplug
-  // runs while the assigned matrix still holds the ID.
-  hot_unplug(m, adapter, Mask::single(id.value));
-  (adapter ? m.assigned.adapters : m.assigned.domains).clear(id.value);
+void Step::hot_unplug_domains(Mdev& m, const Mask& apqis) {
+  std::vector<Apqn> resets;
+  (apqis & m.shadow.domains).for_each([&](ApId d) {
+    m.shadow.adapters.for_each([&](ApId a) {
+      if (linked(s_, m, Apqn{a, d})) resets.push_back(Apqn{a, d});
+    });
+  });
+  std::sort(resets.begin(), resets.end());  // domain-major above: the model resets ascending
+  const Mask before = m.shadow.domains;
+  m.shadow.domains -= apqis;
+  if (m.shadow.domains != before) update_guest_apcb(m);
+  reset_list(resets);
+}
+
+// The queues are unlinked only after the unplug has listed the ones to reset, so the unplug
+// runs while the assigned matrix still holds the ID.
+Errno Step::unassign_adapter(Mdev& m, ApId apid) {
+  if (!m.assigned.adapters.test(apid)) return Errno::ok;
+  hot_unplug_adapters(m, Mask::single(apid));
+  m.assigned.adapters.clear(apid);
   return Errno::ok;
 }
 
-Errno Step::assign_control_domain(Mdev& m, std::string_view text) {
-  const Parsed<ApId> id = parse_id(text, s_.params.adm_max());
-  if (!id.ok()) return id.error;
-  if (m.assigned.control_domains.test(id.value)) return Errno::ok;
-  m.assigned.control_domains.set(id.value);
-  if (filter_cdoms(m)) commit(m);
+Errno Step::unassign_domain(Mdev& m, ApId apqi) {
+  if (!m.assigned.domains.test(apqi)) return Errno::ok;
+  hot_unplug_domains(m, Mask::single(apqi));
+  m.assigned.domains.clear(apqi);
   return Errno::ok;
 }
 
-Errno Step::unassign_control_domain(Mdev& m, std::string_view text) {
-  const Parsed<ApId> id = parse_id(text, s_.params.adm_max());
-  if (!id.ok()) return id.error;
-  if (!m.assigned.control_domains.test(id.value)) return Errno::ok;
-  m.assigned.control_domains.clear(id.value);
-  if (m.shadow.control_domains.test(id.value)) {
-    m.shadow.control_domains.clear(id.value);
-    commit(m);
+Errno Step::assign_control_domain(Mdev& m, ApId id) {
+  if (m.assigned.control_domains.test(id)) return Errno::ok;
+  m.assigned.control_domains.set(id);
+  if (filter_cdoms(m)) update_guest_apcb(m);
+  return Errno::ok;
+}
+
+Errno Step::unassign_control_domain(Mdev& m, ApId id) {
+  if (!m.assigned.control_domains.test(id)) return Errno::ok;
+  m.assigned.control_domains.clear(id);
+  if (m.shadow.control_domains.test(id)) {
+    m.shadow.control_domains.clear(id);
+    update_guest_apcb(m);
   }
   return Errno::ok;
 }
 
-Errno Step::write_ap_config(Mdev& m, std::string_view text) {
-  const Parsed<Matrix> parsed = parse_ap_config(text);
-  if (!parsed.ok()) return parsed.error;
-  const Matrix& next = parsed.value;
+Errno Step::write_ap_config(Mdev& m, const Matrix& next) {
   if (Errno e = validate_masks(m, next); e != Errno::ok) return e;
   // The range check comes after the ownership checks here, unlike the single-ID attributes.
   if (!next.adapters.subset_of(Mask::up_to(s_.params.apm_max())) ||
@@ -290,34 +319,83 @@ Errno Step::write_ap_config(Mdev& m, std::string_view text) {
       !next.control_domains.subset_of(Mask::up_to(s_.params.adm_max())))
     return Errno::enodev;
   const Matrix old = m.assigned;
-  hot_unplug(m, /*adapters=*/true, old.adapters - next.adapters);
-  hot_unplug(m, /*adapters=*/false, old.domains - next.domains);
+  hot_unplug_adapters(m, old.adapters - next.adapters);
+  hot_unplug_domains(m, old.domains - next.domains);
   m.assigned = next;
   refilter_and_commit(m, /*with_cdoms=*/true);
   return Errno::ok;
 }
 
+// The mdev's sysfs store: the mdev must exist, then the value parses (ap_config as a whole),
+// then a single ID is range-checked against its attribute's maximum.
 Errno Step::operator()(const op::AttrWrite& o) {
   Mdev* m = s_.find_mdev(o.uuid);
   if (m == nullptr) return Errno::enoent;
+  if (o.attr == MdevAttr::ap_config) {
+    const Parsed<Matrix> parsed = parse_ap_config(o.text);
+    if (!parsed.ok()) return parsed.error;
+    return write_ap_config(*m, parsed.value);
+  }
+  int max = 0;
   switch (o.attr) {
-    case MdevAttr::assign_adapter: return assign_usage(*m, true, o.text);
-    case MdevAttr::assign_domain: return assign_usage(*m, false, o.text);
-    case MdevAttr::unassign_adapter: return unassign_usage(*m, true, o.text);
-    case MdevAttr::unassign_domain: return unassign_usage(*m, false, o.text);
-    case MdevAttr::assign_control_domain: return assign_control_domain(*m, o.text);
-    case MdevAttr::unassign_control_domain: return unassign_control_domain(*m, o.text);
-    case MdevAttr::ap_config: return write_ap_config(*m, o.text);
+    case MdevAttr::assign_adapter:
+    case MdevAttr::unassign_adapter: max = s_.params.apm_max(); break;
+    case MdevAttr::assign_domain:
+    case MdevAttr::unassign_domain: max = s_.params.aqm_max(); break;
+    case MdevAttr::assign_control_domain:
+    case MdevAttr::unassign_control_domain: max = s_.params.adm_max(); break;
+    default: return Errno::einval;
+  }
+  const Parsed<ApId> id = parse_id(o.text, max);
+  if (!id.ok()) return id.error;
+  switch (o.attr) {
+    case MdevAttr::assign_adapter: return assign_adapter(*m, id.value);
+    case MdevAttr::assign_domain: return assign_domain(*m, id.value);
+    case MdevAttr::unassign_adapter: return unassign_adapter(*m, id.value);
+    case MdevAttr::unassign_domain: return unassign_domain(*m, id.value);
+    case MdevAttr::assign_control_domain: return assign_control_domain(*m, id.value);
+    case MdevAttr::unassign_control_domain: return unassign_control_domain(*m, id.value);
+    case MdevAttr::ap_config: break;
   }
   return Errno::einval;
 }
 
-Errno Step::config_change(const Matrix& cur) {
-  const Matrix prev = s_.cfg;
+void Step::on_config_changed(const Matrix& cur, const Matrix& prev) {
   const Matrix removed{prev.adapters - cur.adapters, prev.domains - cur.domains,
                        prev.control_domains - cur.control_domains};
   const Matrix added{cur.adapters - prev.adapters, cur.domains - prev.domains,
                      cur.control_domains - prev.control_domains};
+  for (auto it = s_.mdevs.rbegin(); it != s_.mdevs.rend(); ++it) {
+    Mdev& m = *it;
+    const Matrix before = m.shadow;
+    m.shadow.adapters -= removed.adapters & m.assigned.adapters;
+    m.shadow.domains -= removed.domains & m.assigned.domains;
+    m.shadow.control_domains -= removed.control_domains & m.assigned.control_domains;
+    if (m.shadow != before) update_guest_apcb(m);
+    m.pending_add = Matrix{added.adapters & m.assigned.adapters,
+                           added.domains & m.assigned.domains,
+                           added.control_domains & m.assigned.control_domains};
+  }
+}
+
+void Step::on_scan_complete() {
+  for (auto it = s_.mdevs.rbegin(); it != s_.mdevs.rend(); ++it) {
+    Mdev& m = *it;
+    if (m.pending_add.empty()) continue;
+    Mask filtered;
+    bool changed = false;
+    if (m.pending_add.adapters.any() || m.pending_add.domains.any()) changed |= filter_matrix(m, filtered);
+    if (m.pending_add.control_domains.any()) changed |= filter_cdoms(m);
+    m.pending_add = Matrix{};
+    if (changed) {
+      update_guest_apcb(m);
+      reset_queues_for_apids(m, filtered);
+    }
+  }
+}
+
+Errno Step::change_config(const Matrix& cur) {
+  const Matrix prev = s_.cfg;
   // Queue devices the scan will remove (bound to vfio_ap under the old configuration) and
   // probe (new APQNs within the bus's maximum IDs), ascending.
   const Mask bus_a = Mask::up_to(s_.params.bus_max_adapter());
@@ -337,19 +415,7 @@ Errno Step::config_change(const Matrix& cur) {
     });
   });
 
-  // on_config_changed: take removed IDs out of every shadow (one commit per mdev that changed)
-  // and remember the assigned IDs that arrived. The kernel's mdev list is newest first.
-  for (auto it = s_.mdevs.rbegin(); it != s_.mdevs.rend(); ++it) {
-    Mdev& m = *it;
-    const Matrix before = m.shadow;
-    m.shadow.adapters -= removed.adapters & m.assigned.adapters;
-    m.shadow.domains -= removed.domains & m.assigned.domains;
-    m.shadow.control_domains -= removed.control_domains & m.assigned.control_domains;
-    if (m.shadow != before) commit(m);
-    m.pending_add = Matrix{added.adapters & m.assigned.adapters,
-                           added.domains & m.assigned.domains,
-                           added.control_domains & m.assigned.control_domains};
-  }
+  on_config_changed(cur, prev);
   s_.cfg = cur;
 
   // The bus scan: queue devices of removed APQNs go (the removed IDs are no longer in any
@@ -365,21 +431,7 @@ Errno Step::config_change(const Matrix& cur) {
     if (s_.bound_to_vfio(q)) probe_queue(q);
   }
 
-  // on_scan_complete: mdevs with pending adds are filtered once and committed once, newest
-  // mdev first.
-  for (auto it = s_.mdevs.rbegin(); it != s_.mdevs.rend(); ++it) {
-    Mdev& m = *it;
-    if (m.pending_add.empty()) continue;
-    Mask filtered;
-    bool changed = false;
-    if (m.pending_add.adapters.any() || m.pending_add.domains.any()) changed |= refilter(m, filtered);
-    if (m.pending_add.control_domains.any()) changed |= filter_cdoms(m);
-    m.pending_add = Matrix{};
-    if (changed) {
-      commit(m);
-      reset_all(linked_in_shadow_domains(m, filtered));
-    }
-  }
+  on_scan_complete();
   return Errno::ok;
 }
 
@@ -462,7 +514,7 @@ Errno Step::operator()(const op::MdevRemove& o) {
   Mdev* m = s_.find_mdev(o.uuid);
   if (m == nullptr) return Errno::enoent;
   if (m->guest) return Errno::ebusy;  // removal waits for the device to be closed
-  reset_all(linked_queues(*m));
+  reset_all_queues(*m);
   s_.mdevs.erase(s_.mdevs.begin() + (m - s_.mdevs.data()));
   return Errno::ok;
 }
@@ -475,12 +527,10 @@ Errno Step::operator()(const op::DeviceReset& o) {
   // too, although those stay passable). The resets happened and their statuses are recorded:
   // this EIO reports how the completed operation went (completed() is true for it), not a
   // failure that undoes it.
+  reset_all_queues(*m);
   const std::vector<Apqn> queues = linked_queues(*m);
   bool nonzero = false;
-  for (Apqn q : queues) {
-    reset(q);
-    nonzero |= s_.last_response_of(q) != response::normal;
-  }
+  for (Apqn q : queues) nonzero |= s_.last_response_of(q) != response::normal;
   if (behaviour(s_.kernel).device_reset == DeviceResetReport::ebusy_or_eio_per_queue) {
     // Before the 6.6 rework each queue's reset reported -EBUSY for these codes, -EIO for the
     // rest, and the ioctl returns the last error in the order it walks the queue table: its
@@ -517,7 +567,7 @@ Errno Step::operator()(const op::GuestAttach& o) {
     if (other.guest == o.guest) return Errno::eperm;
   // set_kvm commits the shadow as it is: it was kept current while no guest was attached.
   m->guest = o.guest;
-  commit(*m);
+  update_guest_apcb(*m);
   return Errno::ok;
 }
 
@@ -527,8 +577,8 @@ Errno Step::operator()(const op::GuestDetach& o) {
   if (!m->guest) return Errno::einval;
   // unset_kvm: the guest loses every queue first, then every linked queue is reset. The
   // shadow stays (guest_matrix still shows it).
-  clear_crycb(*m);
-  reset_all(linked_queues(*m));
+  clear_guest_apcb(*m);
+  reset_all_queues(*m);
   m->guest.reset();
   m->released = false;
   return Errno::ok;
@@ -540,7 +590,7 @@ Errno Step::operator()(const op::GuestRelease& o) {
   if (!m->guest) return Errno::einval;
   // Before 6.15 the request only signals user space (6.1 has no request callback at all).
   if (!behaviour(s_.kernel).request_clears_crycb) return Errno::ok;
-  clear_crycb(*m);
+  clear_guest_apcb(*m);
   m->released = true;
   return Errno::ok;
 }
