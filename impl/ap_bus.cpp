@@ -18,11 +18,11 @@ namespace {
 // masks reserve for it and keeps no state the specification observes.
 class DefaultDriver final : public ApDriver {
  public:
-  Errno probe(OpContext& ctx, Apqn q) override {
+  Errno probe_queue(OpContext& ctx, Apqn q) override {
     (void)ctx, (void)q;
     return Errno::ok;
   }
-  Errno remove(OpContext& ctx, Apqn q) override {
+  Errno remove_queue(OpContext& ctx, Apqn q) override {
     (void)ctx, (void)q;
     return Errno::ok;
   }
@@ -49,7 +49,7 @@ ApBus::~ApBus() = default;
 ApDriver& ApBus::driver(Driver d) { return d == Driver::vfio_ap ? *vfio_ : *default_driver_; }
 
 Errno ApBus::attach(OpContext& ctx, Apqn q, Driver d) {
-  if (Errno e = driver(d).probe(ctx, q); e != Errno::ok) return e;
+  if (Errno e = driver(d).probe_queue(ctx, q); e != Errno::ok) return e;
   ctx.undo.set(binding_.at(q), static_cast<std::uint8_t>(d));
   return Errno::ok;
 }
@@ -57,7 +57,7 @@ Errno ApBus::attach(OpContext& ctx, Apqn q, Driver d) {
 Errno ApBus::detach(OpContext& ctx, Apqn q) {
   const Driver d = driver_of(q);
   if (d != Driver::none) {
-    if (Errno e = driver(d).remove(ctx, q); e != Errno::ok) return e;
+    if (Errno e = driver(d).remove_queue(ctx, q); e != Errno::ok) return e;
   }
   ctx.undo.set(binding_.at(q), static_cast<std::uint8_t>(Driver::none));
   return Errno::ok;

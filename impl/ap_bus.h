@@ -34,46 +34,63 @@ class ApBus {
  public:
   // A bus with configuration `cfg`, the masks all ones and every queue device bound to the
   // default driver (the state model::State::initial describes).
+  // Example: ApBus bus(params, cfg); bus.driver_of(q) == Driver::default_driver for q in cfg.
   ApBus(const model::HostParams& params, const model::Matrix& cfg);
   ~ApBus();
   ApBus(const ApBus&) = delete;
   ApBus& operator=(const ApBus&) = delete;
 
   // Registers the non-default driver. Must happen before the first operation.
+  // Example: bus.register_vfio_driver(vfio); — Host does this in its constructor.
   void register_vfio_driver(ApDriver& driver) { vfio_ = &driver; }
 
   // The QCI configuration becomes `cur`: on_config_changed, scan (remove, then add, ascending),
   // on_scan_complete. Fails only by an injected fault, and then changes nothing.
+  // Example: change_config(ctx, cfg minus adapter 4) removes every queue device 04.xxxx.
   model::Errno change_config(OpContext& ctx, const model::Matrix& cur);
   // `echo a.d > /sys/bus/ap/drivers/<driver>/bind`: -ENODEV when the device does not exist or
   // the ownership masks give it to the other driver, -EBUSY when it is bound already.
+  // Example: bind(ctx, {4, 2}, Driver::vfio_ap) == Errno::enodev while the masks reserve
+  // 04.0002.
   model::Errno bind(OpContext& ctx, model::Apqn q, model::Driver driver);
   // `echo a.d > /sys/bus/ap/drivers/<driver>/unbind`: -ENODEV unless bound to that driver.
+  // Example: unbind(ctx, {4, 2}, Driver::vfio_ap) == Errno::enodev when 04.0002 is bound to
+  // the default driver.
   model::Errno unbind(OpContext& ctx, model::Apqn q, model::Driver driver);
   // A write of `text` to /sys/bus/ap/apmask or aqmask: -EINVAL when it does not parse, -EBUSY
   // when a driver says an APQN it would reserve is in use; else the bindings are revised.
+  // Example: store_mask(ctx, BusMask::apmask, "-4") gives adapter 4's queues to vfio_ap;
+  // store_mask(ctx, BusMask::apmask, "junk") == Errno::einval.
   model::Errno store_mask(OpContext& ctx, model::BusMask which, std::string_view text);
   // `cat /sys/bus/ap/apmask` (or aqmask) into `out`.
+  // Example: on a new bus out == "0xffff...ff\n" (64 hex digits).
   model::Errno show_mask(OpContext& ctx, model::BusMask which, std::string& out);
 
   // ap_apqn_in_matrix_owned_by_def_drv: whether some APQN of apm × aqm is reserved for the
   // default drivers. The caller holds perms_mutex().
+  // Example: with the masks all ones,
+  // apqn_in_matrix_owned_by_def_drv(Mask::single(4), Mask::single(2)) is true.
   bool apqn_in_matrix_owned_by_def_drv(const model::Mask& apm, const model::Mask& aqm) const {
     return apm.intersects(apmask_) && aqm.intersects(aqmask_);
   }
 
+  // The bus's locks (lock_set.h ranks). Example: locks.acquire(bus.perms_mutex());
   RankedMutex& perms_mutex() { return perms_mutex_; }
   RankedMutex& scan_mutex() { return scan_mutex_; }
 
-  // Read access for snapshots; the caller holds perms_mutex() and scan_mutex().
+  // Read access for Host::full_state; the caller holds perms_mutex() and scan_mutex().
+  // Example: bus.config() == cfg until a change_config.
   const model::Matrix& config() const { return cfg_; }
   // The adapters and domains queue devices exist for: the configuration's, up to the bus's
   // maximum IDs.
+  // Example: cfg adapters {4, 300 > bus max} give device_adapters() == {4}.
   model::Mask device_adapters() const { return cfg_.adapters & scan_adapters_; }
   model::Mask device_domains() const { return cfg_.domains & scan_domains_; }
+  // Example: bus.apmask() == Mask::all() on a new bus.
   const model::Mask& apmask() const { return apmask_; }
   const model::Mask& aqmask() const { return aqmask_; }
   // The driver queue device `q` is bound to (none when unbound or when there is no device).
+  // Example: driver_of(q) == Driver::none for a q outside the configuration.
   model::Driver driver_of(model::Apqn q) const {
     return static_cast<model::Driver>(binding_.get(q));
   }
@@ -89,9 +106,9 @@ class ApBus {
     return apmask_.test(q.adapter) && aqmask_.test(q.domain);
   }
   ApDriver& driver(model::Driver d);
-  // Binds device `q` to `d` (probe, then record the binding).
+  // Binds device `q` to `d` (probe_queue, then record the binding).
   model::Errno attach(OpContext& ctx, model::Apqn q, model::Driver d);
-  // Unbinds device `q` from its driver (remove, then record "no driver").
+  // Unbinds device `q` from its driver (remove_queue, then record "no driver").
   model::Errno detach(OpContext& ctx, model::Apqn q);
 
   model::HostParams params_;

@@ -158,7 +158,7 @@ MatrixMdev* VfioApDriver::get_update_locks_by_apqn(OpContext& ctx, Apqn q) {
 
 // --- AP bus callbacks ------------------------------------------------------------------------
 
-Errno VfioApDriver::probe(OpContext& ctx, Apqn apqn) {
+Errno VfioApDriver::probe_queue(OpContext& ctx, Apqn apqn) {
   if (ctx.faults.hit(FaultPoint::queue_alloc)) return fault_errno(FaultPoint::queue_alloc);
   VfioApQueue* q = pool_.alloc(apqn);  // reset status zero: a fresh queue is passable
   MatrixMdev* m = get_update_locks_by_apqn(ctx, apqn);
@@ -168,10 +168,10 @@ Errno VfioApDriver::probe(OpContext& ctx, Apqn apqn) {
   // During a host configuration change the filter waits for on_scan_complete, which then
   // sees every new queue at once.
   if (m->add.adapters.any() || m->add.domains.any()) return Errno::ok;
-  return filter_and_hot_plug(ctx, *m, /*with_cdoms=*/false);
+  return refilter_and_commit(ctx, *m, /*with_cdoms=*/false);
 }
 
-Errno VfioApDriver::remove(OpContext& ctx, Apqn apqn) {
+Errno VfioApDriver::remove_queue(OpContext& ctx, Apqn apqn) {
   MatrixMdev* m = nullptr;
   VfioApQueue* q = nullptr;
   if (ctx.batch) {

@@ -36,6 +36,7 @@ namespace apcb::impl::vfio_ap {
 
 class VfioApDriver final : public ApDriver {
  public:
+  // Example: VfioApDriver vfio(params, cfg, bus, hw, kvms); bus.register_vfio_driver(vfio);
   VfioApDriver(const model::HostParams& params, const model::Matrix& info, ApBus& bus,
                ApHardware& hw, kvm::KvmList& kvms);
   ~VfioApDriver() override;
@@ -46,51 +47,73 @@ class VfioApDriver final : public ApDriver {
   // vfio_ap_mdev_probe_queue: allocate the queue object (FaultPoint::queue_alloc → -ENOMEM),
   // link it to the mdev whose matrix holds it, and unless that mdev waits for scan complete,
   // run the full filter, commit if the shadow changed, reset the adapters it filtered.
-  model::Errno probe(OpContext& ctx, model::Apqn q) override;
+  // Example: mdev holds adapter 4 and domain 2: probe_queue(ctx, {4, 2}) links 04.0002 and
+  // plugs it into the shadow (a commit if a guest is attached).
+  model::Errno probe_queue(OpContext& ctx, model::Apqn q) override;
   // vfio_ap_mdev_remove_queue: a queue in the guest takes its adapter out of the shadow
   // (commit, then reset that adapter's queues the guest had); a queue not in a guest is reset
   // if still configured; then unlinked and freed.
-  model::Errno remove(OpContext& ctx, model::Apqn q) override;
+  // Example: 04.0002 in a guest: remove_queue(ctx, {4, 2}) commits the shadow without adapter
+  // 4, then resets 04.xxxx of the guest's domains.
+  model::Errno remove_queue(OpContext& ctx, model::Apqn q) override;
   // vfio_ap_on_cfg_changed: removed IDs leave every shadow (one commit per changed mdev);
   // assigned IDs that arrived become pending adds; info := cur.
+  // Example: adapter 4 leaves: every shadow drops 4 (a commit per changed mdev); info() == cur.
   model::Errno on_config_changed(OpContext& ctx, const model::Matrix& cur,
                                  const model::Matrix& prev) override;
   // vfio_ap_on_scan_complete: mdevs with pending adds are filtered and committed once.
+  // Example: adapter 4 came back and is assigned to m: m is filtered and committed once.
   model::Errno on_scan_complete(OpContext& ctx, const model::Matrix& cur,
                                 const model::Matrix& prev) override;
   // vfio_ap_mdev_resource_in_use: some mdev's matrix holds an APQN of apm × aqm.
+  // Example: m assigned 04.0002: in_use(ctx, Mask::single(4), Mask::all()) is true.
   bool in_use(OpContext& ctx, const model::Mask& apm, const model::Mask& aqm) override;
 
   // --- the matrix device and the VFIO device ------------------------------------------------
   // Create mdev `uuid` (already validated and lower-cased): -EEXIST if it exists; the
   // allocation can fail (FaultPoint::mdev_alloc → -ENOMEM).
+  // Example: create_mdev(ctx, u) == ok, then create_mdev(ctx, u) == Errno::eexist.
   model::Errno create_mdev(OpContext& ctx, std::string_view uuid);
   // Remove it: -ENOENT, -EBUSY while a guest has it open; every linked queue is reset.
+  // Example: remove_mdev(ctx, "unknown") == Errno::enoent; with a guest attached, -EBUSY.
   model::Errno remove_mdev(OpContext& ctx, std::string_view uuid);
   // VFIO_DEVICE_RESET: every linked queue is reset, nothing else changes; -EIO (a completed
   // operation: ctx.completed) when a reset ended with a non-zero response code.
+  // Example: a linked queue whose reset answers checkstopped: -EIO, ctx.completed, resets kept.
   model::Errno reset_device(OpContext& ctx, std::string_view uuid);
   // open_device → set_kvm: -ENOENT (no such mdev or guest), -EBUSY (already open), -EPERM
   // (the guest has another mdev); then the shadow is committed to the guest.
+  // Example: open_device(ctx, u, 7) commits u's shadow to guest 7; again: -EBUSY.
   model::Errno open_device(OpContext& ctx, std::string_view uuid, model::GuestId guest);
   // close_device → unset_kvm: -EINVAL when not open; the CRYCB is cleared, then every linked
   // queue is reset. The shadow stays.
+  // Example: close_device(ctx, u) on an open mdev emits Commit{g, {}}, then a Reset per linked
+  // queue.
   model::Errno close_device(OpContext& ctx, std::string_view uuid);
   // The VFIO release request: -EINVAL when not open; the CRYCB is cleared, the shadow stays.
+  // Example: request(ctx, u) emits Commit{g, {}}; the next commit plugs the shadow back.
   model::Errno request(OpContext& ctx, std::string_view uuid);
 
   // --- update locks (vfio-ap-locking.rst) -----------------------------------------------------
   // guests_lock, the mdev's kvm->lock if a guest is attached, mdevs_lock; returns the mdev or
   // nullptr (the locks are taken either way and stay held until the operation ends).
+  // Example: MatrixMdev* m = get_update_locks_for_mdev(ctx, uuid); if (!m) return Errno::enoent;
   MatrixMdev* get_update_locks_for_mdev(OpContext& ctx, std::string_view uuid);
   // mdevs_lock only (reads, device reset).
+  // Example: const MatrixMdev* m = lock_mdevs_and_find(ctx, uuid); — for a show.
   MatrixMdev* lock_mdevs_and_find(OpContext& ctx, std::string_view uuid);
   // guests_lock, every attached guest's kvm->lock (ascending id), mdevs_lock: what an
-  // operation that may commit to any guest (a bus scan, a snapshot) holds.
+  // operation that may commit to any guest (a bus scan, Host::full_state) holds.
+  // Example: Host::full_state calls lock_all after the bus's two locks.
   void lock_all(LockSet& locks);
 
   // --- attribute operations: the sysfs layer parsed and range-checked the ID, and holds the
   // update locks for `m` (and ap_perms_mutex for the assignments and ap_config). -------------
+  // The attribute stores, in the kernel's order: an ID already (not) assigned is a no-op; an
+  // assignment validates (-EADDRNOTAVAIL, -EADDRINUSE), links and runs refilter_and_commit; an
+  // unassignment hot unplugs.
+  // Example: assign_adapter(ctx, m, 4) == Errno::eaddrinuse when another mdev holds 04.0002
+  // and m holds domain 2.
   model::Errno assign_adapter(OpContext& ctx, MatrixMdev& m, model::ApId apid);
   model::Errno assign_domain(OpContext& ctx, MatrixMdev& m, model::ApId apqi);
   model::Errno unassign_adapter(OpContext& ctx, MatrixMdev& m, model::ApId apid);
@@ -99,13 +122,17 @@ class VfioApDriver final : public ApDriver {
   model::Errno unassign_control_domain(OpContext& ctx, MatrixMdev& m, model::ApId id);
   // ap_config write of a parsed matrix: ownership (-EADDRNOTAVAIL, -EADDRINUSE), then range
   // (-ENODEV), all-or-nothing; then unplug removed adapters, removed domains, install, filter.
+  // Example: next.adapters ∋ 300 > apm_max: -ENODEV and m unchanged.
   model::Errno write_ap_config(OpContext& ctx, MatrixMdev& m, const model::Matrix& next);
   // The queue device's `status` attribute: -ENOENT unless bound to vfio_ap.
+  // Example: a bound queue no mdev holds: out == "unassigned\n".
   model::Errno show_queue_status(OpContext& ctx, model::Apqn q, std::string& out);
 
+  // Example: driver.params().apm_max() bounds assign_adapter's IDs.
   const model::HostParams& params() const { return params_; }
 
   // --- introspection (the caller holds guests_lock and mdevs_lock) ---------------------------
+  // Example: for (const MatrixMdev* m : vfio.mdevs()) ... — newest first.
   const std::vector<MatrixMdev*>& mdevs() const { return mdev_list_; }
   const VfioApQueue* queue(model::Apqn q) const { return queues_.get(q); }
   const model::Matrix& info() const { return info_; }
@@ -126,7 +153,7 @@ class VfioApDriver final : public ApDriver {
   MatrixMdev* get_update_locks_by_apqn(OpContext& ctx, model::Apqn q);
   model::Errno check_attach(const MatrixMdev& m, const kvm::Kvm& guest) const;
 
-  // --- commits, resets, filters (filter.cpp) ---
+  // --- commits, resets, filters (driver_filter.cpp) ---
   // vfio_ap_mdev_update_guest_apcb: commit the shadow to the attached guest, if any.
   model::Errno update_guest_apcb(OpContext& ctx, MatrixMdev& m);
   // kvm_arch_crypto_clear_masks on the attached guest.
@@ -144,9 +171,9 @@ class VfioApDriver final : public ApDriver {
   // vfio_ap_mdev_filter_cdoms: shadow C := M.C ∩ cfgC. Returns whether it changed.
   bool filter_cdoms(OpContext& ctx, MatrixMdev& m);
   // Full filter (and cdoms), commit if changed, reset the filtered adapters' queues.
-  model::Errno filter_and_hot_plug(OpContext& ctx, MatrixMdev& m, bool with_cdoms);
+  model::Errno refilter_and_commit(OpContext& ctx, MatrixMdev& m, bool with_cdoms);
 
-  // --- assignment helpers (mdev_ops.cpp) ---
+  // --- assignment helpers (driver_mdev_ops.cpp) ---
   model::Errno validate_masks(const MatrixMdev& m, const model::Matrix& candidate) const;
   void link_adapter(OpContext& ctx, MatrixMdev& m, model::ApId apid);
   void link_domain(OpContext& ctx, MatrixMdev& m, model::ApId apqi);

@@ -28,6 +28,8 @@ struct VfioApQueue {
   // The queue pool's free list.
   VfioApQueue* pool_next = nullptr;
 
+  // Whether the filter may pass this queue to a guest (_queue_passable).
+  // Example: reset_status == model::response::q_not_avail gives passable() == false.
   bool passable() const { return model::response::passable(reset_status); }
 };
 

@@ -19,10 +19,13 @@ namespace apcb::impl::vfio_ap {
 class QueuePool {
  public:
   // A zero-initialised object for `apqn`.
+  // Example: VfioApQueue* q = pool.alloc({4, 2}); q->reset_status == 0; pool.live() == 1.
   VfioApQueue* alloc(model::Apqn apqn);
   // Returns an object from alloc(); it must be unlinked from every table.
+  // Example: pool.free(q); pool.live() == 0.
   void free(VfioApQueue* q);
   // Objects handed out and not yet freed.
+  // Example: Host::check_structure compares live() with the registered queues.
   std::size_t live() const;
 
  private:

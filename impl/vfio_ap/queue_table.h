@@ -27,24 +27,32 @@ class QueueTable {
   QueueTable& operator=(const QueueTable&) = delete;
 
   // Adds `q` (not in any table).
+  // Example: t.insert(q04_0002); t.find({4, 2}) == &q04_0002; t.linked_row(4) == {2}.
   void insert(VfioApQueue& q);
   // Removes `q` (in this table).
+  // Example: t.erase(q04_0002); t.find({4, 2}) == nullptr.
   void erase(VfioApQueue& q);
   // The queue with that APQN, or nullptr.
+  // Example: t.find({9, 9}) == nullptr on an empty table.
   VfioApQueue* find(model::Apqn apqn) const;
   // Re-reads q's reset status into the rows (q in this table).
+  // Example: q.reset_status = q_not_avail; t.status_changed(q); — 2 leaves passable_row(4).
   void status_changed(const VfioApQueue& q);
 
   // Domains d with (a, d) in the table.
+  // Example: t.linked_row(4) == Mask{} when no queue of adapter 4 is linked.
   const model::Mask& linked_row(model::ApId a) const { return linked_[a]; }
   // Domains d with (a, d) in the table and passable.
+  // Example: linked {2, 3}, 04.0003 answered q_not_avail: passable_row(4) == {2}.
   model::Mask passable_row(model::ApId a) const { return linked_[a] - blocked_[a]; }
+  // Example: t.size() == 1 after one insert.
   std::size_t size() const { return size_; }
 
   // Calls f(VfioApQueue&) for every queue, in bucket order (the kernel's hash_for_each order:
   // not ascending, which is why resets within one batch compare as a set). f must not insert
   // or erase.
   template <typename F>
+  // Example: t.for_each([&](VfioApQueue& q) { q.reset_next = head; head = &q; });
   void for_each(F&& f) const {
     for (VfioApQueue* head : buckets_)
       for (VfioApQueue* q = head; q != nullptr; q = q->qnext) f(*q);

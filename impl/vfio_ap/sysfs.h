@@ -21,13 +21,17 @@ namespace apcb::impl::vfio_ap {
 
 class MdevSysfs {
  public:
+  // Example: MdevSysfs sysfs(vfio, bus);
   MdevSysfs(VfioApDriver& driver, ApBus& bus) : driver_(driver), bus_(bus) {}
 
   // A write of `text` to attribute `attr` of mdev `uuid`: -ENOENT when there is no such mdev,
   // else the attribute's result.
+  // Example: store(ctx, u, MdevAttr::assign_adapter, "0x4") assigns adapter 4;
+  // store(ctx, u, MdevAttr::assign_adapter, "x") == Errno::einval.
   model::Errno store(OpContext& ctx, std::string_view uuid, model::MdevAttr attr,
                      std::string_view text);
   // A read of `view` of mdev `uuid` into `out`: -ENOENT when there is no such mdev.
+  // Example: show(ctx, u, MdevView::matrix, out) gives out == "04.0002\n" for 04.0002 assigned.
   model::Errno show(OpContext& ctx, std::string_view uuid, model::MdevView view, std::string& out);
 
  private:

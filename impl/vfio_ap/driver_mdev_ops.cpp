@@ -44,7 +44,7 @@ Errno VfioApDriver::assign_adapter(OpContext& ctx, MatrixMdev& m, ApId apid) {
   if (Errno e = validate_masks(m, candidate); e != Errno::ok) return e;
   ctx.undo.set(m.matrix.adapters, candidate.adapters);
   link_adapter(ctx, m, apid);
-  return filter_and_hot_plug(ctx, m, /*with_cdoms=*/false);
+  return refilter_and_commit(ctx, m, /*with_cdoms=*/false);
 }
 
 Errno VfioApDriver::assign_domain(OpContext& ctx, MatrixMdev& m, ApId apqi) {
@@ -54,7 +54,7 @@ Errno VfioApDriver::assign_domain(OpContext& ctx, MatrixMdev& m, ApId apqi) {
   if (Errno e = validate_masks(m, candidate); e != Errno::ok) return e;
   ctx.undo.set(m.matrix.domains, candidate.domains);
   link_domain(ctx, m, apqi);
-  return filter_and_hot_plug(ctx, m, /*with_cdoms=*/false);
+  return refilter_and_commit(ctx, m, /*with_cdoms=*/false);
 }
 
 Errno VfioApDriver::hot_unplug_adapters(OpContext& ctx, MatrixMdev& m, const Mask& apids) {
@@ -154,7 +154,7 @@ Errno VfioApDriver::write_ap_config(OpContext& ctx, MatrixMdev& m, const Matrix&
   ctx.undo.set(m.matrix, next);
   (next.adapters - old.adapters).for_each([&](ApId a) { link_adapter(ctx, m, a); });
   (next.domains - old.domains).for_each([&](ApId d) { link_domain(ctx, m, d); });
-  return filter_and_hot_plug(ctx, m, /*with_cdoms=*/true);
+  return refilter_and_commit(ctx, m, /*with_cdoms=*/true);
 }
 
 }  // namespace apcb::impl::vfio_ap

@@ -103,7 +103,7 @@ bool VfioApDriver::filter_cdoms(OpContext& ctx, MatrixMdev& m) {
   return changed;
 }
 
-Errno VfioApDriver::filter_and_hot_plug(OpContext& ctx, MatrixMdev& m, bool with_cdoms) {
+Errno VfioApDriver::refilter_and_commit(OpContext& ctx, MatrixMdev& m, bool with_cdoms) {
   Mask filtered;
   bool changed = filter_matrix(ctx, m, filtered);
   if (with_cdoms) changed |= filter_cdoms(ctx, m);
