@@ -122,9 +122,9 @@ void Host::lock_everything(LockSet& locks) const {
   vfio_->lock_all(locks);
 }
 
-HostSnapshot Host::snapshot_locked() const {
-  HostSnapshot snap;
-  model::State& s = snap.state;
+HostState Host::full_state_locked() const {
+  HostState full;
+  model::State& s = full.state;
   s.params = params_;
   s.cfg = bus_->config();
   s.apmask = bus_->apmask();
@@ -135,7 +135,7 @@ HostSnapshot Host::snapshot_locked() const {
       const Apqn q{a, d};
       if (bus_->driver_of(q) == model::Driver::none) s.unbound[a].set(d);
       if (const vfio_ap::VfioApQueue* obj = vfio_->queue(q)) {
-        snap.vfio_queues.emplace_back(q.packed(), obj->reset_status);
+        full.vfio_queues.emplace_back(q.packed(), obj->reset_status);
         if (obj->reset_status != model::response::normal) s.last_response[q.packed()] = obj->reset_status;
       }
     });
@@ -154,28 +154,28 @@ HostSnapshot Host::snapshot_locked() const {
     std::vector<std::uint16_t> table;
     m->qtable.for_each([&](const vfio_ap::VfioApQueue& q) { table.push_back(q.apqn.packed()); });
     std::sort(table.begin(), table.end());
-    snap.qtables.emplace_back(m->uuid, std::move(table));
+    full.qtables.emplace_back(m->uuid, std::move(table));
   }
   for (const kvm::Kvm* g : kvms_.all()) {
     s.guests.push_back(model::Guest{g->id(), g->msax3(), g->format(), g->apcb()});
-    snap.crycbs.emplace_back(g->crycbd(), g->crycb_bytes());
+    full.crycbs.emplace_back(g->crycbd(), g->crycb_bytes());
   }
-  snap.live_queue_objects = vfio_->live_queue_objects();
-  return snap;
+  full.live_queue_objects = vfio_->live_queue_objects();
+  return full;
 }
 
-HostSnapshot Host::snapshot() const {
+HostState Host::full_state() const {
   std::vector<RankedMutex*> held;
   LockSet locks(held);
   lock_everything(locks);
-  return snapshot_locked();
+  return full_state_locked();
 }
 
-model::State Host::state() const { return snapshot().state; }
+model::State Host::state() const { return full_state().state; }
 
 std::vector<model::Apqn> Host::queue_table(std::string_view uuid) const {
   std::vector<Apqn> out;
-  for (const auto& [id, table] : snapshot().qtables) {
+  for (const auto& [id, table] : full_state().qtables) {
     if (id != uuid) continue;
     for (std::uint16_t q : table) out.push_back(Apqn::unpack(q));
   }
