@@ -20,11 +20,14 @@ namespace apcb::impl {
 class ApHardware {
  public:
   // From now on a reset of `q` ends with `response`.
+  // Example: hw.set_reset_response({4, 2}, model::response::q_not_avail);
   void set_reset_response(model::Apqn q, std::uint8_t response);
   // Resets `q` (ZAPQ) and returns what it answers: the driver waits out a transient answer
   // (model::response::after_wait).
+  // Example: a new ApHardware answers model::response::normal for every q.
   std::uint8_t reset_queue(model::Apqn q);
   // Every queue whose reset does not answer NORMAL, keyed by packed APQN (model::State form).
+  // Example: after set_reset_response({4, 2}, checkstopped): {{Apqn{4, 2}.packed(), checkstopped}}.
   std::map<std::uint16_t, std::uint8_t> abnormal_responses() const;
 
  private:

@@ -22,11 +22,13 @@ class ApqnTable {
   using Row = std::array<T, 256>;
 
   // The value of q: T{} when q's adapter row was never written.
+  // Example: ApqnTable<std::uint8_t> t; t.get({4, 2}) == 0.
   T get(model::Apqn q) const {
     const Row* row = rows_[q.adapter].get();
     return row == nullptr ? T{} : (*row)[q.domain];
   }
   // The value of q, for writing: allocates q's adapter row (value-initialised) on first use.
+  // Example: t.at({4, 2}) = 7; t.get({4, 2}) == 7.
   T& at(model::Apqn q) {
     std::unique_ptr<Row>& row = rows_[q.adapter];
     if (row == nullptr) row = std::make_unique<Row>();

@@ -34,9 +34,11 @@ enum class FaultPoint : std::uint8_t { queue_alloc, mdev_alloc, reset, commit };
 inline constexpr int kFaultPoints = 4;
 
 // "queue_alloc", "mdev_alloc", "reset", "commit".
+// Example: fault_point_name(FaultPoint::reset) == "reset".
 std::string_view fault_point_name(FaultPoint p);
 
 // What an operation returns when `p` fires (see the table above).
+// Example: fault_errno(FaultPoint::queue_alloc) == Errno::enomem.
 model::Errno fault_errno(FaultPoint p);
 
 // Decides, at each fault point reached, whether to fail there. Armed for one firing: at the
@@ -45,19 +47,26 @@ model::Errno fault_errno(FaultPoint p);
 class FaultInjector {
  public:
   // Fire at the nth (1-based) time point `p` is reached from now on.
+  // Example: arm(FaultPoint::reset, 2): the second reset from now fails with -EIO.
   void arm(FaultPoint p, std::uint32_t nth);
   // Fire at the nth (1-based) fault point of any kind reached from now on.
+  // Example: arm_any(1): the first fault point the next operation reaches fails.
   void arm_any(std::uint32_t nth);
+  // No point fires until the next arm. Example: f.disarm(); f.hit(p) == false.
   void disarm();
 
   // Called at a fault point: true means "fail here". Counts the hit either way.
+  // Example: if (ctx.faults.hit(FaultPoint::reset)) return fault_errno(FaultPoint::reset);
   bool hit(FaultPoint p);
 
   // The point that fired since the last call, if any (and forgets it).
+  // Example: after the armed reset fired, take_fired() == FaultPoint::reset, then nullopt.
   std::optional<FaultPoint> take_fired();
   // How often `p` was reached since construction (armed or not).
+  // Example: hits(FaultPoint::reset) counts every queue reset the host ran.
   std::uint64_t hits(FaultPoint p) const;
   // How often `p` fired since construction.
+  // Example: fired_count(FaultPoint::commit) == 1 after one armed commit fault fired.
   std::uint64_t fired_count(FaultPoint p) const;
 
  private:

@@ -25,12 +25,15 @@ enum class LockRank : std::uint8_t { ap_perms = 1, ap_bus = 2, guests = 3, kvm =
 class RankedMutex {
  public:
   // `sub` orders locks of equal rank (the guest id of a kvm->lock).
+  // Example: RankedMutex guests{LockRank::guests}; RankedMutex kvm7{LockRank::kvm, 7};
   explicit RankedMutex(LockRank rank, std::uint64_t sub = 0) : rank_(rank), sub_(sub) {}
   RankedMutex(const RankedMutex&) = delete;
   RankedMutex& operator=(const RankedMutex&) = delete;
 
+  // Example: guests.rank() == LockRank::guests, kvm7.sub() == 7.
   LockRank rank() const { return rank_; }
   std::uint64_t sub() const { return sub_; }
+  // The plain mutex (LockSet::acquire checks the order). Example: m.lock(); m.unlock();
   void lock() { m_.lock(); }
   void unlock() { m_.unlock(); }
 
@@ -43,6 +46,7 @@ class RankedMutex {
 class LockSet {
  public:
   // `storage` is reused capacity (a thread's scratch vector), so acquiring does not allocate.
+  // Example: std::vector<RankedMutex*> held; LockSet locks(held); — released when it goes.
   explicit LockSet(std::vector<RankedMutex*>& storage) : held_(storage) { held_.clear(); }
   LockSet(const LockSet&) = delete;
   LockSet& operator=(const LockSet&) = delete;
@@ -50,13 +54,18 @@ class LockSet {
 
   // Takes `m` unless this set already holds it. Aborts when taking it would break the order
   // (a lower or equal rank than the newest held lock, except kvm locks in ascending id).
+  // Example: acquire(mdevs) then acquire(guests) aborts (mdevs ranks after guests).
   void acquire(RankedMutex& m);
+  // Example: locks.acquire(m); locks.holds(m) == true.
   bool holds(const RankedMutex& m) const;
   // Number of locks held; release_to(depth()) later releases what was taken in between.
+  // Example: const std::size_t d = locks.depth(); ...; locks.release_to(d);
   std::size_t depth() const { return held_.size(); }
   // Releases the locks taken after the set held `depth` of them, newest first. Only for
   // locks guarding reads (an in_use check): an operation never releases what it changed.
+  // Example: in_use takes guests_lock and mdevs_lock, then release_to(its starting depth).
   void release_to(std::size_t depth);
+  // Example: Host::apply calls release_all() once the undo journal is settled.
   void release_all() { release_to(0); }
 
  private:

@@ -31,6 +31,7 @@ struct OpContext {
   // an injected fault) is a failure and is rolled back.
   bool completed = false;
 
+  // Reports an event in order. Example: ctx.emit(model::Reset{q});
   void emit(const model::Event& e) { obs.events.push_back(e); }
 };
 

@@ -33,14 +33,17 @@ class UndoLog {
   };
 
   // Appends an entry (the change it describes has been made).
+  // Example: e.undo = [](const Entry& x) { ... }; e.a = obj; undo.record(e);
   void record(const Entry& e) { entries_.push_back(e); }
 
   // target := value, journaled (nothing is recorded when they are already equal).
+  // Example: undo.set(m.shadow_apcb.adapters, apm); undo.rollback() puts the old mask back.
   void set(model::Mask& target, const model::Mask& value);
   void set(model::Matrix& target, const model::Matrix& value);
   void set(bool& target, bool value);
   void set(std::uint8_t& target, std::uint8_t value);
   template <typename T>
+  // Example: undo.set_ptr(m->kvm, guest); rollback() makes m->kvm what it was.
   void set_ptr(T*& target, T* value) {
     if (target == value) return;
     Entry e;
@@ -51,12 +54,15 @@ class UndoLog {
     target = value;
   }
 
+  // Example: a fresh or just rolled-back journal is empty() with size() == 0.
   bool empty() const { return entries_.empty(); }
   std::size_t size() const { return entries_.size(); }
 
   // The operation failed: undo every change, newest first; the journal is then empty.
+  // Example: set(x, 1); set(x, 2); rollback(); — x has its first value again.
   void rollback();
   // The operation succeeded: run the deferred actions, oldest first; the journal is then empty.
+  // Example: an unregistered queue object is freed by commit(), kept by rollback().
   void commit();
 
  private:

@@ -37,15 +37,18 @@ class Crycb {
 
   // Fills the two wrapping-key verification patterns with bytes derived from `seed`, as KVM
   // does with random bytes at VM creation. Nothing in vfio_ap touches them afterwards.
+  // Example: c.fill_wrapping_key_masks(7); bytes 0x48..0x7f are then non-zero, the APCBs untouched.
   void fill_wrapping_key_masks(std::uint64_t seed);
 
   // The writes of kvm_arch_crypto_set_masks, one mask at a time: with APCB1 (format 2) all 256
   // bits; with APCB0 (formats 0/1) apm IDs 0..63 (8 bytes) and aqm/adm IDs 0..15 (2 bytes),
   // leaving the rest of those words as they were.
+  // Example: write_apm(CrycbFormat::format2, Mask::single(0)) sets the top bit of byte 0x80.
   void write_apm(model::CrycbFormat format, const model::Mask& apm);
   void write_aqm(model::CrycbFormat format, const model::Mask& aqm);
   void write_adm(model::CrycbFormat format, const model::Mask& adm);
   // kvm_arch_crypto_clear_masks: APCB0 and APCB1 all zero.
+  // Example: c.clear_apcbs(); c.read_apcb(any format) is empty.
   void clear_apcbs();
 
   // Under test: every word stored from now on is recorded as a write of guest `guest`
@@ -57,8 +60,10 @@ class Crycb {
   }
 
   // The APCB the format designates, as a guest's AP instructions see it.
+  // Example: a new Crycb reads back an empty Matrix in every format.
   model::Matrix read_apcb(model::CrycbFormat format) const;
   // The whole buffer, byte for byte.
+  // Example: a new Crycb's bytes() are all zero.
   std::array<std::uint8_t, kSize> bytes() const;
 
  private:

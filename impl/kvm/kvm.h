@@ -50,37 +50,50 @@ class Kvm {
 
   // A VM with `vcpus` vCPUs (1..kMaxVcpus). vCPU 0 serves op::VcpuObserve; vCPU threads use
   // the others.
+  // Example: Kvm g(7, true, true, 4, env); g.format() == CrycbFormat::format2, g.apcb() empty.
   Kvm(model::GuestId id, bool msax3, bool host_apxa, int vcpus, const KvmEnv& env);
   Kvm(const Kvm&) = delete;
   Kvm& operator=(const Kvm&) = delete;
 
+  // The guest's identity and facilities. Example: g.id() == 7, g.msax3() == true.
   model::GuestId id() const { return id_; }
   bool msax3() const { return msax3_; }
   model::CrycbFormat format() const { return static_cast<model::CrycbFormat>(crycbd_ & 0x3); }
   // The CRYCB designation: the (simulated) 31-bit address of the CRYCB ORed with the format.
+  // Example: g.crycbd() & 0x3 == the format's number.
   std::uint32_t crycbd() const { return crycbd_; }
+  // kvm->lock. Example: locks.acquire(g.lock()); before set_masks.
   RankedMutex& lock() { return lock_; }
 
   // kvm_arch_crypto_set_masks (kvm->lock held): writes `masks` truncated to the format with
   // every vCPU blocked. `old_apcb` receives the APCB before, `new_apcb` the one written. With
   // `faults` the write can be interrupted after the first mask (FaultPoint::commit): the CRYCB
   // is then restored before any vCPU runs again, and the result is fault_errno(commit).
+  // Example: on a format-0 guest set_masks({adapters {70}}, nullptr, o, n) == ok with n.adapters
+  // empty (APCB0 holds adapters 0..63 only).
   model::Errno set_masks(const model::Matrix& masks, FaultInjector* faults,
                          model::Matrix& old_apcb, model::Matrix& new_apcb);
   // kvm_arch_crypto_clear_masks (kvm->lock held): APCB0 and APCB1 zeroed, same protocol.
+  // Example: clear_masks(nullptr, old) == ok and g.apcb() is empty.
   model::Errno clear_masks(FaultInjector* faults, model::Matrix& old_apcb);
   // Writes back an APCB an undone operation had replaced (kvm->lock held; cannot fail).
+  // Example: the undo of a commit: restore_apcb(old_apcb).
   void restore_apcb(const model::Matrix& apcb);
 
   // The current APCB (kvm->lock held, or no commit running).
+  // Example: after set_masks(m, ...) on a format-2 guest, apcb() == m.
   model::Matrix apcb() const { return crycb_.read_apcb(format()); }
+  // The CRYCB buffer, byte for byte. Example: Host::full_state compares it before and after.
   std::array<std::uint8_t, Crycb::kSize> crycb_bytes() const { return crycb_.bytes(); }
 
+  // Example: a Kvm built with vcpus = 4 has vcpu_count() == 4.
   int vcpu_count() const { return vcpus_; }
   // What vCPU `vcpu` sees when it executes an AP instruction: enter SIE, read the APCB, leave.
   // One thread per vCPU at a time.
+  // Example: a VcpuThread on vCPU 1 loops run_ap_instruction(1).
   model::Matrix run_ap_instruction(int vcpu);
   // vCPU 0's instruction on behalf of op::VcpuObserve; callable from any thread.
+  // Example: op::VcpuObserve{7} renders h.guest(7)->observe().
   model::Matrix observe();
 
  private:

@@ -17,6 +17,7 @@ namespace apcb::impl::kvm {
 class Vcpu {
  public:
   // vCPU side: waits while blocked, then runs "in SIE" until exit_sie().
+  // Example: v.enter_sie(); /* read the APCB */ v.exit_sie();
   void enter_sie();
   void exit_sie();
   // Writer side (kvm->lock held): flag the vCPU blocked and wait until it has left SIE

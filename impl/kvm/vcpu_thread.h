@@ -18,14 +18,17 @@ class VcpuThread {
   using Observer = std::function<void(const model::Matrix& apcb)>;
 
   // Starts running vCPU `vcpu` (1..vcpu_count()-1; 0 belongs to op::VcpuObserve) of `kvm`.
+  // Example: VcpuThread t(*h.guest(7), 1, [&](const model::Matrix& apcb) { detector.see(apcb); });
   VcpuThread(Kvm& kvm, int vcpu, Observer observer);
   ~VcpuThread() { stop(); }
   VcpuThread(const VcpuThread&) = delete;
   VcpuThread& operator=(const VcpuThread&) = delete;
 
   // Stops the loop and joins the thread (idempotent).
+  // Example: t.stop(); t.stop(); — the second call does nothing.
   void stop();
   // AP instructions executed so far.
+  // Example: wait until t.instructions() > 1000 before stopping a race test.
   std::uint64_t instructions() const { return count_.load(std::memory_order_relaxed); }
 
  private:
