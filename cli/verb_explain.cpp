@@ -5,11 +5,11 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/mdevctl.h"
-#include "cli/snapshot.h"
 #include "cli/verb.h"
 #include "model/explain.h"
 #include "model/step.h"
+#include "readers/mdevctl.h"
+#include "readers/snapshot.h"
 
 namespace apcb::cli {
 namespace {
@@ -41,9 +41,9 @@ int run_explain(const ExplainOptions& o) {
     std::cerr << "apcb explain: standard input can be the TRACE or the --mdevctl FILE, not both\n";
     return kBadInput;
   }
-  std::optional<std::vector<MdevctlDevice>> devices;
+  std::optional<std::vector<readers::MdevctlDevice>> devices;
   if (!o.mdevctl.empty()) {
-    devices = load_mdevctl(o.mdevctl, o.mdev.empty() ? std::nullopt : std::optional<std::string>(o.mdev));
+    devices = readers::load_mdevctl(o.mdevctl, o.mdev.empty() ? std::nullopt : std::optional<std::string>(o.mdev));
     if (!devices) return kBadInput;
   }
 
@@ -55,11 +55,11 @@ int run_explain(const ExplainOptions& o) {
     state = trace->initial_state();
     for (const trace::TraceStep& step : trace->steps) model::apply(state, step.op);
   } else if (!o.snapshot.empty()) {
-    auto snap = load_snapshot(o.snapshot);
+    auto snap = readers::load_snapshot(o.snapshot);
     if (!snap) return kBadInput;
     state = std::move(snap->state);
   } else {
-    const trace::Trace host = ideal_host_for(*devices);
+    const trace::Trace host = readers::ideal_host_for(*devices);
     state = host.initial_state();
     for (const trace::TraceStep& step : host.steps) model::apply(state, step.op);
     std::cout << "Host: no snapshot given, so the ideal host for these configs: every ID they name is\n"
@@ -68,8 +68,8 @@ int run_explain(const ExplainOptions& o) {
 
   std::vector<std::string> selected;
   if (devices) {
-    for (const MdevctlDevice& d : *devices) {
-      const StartResult r = start_device(state, d);
+    for (const readers::MdevctlDevice& d : *devices) {
+      const readers::StartResult r = readers::start_device(state, d);
       std::cout << "mdevctl start " << d.uuid << ": "
                 << (r.started        ? std::string("started")
                     : r.failed_attr ? "FAILED, " + r.failure + "; mdevctl stops and removes the device"

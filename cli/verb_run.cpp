@@ -1,12 +1,12 @@
 // apcb run TRACE: execute a trace on the reference and print it with every observation
 // filled in, so the output is itself a conformance test. With --mdevctl FILE, the configs'
-// `mdevctl start`s follow the trace (or an ideal host, cli/mdevctl.h), failures and removals
+// `mdevctl start`s follow the trace (or an ideal host, readers/mdevctl.h), failures and removals
 // included.
 #include <iostream>
 
 #include "cli/engine.h"
-#include "cli/mdevctl.h"
 #include "cli/verb.h"
+#include "readers/mdevctl.h"
 
 namespace apcb::cli {
 
@@ -40,9 +40,9 @@ void add_run_verb(CLI::App& app, Action& action) {
       std::optional<trace::Trace> trace;
       if (!path->empty() && !(trace = apcb::trace::load_trace(*path))) return kBadInput;
       if (!mdevctl->empty()) {
-        auto devices = load_mdevctl(*mdevctl, mdev->empty() ? std::nullopt : std::optional<std::string>(*mdev));
+        auto devices = readers::load_mdevctl(*mdevctl, mdev->empty() ? std::nullopt : std::optional<std::string>(*mdev));
         if (!devices) return kBadInput;
-        std::cout << trace::format_trace(mdevctl_trace(trace ? *trace : ideal_host_for(*devices), *devices));
+        std::cout << trace::format_trace(readers::mdevctl_trace(trace ? *trace : readers::ideal_host_for(*devices), *devices));
         return kHolds;
       }
       auto engine = make_engine(*kind, trace->params, trace->config, *kernel);

@@ -33,10 +33,10 @@
 
 #include "cli/assurance.h"
 #include "cli/conformance.h"
-#include "cli/ledger.h"
 #include "cli/verb.h"
 #include "model/output_file.h"
 #include "proofs/proofs.h"
+#include "readers/ledger.h"
 
 namespace fs = std::filesystem;
 
@@ -454,12 +454,12 @@ std::vector<std::string> below_floor(const nlohmann::json& floor,
   return out;
 }
 
-// The floor at `path` ("-": standard input), read by parse_ledger (cli/ledger.h); nullopt
+// The floor at `path` ("-": standard input), read by parse_ledger (readers/ledger.h); nullopt
 // after printing the reason.
 std::optional<nlohmann::json> read_ledger(const std::string& path) {
   const std::optional<std::string> text = apcb::trace::read_input(path, "ledger");
   if (!text) return std::nullopt;
-  auto parsed = parse_ledger(*text, path == "-" ? "<stdin>" : path);
+  auto parsed = readers::parse_ledger(*text, path == "-" ? "<stdin>" : path);
   if (auto* e = std::get_if<trace::TraceError>(&parsed)) {
     std::cerr << e->to_string() << "\n";
     return std::nullopt;

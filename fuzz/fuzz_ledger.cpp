@@ -1,4 +1,4 @@
-// libFuzzer harness: the assurance ledger (cli/ledger.h), the floor CI compares every run with.
+// libFuzzer harness: the assurance ledger (readers/ledger.h), the floor CI compares every run with.
 //
 // Properties:
 // - parse_ledger never throws or crashes; an error names a line >= 1 and a column >= 1, says
@@ -15,8 +15,8 @@
 #include <string_view>
 #include <variant>
 
-#include "cli/ledger.h"
 #include "fuzz/oracle.h"
+#include "readers/ledger.h"
 
 namespace {
 
@@ -32,7 +32,7 @@ bool printable_ascii(std::string_view s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto parsed = apcb::cli::parse_ledger(text, "f.json");
+  auto parsed = apcb::readers::parse_ledger(text, "f.json");
   if (auto* e = std::get_if<apcb::trace::TraceError>(&parsed)) {
     APCB_FUZZ_CHECK(e->line >= 1 && e->column >= 1);
     APCB_FUZZ_CHECK(e->message.find("not a ledger") != std::string::npos);
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const char* field : {"width", "bound", "seeds", "budget"})
       APCB_FUZZ_CHECK(!c.contains(field) || (c.at(field).is_number() && c.at(field).get<double>() >= 0));
   }
-  auto again = apcb::cli::parse_ledger(ledger.dump(2) + "\n", "again.json");
+  auto again = apcb::readers::parse_ledger(ledger.dump(2) + "\n", "again.json");
   APCB_FUZZ_CHECK(std::holds_alternative<nlohmann::json>(again));
   APCB_FUZZ_CHECK(std::get<nlohmann::json>(again) == ledger);
   return 0;

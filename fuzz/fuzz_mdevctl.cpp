@@ -1,5 +1,5 @@
-// libFuzzer harness: mdevctl JSON (cli/mdevctl.h) — the strict JSON reader under it
-// (cli/json_reader.h), the parser, its validation, and `mdevctl start` with
+// libFuzzer harness: mdevctl JSON (readers/mdevctl.h) — the strict JSON reader under it
+// (readers/json_reader.h), the parser, its validation, and `mdevctl start` with
 // stop-at-first-failure on the model.
 //
 // Properties of the JSON reader, against nlohmann-json's own parser as an independent oracle:
@@ -29,11 +29,11 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/json_reader.h"
-#include "cli/mdevctl.h"
 #include "fuzz/oracle.h"
 #include "model/invariants.h"
 #include "model/step.h"
+#include "readers/json_reader.h"
+#include "readers/mdevctl.h"
 
 namespace {
 
@@ -49,14 +49,14 @@ std::vector<std::size_t> line_starts(std::string_view text) {
 }
 
 // The byte at a 1-based line and column, or -1 beyond the text.
-int byte_at(std::string_view text, const std::vector<std::size_t>& starts, apcb::cli::JsonPosition p) {
+int byte_at(std::string_view text, const std::vector<std::size_t>& starts, apcb::readers::JsonPosition p) {
   if (p.line < 1 || static_cast<std::size_t>(p.line) > starts.size() || p.column < 1) return -1;
   const std::size_t offset = starts[static_cast<std::size_t>(p.line - 1)] + static_cast<std::size_t>(p.column - 1);
   return offset < text.size() ? static_cast<unsigned char>(text[offset]) : -1;
 }
 
 // Every value below `v` starts where its position says; every key at its '"'.
-void check_positions(const apcb::cli::JsonDocument& doc, const json& v, std::string_view text,
+void check_positions(const apcb::readers::JsonDocument& doc, const json& v, std::string_view text,
                      const std::vector<std::size_t>& starts) {
   const int b = byte_at(text, starts, doc.position_of(v));
   switch (v.type()) {
@@ -83,7 +83,7 @@ void check_positions(const apcb::cli::JsonDocument& doc, const json& v, std::str
 
 void check_json_reader(std::string_view text) {
   using namespace apcb;
-  auto read = cli::read_json(text, "input");
+  auto read = readers::read_json(text, "input");
   std::optional<json> theirs;
   try {
     theirs = json::parse(text.begin(), text.end());
@@ -95,7 +95,7 @@ void check_json_reader(std::string_view text) {
     for (char c : e->message) APCB_FUZZ_CHECK(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f);
     if (theirs) {
       // nlohmann also ends its input at a NUL byte (C-string heritage): "9\0garbage" is 9 to it.
-      const bool at_nul = byte_at(text, line_starts(text), cli::JsonPosition{e->line, e->column}) == 0;
+      const bool at_nul = byte_at(text, line_starts(text), readers::JsonPosition{e->line, e->column}) == 0;
       const bool allowed = e->message.find("duplicate key") == 0 ||
                            e->message.find("nested deeper than") != std::string::npos || at_nul;
       if (!allowed) std::fprintf(stderr, "nlohmann accepts, read_json refuses: %s\n", e->to_string().c_str());
@@ -103,15 +103,15 @@ void check_json_reader(std::string_view text) {
     }
     return;
   }
-  const cli::JsonDocument& doc = std::get<cli::JsonDocument>(read);
+  const readers::JsonDocument& doc = std::get<readers::JsonDocument>(read);
   if (!theirs) std::fprintf(stderr, "read_json accepts what nlohmann refuses\n");
   APCB_FUZZ_CHECK(theirs.has_value());
   APCB_FUZZ_CHECK(*theirs == doc.root());
   check_positions(doc, doc.root(), text, line_starts(text));
   const std::string printed = doc.root().dump();  // read_json checked UTF-8: no throw
-  auto again = cli::read_json(printed, "printed");
-  APCB_FUZZ_CHECK(std::holds_alternative<cli::JsonDocument>(again));
-  APCB_FUZZ_CHECK(std::get<cli::JsonDocument>(again).root() == doc.root());
+  auto again = readers::read_json(printed, "printed");
+  APCB_FUZZ_CHECK(std::holds_alternative<readers::JsonDocument>(again));
+  APCB_FUZZ_CHECK(std::get<readers::JsonDocument>(again).root() == doc.root());
 }
 
 }  // namespace
@@ -121,7 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   check_json_reader(text);
   // A single config gets this UUID, so both JSON forms reach the start.
-  auto parsed = cli::parse_mdevctl(text, "input", std::string("0123abcd-0000-4000-8000-00000000cafe"));
+  auto parsed = readers::parse_mdevctl(text, "input", std::string("0123abcd-0000-4000-8000-00000000cafe"));
   if (const auto* e = std::get_if<trace::TraceError>(&parsed)) {
     APCB_FUZZ_CHECK(e->line >= 1 && e->column >= 1 && !e->message.empty());
     std::size_t lines = 1;
@@ -129,13 +129,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     APCB_FUZZ_CHECK(static_cast<std::size_t>(e->line) <= lines);
     return 0;
   }
-  const auto& devices = std::get<std::vector<cli::MdevctlDevice>>(parsed);
-  for (const cli::MdevctlDevice& d : devices) APCB_FUZZ_CHECK(model::valid_uuid(d.uuid));
+  const auto& devices = std::get<std::vector<readers::MdevctlDevice>>(parsed);
+  for (const readers::MdevctlDevice& d : devices) APCB_FUZZ_CHECK(model::valid_uuid(d.uuid));
 
-  const std::string printed = cli::format_mdevctl_dumpjson(devices);
-  auto again = cli::parse_mdevctl(printed, "printed");
-  APCB_FUZZ_CHECK(std::holds_alternative<std::vector<cli::MdevctlDevice>>(again));
-  const auto& back = std::get<std::vector<cli::MdevctlDevice>>(again);
+  const std::string printed = readers::format_mdevctl_dumpjson(devices);
+  auto again = readers::parse_mdevctl(printed, "printed");
+  APCB_FUZZ_CHECK(std::holds_alternative<std::vector<readers::MdevctlDevice>>(again));
+  const auto& back = std::get<std::vector<readers::MdevctlDevice>>(again);
   APCB_FUZZ_CHECK(back.size() == devices.size());
   for (std::size_t i = 0; i < back.size(); ++i) {
     APCB_FUZZ_CHECK(back[i].uuid == devices[i].uuid && back[i].autostart == devices[i].autostart);
@@ -144,14 +144,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       APCB_FUZZ_CHECK(back[i].attrs[j].key == devices[i].attrs[j].key &&
                       back[i].attrs[j].value == devices[i].attrs[j].value);
   }
-  APCB_FUZZ_CHECK(cli::format_mdevctl_dumpjson(back) == printed);
+  APCB_FUZZ_CHECK(readers::format_mdevctl_dumpjson(back) == printed);
 
-  const trace::Trace host = cli::ideal_host_for(devices);
+  const trace::Trace host = readers::ideal_host_for(devices);
   model::State s = host.initial_state();
   for (const trace::TraceStep& step : host.steps) APCB_FUZZ_CHECK(model::apply(s, step.op).result == model::Errno::ok);
-  for (const cli::MdevctlDevice& d : devices) {
+  for (const readers::MdevctlDevice& d : devices) {
     const model::State before = s;
-    const cli::StartResult r = cli::start_device(s, d);
+    const readers::StartResult r = readers::start_device(s, d);
     APCB_FUZZ_CHECK(r.started == r.failure.empty());
     if (!r.started) {
       APCB_FUZZ_CHECK(s == before);
@@ -165,7 +165,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  const trace::Trace trace = cli::mdevctl_trace(host, devices);
+  const trace::Trace trace = readers::mdevctl_trace(host, devices);
   auto reparsed = trace::parse_trace(trace::format_trace(trace), "mdevctl.trace");
   if (const auto* e = std::get_if<trace::TraceError>(&reparsed)) {
     std::fprintf(stderr, "%s\n", e->to_string().c_str());

@@ -1,4 +1,4 @@
-// libFuzzer harness: the sysfs snapshot reader (cli/snapshot.h), fed from memory.
+// libFuzzer harness: the sysfs snapshot reader (readers/snapshot.h), fed from memory.
 //
 // The input is a snapshot written as text, one entry per header line:
 //   "== PATH\n" then the file's bytes, up to the next header line (its '\n' included);
@@ -19,14 +19,14 @@
 #include <string>
 #include <string_view>
 
-#include "cli/snapshot.h"
 #include "fuzz/oracle.h"
 #include "model/explain.h"
+#include "readers/snapshot.h"
 
 namespace {
 
-apcb::cli::SnapshotFiles decode(std::string_view in) {
-  apcb::cli::SnapshotFiles f;
+apcb::readers::SnapshotFiles decode(std::string_view in) {
+  apcb::readers::SnapshotFiles f;
   std::string* content = nullptr;
   std::size_t pos = 0;
   while (pos < in.size()) {
@@ -57,14 +57,14 @@ apcb::cli::SnapshotFiles decode(std::string_view in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace apcb;
-  const cli::SnapshotFiles files = decode(std::string_view(reinterpret_cast<const char*>(data), size));
-  auto read = cli::read_snapshot(files);
+  const readers::SnapshotFiles files = decode(std::string_view(reinterpret_cast<const char*>(data), size));
+  auto read = readers::read_snapshot(files);
   if (const auto* e = std::get_if<trace::TraceError>(&read)) {
     APCB_FUZZ_CHECK(!e->file.empty() && !e->message.empty());
     APCB_FUZZ_CHECK((e->line >= 1 && e->column >= 1) || (e->line == 0 && e->column == 0));
     return 0;
   }
-  const model::State& s = std::get<cli::Snapshot>(read).state;
+  const model::State& s = std::get<readers::Snapshot>(read).state;
   for (const model::Mdev& m : s.mdevs) {
     const model::Guest* g = m.guest ? s.find_guest(*m.guest) : nullptr;
     const model::MdevExplanation e = model::explain_mdev(s, m);
@@ -76,11 +76,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // Rendering every configured queue is 65,536 directories at full width: keep executions fast.
   if (s.cfg.adapters.count() * s.cfg.domains.count() > 4096) return 0;
-  auto again = cli::read_snapshot(cli::snapshot_files_of(s));
+  auto again = readers::read_snapshot(readers::snapshot_files_of(s));
   if (const auto* e = std::get_if<trace::TraceError>(&again)) {
-    std::fprintf(stderr, "rendered snapshot does not read back: %s\n", cli::input_error_text(*e).c_str());
+    std::fprintf(stderr, "rendered snapshot does not read back: %s\n", readers::input_error_text(*e).c_str());
     APCB_FUZZ_CHECK(false);
   }
-  APCB_FUZZ_CHECK(std::get<cli::Snapshot>(again).state == s);
+  APCB_FUZZ_CHECK(std::get<readers::Snapshot>(again).state == s);
   return 0;
 }

@@ -1,6 +1,6 @@
 // apcb impl — a host's complete state, for comparisons: what failure atomicity (P6) compares
 // before and after a failed operation, and what the differential test compares with the model.
-// (Not a "snapshot": in apcb that word means a capture of a real host's sysfs, cli/snapshot.h.)
+// (Not a "snapshot": in apcb that word means a capture of a real host's sysfs, readers/snapshot.h.)
 //
 // `state` is the projection onto the model's vocabulary (model::State); the other fields are
 // what the model does not have: the queue tables, the queue objects, the CRYCB bytes, so that

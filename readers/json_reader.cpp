@@ -1,4 +1,4 @@
-// The strict, positioned JSON reader (cli/json_reader.h).
+// The strict, positioned JSON reader (readers/json_reader.h).
 //
 // A recursive-descent parser over the bytes, one pass, building nlohmann::json directly. Why not
 // nlohmann's parser plus a position pass: its SAX events carry no positions, so positions had
@@ -8,7 +8,7 @@
 // counted as the bytes pass (a newline can only occur in whitespace: strings refuse raw control
 // bytes), recursion is bounded by JsonLimits::max_depth, and each value's position is stored
 // once, by the address of its final node.
-#include "cli/json_reader.h"
+#include "readers/json_reader.h"
 
 #include <cctype>
 #include <cerrno>
@@ -22,7 +22,7 @@
 
 #include "model/printable.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 
 using nlohmann::json;
 
@@ -525,4 +525,4 @@ std::string json_pointer_token(std::string_view key) {
   return out;
 }
 
-}  // namespace apcb::cli
+}  // namespace apcb::readers

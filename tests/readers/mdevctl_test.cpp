@@ -1,6 +1,6 @@
-// Tests of cli/mdevctl.h: both JSON forms, every validation error with its position, the
+// Tests of readers/mdevctl.h: both JSON forms, every validation error with its position, the
 // steps a start writes (values byte for byte, no newline), and mdevctl's stop-at-first-failure.
-#include "cli/mdevctl.h"
+#include "readers/mdevctl.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include "cli/conformance.h"
 #include "model/step.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 namespace {
 
 constexpr const char* kU1 = "11111111-1111-1111-1111-111111111111";
@@ -353,7 +353,7 @@ TEST(MdevctlTrace, IdealHostAndConformingTrace) {
   const std::string text = trace::format_trace(t);
   auto parsed = trace::parse_trace(text, "mdevctl.trace");
   ASSERT_TRUE(std::holds_alternative<trace::Trace>(parsed)) << std::get<trace::TraceError>(parsed).to_string();
-  const CheckResult check = check_trace(std::get<trace::Trace>(parsed));
+  const cli::CheckResult check = cli::check_trace(std::get<trace::Trace>(parsed));
   EXPECT_FALSE(check.divergence);
   EXPECT_EQ(check.unchecked, 0u);
   EXPECT_NE(text.find("# mdevctl: the write of attrs[2] {\"assign_domain\": \"4\"} failed, so the start stops and "
@@ -362,4 +362,4 @@ TEST(MdevctlTrace, IdealHostAndConformingTrace) {
 }
 
 }  // namespace
-}  // namespace apcb::cli
+}  // namespace apcb::readers

@@ -1,4 +1,4 @@
-// apcb CLI — mdevctl device configurations as input.
+// apcb readers — mdevctl device configurations as input.
 //
 // mdevctl stores a vfio_ap mdev as JSON (`/etc/mdevctl.d/matrix/<uuid>`, ecosystem.md §2):
 //   { "mdev_type": "vfio_ap-passthrough", "start": "auto",
@@ -9,8 +9,8 @@
 // and the first write that fails stops the start and removes the device (`remove` ← "1").
 // This module reads both JSON forms, validates them the way mdevctl does, turns a device into
 // the operations of the alphabet, and runs a start with that stop-at-first-failure rule.
-#ifndef APCB_CLI_MDEVCTL_H_
-#define APCB_CLI_MDEVCTL_H_
+#ifndef APCB_READERS_MDEVCTL_H_
+#define APCB_READERS_MDEVCTL_H_
 
 #include <cstddef>
 #include <optional>
@@ -22,7 +22,7 @@
 #include "model/state.h"
 #include "trace/trace.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 
 // One `{"key": "value"}` entry of a config's attrs, with where its value starts in the file.
 struct MdevctlAttr {
@@ -45,7 +45,7 @@ struct MdevctlDevice {
 
 // Reads mdevctl JSON: a single config object, or the `--dumpjson` array. A single config does
 // not name its UUID (mdevctl takes it from the file name), so it gets `single_uuid`; without
-// one it is an error. The text is read by read_json (cli/json_reader.h): strict JSON, no
+// one it is an error. The text is read by read_json (readers/json_reader.h): strict JSON, no
 // duplicate keys, at most 64 levels deep, linear in its length. Validation, each failure an
 // error at the offending value's line and column: a config is an object with "mdev_type" and
 // "start" present; mdev_type the string "vfio_ap-passthrough" (the only type apcb models);
@@ -131,6 +131,6 @@ trace::Trace mdevctl_trace(const trace::Trace& base, const std::vector<MdevctlDe
 std::optional<std::vector<MdevctlDevice>> load_mdevctl(const std::string& path,
                                                       const std::optional<std::string>& uuid);
 
-}  // namespace apcb::cli
+}  // namespace apcb::readers
 
-#endif  // APCB_CLI_MDEVCTL_H_
+#endif  // APCB_READERS_MDEVCTL_H_

@@ -4,7 +4,7 @@
 // lines, decimal maxima) because a snapshot that does not look like the kernel's output was
 // edited or truncated, and guessing would explain a host that does not exist. Whatever is
 // merely absent (older kernels, partial captures) gets the kernel's default and a note.
-#include "cli/snapshot.h"
+#include "readers/snapshot.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -24,7 +24,7 @@
 #include "model/render.h"
 #include "model/step.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 namespace {
 
 namespace fs = std::filesystem;
@@ -898,4 +898,4 @@ std::optional<Snapshot> load_snapshot(const std::string& dir) {
   return out;
 }
 
-}  // namespace apcb::cli
+}  // namespace apcb::readers

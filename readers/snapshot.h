@@ -1,4 +1,4 @@
-// apcb CLI — a host's sysfs, captured as a directory, as input (ecosystem.md §8 I1).
+// apcb readers — a host's sysfs, captured as a directory, as input (ecosystem.md §8 I1).
 //
 // A snapshot is a directory laid out like SYSFS_ROOT (s390-tools) or MDEVCTL_ENV_ROOT: either
 // DIR/sys/... or DIR/... directly. apcb reads
@@ -15,8 +15,8 @@
 // S ⊊ F (the kernel does not refilter after removals), and that staleness is exactly what
 // `explain` must be able to point at. Reading is split from the disk so that tests and the
 // fuzzer can feed a snapshot from memory.
-#ifndef APCB_CLI_SNAPSHOT_H_
-#define APCB_CLI_SNAPSHOT_H_
+#ifndef APCB_READERS_SNAPSHOT_H_
+#define APCB_READERS_SNAPSHOT_H_
 
 #include <map>
 #include <optional>
@@ -28,7 +28,7 @@
 #include "model/state.h"
 #include "trace/trace.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 
 // The parts of a snapshot apcb reads, by path relative to the sysfs root ("bus/ap/apmask").
 struct SnapshotFiles {
@@ -84,21 +84,38 @@ std::variant<Snapshot, trace::TraceError> read_snapshot(const SnapshotFiles& fil
 
 // The snapshot of `s` as the kernel would show it (for tests, the fuzzer's round trip, and
 // producing fixtures): read_snapshot(snapshot_files_of(read_snapshot(x).state)).state equals
-// read_snapshot(x).state.
+// read_snapshot(x).state. Every bus file, a queue device for each APQN within the bus's
+// maximum IDs (a `driver` link unless unbound, a `status` when bound to vfio_ap), and each
+// mdev's four files. Total: any State gives a snapshot; never throws.
+// Example: for a state whose apmask is all zeros, files["bus/ap/apmask"] == "0x" + 64 '0' + "\n"
+//   and files["bus/ap/features"] holds "APXA" exactly when s.params.apxa.
 SnapshotFiles snapshot_files_of(const model::State& s);
 
-// Writes `files` under directory `dir` (created as needed; `driver` links as symlinks).
-// Returns an error message, or empty on success.
+// Writes `files` under directory `dir` (created as needed; `driver` links as symlinks; an
+// existing file or link at a path is replaced). Returns the first failure as "PATH: reason"
+// (a directory that cannot be created, a file that cannot be written), or empty on success;
+// what was written before a failure stays. Never throws. Not atomic: for fixtures and tests.
+// Example: write_snapshot_files(snapshot_files_of(s), "/tmp/snap") == "" and then
+//   load_snapshot_files("/tmp/snap") reads back the same files, links and directories.
 std::string write_snapshot_files(const SnapshotFiles& files, const std::string& dir);
 
 // "file:line:column: message", or "file: message" when the error concerns the whole file
-// (line 0).
+// (line 0). Total; never throws.
+// Examples:
+//   input_error_text({"d/sys/bus/ap/apmask", 1, 5, "expected 64 hex digits, found 2"})
+//       == "d/sys/bus/ap/apmask:1:5: expected 64 hex digits, found 2"
+//   input_error_text({"d", 0, 0, "not a sysfs snapshot: ..."}) == "d: not a sysfs snapshot: ..."
 std::string input_error_text(const trace::TraceError& e);
 
-// load_snapshot_files + read_snapshot; prints the error to stderr and returns nullopt on
-// failure, and prints each note to stderr as "DIR: note: …".
+// load_snapshot_files + read_snapshot; prints the error to stderr (input_error_text) and
+// returns nullopt on failure (the caller exits with kBadInput), and prints each note to
+// stderr as "DIR: note: …". Never throws.
+// Examples:
+//   load_snapshot("tests/cli/snapshots/unbound-queue") -> the snapshot, its notes on stderr
+//   load_snapshot("tests/cli/mdevctl") -> nullopt, stderr "tests/cli/mdevctl: not a sysfs
+//       snapshot: neither sys/bus/ap nor bus/ap is a directory in it"
 std::optional<Snapshot> load_snapshot(const std::string& dir);
 
-}  // namespace apcb::cli
+}  // namespace apcb::readers
 
-#endif  // APCB_CLI_SNAPSHOT_H_
+#endif  // APCB_READERS_SNAPSHOT_H_

@@ -1,4 +1,4 @@
-// apcb CLI — a strict JSON reader that remembers where every value is.
+// apcb readers — a strict JSON reader that remembers where every value is.
 //
 // apcb's JSON inputs (mdevctl configs, the assurance ledger) come from administrators and CI,
 // and a message about a bad value must name its file, line and column. nlohmann-json builds
@@ -15,8 +15,8 @@
 //   const nlohmann::json& score = doc.root().at("mutation_score");
 //   if (!score.is_number()) return doc.error_at(score, "\"mutation_score\" must be a number");
 //   // -> ledger.json:3:21: "mutation_score" must be a number
-#ifndef APCB_CLI_JSON_READER_H_
-#define APCB_CLI_JSON_READER_H_
+#ifndef APCB_READERS_JSON_READER_H_
+#define APCB_READERS_JSON_READER_H_
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +29,7 @@
 
 #include "trace/trace.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 
 // A place in the text: 1-based line and 1-based column, the column counted in bytes (as
 // compilers and editors' "go to line:column" do for ASCII text).
@@ -138,6 +138,6 @@ std::variant<JsonDocument, trace::TraceError> read_json(std::string_view text, s
 // Example: json_pointer_token("a/b~c") == "a~1b~0c".
 std::string json_pointer_token(std::string_view key);
 
-}  // namespace apcb::cli
+}  // namespace apcb::readers
 
-#endif  // APCB_CLI_JSON_READER_H_
+#endif  // APCB_READERS_JSON_READER_H_

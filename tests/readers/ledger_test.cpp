@@ -1,12 +1,12 @@
-// cli/ledger.h: the floor is read strictly; every fault is positioned.
-#include "cli/ledger.h"
+// readers/ledger.h: the floor is read strictly; every fault is positioned.
+#include "readers/ledger.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
-namespace apcb::cli {
+namespace apcb::readers {
 namespace {
 
 std::string error_of(std::string_view text) {
@@ -48,4 +48,4 @@ TEST(Ledger, EveryFieldIsTyped) {
 }
 
 }  // namespace
-}  // namespace apcb::cli
+}  // namespace apcb::readers

@@ -1,9 +1,9 @@
-#include "cli/ledger.h"
+#include "readers/ledger.h"
 
-#include "cli/json_reader.h"
+#include "readers/json_reader.h"
 #include "model/printable.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 
 std::variant<nlohmann::json, trace::TraceError> parse_ledger(std::string_view text, std::string_view file) {
   auto read = read_json(text, file);
@@ -67,4 +67,4 @@ std::variant<nlohmann::json, trace::TraceError> parse_ledger(std::string_view te
   return root;
 }
 
-}  // namespace apcb::cli
+}  // namespace apcb::readers

@@ -1,7 +1,7 @@
-// Tests of cli/json_reader.h: the values it builds (equal to nlohmann's own parse), positions of
+// Tests of readers/json_reader.h: the values it builds (equal to nlohmann's own parse), positions of
 // values and keys, JSON pointers, every kind of refusal with its line and column (duplicate
 // keys, nesting beyond the limit, the grammar, UTF-8, numbers), and time linear in the input.
-#include "cli/json_reader.h"
+#include "readers/json_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "tests/sanitized.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 namespace {
 
 using nlohmann::json;
@@ -225,4 +225,4 @@ TEST(JsonReader, LinearInTheInput) {
 }
 
 }  // namespace
-}  // namespace apcb::cli
+}  // namespace apcb::readers

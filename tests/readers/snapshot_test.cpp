@@ -1,7 +1,7 @@
-// Tests of cli/snapshot.h: the fixture trees under tests/cli/snapshots, the round trip through
+// Tests of readers/snapshot.h: the fixture trees under tests/cli/snapshots, the round trip through
 // snapshot_files_of and through the disk (symlinked drivers), every content error with its
 // file, line and column, and the notes for what the model cannot represent.
-#include "cli/snapshot.h"
+#include "readers/snapshot.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "model/step.h"
 #include "model/invariants.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 namespace {
 
 namespace fs = std::filesystem;
@@ -438,4 +438,4 @@ TEST(Snapshot, FuzzGuestMatrixBeyondTheInferredConfiguration) {
 }
 
 }  // namespace
-}  // namespace apcb::cli
+}  // namespace apcb::readers

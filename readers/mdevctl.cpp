@@ -1,9 +1,9 @@
 // mdevctl JSON: reading, validation, and `mdevctl start` as steps of the alphabet.
 //
-// The text is read by the strict, positioned JSON reader (cli/json_reader.h: duplicate keys
+// The text is read by the strict, positioned JSON reader (readers/json_reader.h: duplicate keys
 // and over-deep nesting refused, linear in the input); validation then reports each problem at
 // the line and column of the offending value, looked up by the value itself.
-#include "cli/mdevctl.h"
+#include "readers/mdevctl.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,13 +13,13 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli/json_reader.h"
+#include "readers/json_reader.h"
 #include "model/explain.h"
 #include "model/parse.h"
 #include "model/printable.h"
 #include "model/step.h"
 
-namespace apcb::cli {
+namespace apcb::readers {
 namespace {
 
 using nlohmann::json;
@@ -389,4 +389,4 @@ std::optional<std::vector<MdevctlDevice>> load_mdevctl(const std::string& path,
   return std::get<std::vector<MdevctlDevice>>(std::move(parsed));
 }
 
-}  // namespace apcb::cli
+}  // namespace apcb::readers
