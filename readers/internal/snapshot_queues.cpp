@@ -1,0 +1,124 @@
+// The queue devices, read_snapshot's area of bus/ap/devices and devices/ap (snapshot_areas.h):
+// each queue's `driver` and `status`, then the bindings they give against the bus masks.
+#include "readers/internal/snapshot_areas.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "model/printable.h"
+
+namespace apcb::readers::internal {
+
+// bus/ap/devices/[cardXX/]XX.YYYY and devices/ap/cardXX/XX.YYYY: `driver` and `status`.
+AreaError read_queue_devices(SnapshotReading& rd) {
+  for (const std::string& dir : rd.f.dirs) {
+    std::string_view rest;
+    bool bus = false;
+    if (dir.rfind("bus/ap/devices", 0) == 0) {
+      rd.queue_tree = true;
+      bus = true;
+      rest = std::string_view(dir).substr(std::string_view("bus/ap/devices").size());
+    } else if (dir.rfind("devices/ap", 0) == 0) {
+      rd.queue_tree = true;
+      rest = std::string_view(dir).substr(std::string_view("devices/ap").size());
+    } else {
+      continue;
+    }
+    if (rest.empty() || rest[0] != '/') continue;
+    rest.remove_prefix(1);
+    int card = -1;
+    if (const std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
+      if (!card_name(rest.substr(0, slash), &card)) continue;
+      rest.remove_prefix(slash + 1);
+    } else if (!bus) {
+      continue;  // devices/ap/cardXX itself
+    }
+    const auto qn = queue_name(rest);
+    if (!qn) continue;
+    const auto [a, d] = *qn;
+    if (d > 255) return rd.fail(dir, Problem{0, 0, "domain " + hex(static_cast<unsigned>(d), 4) + " of this queue is beyond 00ff"});
+    if (card >= 0 && card != a)
+      return rd.fail(dir, Problem{0, 0, "queue of adapter " + hex(static_cast<unsigned>(a), 2) + " inside card" + hex(static_cast<unsigned>(card), 2)});
+    QueueInfo info;
+    info.path = dir;
+    if (const auto l = rd.f.links.find(dir + "/driver"); l != rd.f.links.end()) {
+      const std::string& target = l->second;
+      info.driver = target.substr(target.find_last_of('/') == std::string::npos ? 0 : target.find_last_of('/') + 1);
+    } else if (const std::string* c = rd.file(dir + "/driver")) {
+      const std::string_view name = without_newline(*c);
+      if (!name.empty() && name != "-no-driver-" && !driver_name(name))
+        return rd.fail(dir + "/driver", Problem{1, 1, "expected the name of a driver (as the driver link's last "
+                                                   "component), not '" + model::printable(name) + "'"});
+      info.driver = std::string(name);
+    }
+    if (info.driver && (info.driver->empty() || *info.driver == "-no-driver-")) info.driver.reset();
+    if (const std::string* c = rd.file(dir + "/status")) {
+      // Anything but the kernel's three renderings ("busy", "IN USE") was edited or comes from
+      // another tool, and reading it as "not in use" would detach a guest.
+      const std::string_view status = without_newline(*c);
+      if (std::find(std::begin(kQueueStatuses), std::end(kQueueStatuses), status) == std::end(kQueueStatuses))
+        return rd.fail(dir + "/status", Problem{1, 1, "expected the kernel's queue status 'in use', 'assigned' or "
+                                                   "'unassigned', not '" + model::printable(status) + "'"});
+      info.status = std::string(status);
+    }
+    const auto key = static_cast<std::uint16_t>(a << 8 | d);
+    if (const auto it = rd.queues.find(key); it != rd.queues.end()) {
+      if (it->second.driver != info.driver)
+        return rd.fail(dir + "/driver", Problem{0, 0, "disagrees with " + rd.where(it->second.path) + "/driver about the queue's driver"});
+      // The same queue seen twice (bus/ap/devices/XX.YYYY is a link to the card's): where
+      // both copies show a status, they must agree.
+      if (it->second.status && info.status && it->second.status != info.status)
+        return rd.fail(dir + "/status", Problem{0, 0, "disagrees with " + rd.where(it->second.path) + "/status about the queue's status"});
+      if (!it->second.status) it->second.status = info.status;
+      continue;
+    }
+    rd.queues.emplace(key, std::move(info));
+  }
+  return std::nullopt;
+}
+
+// Each queue's binding from its `driver`, against what the bus masks allow.
+void read_bindings(SnapshotReading& rd) {
+  int outside = 0;
+  std::string first_outside;
+  for (const auto& [key, q] : rd.queues)
+    if (!rd.s.present(model::Apqn::unpack(key))) {
+      if (outside++ == 0) first_outside = q.path;
+    }
+  if (outside > 0)
+    rd.notes.push_back(std::to_string(outside) + " queue device(s) outside the host configuration (first: " +
+                     first_outside + ") ignored: the model has queue devices only for configured APQNs");
+  if (!rd.queue_tree)
+    rd.notes.push_back("no queue devices in the snapshot: every configured queue is taken as bound to the driver its bus masks name");
+  int missing = 0;
+  // Only APQNs the bus has devices for (within its maximum IDs): the others have no binding.
+  rd.s.bus_adapters().for_each([&](model::ApId a) {
+    rd.s.bus_domains().for_each([&](model::ApId d) {
+      const model::Apqn q{a, d};
+      const auto it = rd.queues.find(q.packed());
+      if (it == rd.queues.end()) {
+        if (rd.queue_tree) {
+          rd.s.unbound[a].set(d);
+          ++missing;
+        }
+        return;
+      }
+      const std::optional<std::string>& drv = it->second.driver;
+      if (!drv) {
+        rd.s.unbound[a].set(d);
+      } else if (*drv == "vfio_ap") {
+        if (rd.s.reserved(q))
+          rd.notes.push_back("queue " + it->second.path + " is bound to vfio_ap although apmask and aqmask reserve it "
+                           "for the host: the model treats it as the host's");
+      } else if (!rd.s.reserved(q)) {
+        rd.notes.push_back("queue " + it->second.path + " is bound to '" + model::printable(*drv) +
+                         "' although the bus masks give it to vfio_ap: the model treats it as not bound");
+        rd.s.unbound[a].set(d);
+      }
+    });
+  });
+  if (missing > 0)
+    rd.notes.push_back(std::to_string(missing) + " configured APQN(s) have no queue device in the snapshot: taken as not bound");
+}
+
+}  // namespace apcb::readers::internal
