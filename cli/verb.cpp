@@ -1,5 +1,6 @@
 #include <map>
 
+#include "cli/data_paths.h"
 #include "cli/verb.h"
 
 namespace apcb::cli {
@@ -15,7 +16,8 @@ void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel) {
   verb.add_option_function<std::string>(
           "--kernel", [&kernel](const std::string& text) { kernel = *model::parse_kernel_version(text); },
           "the kernel version the reference follows: latest (the default), or an older vfio_ap whose documented "
-          "differences apcb models (6.1, 6.12; these run on the model: docs/kernel-divergences.md)")
+          "differences apcb models (6.1, 6.12; these run on the model: " +
+              data_paths().doc("kernel-divergences.md") + ")")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
             if (model::parse_kernel_version(text)) return {};

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/data_paths.h"
 #include "cli/verb.h"
 #include "model/explain.h"
 #include "model/step.h"
@@ -112,8 +113,9 @@ void add_explain_verb(CLI::App& app, Action& action) {
       "explain",
       "Per APQN and control domain of an mdev: does its guest have it, and if not, why; then the "
       "guest's domains in lszcrypt -d layout. Explains a trace's final state, a sysfs snapshot, or "
-      "either after mdevctl starts (docs/explain.md)");
-  cmd->add_option("TRACE", o->trace, "trace file (docs/trace-format.md; '-': standard input): explain its final state");
+      "either after mdevctl starts (" + data_paths().doc("explain.md") + ")");
+  cmd->add_option("TRACE", o->trace,
+                  "trace file (" + data_paths().doc("trace-format.md") + "; '-': standard input): explain its final state");
   cmd->add_option("--snapshot", o->snapshot, "sysfs snapshot directory (SYSFS_ROOT layout: DIR/sys/bus/ap/...)");
   cmd->add_option("--mdevctl", o->mdevctl,
                   "mdevctl JSON (a config, or `mdevctl list --dumpjson`; '-': standard input): start each device, mdevctl's way, "

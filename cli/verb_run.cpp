@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/engine.h"
+#include "cli/data_paths.h"
 #include "cli/verb.h"
 #include "readers/mdevctl.h"
 
@@ -17,8 +18,9 @@ void add_run_verb(CLI::App& app, Action& action) {
   auto mdev = std::make_shared<std::string>();
   auto* run = app.add_subcommand("run", "Execute a trace on the reference and print it with every "
                                         "observation filled in (the output is a conformance test)");
-  run->add_option("TRACE", *path, "trace file (docs/trace-format.md; '-': standard input)");
-  run->add_option("--mdevctl", *mdevctl, "mdevctl JSON ('-': standard input): append each device's `mdevctl start` (docs/explain.md)");
+  run->add_option("TRACE", *path, "trace file (" + data_paths().doc("trace-format.md") + "; '-': standard input)");
+  run->add_option("--mdevctl", *mdevctl, "mdevctl JSON ('-': standard input): append each device's `mdevctl start` (" +
+                                     data_paths().doc("explain.md") + ")");
   run->add_option("--mdev", *mdev, "the UUID of a single mdevctl config not named after it");
   add_engine_option(*run, *kind);
   auto kernel = std::make_shared<model::KernelVersion>(model::KernelVersion::latest);

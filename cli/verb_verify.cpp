@@ -7,11 +7,14 @@
 //   conformance  every trace of the repository on the implementation and on the model
 // Then the assurance records (cli/assurance.h) of the long tests that ctest runs and this job
 // does not: the RapidCheck stateful test (layer property/stateful) and the exhaustive scope
-// (layer exhaustive), read from <build>/assurance (--assurance-dir). A record that is absent
+// (layer exhaustive), read from <build>/assurance, or <prefix>/share/apcb/assurance when the
+// tool is installed (--assurance-dir; cli/data_paths.h). A record that is absent
 // or older than its test executable is listed as missing/stale: not a failure of this run,
 // but a check missing from it, so below a ledger floor that has it.
 // A layer is only ever left out on request (--skip), and the table says so. Progress goes to
-// stderr, the table to stdout.
+// stderr, the table to stdout. Every input folder defaults to where cli/data_paths.h finds the
+// tool's data (the checkout and build in a build tree, the prefix when installed); a folder a
+// layer needs that does not exist is bad input (exit 2), named with the option that sets it.
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
@@ -32,6 +35,7 @@
 #include <vector>
 
 #include "cli/assurance.h"
+#include "cli/data_paths.h"
 #include "cli/conformance.h"
 #include "cli/verb.h"
 #include "model/output_file.h"
@@ -46,10 +50,12 @@ namespace {
 const std::vector<std::string> kLayers{"proofs", "property", "fuzz", "conformance"};
 
 struct VerifyArgs {
-  std::string traces_dir = APCB_SOURCE_DIR "/tests/traces";
-  std::string corpus_dir = APCB_SOURCE_DIR "/fuzz/corpus";
-  std::string fuzz_bin_dir = APCB_BINARY_DIR "/fuzz";
-  std::string assurance_dir = APCB_BINARY_DIR "/assurance";
+  // The defaults: where this executable's data is (cli/data_paths.h), never the checkout it
+  // was compiled from.
+  std::string traces_dir = data_paths().traces;
+  std::string corpus_dir = data_paths().corpus;
+  std::string fuzz_bin_dir = data_paths().fuzz_bin;
+  std::string assurance_dir = data_paths().assurance;
   std::string out_dir = "apcb-verify";
   std::string json_path;
   std::string ledger_path;        // the committed floor to compare with
@@ -165,9 +171,18 @@ void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
 
 // --- fuzz ---------------------------------------------------------------------------------
 
+// `s` as one shell word: single-quoted, a ' inside written '\''. Paths come from the prefix
+// or the options and may hold anything.
+// Example: sh_quote("it's") == "'it'\\''s'"
+std::string sh_quote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 // Runs `command` through the shell with its output into `log`; the exit status, or -1.
 int run_logged(const std::string& command, const std::string& log) {
-  const int status = std::system((command + " >'" + log + "' 2>&1").c_str());
+  const int status = std::system((command + " >" + sh_quote(log) + " 2>&1").c_str());
   if (status == -1 || !WIFEXITED(status)) return -1;
   return WEXITSTATUS(status);
 }
@@ -203,9 +218,10 @@ void verify_fuzz(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
     std::size_t inputs = 0;
     for (fs::recursive_directory_iterator it(corpus, ec), end; !ec && it != end; it.increment(ec))
       inputs += [&] { std::error_code kind_ec; return it->is_regular_file(kind_ec); }();
-    // Harnesses that drive a plugin find it through APCB_SUT_PLUGIN; the reference
-    // implementation's plugin sits in the build tree.
-    const std::string env = "APCB_SUT_PLUGIN='" APCB_BINARY_DIR "/sut/apcb_impl_sut.so' ";
+    // Harnesses that drive a plugin find it through APCB_SUT_PLUGIN: the reference
+    // implementation's plugin, in the build tree or the install (cli/data_paths.h).
+    const std::string env =
+        "APCB_SUT_PLUGIN=" + sh_quote((fs::path(data_paths().plugin_dir) / "apcb_impl_sut.so").string()) + " ";
     std::cerr << "verify: fuzz " << harness << " (" << inputs << " corpus inputs)\n";
     const std::string log = (logs / (harness + ".log")).string();
 #ifdef APCB_FUZZ_BUILD
@@ -213,15 +229,15 @@ void verify_fuzz(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
     const fs::path scratch = logs / (harness + ".corpus");
     fs::remove_all(scratch, ec);
     fs::create_directories(scratch, ec);
-    const std::string dict = APCB_SOURCE_DIR "/fuzz/" + harness + ".dict";
+    const std::string dict = (fs::path(data_paths().dictionaries) / (harness + ".dict")).string();
     const std::string command =
-        env + "'" + bin.string() + "' -max_total_time=" + std::to_string(args.fuzz_seconds) +
-        " -artifact_prefix='" + (logs / (harness + "-")).string() + "'" +
-        (fs::exists(dict) ? " -dict='" + dict + "'" : std::string()) + " '" + scratch.string() +
-        "' '" + corpus.string() + "'";
+        env + sh_quote(bin.string()) + " -max_total_time=" + std::to_string(args.fuzz_seconds) +
+        " -artifact_prefix=" + sh_quote((logs / (harness + "-")).string()) +
+        (fs::exists(dict) ? " -dict=" + sh_quote(dict) : std::string()) + " " +
+        sh_quote(scratch.string()) + " " + sh_quote(corpus.string());
     const char* what = "corpus replayed and fuzzed for ";
 #else
-    const std::string command = env + "'" + bin.string() + "' '" + corpus.string() + "'";
+    const std::string command = env + sh_quote(bin.string()) + " " + sh_quote(corpus.string());
     const char* what = "corpus replayed (not a libFuzzer build: no smoke run)";
 #endif
     row.seeds = static_cast<long>(inputs);
@@ -304,8 +320,7 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
 void verify_records(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   for (const assurance::RecordedTest& t : assurance::kRecordedTests) {
     const fs::path path = fs::path(args.assurance_dir) / t.file;
-    const std::string rerun = std::string("run `ctest --test-dir " APCB_BINARY_DIR " -R '") +
-                              t.ctest + "'` (it writes the record when it passes)";
+    const std::string rerun = data_paths().ctest_hint(t.ctest);
     std::error_code ec;
     if (!fs::exists(path, ec)) {
       rows.push_back({t.layer, "(no record)", "missing", 0, "no " + path.string() + ": " + rerun});
@@ -359,10 +374,9 @@ void verify_records(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
 
 // --- the assurance ledger -------------------------------------------------------------------
 
-// The mutation score scripts/mutate recorded (too slow to measure on every run).
-constexpr const char* kMutationResults = APCB_SOURCE_DIR "/mutation/results.json";
-
-// The score of the mutation results file at `path`, or nothing when it is absent or unreadable.
+// The score of the mutation results file at `path` (scripts/mutate's last recorded run, too
+// slow to measure on every run: data_paths().mutation_results), or nothing when it is absent
+// or unreadable.
 std::optional<double> recorded_mutation_score(const std::string& path) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
@@ -388,7 +402,7 @@ nlohmann::json make_ledger(const std::vector<VerdictRow>& rows) {
       "Lowering it is allowed only in the same commit that explains why in `reasons`.";
   j["z3_version"] = proofs::z3_version();
   // The last recorded mutation run's score (scripts/mutate), or null when there is none.
-  const std::optional<double> score = recorded_mutation_score(kMutationResults);
+  const std::optional<double> score = recorded_mutation_score(data_paths().mutation_results);
   j["mutation_score"] = score ? nlohmann::json(*score) : nlohmann::json(nullptr);
   j["reasons"] = nlohmann::json::array();
   j["checks"] = nlohmann::json::array();
@@ -469,6 +483,32 @@ std::optional<nlohmann::json> read_ledger(const std::string& path) {
 
 // --- the job --------------------------------------------------------------------------------
 
+// The input folders of the layers that run, which do not exist: one line each, naming the
+// folder, the option that sets it and what it holds. An install without its share/apcb or
+// libexec/apcb, or a mistyped --traces, is bad input, not a layer that fails for want of data.
+std::vector<std::string> missing_inputs(const VerifyArgs& args, const std::set<std::string>& skip) {
+  struct Input {
+    const char* layer;
+    const char* option;
+    const std::string* dir;
+    const char* what;
+  };
+  const Input inputs[] = {
+      {"fuzz", "--corpus", &args.corpus_dir, "the fuzz seed corpora"},
+      {"fuzz", "--fuzz-bin", &args.fuzz_bin_dir, "the fuzz harness executables"},
+      {"conformance", "--traces", &args.traces_dir, "the conformance traces"},
+  };
+  std::vector<std::string> out;
+  for (const Input& in : inputs) {
+    if (skip.count(in.layer) != 0) continue;
+    std::error_code ec;
+    if (!in.dir->empty() && fs::is_directory(*in.dir, ec)) continue;
+    out.push_back((in.dir->empty() ? std::string("(unknown)") : *in.dir) + ": no such folder (" +
+                  in.option + " DIR: " + in.what + ", for the " + in.layer + " layer)");
+  }
+  return out;
+}
+
 int run_verify(const VerifyArgs& args) {
   const std::set<std::string> skip(args.skip.begin(), args.skip.end());
   for (const std::string& s : skip) {
@@ -477,6 +517,20 @@ int run_verify(const VerifyArgs& args) {
                 << "conformance)\n";
       return kBadInput;
     }
+  }
+  if (const std::vector<std::string> missing = missing_inputs(args, skip); !missing.empty()) {
+    for (const std::string& m : missing) std::cerr << "apcb verify: " << m << "\n";
+    const DataPaths& data = data_paths();
+    std::string where;
+    if (!data.problem.empty())
+      where = data.problem + "; ";
+    else if (data.installed())
+      where = "this apcb is installed under " + data.root + ", where `cmake --install` puts its data in " +
+              fs::path(data.traces).parent_path().string() + " and " + data.fuzz_bin + ": reinstall it, or ";
+    else
+      where = "this apcb runs from the build tree " + data.root + "; ";
+    std::cerr << "apcb verify: " << where << "pass the option above, or leave the layer out (--skip LAYER)\n";
+    return kBadInput;
   }
   // Every output is checked before the run: an unwritable report is found in the first second,
   // not after the proofs; the report is never written over the floor it is compared with.
@@ -536,7 +590,7 @@ int run_verify(const VerifyArgs& args) {
   const std::size_t held = rows.size() - failed - skipped - unrecorded;
   std::vector<std::string> shortfalls;
   if (floor) {
-    shortfalls = below_floor(*floor, rows, kMutationResults);
+    shortfalls = below_floor(*floor, rows, data_paths().mutation_results);
     std::printf("ledger %s: %zu checks in the floor, %zu below it\n", args.ledger_path.c_str(),
                 (*floor)["checks"].size(), shortfalls.size());
     for (const std::string& s : shortfalls) std::printf("  below the floor: %s\n", s.c_str());
@@ -631,7 +685,9 @@ void add_verify_verb(CLI::App& app, Action& action) {
       ->capture_default_str();
   verify->add_option("--assurance-dir", args->assurance_dir,
                      "folder of the assurance records that the stateful property test and the "
-                     "exhaustive scope write when they pass under ctest (APCB_ASSURANCE_DIR)")
+                     "exhaustive scope write when they pass under ctest (APCB_ASSURANCE_DIR; "
+                     "default: the build tree's, or share/apcb/assurance of an installed apcb, "
+                     "empty unless a build's records are copied there)")
       ->capture_default_str();
   verify->add_option("--proof-width", args->proof_width, "mask width of the proofs")
       ->check(CLI::IsMember({8, 16, 64, 256}))
@@ -647,7 +703,9 @@ void add_verify_verb(CLI::App& app, Action& action) {
       ->capture_default_str();
   verify->add_option("--corpus", args->corpus_dir, "fuzz layer: one folder per harness")
       ->capture_default_str();
-  verify->add_option("--fuzz-bin", args->fuzz_bin_dir, "fuzz layer: where the harnesses are built")
+  verify->add_option("--fuzz-bin", args->fuzz_bin_dir,
+                     "fuzz layer: the harness executables (a build's <build>/fuzz; libexec/apcb "
+                     "of an installed apcb)")
       ->capture_default_str();
   verify->add_option("--fuzz-seconds", args->fuzz_seconds,
                      "fuzz layer: smoke-run length per harness (libFuzzer builds only)")
