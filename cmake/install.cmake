@@ -4,7 +4,8 @@
 #   find_package(apcb CONFIG REQUIRED)
 #   target_link_libraries(my_checker PRIVATE apcb::impl)   # or apcb::model, apcb::sut
 #
-# Headers install under include/apcb and are included as in the tree ("model/state.h").
+# Headers install under include/apcb and are included as in the tree ("model/state.h"). The
+# tool's data installs under share/apcb, its fuzz harnesses under libexec/apcb (below).
 # The proofs and the Z3 encoding are not part of the package: they are run, not linked against
 # (`apcb prove`), and exporting them would drag Z3's pkg-config target into every consumer.
 include(GNUInstallDirs)
@@ -26,12 +27,39 @@ install(TARGETS apcb RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # Plugins are loaded by path (`apcb check --sut`), never linked: a plain folder.
 install(TARGETS apcb_model_sut apcb_impl_sut LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/apcb)
 
+# Only the API: not the mutation-testing hooks (impl/testing_mutant.h), not an internal/
+# folder, not the kernel shim the kernel plugins compile against (sut/kernel).
 foreach(dir model trace impl sut)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${APCB_INSTALL_INCLUDEDIR}/${dir}
           FILES_MATCHING PATTERN "*.h"
-          PATTERN "z3" EXCLUDE PATTERN "plugins" EXCLUDE)
+          PATTERN "z3" EXCLUDE PATTERN "plugins" EXCLUDE PATTERN "internal" EXCLUDE
+          PATTERN "kernel" EXCLUDE PATTERN "testing_mutant.h" EXCLUDE)
 endforeach()
-install(FILES ${PROJECT_SOURCE_DIR}/docs/trace-format.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# What the installed tool reads (cli/data_paths.h), so that it runs with no checkout and no
+# build tree: `apcb verify`'s conformance traces, seed corpora, dictionaries and fuzz harnesses
+# (with the impl plugin above, which fuzz_sut loads), the last mutation results its ledger
+# compares with, and the docs the CLI's --help cites. Assurance records are not installed:
+# they belong to a build's test run (`apcb verify --assurance-dir`).
+set(APCB_INSTALL_DATADIR ${CMAKE_INSTALL_DATADIR}/apcb)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/tests/traces/ DESTINATION ${APCB_INSTALL_DATADIR}/traces
+        FILES_MATCHING PATTERN "*.trace")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/fuzz/corpus/ DESTINATION ${APCB_INSTALL_DATADIR}/corpus)
+file(GLOB apcb_fuzz_dicts ${PROJECT_SOURCE_DIR}/fuzz/*.dict)
+install(FILES ${apcb_fuzz_dicts} DESTINATION ${APCB_INSTALL_DATADIR}/dict)
+install(FILES ${PROJECT_SOURCE_DIR}/mutation/results.json DESTINATION ${APCB_INSTALL_DATADIR}/mutation)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/explain.md ${PROJECT_SOURCE_DIR}/docs/trace-format.md
+              ${PROJECT_SOURCE_DIR}/docs/kernel-divergences.md
+        DESTINATION ${APCB_INSTALL_DATADIR}/docs)
+# verify runs one harness per corpus folder: install each that this build has (a corpus with
+# no harness is then reported by verify as "harness not built", as in the build tree).
+file(GLOB apcb_fuzz_corpora LIST_DIRECTORIES true ${PROJECT_SOURCE_DIR}/fuzz/corpus/*)
+foreach(corpus IN LISTS apcb_fuzz_corpora)
+  get_filename_component(harness ${corpus} NAME)
+  if(IS_DIRECTORY ${corpus} AND TARGET ${harness})
+    install(TARGETS ${harness} RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/apcb)
+  endif()
+endforeach()
 
 install(EXPORT apcbTargets NAMESPACE apcb:: DESTINATION ${APCB_INSTALL_CMAKEDIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/apcbConfig.cmake.in
