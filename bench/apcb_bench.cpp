@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/conformance.h"
+#include "harness/conformance.h"
 #include "sut/client.h"
-#include "fuzz/ops_lockstep.h"
+#include "harness/ops_lockstep.h"
 #include "impl/host.h"
 #include "impl/kvm/vcpu_thread.h"
 #include "model/filter.h"
@@ -81,7 +81,7 @@ const apcb::trace::Trace& replay_trace() {
   static const apcb::trace::Trace trace = [] {
     apcb::trace::Trace t;
     for (std::uint64_t seed = 1;; ++seed) {  // the first seed whose host is APXA
-      t = apcb::cli::generate_trace(seed, 100000, false);
+      t = apcb::harness::generate_trace(seed, 100000, false);
       if (t.params.apxa) return t;
     }
   }();
@@ -146,7 +146,7 @@ void BM_ReplayPlugin(benchmark::State& state) {
 }
 BENCHMARK(BM_ReplayPlugin)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The fuzz_ops harness on inputs that decode to 32 operations (fuzz/ops_lockstep.h, without
+// The fuzz_ops harness on inputs that decode to 32 operations (harness/ops_lockstep.h, without
 // libFuzzer's own bookkeeping): 64 fixed random inputs, run in turn. items/s is inputs per
 // second on one core; the target is 20,000.
 const std::vector<std::vector<std::uint8_t>>& fuzz_ops_inputs() {
@@ -156,8 +156,8 @@ const std::vector<std::vector<std::uint8_t>>& fuzz_ops_inputs() {
     while (out.size() < 64) {
       std::vector<std::uint8_t> bytes(512);
       for (std::uint8_t& b : bytes) b = static_cast<std::uint8_t>(rng());
-      const apcb::trace::Trace t = apcb::fuzz::decode_trace(bytes.data(), bytes.size());
-      if (t.steps.size() == static_cast<std::size_t>(apcb::fuzz::kMaxOps)) out.push_back(std::move(bytes));
+      const apcb::trace::Trace t = apcb::harness::decode_trace(bytes.data(), bytes.size());
+      if (t.steps.size() == static_cast<std::size_t>(apcb::harness::kMaxOps)) out.push_back(std::move(bytes));
     }
     return out;
   }();
@@ -169,7 +169,7 @@ void BM_FuzzOpsInput(benchmark::State& state) {
   std::size_t i = 0;
   for (auto _ : state) {
     const std::vector<std::uint8_t>& in = inputs[i++ % inputs.size()];
-    const std::string failure = apcb::fuzz::run_ops_lockstep(in.data(), in.size());
+    const std::string failure = apcb::harness::run_ops_lockstep(in.data(), in.size());
     if (!failure.empty()) {
       state.SkipWithError("fuzz_ops input failed: the implementation disagrees with the model");
       std::fputs(failure.c_str(), stderr);
@@ -178,7 +178,7 @@ void BM_FuzzOpsInput(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["ops/s"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * apcb::fuzz::kMaxOps), benchmark::Counter::kIsRate);
+      static_cast<double>(state.iterations() * apcb::harness::kMaxOps), benchmark::Counter::kIsRate);
 }
 
 BENCHMARK(BM_FuzzOpsInput)->Unit(benchmark::kMicrosecond);

@@ -5,11 +5,11 @@
 
 namespace apcb::cli {
 
-void add_engine_option(CLI::App& verb, EngineKind& kind) {
+void add_engine_option(CLI::App& verb, harness::EngineKind& kind) {
   verb.add_option("--engine", kind, "impl: the reference implementation (default); model: the "
                                     "executable specification")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, EngineKind>{{"impl", EngineKind::impl},
-                                                                            {"model", EngineKind::model}}));
+      ->transform(CLI::CheckedTransformer(std::map<std::string, harness::EngineKind>{{"impl", harness::EngineKind::impl},
+                                                                            {"model", harness::EngineKind::model}}));
 }
 
 void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel) {

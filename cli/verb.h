@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "cli/engine.h"
+#include "harness/engine.h"
 #include "trace/trace.h"
 #include "trace/load.h"
 
@@ -33,7 +33,7 @@ void add_explain_verb(CLI::App& app, Action& action);
 void add_prove_verb(CLI::App& app, Action& action);
 
 // Adds `--engine impl|model` to a verb (default: the reference implementation).
-void add_engine_option(CLI::App& verb, EngineKind& kind);
+void add_engine_option(CLI::App& verb, harness::EngineKind& kind);
 // --kernel 6.1|6.12|latest: the kernel version the reference follows (model/kernel.h).
 void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel);
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "cli/conformance.h"
-#include "cli/engine.h"
+#include "harness/conformance.h"
+#include "harness/engine.h"
 #include "cli/verb.h"
 #include "model/output_file.h"
 #include "sut/isolated.h"
@@ -21,7 +21,7 @@ struct PluginCheck {
   std::string trace_path;
   std::string reproducer;     // --reproducer; empty: <trace stem>.step<N>.reproducer.trace here
   double step_timeout = 10;   // --step-timeout, seconds
-  EngineKind kind = EngineKind::impl;
+  harness::EngineKind kind = harness::EngineKind::impl;
   model::KernelVersion kernel = model::KernelVersion::latest;
 };
 
@@ -134,7 +134,7 @@ int check_against_plugin(const PluginCheck& args) {
     return report_finding(args, *trace, args.plugin_path, why, 0, 0, 0);
   }
   const std::string& name = sut->name();
-  auto reference = make_engine(args.kind, trace->params, trace->config, args.kernel);
+  auto reference = harness::make_engine(args.kind, trace->params, trace->config, args.kernel);
   std::size_t compared = 0, skipped = 0;
   // Up to kInFlight operations are submitted ahead, so the plugin's process works while this one
   // compares (one round trip per step cost more than the step itself); the time limit still
@@ -175,7 +175,7 @@ int check_against_plugin(const PluginCheck& args) {
     else
       std::cout << trace::format_observation(theirs.observation);
     std::cout << "reference:\n" << trace::format_observation(ours) << "reference state before the step:\n"
-              << describe_state(before) << "reference state after the step:\n" << describe_state(reference->state())
+              << harness::describe_state(before) << "reference state after the step:\n" << harness::describe_state(reference->state())
               << counts(compared, skipped) << ", up to and including this one\n";
     return kFails;
   }
@@ -218,15 +218,15 @@ void add_check_verb(CLI::App& app, Action& action) {
   add_kernel_option(*check, args->kernel);
   check->callback([&action, args] {
     action = [args] {
-      // Versions other than latest run on the model (make_engine), and reports say so.
+      // Versions other than latest run on the model (harness::make_engine), and reports say so.
       PluginCheck run = *args;
-      if (run.kernel != model::KernelVersion::latest) run.kind = EngineKind::model;
+      if (run.kernel != model::KernelVersion::latest) run.kind = harness::EngineKind::model;
       if (!run.plugin_path.empty()) return check_against_plugin(run);
       auto trace = apcb::trace::load_trace(run.trace_path);
       if (!trace) return kBadInput;
-      CheckResult r = check_trace(*trace, run.kind, run.kernel);
+      harness::CheckResult r = harness::check_trace(*trace, run.kind, run.kernel);
       if (r.divergence) {
-        std::cout << divergence_report(run.trace_path, *trace, *r.divergence, run.kind);
+        std::cout << harness::divergence_report(run.trace_path, *trace, *r.divergence, run.kind);
         return kFails;
       }
       if (r.checked == 0) {

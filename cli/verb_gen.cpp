@@ -5,7 +5,7 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/conformance.h"
+#include "harness/conformance.h"
 #include "cli/verb.h"
 
 namespace apcb::cli {
@@ -49,7 +49,7 @@ void add_gen_verb(CLI::App& app, Action& action) {
   gen->callback([&action, opt] {
     action = [opt] {
       // Stops at the first failed write (a full disk, a closed pipe): main reports it, exit 2.
-      stream_generated_trace(opt->seed, opt->ops, opt->expectations,
+      harness::stream_generated_trace(opt->seed, opt->ops, opt->expectations,
                              [](std::string_view text) { return static_cast<bool>(std::cout << text); });
       return kHolds;
     };

@@ -4,7 +4,7 @@
 // included.
 #include <iostream>
 
-#include "cli/engine.h"
+#include "harness/engine.h"
 #include "cli/data_paths.h"
 #include "cli/verb.h"
 #include "readers/mdevctl.h"
@@ -13,7 +13,7 @@ namespace apcb::cli {
 
 void add_run_verb(CLI::App& app, Action& action) {
   auto path = std::make_shared<std::string>();
-  auto kind = std::make_shared<EngineKind>(EngineKind::impl);
+  auto kind = std::make_shared<harness::EngineKind>(harness::EngineKind::impl);
   auto mdevctl = std::make_shared<std::string>();
   auto mdev = std::make_shared<std::string>();
   auto* run = app.add_subcommand("run", "Execute a trace on the reference and print it with every "
@@ -47,7 +47,7 @@ void add_run_verb(CLI::App& app, Action& action) {
         std::cout << trace::format_trace(readers::mdevctl_trace(trace ? *trace : readers::ideal_host_for(*devices), *devices));
         return kHolds;
       }
-      auto engine = make_engine(*kind, trace->params, trace->config, *kernel);
+      auto engine = harness::make_engine(*kind, trace->params, trace->config, *kernel);
       for (auto& step : trace->steps) step.expected = engine->apply(step.op);
       std::cout << trace::format_trace(*trace);
       return kHolds;

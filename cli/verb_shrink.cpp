@@ -12,8 +12,8 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/conformance.h"
-#include "cli/engine.h"
+#include "harness/conformance.h"
+#include "harness/engine.h"
 #include "cli/verb.h"
 #include "model/output_file.h"
 
@@ -24,7 +24,7 @@ namespace {
 // the reference observing `actual` as it did in the original trace.
 bool diverges_at_end(const trace::Trace& trace, const model::Observation& actual) {
   if (trace.steps.empty() || !trace.steps.back().expected) return false;
-  auto engine = make_model_engine(trace.initial_state());
+  auto engine = harness::make_model_engine(trace.initial_state());
   model::Observation last;
   for (const auto& step : trace.steps) last = engine->apply(step.op);
   return model::equivalent(last, actual) && !model::equivalent(last, *trace.steps.back().expected);
@@ -101,7 +101,7 @@ std::string test_name(const model::Op& op) {
 std::string gtest_source(const trace::Trace& minimal) {
   // Pin the reference's observations of every step.
   trace::Trace pinned = minimal;
-  auto engine = make_model_engine(pinned.initial_state());
+  auto engine = harness::make_model_engine(pinned.initial_state());
   for (auto& step : pinned.steps) step.expected = engine->apply(step.op);
   const std::string text = trace::format_trace(pinned);
   return "// Emitted by `apcb shrink --emit-gtest`: the minimal trace of a divergence, with the\n"
@@ -128,7 +128,7 @@ int run_shrink(const std::string& path, const std::string& gtest_path) {
   }
   auto trace = apcb::trace::load_trace(path);
   if (!trace) return kBadInput;
-  CheckResult r = check_trace(*trace, EngineKind::model);
+  harness::CheckResult r = harness::check_trace(*trace, harness::EngineKind::model);
   if (!r.divergence) {
     std::cerr << path << ": the trace conforms to the reference: nothing to shrink\n";
     return kBadInput;

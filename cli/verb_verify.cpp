@@ -36,7 +36,7 @@
 
 #include "cli/assurance.h"
 #include "cli/data_paths.h"
-#include "cli/conformance.h"
+#include "harness/conformance.h"
 #include "cli/verb.h"
 #include "model/output_file.h"
 #include "proofs/proofs.h"
@@ -149,8 +149,8 @@ void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
       std::cerr << "verify: property " << seed << "/" << args.sequences << " sequences\n";
     std::string violation;
     const trace::Trace trace =
-        generate_trace(static_cast<std::uint64_t>(seed), args.ops, true, &violation);
-    const CheckResult r = check_trace(trace, EngineKind::impl);
+        harness::generate_trace(static_cast<std::uint64_t>(seed), args.ops, true, &violation);
+    const harness::CheckResult r = harness::check_trace(trace, harness::EngineKind::impl);
     steps += r.checked;
     if (!violation.empty() || r.divergence) {
       const std::string path = args.out_dir + "/property-seed-" + std::to_string(seed) + ".trace";
@@ -278,8 +278,8 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   for (std::size_t i = 0; i < traces.size(); ++i) {
     const std::string path = traces[i].string();
     auto trace = apcb::trace::load_trace(path);
-    for (EngineKind kind : {EngineKind::impl, EngineKind::model}) {
-      const std::string layer = kind == EngineKind::impl ? "conformance" : "conformance/model";
+    for (harness::EngineKind kind : {harness::EngineKind::impl, harness::EngineKind::model}) {
+      const std::string layer = kind == harness::EngineKind::impl ? "conformance" : "conformance/model";
       std::cerr << "verify: [" << i + 1 << "/" << traces.size() << "] " << layer << " " << path
                 << "\n";
       const auto t0 = std::chrono::steady_clock::now();
@@ -290,7 +290,7 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
         row.detail = "does not parse";
         parsed = false;
       } else {
-        CheckResult r = check_trace(*trace, kind);
+        harness::CheckResult r = harness::check_trace(*trace, kind);
         row.detail = std::to_string(r.checked) + " steps checked";
         row.property = "conformance (recorded observations)";
         row.bound = static_cast<long>(r.checked);

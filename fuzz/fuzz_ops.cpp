@@ -1,8 +1,8 @@
 // libFuzzer harness: the reference implementation against the model, step by step.
 //
-// The input decodes (fuzz/op_decoder.h) to a host and up to 32 operations of the whole
+// The input decodes (harness/op_decoder.h) to a host and up to 32 operations of the whole
 // alphabet, some with an injected fault. Each runs in lockstep on the model and impl::Host
-// (tests/impl/lockstep.h): observations compared with model::equivalent, the structural
+// (harness/lockstep.h): observations compared with model::equivalent, the structural
 // invariants, P6 and P8 after every step; the implementation's state and queue tables
 // compared with the model's every 8th step and at the end; a fired fault must fail the
 // operation atomically (checked on the whole snapshot). Any disagreement aborts
@@ -21,8 +21,8 @@
 #include <fstream>
 #include <string>
 
-#include "fuzz/op_decoder.h"
-#include "fuzz/ops_lockstep.h"
+#include "harness/op_decoder.h"
+#include "harness/ops_lockstep.h"
 #include "impl/testing_mutant.h"
 #include "trace/trace.h"
 
@@ -51,7 +51,7 @@ const Settings& settings() {
 
 void write_trace(const std::uint8_t* data, std::size_t size, const char* path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << apcb::trace::format_trace(apcb::fuzz::decode_trace(data, size));
+  out << apcb::trace::format_trace(apcb::harness::decode_trace(data, size));
 }
 
 }  // namespace
@@ -59,7 +59,7 @@ void write_trace(const std::uint8_t* data, std::size_t size, const char* path) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const Settings& env = settings();
   if (env.trace_out != nullptr) write_trace(data, size, env.trace_out);
-  const std::string failure = apcb::fuzz::run_ops_lockstep(data, size);
+  const std::string failure = apcb::harness::run_ops_lockstep(data, size);
   if (failure.empty()) return 0;
   std::fprintf(stderr, "fuzz_ops: the implementation disagrees with the model\n%s", failure.c_str());
   std::abort();

@@ -1,7 +1,7 @@
 // libFuzzer harness: an implementation under test, loaded as a plugin (sut/apcb_sut.h),
 // against the model, step by step — the differential fuzzer of SPEC §4.
 //
-// The input decodes exactly as for fuzz_ops (fuzz/op_decoder.h); injected faults are ignored
+// The input decodes exactly as for fuzz_ops (harness/op_decoder.h); injected faults are ignored
 // (a plugin has no fault points). Each operation goes to the plugin and to the model; an
 // operation the plugin cannot comply with is skipped on both sides, as `apcb check --sut`
 // does. The first observation that is not model::equivalent aborts after printing the run so
@@ -25,7 +25,7 @@
 #include <memory>
 #include <string>
 
-#include "fuzz/op_decoder.h"
+#include "harness/op_decoder.h"
 #include "model/step.h"
 #include "trace/trace.h"
 #include "sut/client.h"
@@ -78,7 +78,7 @@ const Settings& settings() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace apcb;
   const Settings& env = settings();
-  fuzz::OpDecoder dec(data, size);
+  harness::OpDecoder dec(data, size);
   trace::Trace trace;
   trace.params = dec.params();
   trace.config = dec.config();

@@ -2,7 +2,7 @@
 // a host whose QCI maxima are 3, so every ID the sysfs attributes accept is in scope), two
 // mdevs and two guests, EVERY sequence of operations of a finite alphabet up to depth 6 is
 // explored breadth-first from three root states, deduplicating model states; every transition
-// is replayed on the implementation and compared with the model by tests/impl/lockstep.h
+// is replayed on the implementation and compared with the model by harness/lockstep.h
 // (observations with model::equivalent, the implementation's state and queue tables, the
 // structural invariants, P6, P8).
 //
@@ -35,7 +35,7 @@
 
 #include "trace/trace.h"
 #include "tests/assurance_record.h"
-#include "tests/impl/lockstep.h"
+#include "harness/lockstep.h"
 #include "tests/sanitized.h"
 #include "tests/impl/random_mix.h"
 
@@ -52,8 +52,8 @@ using model::MdevView;
 using model::Op;
 namespace op = model::op;
 
-constexpr const char* kM1 = impl::testing::kMdev1;
-constexpr const char* kM2 = impl::testing::kMdev2;
+constexpr const char* kM1 = harness::kMdev1;
+constexpr const char* kM2 = harness::kMdev2;
 
 const model::HostParams kParams{true, 3, 3};  // apm_max = aqm_max = adm_max = 3: width 4
 const Matrix kFull{Mask::up_to(3), Mask::up_to(3), Mask::up_to(3)};
@@ -203,13 +203,13 @@ TEST(exhaustive_Width4, EverySequenceToDepth6AgreesWithTheModel) {
 
   // A host in the state `n` reaches: the root's steps and the path, all checked in lockstep.
   auto replay = [&](const Node& n) {
-    auto ls = std::make_unique<impl::testing::Lockstep>(kParams, kFull, impl::HostOptions{1});
+    auto ls = std::make_unique<harness::Lockstep>(kParams, kFull, impl::HostOptions{1});
     for (const Op& o : rs[n.root]) ls->run(o);
     for (std::uint8_t i : n.path) ls->run(ops[i]);
     ++replays;
     return ls;
   };
-  auto fail = [&](const impl::testing::Lockstep& ls, const Node& n) {
+  auto fail = [&](const harness::Lockstep& ls, const Node& n) {
     std::string v;
     for (const model::Violation& x : ls.violations) v += x.property + ": " + x.detail + "\n";
     return "sequence:\n" + describe_path(rs[n.root], n) + ls.report() + v;
@@ -228,7 +228,7 @@ TEST(exhaustive_Width4, EverySequenceToDepth6AgreesWithTheModel) {
     const Node n = frontier.front();
     frontier.pop_front();
     if (static_cast<int>(n.path.size()) >= depth) continue;
-    std::unique_ptr<impl::testing::Lockstep> ls;  // at n's state while non-null
+    std::unique_ptr<harness::Lockstep> ls;  // at n's state while non-null
     for (std::size_t i = 0; i < ops.size(); ++i) {
       if (!ls) ls = replay(n);
       const std::string before = key(ls->s);

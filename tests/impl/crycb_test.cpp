@@ -9,7 +9,7 @@
 
 #include "impl/host.h"
 #include "impl/kvm/kvm.h"
-#include "tests/impl/lockstep.h"
+#include "harness/lockstep.h"
 #include "tests/impl/random_mix.h"
 
 namespace apcb::impl {
@@ -140,7 +140,7 @@ TEST(impl_Crycb, RandomOperationsNeverTouchTheWrappingKeyMasks) {
   for (int seed = 0; seed < sequences; ++seed) {
     testing::RandomMix gen(7000 + static_cast<std::uint64_t>(seed));
     const model::HostParams params = gen.params();
-    testing::Lockstep ls(params, gen.config(), HostOptions{1});
+    harness::Lockstep ls(params, gen.config(), HostOptions{1});
     ls.run(model::op::GuestCreate{0, true});
     ls.run(model::op::GuestCreate{1, seed % 2 == 0});
     std::vector<Bytes> fresh;

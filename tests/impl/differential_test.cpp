@@ -5,13 +5,13 @@
 
 #include <cstdlib>
 
-#include "tests/impl/lockstep.h"
+#include "harness/lockstep.h"
 #include "tests/impl/random_mix.h"
 
 namespace apcb::impl {
 namespace {
 
-using testing::Lockstep;
+using harness::Lockstep;
 using testing::RandomMix;
 
 TEST(impl_Differential, RandomSequencesAgreeWithTheModel) {

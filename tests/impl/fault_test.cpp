@@ -9,7 +9,7 @@
 
 #include "impl/fault.h"
 #include "impl/host.h"
-#include "tests/impl/lockstep.h"
+#include "harness/lockstep.h"
 #include "tests/impl/random_mix.h"
 
 namespace apcb::impl {
@@ -18,8 +18,8 @@ namespace {
 using model::Errno;
 using model::Mask;
 using model::Matrix;
-using testing::describe;
-using testing::kMdev1;
+using harness::describe;
+using harness::kMdev1;
 
 // Runs `op` once per fault point it reaches, failing there; returns how often it failed.
 // Then runs it for real on both engines. Appends to `failures` on any broken expectation.
@@ -27,7 +27,7 @@ int run_with_every_fault(Host& host, model::State& model_state, const model::Op&
                          std::array<int, kFaultPoints>& fired, std::vector<std::string>& failures) {
   int failed = 0;
   for (std::uint32_t nth = 1;; ++nth) {
-    const HostSnapshot before = host.snapshot();
+    const HostState before = host.full_state();
     host.faults().arm_any(nth);
     const model::Observation obs = host.apply(op);
     host.faults().disarm();
@@ -37,8 +37,8 @@ int run_with_every_fault(Host& host, model::State& model_state, const model::Op&
       const model::Observation expected = model::apply(model_state, op);
       if (!model::equivalent(expected, obs))
         failures.push_back("after faults, model " + describe(expected) + " / impl " + describe(obs));
-      const HostSnapshot after = host.snapshot();
-      if (!(after.state == model_state)) failures.push_back("after faults, state:" + testing::state_diff(model_state, after.state));
+      const HostState after = host.full_state();
+      if (!(after.state == model_state)) failures.push_back("after faults, state:" + harness::state_diff(model_state, after.state));
       return failed;
     }
     ++failed;
@@ -46,9 +46,9 @@ int run_with_every_fault(Host& host, model::State& model_state, const model::Op&
     const std::string where = std::string(fault_point_name(*point)) + " #" + std::to_string(nth);
     if (obs.result != fault_errno(*point)) failures.push_back(where + ": result " + describe(obs));
     if (!obs.events.empty() || !obs.output.empty()) failures.push_back(where + ": events or output reported");
-    const HostSnapshot after = host.snapshot();
+    const HostState after = host.full_state();
     if (!(after == before)) {
-      failures.push_back(where + ": the host changed:" + testing::state_diff(before.state, after.state) +
+      failures.push_back(where + ": the host changed:" + harness::state_diff(before.state, after.state) +
                          (after.qtables != before.qtables ? " qtables" : "") +
                          (after.vfio_queues != before.vfio_queues ? " queue-objects" : "") +
                          (after.crycbs != before.crycbs ? " crycb-bytes" : "") +
@@ -111,7 +111,7 @@ class impl_Faults : public ::testing::Test {
 
   // Fails `op` at the nth reach of `point`, checks nothing changed (vCPU view included).
   void fail_at(const model::Op& op, FaultPoint point, std::uint32_t nth) {
-    const HostSnapshot before = ls.host.snapshot();
+    const HostState before = ls.host.full_state();
     const model::Matrix seen_before = ls.host.guest(7)->observe();
     ls.host.faults().arm(point, nth);
     const model::Observation obs = ls.host.apply(op);
@@ -119,10 +119,10 @@ class impl_Faults : public ::testing::Test {
     ASSERT_EQ(ls.host.faults().take_fired(), point);
     EXPECT_EQ(obs.result, fault_errno(point));
     EXPECT_TRUE(obs.events.empty());
-    EXPECT_TRUE(ls.host.snapshot() == before);
+    EXPECT_TRUE(ls.host.full_state() == before);
     EXPECT_EQ(ls.host.guest(7)->observe(), seen_before);
   }
-  testing::Lockstep ls;
+  harness::Lockstep ls;
 };
 
 TEST_F(impl_Faults, ResetAbortAfterTheUnplugCommitRestoresTheGuest) {
@@ -160,7 +160,7 @@ TEST_F(impl_Faults, DeviceResetEioKeepsItsResetsAndAnAbortedOneIsUndone) {
   const model::Observation obs = ls.run(model::op::DeviceReset{kMdev1});
   EXPECT_EQ(obs.result, Errno::eio);
   EXPECT_EQ(obs.events.size(), 4U);
-  const HostSnapshot after = ls.host.snapshot();
+  const HostState after = ls.host.full_state();
   EXPECT_EQ(after.state.last_response_of({4, 2}), model::response::checkstopped);
 }
 
@@ -168,17 +168,17 @@ TEST_F(impl_Faults, DetachAndRemovalFailHalfWayAndChangeNothing) {
   fail_at(model::op::GuestDetach{kMdev1}, FaultPoint::commit, 1);
   fail_at(model::op::GuestDetach{kMdev1}, FaultPoint::reset, 3);
   ls.run(model::op::GuestDetach{kMdev1});
-  const HostSnapshot before = ls.host.snapshot();
+  const HostState before = ls.host.full_state();
   ls.host.faults().arm(FaultPoint::reset, 4);
   EXPECT_EQ(ls.host.apply(model::op::MdevRemove{kMdev1}).result, Errno::eio);
   ls.host.faults().disarm();
   (void)ls.host.faults().take_fired();
-  EXPECT_TRUE(ls.host.snapshot() == before);
+  EXPECT_TRUE(ls.host.full_state() == before);
   ls.host.faults().arm(FaultPoint::mdev_alloc, 1);
-  EXPECT_EQ(ls.host.apply(model::op::MdevCreate{testing::kMdev2}).result, Errno::enomem);
+  EXPECT_EQ(ls.host.apply(model::op::MdevCreate{harness::kMdev2}).result, Errno::enomem);
   ls.host.faults().disarm();
   (void)ls.host.faults().take_fired();
-  EXPECT_TRUE(ls.host.snapshot() == before);
+  EXPECT_TRUE(ls.host.full_state() == before);
   ls.run(model::op::MdevRemove{kMdev1});
 }
 

@@ -1,8 +1,9 @@
 // Concurrency stress (bounded): several threads apply random operations of the whole
 // alphabet at once (sysfs writes and reads, host events, guest events), vCPU threads read the
-// CRYCBs, and a checker takes consistent snapshots. Every snapshot must satisfy the model's
-// structural invariants (P1–P4, P7 structural) and the implementation's own consistency; no
-// vCPU may see a torn APCB. Run under the tsan preset it is also the data-race test.
+// CRYCBs, and a checker reads consistent states (Host::state, under every lock). Every such
+// state must satisfy the model's structural invariants (P1–P4, P7 structural) and the
+// implementation's own consistency; no vCPU may see a torn APCB. Run under the tsan preset it
+// is also the data-race test.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,7 +16,7 @@
 #include "impl/host.h"
 #include "impl/kvm/vcpu_thread.h"
 #include "model/invariants.h"
-#include "tests/impl/lockstep.h"
+#include "harness/lockstep.h"
 #include "tests/impl/random_mix.h"
 #include "tests/impl/torn_detector.h"
 

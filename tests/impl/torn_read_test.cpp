@@ -11,7 +11,7 @@
 
 #include "impl/host.h"
 #include "impl/kvm/vcpu_thread.h"
-#include "tests/impl/lockstep.h"
+#include "harness/lockstep.h"
 #include "tests/impl/random_mix.h"
 #include "tests/impl/torn_detector.h"
 
@@ -21,8 +21,8 @@ namespace {
 using model::Errno;
 using model::Mask;
 using model::Matrix;
-using testing::kMdev1;
-using testing::kMdev2;
+using harness::kMdev1;
+using harness::kMdev2;
 using testing::TornDetector;
 
 // A host with adapters and domains 1..8 given to vfio_ap, two guests (MSAX3, format 2) with
@@ -55,7 +55,7 @@ class TornReads {
 
   void expect_ok(const model::Op& op) {
     const model::Observation obs = host.apply(op);
-    EXPECT_EQ(obs.result, Errno::ok) << testing::describe(op);
+    EXPECT_EQ(obs.result, Errno::ok) << harness::describe(op);
   }
   void stop() {
     for (auto& v : vcpus) v->stop();

@@ -9,7 +9,7 @@
 namespace apcb::model {
 namespace {
 
-using testing::kMdev1;
+using harness::kMdev1;
 using testing::Scenario;
 
 const HostParams kApxa{true, 255, 255};

@@ -2,7 +2,7 @@
 // scenario tests read like the kernel documentation's examples.
 //
 // Every operation runs on the model and on the reference implementation side by side
-// (tests/impl/lockstep.h): observations must be equivalent and states equal (P10), and the
+// (harness/lockstep.h): observations must be equivalent and states equal (P10), and the
 // properties that hold in every state are checked after each step (structural P2/P7, P1, P3,
 // P4, P6, P8). So each scenario test is also a conformance test of impl/ and an invariant test.
 #ifndef APCB_TESTS_MODEL_SCENARIO_H_
@@ -10,16 +10,16 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/impl/lockstep.h"
+#include "harness/lockstep.h"
 
 namespace apcb::model::testing {
 
-using impl::testing::kMdev1;
-using impl::testing::kMdev2;
-using impl::testing::kMdev3;
+using harness::kMdev1;
+using harness::kMdev2;
+using harness::kMdev3;
 
 // A lockstep run that fails the test when the implementation ever disagreed with the model.
-class Scenario : public impl::testing::Lockstep {
+class Scenario : public harness::Lockstep {
  public:
   using Lockstep::Lockstep;
   ~Scenario() { EXPECT_TRUE(report().empty()) << report(); }

@@ -10,9 +10,9 @@
 namespace apcb::model {
 namespace {
 
-using testing::kMdev1;
-using testing::kMdev2;
-using testing::kMdev3;
+using harness::kMdev1;
+using harness::kMdev2;
+using harness::kMdev3;
 using testing::Scenario;
 
 const HostParams kApxa{true, 255, 255};
@@ -479,16 +479,16 @@ TEST(HostEvents, ConfigChangeVisitsTheNewestMdevFirst) {
   testing::Scenario sc(HostParams{true, 255, 255},
                        Matrix{Mask::of({1, 2}), Mask::of({1, 2}), Mask{}});
   sc.apmask("-1-2");
-  sc.create(testing::kMdev1);
-  sc.create(testing::kMdev2);
+  sc.create(harness::kMdev1);
+  sc.create(harness::kMdev2);
   sc.run(op::GuestCreate{1, true});
   sc.run(op::GuestCreate{2, true});
-  sc.assign_adapter(testing::kMdev1, "1");
-  sc.assign_domain(testing::kMdev1, "1");
-  sc.assign_adapter(testing::kMdev2, "2");
-  sc.assign_domain(testing::kMdev2, "2");
-  sc.run(op::GuestAttach{testing::kMdev1, 1});
-  sc.run(op::GuestAttach{testing::kMdev2, 2});
+  sc.assign_adapter(harness::kMdev1, "1");
+  sc.assign_domain(harness::kMdev1, "1");
+  sc.assign_adapter(harness::kMdev2, "2");
+  sc.assign_domain(harness::kMdev2, "2");
+  sc.run(op::GuestAttach{harness::kMdev1, 1});
+  sc.run(op::GuestAttach{harness::kMdev2, 2});
   Observation obs = sc.run(op::ConfigChange{Matrix{Mask{}, Mask::of({1, 2}), Mask{}}});
   ASSERT_EQ(obs.events.size(), 2U);
   EXPECT_EQ(std::get<Commit>(obs.events[0]).guest, 2U);

@@ -1,7 +1,7 @@
 // The RapidCheck stateful test (issue 5): long random sequences over the whole operation
 // alphabet, with fault injection, run on the model (model::apply on model::State, RapidCheck's
 // model) and the reference implementation (impl::Host, the system under test) in lockstep
-// (tests/impl/lockstep.h: every observation compared with model::equivalent, the
+// (harness/lockstep.h: every observation compared with model::equivalent, the
 // implementation's state and queue tables compared with the model's, the structural
 // invariants, P6 and P8 checked after every command).
 //
@@ -25,7 +25,7 @@
 #include "impl/testing_mutant.h"
 #include "trace/trace.h"
 #include "tests/assurance_record.h"
-#include "tests/impl/lockstep.h"
+#include "harness/lockstep.h"
 #include "tests/property/op_gen.h"
 
 namespace apcb::property {
@@ -41,7 +41,7 @@ struct System {
     trace.params = params;
     trace.config = cfg;
   }
-  impl::testing::Lockstep ls;
+  harness::Lockstep ls;
   trace::Trace trace;
   int faults_fired = 0;
 };

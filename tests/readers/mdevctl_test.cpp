@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/conformance.h"
+#include "harness/conformance.h"
 #include "model/step.h"
 
 namespace apcb::readers {
@@ -353,7 +353,7 @@ TEST(MdevctlTrace, IdealHostAndConformingTrace) {
   const std::string text = trace::format_trace(t);
   auto parsed = trace::parse_trace(text, "mdevctl.trace");
   ASSERT_TRUE(std::holds_alternative<trace::Trace>(parsed)) << std::get<trace::TraceError>(parsed).to_string();
-  const cli::CheckResult check = cli::check_trace(std::get<trace::Trace>(parsed));
+  const harness::CheckResult check = harness::check_trace(std::get<trace::Trace>(parsed));
   EXPECT_FALSE(check.divergence);
   EXPECT_EQ(check.unchecked, 0u);
   EXPECT_NE(text.find("# mdevctl: the write of attrs[2] {\"assign_domain\": \"4\"} failed, so the start stops and "

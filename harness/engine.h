@@ -1,7 +1,8 @@
-// apcb CLI — an engine that executes the operation alphabet: the model, or (later) the
-// reference implementation or a plugin. The verbs are written against this interface only.
-#ifndef APCB_CLI_ENGINE_H_
-#define APCB_CLI_ENGINE_H_
+// apcb harness — the engines the verbs, tests and harnesses run traces on: the model, the
+// reference implementation; plugins come through sut/ (sut/client.h, sut/isolated.h).
+// The verbs, tests, fuzzers and benchmarks are written against this interface only.
+#ifndef APCB_HARNESS_ENGINE_H_
+#define APCB_HARNESS_ENGINE_H_
 
 #include <memory>
 #include <string>
@@ -10,7 +11,7 @@
 #include "model/op.h"
 #include "model/state.h"
 
-namespace apcb::cli {
+namespace apcb::harness {
 
 class Engine {
  public:
@@ -42,6 +43,6 @@ std::string engine_name(EngineKind kind);
 // plainly bound, mdevs (assigned, shadow, guest) and guests' APCBs, in the trace's ID syntax.
 std::string describe_state(const model::State& s);
 
-}  // namespace apcb::cli
+}  // namespace apcb::harness
 
-#endif  // APCB_CLI_ENGINE_H_
+#endif  // APCB_HARNESS_ENGINE_H_

@@ -1,11 +1,11 @@
-#include "cli/conformance.h"
+#include "harness/conformance.h"
 
-#include "cli/engine.h"
+#include "harness/engine.h"
 #include "model/generate.h"
 #include "model/invariants.h"
 #include "model/step.h"
 
-namespace apcb::cli {
+namespace apcb::harness {
 
 CheckResult check_trace(const trace::Trace& trace, EngineKind kind, model::KernelVersion kernel) {
   CheckResult r;
@@ -98,4 +98,4 @@ std::string divergence_report(const std::string& path, const trace::Trace& trace
          "state after the step:\n" + describe_state(d.after);
 }
 
-}  // namespace apcb::cli
+}  // namespace apcb::harness

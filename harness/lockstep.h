@@ -1,11 +1,11 @@
-// apcb tests — runs every operation on the model and on the implementation side by side and
+// apcb harness — runs every operation on the model and on the implementation side by side and
 // checks, after each one, that they agree: observations equivalent (model::equivalent), the
 // implementation's state projection equal to the model's state, each queue table equal to the
 // model's Linked_m, the implementation's internal structure consistent, and the model's
 // structural invariants. Its interface mirrors tests/model/scenario.h, so the model's
 // scenario tests read the same here.
-#ifndef APCB_TESTS_IMPL_LOCKSTEP_H_
-#define APCB_TESTS_IMPL_LOCKSTEP_H_
+#ifndef APCB_HARNESS_LOCKSTEP_H_
+#define APCB_HARNESS_LOCKSTEP_H_
 
 #include <cstdio>
 #include <optional>
@@ -19,7 +19,7 @@
 #include "model/op.h"
 #include "model/step.h"
 
-namespace apcb::impl::testing {
+namespace apcb::harness {
 
 inline constexpr const char* kMdev1 = "11111111-1111-1111-1111-111111111111";
 inline constexpr const char* kMdev2 = "22222222-2222-2222-2222-222222222222";
@@ -132,7 +132,7 @@ class Lockstep {
   // tests; fuzz_ops raises it for speed and checks once more at the end of each input.
   int state_check_period = 1;
 
-  Lockstep(const model::HostParams& params, const model::Matrix& cfg, HostOptions options = {})
+  Lockstep(const model::HostParams& params, const model::Matrix& cfg, impl::HostOptions options = {})
       : s(model::State::initial(params, cfg)), host(params, cfg, options) {}
 
   // Runs `op` on both; returns the model's observation (equal to the implementation's when
@@ -149,21 +149,21 @@ class Lockstep {
   // point that fired, if any.
   struct FaultedRun {
     model::Observation observation;
-    std::optional<FaultPoint> fired;
+    std::optional<impl::FaultPoint> fired;
   };
   FaultedRun run_with_fault(const model::Op& op, std::uint32_t nth) {
-    const HostSnapshot before = host.snapshot();
+    const impl::HostState before = host.full_state();
     host.faults().arm_any(nth);
     const model::Observation actual = host.apply(op);
     host.faults().disarm();
-    const std::optional<FaultPoint> fired = host.faults().take_fired();
+    const std::optional<impl::FaultPoint> fired = host.faults().take_fired();
     if (!fired) return FaultedRun{check_step(op, actual), std::nullopt};
     history.push_back(op);
-    const std::string where = "injected fault " + std::string(fault_point_name(*fired)) + " (#" + std::to_string(nth) + ")";
-    if (actual.result != fault_errno(*fired) || !actual.events.empty() || !actual.output.empty())
-      mismatch(where + ": expected " + std::string(model::errno_name(fault_errno(*fired))) +
+    const std::string where = "injected fault " + std::string(impl::fault_point_name(*fired)) + " (#" + std::to_string(nth) + ")";
+    if (actual.result != impl::fault_errno(*fired) || !actual.events.empty() || !actual.output.empty())
+      mismatch(where + ": expected " + std::string(model::errno_name(impl::fault_errno(*fired))) +
                " and no event, impl " + describe(actual));
-    const HostSnapshot after = host.snapshot();
+    const impl::HostState after = host.full_state();
     if (!(after == before))
       mismatch(where + ": the implementation changed:" + state_diff(before.state, after.state) +
                (after.qtables != before.qtables ? " qtables" : "") +
@@ -203,7 +203,7 @@ class Lockstep {
   // Linked_m) and checks its structure; records a mismatch if they differ. Runs after every
   // `state_check_period` steps; a caller with a period above 1 calls it once more at the end.
   void check_states() {
-    const HostSnapshot snap = host.snapshot();
+    const impl::HostState snap = host.full_state();
     if (!(snap.state == s)) mismatch("state:" + state_diff(s, snap.state));
     for (std::size_t i = 0; i < s.mdevs.size() && i < snap.qtables.size(); ++i) {
       std::vector<std::uint16_t> linked;
@@ -265,7 +265,7 @@ class Lockstep {
   }
 
   model::State s;  // the model's state
-  Host host;       // the implementation
+  impl::Host host;       // the implementation
   std::vector<model::Op> history;
   std::vector<std::string> mismatches;
   std::vector<model::Violation> violations;
@@ -278,6 +278,6 @@ class Lockstep {
   }
 };
 
-}  // namespace apcb::impl::testing
+}  // namespace apcb::harness
 
-#endif  // APCB_TESTS_IMPL_LOCKSTEP_H_
+#endif  // APCB_HARNESS_LOCKSTEP_H_

@@ -1,6 +1,6 @@
-// apcb CLI — checking a trace's expectations against the reference.
-#ifndef APCB_CLI_CONFORMANCE_H_
-#define APCB_CLI_CONFORMANCE_H_
+// apcb harness — checking a trace's expectations against the reference, and generated traces.
+#ifndef APCB_HARNESS_CONFORMANCE_H_
+#define APCB_HARNESS_CONFORMANCE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -11,10 +11,10 @@
 
 #include "model/observation.h"
 #include "model/state.h"
-#include "cli/engine.h"
+#include "harness/engine.h"
 #include "trace/trace.h"
 
-namespace apcb::cli {
+namespace apcb::harness {
 
 // The first step whose observation differs from its expectation.
 struct Divergence {
@@ -58,6 +58,6 @@ bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
 std::string divergence_report(const std::string& path, const trace::Trace& trace, const Divergence& d,
                               EngineKind engine = EngineKind::impl);
 
-}  // namespace apcb::cli
+}  // namespace apcb::harness
 
-#endif  // APCB_CLI_CONFORMANCE_H_
+#endif  // APCB_HARNESS_CONFORMANCE_H_

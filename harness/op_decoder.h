@@ -1,4 +1,4 @@
-// apcb fuzzing — bytes to an operation sequence, for fuzz_ops and fuzz_sut.
+// apcb harness — bytes to an operation sequence, for fuzz_ops and fuzz_sut.
 //
 // Any byte string decodes to a valid run: a host (QCI parameters and configuration) and up to
 // kMaxOps operations of the whole alphabet (model/op.h), each optionally carrying a fault to
@@ -19,8 +19,8 @@
 // decode_trace() is the model-only decode: the same operations, each with the model's
 // observation as its expectation, written in the trace format (model/trace.h). A crash input
 // of fuzz_ops becomes a replayable trace with it.
-#ifndef APCB_FUZZ_OP_DECODER_H_
-#define APCB_FUZZ_OP_DECODER_H_
+#ifndef APCB_HARNESS_OP_DECODER_H_
+#define APCB_HARNESS_OP_DECODER_H_
 
 #include <array>
 #include <cstddef>
@@ -34,7 +34,7 @@
 #include "model/step.h"
 #include "trace/trace.h"
 
-namespace apcb::fuzz {
+namespace apcb::harness {
 
 inline constexpr int kMaxOps = 32;
 
@@ -273,6 +273,6 @@ inline trace::Trace decode_trace(const std::uint8_t* data, std::size_t size, std
   return t;
 }
 
-}  // namespace apcb::fuzz
+}  // namespace apcb::harness
 
-#endif  // APCB_FUZZ_OP_DECODER_H_
+#endif  // APCB_HARNESS_OP_DECODER_H_

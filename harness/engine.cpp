@@ -1,10 +1,10 @@
-#include "cli/engine.h"
+#include "harness/engine.h"
 
 #include "impl/host.h"
 #include "model/step.h"
 #include "trace/trace.h"
 
-namespace apcb::cli {
+namespace apcb::harness {
 namespace {
 
 class ModelEngine : public Engine {
@@ -82,4 +82,4 @@ std::string describe_state(const model::State& s) {
   return out;
 }
 
-}  // namespace apcb::cli
+}  // namespace apcb::harness

@@ -1,20 +1,20 @@
-// The body of the fuzz_ops harness, shared with the benchmark that measures its speed
+// apcb harness — the body of the fuzz_ops harness, shared with the benchmark that measures its speed
 // (bench/apcb_bench.cpp, BM_FuzzOpsInput), so the figure is the harness's own cost.
-#ifndef APCB_FUZZ_OPS_LOCKSTEP_H_
-#define APCB_FUZZ_OPS_LOCKSTEP_H_
+#ifndef APCB_HARNESS_OPS_LOCKSTEP_H_
+#define APCB_HARNESS_OPS_LOCKSTEP_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "fuzz/op_decoder.h"
+#include "harness/op_decoder.h"
 #include "trace/trace.h"
-#include "tests/impl/lockstep.h"
+#include "harness/lockstep.h"
 
-namespace apcb::fuzz {
+namespace apcb::harness {
 
 // Decodes `data` (op_decoder.h) and runs the host and its operations in lockstep on the model
-// and impl::Host (tests/impl/lockstep.h), injecting the decoded faults: observations,
+// and impl::Host (harness/lockstep.h), injecting the decoded faults: observations,
 // structural invariants, P6 and P8 after every step; the whole implementation state every
 // 8th step and at the end. Returns "" when they agreed throughout; otherwise what disagreed
 // followed by the run up to the failing step as a trace (model/trace.h), whose expectations
@@ -23,7 +23,7 @@ inline std::string run_ops_lockstep(const std::uint8_t* data, std::size_t size) 
   OpDecoder dec(data, size);
   const model::HostParams params = dec.params();
   const model::Matrix cfg = dec.config();
-  impl::testing::Lockstep ls(params, cfg, impl::HostOptions{1});
+  harness::Lockstep ls(params, cfg, impl::HostOptions{1});
   // The whole-state comparison (snapshot, queue tables, structure) is most of a step's cost;
   // every 8th step and at the end it still catches a divergence that no observation shows.
   ls.state_check_period = 8;
@@ -49,6 +49,6 @@ inline std::string run_ops_lockstep(const std::uint8_t* data, std::size_t size) 
   }
 }
 
-}  // namespace apcb::fuzz
+}  // namespace apcb::harness
 
-#endif  // APCB_FUZZ_OPS_LOCKSTEP_H_
+#endif  // APCB_HARNESS_OPS_LOCKSTEP_H_
