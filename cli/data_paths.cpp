@@ -85,7 +85,7 @@ DataPaths data_paths_for(const fs::path& exe) {
       p.root = tree->binary.string();
       p.traces = (tree->source / "tests" / "traces").string();
       p.corpus = (tree->source / "fuzz" / "corpus").string();
-      p.dictionaries = (tree->source / "fuzz").string();
+      p.dictionaries = (tree->binary / "fuzz" / "dict").string();  // build outputs (fuzz/CMakeLists.txt)
       p.fuzz_bin = (tree->binary / "fuzz").string();
       p.plugin_dir = (tree->binary / "sut").string();
       p.assurance = (tree->binary / "assurance").string();

@@ -9,7 +9,7 @@
 //               <build>/tests): the data is the checkout's (apcb_SOURCE_DIR in that cache)
 //               and the build's, as a developer expects:
 //                 traces       <source>/tests/traces         corpus   <source>/fuzz/corpus
-//                 dictionaries <source>/fuzz                 harnesses <build>/fuzz
+//                 dictionaries <build>/fuzz/dict             harnesses <build>/fuzz
 //                 plugins      <build>/sut                   assurance <build>/assurance
 //                 mutation     <source>/mutation/results.json docs     <source>/docs
 //   installed   anything else: <prefix> is the folder above the executable's <bindir>

@@ -44,9 +44,20 @@ endforeach()
 set(APCB_INSTALL_DATADIR ${CMAKE_INSTALL_DATADIR}/apcb)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/tests/traces/ DESTINATION ${APCB_INSTALL_DATADIR}/traces
         FILES_MATCHING PATTERN "*.trace")
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/fuzz/corpus/ DESTINATION ${APCB_INSTALL_DATADIR}/corpus)
-file(GLOB apcb_fuzz_dicts ${PROJECT_SOURCE_DIR}/fuzz/*.dict)
-install(FILES ${apcb_fuzz_dicts} DESTINATION ${APCB_INSTALL_DATADIR}/dict)
+# The seed corpora point at the canonical traces instead of copying them (fuzz_trace's entries
+# and the fuzz_sut folder are symbolic links): install the files they resolve to, so the
+# installed corpora stand alone.
+file(GLOB_RECURSE apcb_corpus_files FOLLOW_SYMLINKS RELATIVE ${PROJECT_SOURCE_DIR}/fuzz/corpus
+     ${PROJECT_SOURCE_DIR}/fuzz/corpus/*)
+foreach(f IN LISTS apcb_corpus_files)
+  file(REAL_PATH ${PROJECT_SOURCE_DIR}/fuzz/corpus/${f} real)
+  get_filename_component(dir ${f} DIRECTORY)
+  get_filename_component(name ${f} NAME)
+  install(FILES ${real} DESTINATION ${APCB_INSTALL_DATADIR}/corpus/${dir} RENAME ${name})
+endforeach()
+# The dictionaries are build outputs (fuzz/CMakeLists.txt: fuzz_trace's is generated).
+install(DIRECTORY ${PROJECT_BINARY_DIR}/fuzz/dict/ DESTINATION ${APCB_INSTALL_DATADIR}/dict
+        FILES_MATCHING PATTERN "*.dict")
 install(FILES ${PROJECT_SOURCE_DIR}/mutation/results.json DESTINATION ${APCB_INSTALL_DATADIR}/mutation)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/explain.md ${PROJECT_SOURCE_DIR}/docs/trace-format.md
               ${PROJECT_SOURCE_DIR}/docs/kernel-divergences.md

@@ -44,11 +44,12 @@ plugins=()
 for p in apcb_impl_sut apcb_model_sut; do
   if ninja -C "$build" -t targets all 2>/dev/null | grep -q "^$p:"; then plugins+=("$p"); fi
 done
-cmake --build "$build" --target "${harnesses[@]}" "${plugins[@]}" -j"$(nproc)"
+cmake --build "$build" --target "${harnesses[@]}" "${plugins[@]}" apcb_fuzz_dicts -j"$(nproc)"
 
 for h in "${harnesses[@]}"; do
   cp "$build/fuzz/$h" "$OUT/$h"
-  [[ -f "$SRC_DIR/fuzz/$h.dict" ]] && cp "$SRC_DIR/fuzz/$h.dict" "$OUT/$h.dict"
+  # Dictionaries are build outputs (fuzz_trace's is generated from the operation alphabet).
+  [[ -f "$build/fuzz/dict/$h.dict" ]] && cp "$build/fuzz/dict/$h.dict" "$OUT/$h.dict"
   if [[ -d "$SRC_DIR/fuzz/corpus/$h" ]]; then
     rm -f "$OUT/${h}_seed_corpus.zip"
     (cd "$SRC_DIR/fuzz/corpus/$h" && zip -q -r "$OUT/${h}_seed_corpus.zip" .)

@@ -2,10 +2,31 @@
 
 namespace apcb::model {
 
-bool is_mutating(const Op& op) {
-  return !(std::holds_alternative<op::VcpuObserve>(op) || std::holds_alternative<op::ReadMdev>(op) ||
-           std::holds_alternative<op::ReadBusMask>(op) ||
-           std::holds_alternative<op::ReadQueueStatus>(op));
+bool is_mutating(const Op& op) { return info(kind_of(op)).mutates; }
+
+Op example_op(OpKind kind) {
+  constexpr const char* kUuid = "11111111-1111-1111-1111-111111111111";
+  const Apqn q{5, 4};
+  switch (kind) {
+    case OpKind::config_change: return op::ConfigChange{Matrix{Mask::of({5, 6}), Mask::of({4}), Mask::of({4})}};
+    case OpKind::queue_bind: return op::QueueBind{q, Driver::vfio_ap};
+    case OpKind::queue_unbind: return op::QueueUnbind{q, Driver::vfio_ap};
+    case OpKind::reset_response: return op::ResetResponse{q, response::normal};
+    case OpKind::bus_mask_write: return op::BusMaskWrite{BusMask::apmask, "-5\n"};
+    case OpKind::mdev_create: return op::MdevCreate{kUuid};
+    case OpKind::mdev_remove: return op::MdevRemove{kUuid};
+    case OpKind::attr_write: return op::AttrWrite{kUuid, MdevAttr::assign_adapter, "5\n"};
+    case OpKind::device_reset: return op::DeviceReset{kUuid};
+    case OpKind::guest_create: return op::GuestCreate{1, true};
+    case OpKind::guest_attach: return op::GuestAttach{kUuid, 1};
+    case OpKind::guest_detach: return op::GuestDetach{kUuid};
+    case OpKind::guest_release: return op::GuestRelease{kUuid};
+    case OpKind::vcpu_observe: return op::VcpuObserve{1};
+    case OpKind::read_mdev: return op::ReadMdev{kUuid, MdevView::matrix};
+    case OpKind::read_bus_mask: return op::ReadBusMask{BusMask::apmask};
+    case OpKind::read_queue_status: return op::ReadQueueStatus{q};
+  }
+  return op::VcpuObserve{1};  // unreachable: every kind has a case (-Wswitch)
 }
 
 }  // namespace apcb::model

@@ -1,6 +1,7 @@
 // apcb — the operation alphabet shared by every engine.
 //
-// One value of `Op` is one step of SPEC §2: what an administrator, the host firmware or a
+// The alphabet's rows are model/alphabet.def: every list of kinds (the variant, OpKind, the
+// ABI numbers, the attribute names) is expanded from it. One value of `Op` is one step of SPEC §2: what an administrator, the host firmware or a
 // guest does. The model (model/step.h), the implementation, the Z3 encoding, the property
 // tests, the fuzzers and the trace format all speak this alphabet and no other.
 //
@@ -9,28 +10,58 @@
 #ifndef APCB_MODEL_OP_H_
 #define APCB_MODEL_OP_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <variant>
 
 #include "model/state.h"
 
 namespace apcb::model {
 
-// The writable attributes of /sys/devices/vfio_ap/matrix/<uuid>/.
+// The writable attributes of /sys/devices/vfio_ap/matrix/<uuid>/ (each named as its file).
 enum class MdevAttr : std::uint8_t {
-  assign_adapter,
-  unassign_adapter,
-  assign_domain,
-  unassign_domain,
-  assign_control_domain,
-  unassign_control_domain,
-  ap_config,
+#define APCB_MDEV_ATTR(name, abi) name = abi,
+#include "model/alphabet.def"
 };
 // The readable attributes of /sys/devices/vfio_ap/matrix/<uuid>/.
-enum class MdevView : std::uint8_t { matrix, guest_matrix, control_domains, ap_config };
+enum class MdevView : std::uint8_t {
+#define APCB_MDEV_VIEW(name, abi) name = abi,
+#include "model/alphabet.def"
+};
 // /sys/bus/ap/apmask or /sys/bus/ap/aqmask.
-enum class BusMask : std::uint8_t { apmask, aqmask };
+enum class BusMask : std::uint8_t {
+#define APCB_BUS_MASK(name, abi) name = abi,
+#include "model/alphabet.def"
+};
+
+// The sysfs file names of the enumerators above, indexed by their values.
+inline constexpr std::string_view kMdevAttrNames[] = {
+#define APCB_MDEV_ATTR(name, abi) #name,
+#include "model/alphabet.def"
+};
+inline constexpr std::string_view kMdevViewNames[] = {
+#define APCB_MDEV_VIEW(name, abi) #name,
+#include "model/alphabet.def"
+};
+inline constexpr std::string_view kBusMaskNames[] = {
+#define APCB_BUS_MASK(name, abi) #name,
+#include "model/alphabet.def"
+};
+#define APCB_MDEV_ATTR(name, abi) static_assert(kMdevAttrNames[abi] == #name, "alphabet.def: attribute numbers run 0, 1, 2, ...");
+#define APCB_MDEV_VIEW(name, abi) static_assert(kMdevViewNames[abi] == #name, "alphabet.def: view numbers run 0, 1, 2, ...");
+#define APCB_BUS_MASK(name, abi) static_assert(kBusMaskNames[abi] == #name, "alphabet.def: mask numbers run 0, 1");
+#include "model/alphabet.def"
+
+// Example: name_of(MdevAttr::assign_domain) == "assign_domain".
+constexpr std::string_view name_of(MdevAttr a) { return kMdevAttrNames[static_cast<std::size_t>(a)]; }
+// Example: name_of(MdevView::guest_matrix) == "guest_matrix".
+constexpr std::string_view name_of(MdevView v) { return kMdevViewNames[static_cast<std::size_t>(v)]; }
+// Example: name_of(BusMask::aqmask) == "aqmask".
+constexpr std::string_view name_of(BusMask m) { return kBusMaskNames[static_cast<std::size_t>(m)]; }
 
 namespace op {
 // Host: the QCI configuration becomes `cfg`: on_config_changed, the bus scan removing and
@@ -130,11 +161,55 @@ struct ReadQueueStatus {
 };
 }  // namespace op
 
-using Op = std::variant<op::ConfigChange, op::QueueBind, op::QueueUnbind, op::ResetResponse,
-                        op::BusMaskWrite, op::MdevCreate, op::MdevRemove, op::AttrWrite,
-                        op::DeviceReset, op::GuestCreate, op::GuestAttach, op::GuestDetach,
-                        op::GuestRelease, op::VcpuObserve, op::ReadMdev, op::ReadBusMask,
-                        op::ReadQueueStatus>;
+namespace internal {
+// std::variant of every type but the first: lets the alphabet's rows each expand to ", T".
+template <class Ignored, class... Alternatives>
+struct VariantOfRest {
+  using type = std::variant<Alternatives...>;
+};
+}  // namespace internal
+
+// One operation: the variant of the alphabet's rows, in their order.
+using Op = internal::VariantOfRest<void
+#define APCB_OP(Type, ...) , op::Type
+#include "model/alphabet.def"
+                                   >::type;
+
+// The kind of an operation: Op's alternative index, named.
+enum class OpKind : std::uint8_t {
+#define APCB_OP(Type, kind, ...) kind,
+#include "model/alphabet.def"
+};
+inline constexpr std::size_t kOpKindCount = std::variant_size_v<Op>;
+#define APCB_OP(Type, kind, ...)                                                                   \
+  static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(OpKind::kind), Op>, op::Type>);
+#include "model/alphabet.def"
+
+// What the alphabet's table says about one kind.
+struct OpInfo {
+  OpKind kind;
+  std::string_view name;      // the OpKind enumerator's name, e.g. "attr_write"
+  std::uint32_t abi;          // APCB_SUT_OP_* in sut/apcb_sut.h
+  bool mutates;               // whether it can change the state
+  std::string_view spelling;  // the shape of its trace step
+};
+inline constexpr std::array<OpInfo, kOpKindCount> kAlphabet{{
+#define APCB_OP(Type, kind, abi, abi_enum, mutates, spelling) OpInfo{OpKind::kind, #kind, abi, mutates, spelling},
+#include "model/alphabet.def"
+}};
+
+// Example: kind_of(Op{op::VcpuObserve{1}}) == OpKind::vcpu_observe.
+inline OpKind kind_of(const Op& op) { return static_cast<OpKind>(op.index()); }
+// Example: info(OpKind::read_mdev).mutates == false; info(OpKind::read_mdev).abi == 15.
+constexpr const OpInfo& info(OpKind kind) { return kAlphabet[static_cast<std::size_t>(kind)]; }
+
+// A representative operation of `kind` (fixed arguments: the first generator UUID, guest 1,
+// queue 05.0004, ...), for tests that walk the whole alphabet, the generated fuzz
+// dictionaries and the documentation. A switch without default: a new row of the alphabet
+// does not compile until it has one.
+//
+// Example: format_op(example_op(OpKind::vcpu_observe)) == "vcpu read 1" (trace/trace.h).
+Op example_op(OpKind kind);
 
 // Whether `op` can change the state (reads and vCPU observations cannot).
 bool is_mutating(const Op& op);

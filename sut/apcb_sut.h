@@ -74,6 +74,8 @@ typedef enum {
   APCB_SUT_OP_READ_BUS_MASK = 16,  /* cat /sys/bus/ap/{apmask,aqmask} */
   APCB_SUT_OP_READ_QUEUE_STATUS = 17 /* cat /sys/bus/ap/devices/cardXX/XX.YYYY/status */
 } apcb_sut_op_kind;
+/* The highest kind this header defines (apcb's alphabet, model/alphabet.def, has exactly these). */
+#define APCB_SUT_OP_LAST APCB_SUT_OP_READ_QUEUE_STATUS
 
 /* attr: 0 assign_adapter, 1 unassign_adapter, 2 assign_domain, 3 unassign_domain,
  *       4 assign_control_domain, 5 unassign_control_domain, 6 ap_config.

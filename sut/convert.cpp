@@ -3,6 +3,16 @@
 #include <cstring>
 
 namespace apcb::sut {
+
+// The plugin ABI numbers are the alphabet's (model/alphabet.def): a row whose number differs
+// from apcb_sut.h's enumerator, or an ABI with kinds the alphabet lacks, does not compile.
+#define APCB_OP(Type, kind, abi, abi_enum, ...) \
+  static_assert((abi_enum) == (abi), #abi_enum " must equal the alphabet's number for " #kind);
+#define APCB_EVENT(Type, kind, abi, abi_enum) \
+  static_assert((abi_enum) == (abi), #abi_enum " must equal the alphabet's number for " #kind);
+#include "model/alphabet.def"
+static_assert(APCB_SUT_OP_LAST == model::kOpKindCount, "apcb_sut.h and model/alphabet.def list the same kinds");
+
 namespace {
 
 void mask_to_c(const model::Mask& m, std::uint64_t (&out)[4]) {
@@ -49,42 +59,43 @@ COp::COp(const model::Op& op) {
       c.text = reinterpret_cast<const std::uint8_t*>(self.text_.data());
       c.text_len = self.text_.size();
     }
-    void operator()(const model::op::ConfigChange& o) { c.kind = APCB_SUT_OP_CONFIG_CHANGE; c.matrix = to_c(o.cfg); }
+    void operator()(const model::op::ConfigChange& o) { c.matrix = to_c(o.cfg); }
     void operator()(const model::op::QueueBind& o) {
-      c.kind = APCB_SUT_OP_QUEUE_BIND; c.adapter = o.apqn.adapter; c.domain = o.apqn.domain; c.driver = driver_to_c(o.driver);
+      c.adapter = o.apqn.adapter; c.domain = o.apqn.domain; c.driver = driver_to_c(o.driver);
     }
     void operator()(const model::op::QueueUnbind& o) {
-      c.kind = APCB_SUT_OP_QUEUE_UNBIND; c.adapter = o.apqn.adapter; c.domain = o.apqn.domain; c.driver = driver_to_c(o.driver);
+      c.adapter = o.apqn.adapter; c.domain = o.apqn.domain; c.driver = driver_to_c(o.driver);
     }
     void operator()(const model::op::ResetResponse& o) {
-      c.kind = APCB_SUT_OP_RESET_RESPONSE; c.adapter = o.apqn.adapter; c.domain = o.apqn.domain; c.response = o.response;
+      c.adapter = o.apqn.adapter; c.domain = o.apqn.domain; c.response = o.response;
     }
     void operator()(const model::op::BusMaskWrite& o) {
-      c.kind = APCB_SUT_OP_BUS_MASK_WRITE; c.bus_mask = o.mask == model::BusMask::apmask ? 0 : 1; text(o.text);
+      c.bus_mask = static_cast<std::uint8_t>(o.mask); text(o.text);
     }
-    void operator()(const model::op::MdevCreate& o) { c.kind = APCB_SUT_OP_MDEV_CREATE; uuid(o.uuid); }
-    void operator()(const model::op::MdevRemove& o) { c.kind = APCB_SUT_OP_MDEV_REMOVE; uuid(o.uuid); }
+    void operator()(const model::op::MdevCreate& o) { uuid(o.uuid); }
+    void operator()(const model::op::MdevRemove& o) { uuid(o.uuid); }
     void operator()(const model::op::AttrWrite& o) {
-      c.kind = APCB_SUT_OP_ATTR_WRITE; uuid(o.uuid); c.attr = static_cast<std::uint8_t>(o.attr); text(o.text);
+      uuid(o.uuid); c.attr = static_cast<std::uint8_t>(o.attr); text(o.text);
     }
-    void operator()(const model::op::DeviceReset& o) { c.kind = APCB_SUT_OP_DEVICE_RESET; uuid(o.uuid); }
+    void operator()(const model::op::DeviceReset& o) { uuid(o.uuid); }
     void operator()(const model::op::GuestCreate& o) {
-      c.kind = APCB_SUT_OP_GUEST_CREATE; c.guest = o.guest; c.msax3 = o.msax3 ? 1 : 0;
+      c.guest = o.guest; c.msax3 = o.msax3 ? 1 : 0;
     }
-    void operator()(const model::op::GuestAttach& o) { c.kind = APCB_SUT_OP_GUEST_ATTACH; uuid(o.uuid); c.guest = o.guest; }
-    void operator()(const model::op::GuestDetach& o) { c.kind = APCB_SUT_OP_GUEST_DETACH; uuid(o.uuid); }
-    void operator()(const model::op::GuestRelease& o) { c.kind = APCB_SUT_OP_GUEST_RELEASE; uuid(o.uuid); }
-    void operator()(const model::op::VcpuObserve& o) { c.kind = APCB_SUT_OP_VCPU_OBSERVE; c.guest = o.guest; }
+    void operator()(const model::op::GuestAttach& o) { uuid(o.uuid); c.guest = o.guest; }
+    void operator()(const model::op::GuestDetach& o) { uuid(o.uuid); }
+    void operator()(const model::op::GuestRelease& o) { uuid(o.uuid); }
+    void operator()(const model::op::VcpuObserve& o) { c.guest = o.guest; }
     void operator()(const model::op::ReadMdev& o) {
-      c.kind = APCB_SUT_OP_READ_MDEV; uuid(o.uuid); c.view = static_cast<std::uint8_t>(o.view);
+      uuid(o.uuid); c.view = static_cast<std::uint8_t>(o.view);
     }
     void operator()(const model::op::ReadBusMask& o) {
-      c.kind = APCB_SUT_OP_READ_BUS_MASK; c.bus_mask = o.mask == model::BusMask::apmask ? 0 : 1;
+      c.bus_mask = static_cast<std::uint8_t>(o.mask);
     }
     void operator()(const model::op::ReadQueueStatus& o) {
-      c.kind = APCB_SUT_OP_READ_QUEUE_STATUS; c.adapter = o.apqn.adapter; c.domain = o.apqn.domain;
+      c.adapter = o.apqn.adapter; c.domain = o.apqn.domain;
     }
   };
+  op_.kind = model::info(model::kind_of(op)).abi;  // the alphabet's ABI number
   std::visit(Fill{*this, op_}, op);
 }
 
@@ -101,35 +112,37 @@ std::optional<model::Op> op_from_c(const apcb_sut_op& c) {
     if (c.driver == 2) return Driver::vfio_ap;
     return std::nullopt;
   };
-  switch (c.kind) {
-    case APCB_SUT_OP_CONFIG_CHANGE: return Op{op::ConfigChange{from_c(c.matrix)}};
-    case APCB_SUT_OP_QUEUE_BIND: if (auto d = driver()) return Op{op::QueueBind{q, *d}}; break;
-    case APCB_SUT_OP_QUEUE_UNBIND: if (auto d = driver()) return Op{op::QueueUnbind{q, *d}}; break;
-    case APCB_SUT_OP_RESET_RESPONSE: return Op{op::ResetResponse{q, c.response}};
-    case APCB_SUT_OP_BUS_MASK_WRITE:
-      if (c.bus_mask <= 1) return Op{op::BusMaskWrite{c.bus_mask == 0 ? BusMask::apmask : BusMask::aqmask, text}};
-      break;
-    case APCB_SUT_OP_MDEV_CREATE: if (auto u = uuid()) return Op{op::MdevCreate{*u}}; break;
-    case APCB_SUT_OP_MDEV_REMOVE: if (auto u = uuid()) return Op{op::MdevRemove{*u}}; break;
-    case APCB_SUT_OP_ATTR_WRITE:
-      if (auto u = uuid(); u && c.attr <= static_cast<std::uint8_t>(MdevAttr::ap_config))
+  // The ABI number names the kind; the switch has no default, so a kind the alphabet gains
+  // does not compile until it converts here.
+  if (c.kind < 1 || c.kind > model::kOpKindCount) return std::nullopt;
+  const auto kind = static_cast<OpKind>(c.kind - 1);
+  static_assert(model::info(OpKind::config_change).abi == 1, "ABI numbers are kind + 1");
+  const bool bus_mask_ok = c.bus_mask < std::size(kBusMaskNames);
+  const auto bus_mask = static_cast<BusMask>(c.bus_mask);
+  switch (kind) {
+    case OpKind::config_change: return Op{op::ConfigChange{from_c(c.matrix)}};
+    case OpKind::queue_bind: if (auto d = driver()) return Op{op::QueueBind{q, *d}}; break;
+    case OpKind::queue_unbind: if (auto d = driver()) return Op{op::QueueUnbind{q, *d}}; break;
+    case OpKind::reset_response: return Op{op::ResetResponse{q, c.response}};
+    case OpKind::bus_mask_write: if (bus_mask_ok) return Op{op::BusMaskWrite{bus_mask, text}}; break;
+    case OpKind::mdev_create: if (auto u = uuid()) return Op{op::MdevCreate{*u}}; break;
+    case OpKind::mdev_remove: if (auto u = uuid()) return Op{op::MdevRemove{*u}}; break;
+    case OpKind::attr_write:
+      if (auto u = uuid(); u && c.attr < std::size(kMdevAttrNames))
         return Op{op::AttrWrite{*u, static_cast<MdevAttr>(c.attr), text}};
       break;
-    case APCB_SUT_OP_DEVICE_RESET: if (auto u = uuid()) return Op{op::DeviceReset{*u}}; break;
-    case APCB_SUT_OP_GUEST_CREATE: return Op{op::GuestCreate{c.guest, c.msax3 != 0}};
-    case APCB_SUT_OP_GUEST_ATTACH: if (auto u = uuid()) return Op{op::GuestAttach{*u, c.guest}}; break;
-    case APCB_SUT_OP_GUEST_DETACH: if (auto u = uuid()) return Op{op::GuestDetach{*u}}; break;
-    case APCB_SUT_OP_GUEST_RELEASE: if (auto u = uuid()) return Op{op::GuestRelease{*u}}; break;
-    case APCB_SUT_OP_VCPU_OBSERVE: return Op{op::VcpuObserve{c.guest}};
-    case APCB_SUT_OP_READ_MDEV:
-      if (auto u = uuid(); u && c.view <= static_cast<std::uint8_t>(MdevView::ap_config))
+    case OpKind::device_reset: if (auto u = uuid()) return Op{op::DeviceReset{*u}}; break;
+    case OpKind::guest_create: return Op{op::GuestCreate{c.guest, c.msax3 != 0}};
+    case OpKind::guest_attach: if (auto u = uuid()) return Op{op::GuestAttach{*u, c.guest}}; break;
+    case OpKind::guest_detach: if (auto u = uuid()) return Op{op::GuestDetach{*u}}; break;
+    case OpKind::guest_release: if (auto u = uuid()) return Op{op::GuestRelease{*u}}; break;
+    case OpKind::vcpu_observe: return Op{op::VcpuObserve{c.guest}};
+    case OpKind::read_mdev:
+      if (auto u = uuid(); u && c.view < std::size(kMdevViewNames))
         return Op{op::ReadMdev{*u, static_cast<MdevView>(c.view)}};
       break;
-    case APCB_SUT_OP_READ_BUS_MASK:
-      if (c.bus_mask <= 1) return Op{op::ReadBusMask{c.bus_mask == 0 ? BusMask::apmask : BusMask::aqmask}};
-      break;
-    case APCB_SUT_OP_READ_QUEUE_STATUS: return Op{op::ReadQueueStatus{q}};
-    default: break;
+    case OpKind::read_bus_mask: if (bus_mask_ok) return Op{op::ReadBusMask{bus_mask}}; break;
+    case OpKind::read_queue_status: return Op{op::ReadQueueStatus{q}};
   }
   return std::nullopt;
 }

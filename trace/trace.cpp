@@ -16,30 +16,6 @@ constexpr std::string_view kBus = "/sys/bus/ap/";
 constexpr std::string_view kVfioDriver = "/sys/bus/ap/drivers/vfio_ap/";
 constexpr std::string_view kDefaultDriver = "/sys/bus/ap/drivers/cex4queue/";
 
-struct AttrName {
-  MdevAttr attr;
-  std::string_view name;
-};
-constexpr AttrName kAttrs[] = {
-    {MdevAttr::assign_adapter, "assign_adapter"},
-    {MdevAttr::unassign_adapter, "unassign_adapter"},
-    {MdevAttr::assign_domain, "assign_domain"},
-    {MdevAttr::unassign_domain, "unassign_domain"},
-    {MdevAttr::assign_control_domain, "assign_control_domain"},
-    {MdevAttr::unassign_control_domain, "unassign_control_domain"},
-    {MdevAttr::ap_config, "ap_config"},
-};
-struct ViewName {
-  MdevView view;
-  std::string_view name;
-};
-constexpr ViewName kViews[] = {
-    {MdevView::matrix, "matrix"},
-    {MdevView::guest_matrix, "guest_matrix"},
-    {MdevView::control_domains, "control_domains"},
-    {MdevView::ap_config, "ap_config"},
-};
-
 std::string hex(unsigned value, int digits) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%0*x", digits, value);
@@ -47,8 +23,6 @@ std::string hex(unsigned value, int digits) {
 }
 
 std::string apqn_text(Apqn q) { return hex(q.adapter, 2) + "." + hex(q.domain, 4); }
-
-std::string_view bus_mask_name(BusMask m) { return m == BusMask::apmask ? "apmask" : "aqmask"; }
 
 bool echo_safe(std::string_view word) {
   if (word.empty()) return false;
@@ -299,8 +273,9 @@ class LineParser {
       if (!uuid.empty() && uuid.back() == '\n') uuid.pop_back();
       return Op{op::MdevCreate{uuid}};
     }
-    if (path == std::string(kBus) + "apmask") return Op{op::BusMaskWrite{BusMask::apmask, w.bytes}};
-    if (path == std::string(kBus) + "aqmask") return Op{op::BusMaskWrite{BusMask::aqmask, w.bytes}};
+    for (std::size_t m = 0; m < std::size(kBusMaskNames); ++m)
+      if (path == std::string(kBus) + std::string(kBusMaskNames[m]))
+        return Op{op::BusMaskWrite{static_cast<BusMask>(m), w.bytes}};
     for (auto [prefix, driver] : {std::pair{kVfioDriver, Driver::vfio_ap},
                                   std::pair{kDefaultDriver, Driver::default_driver}}) {
       if (path.substr(0, prefix.size()) != prefix) continue;
@@ -325,8 +300,8 @@ class LineParser {
             return error(w.path.column, "remove takes 1");
           return Op{op::MdevRemove{uuid}};
         }
-        for (const AttrName& a : kAttrs)
-          if (leaf == a.name) return Op{op::AttrWrite{uuid, a.attr, w.bytes}};
+        for (std::size_t a = 0; a < std::size(kMdevAttrNames); ++a)
+          if (leaf == kMdevAttrNames[a]) return Op{op::AttrWrite{uuid, static_cast<MdevAttr>(a), w.bytes}};
         return error(w.path.column + static_cast<int>(kMatrixDir.size() + slash + 1),
                      "unknown or read-only mdev attribute '" + std::string(leaf) + "'");
       }
@@ -337,8 +312,8 @@ class LineParser {
   std::variant<Op, TraceError> read_op(const std::vector<Token>& w) const {
     if (w.size() != 2) return error(w[0].column, "expected: cat PATH");
     std::string_view path = w[1].text;
-    if (path == std::string(kBus) + "apmask") return Op{op::ReadBusMask{BusMask::apmask}};
-    if (path == std::string(kBus) + "aqmask") return Op{op::ReadBusMask{BusMask::aqmask}};
+    for (std::size_t m = 0; m < std::size(kBusMaskNames); ++m)
+      if (path == std::string(kBus) + std::string(kBusMaskNames[m])) return Op{op::ReadBusMask{static_cast<BusMask>(m)}};
     const std::string devices = std::string(kBus) + "devices/card";
     if (path.substr(0, devices.size()) == devices) {
       // cardXX/XX.YYYY/status
@@ -357,8 +332,8 @@ class LineParser {
       if (slash != std::string_view::npos && slash > 0) {
         std::string uuid(rest.substr(0, slash));
         std::string_view leaf = rest.substr(slash + 1);
-        for (const ViewName& v : kViews)
-          if (leaf == v.name) return Op{op::ReadMdev{uuid, v.view}};
+        for (std::size_t v = 0; v < std::size(kMdevViewNames); ++v)
+          if (leaf == kMdevViewNames[v]) return Op{op::ReadMdev{uuid, static_cast<MdevView>(v)}};
         return error(w[1].column + static_cast<int>(kMatrixDir.size() + slash + 1),
                      "unknown or write-only mdev attribute '" + std::string(leaf) + "'");
       }
@@ -450,7 +425,7 @@ std::string format_op(const Op& op) {
       return "host reset-response " + apqn_text(o.apqn) + " 0x" + hex(o.response, 2);
     }
     std::string operator()(const op::BusMaskWrite& o) const {
-      return write_command(o.text, std::string(kBus) + std::string(bus_mask_name(o.mask)));
+      return write_command(o.text, std::string(kBus) + std::string(name_of(o.mask)));
     }
     std::string operator()(const op::MdevCreate& o) const {
       return write_command(o.uuid + "\n", kCreate);
@@ -459,9 +434,7 @@ std::string format_op(const Op& op) {
       return write_command("1\n", mdev_path(o.uuid, "remove"));
     }
     std::string operator()(const op::AttrWrite& o) const {
-      for (const AttrName& a : kAttrs)
-        if (a.attr == o.attr) return write_command(o.text, mdev_path(o.uuid, a.name));
-      return "#";
+      return write_command(o.text, mdev_path(o.uuid, name_of(o.attr)));
     }
     std::string operator()(const op::DeviceReset& o) const { return "vfio reset " + o.uuid; }
     std::string operator()(const op::GuestCreate& o) const {
@@ -476,12 +449,10 @@ std::string format_op(const Op& op) {
       return "vcpu read " + std::to_string(o.guest);
     }
     std::string operator()(const op::ReadMdev& o) const {
-      for (const ViewName& v : kViews)
-        if (v.view == o.view) return "cat " + mdev_path(o.uuid, v.name);
-      return "#";
+      return "cat " + mdev_path(o.uuid, name_of(o.view));
     }
     std::string operator()(const op::ReadBusMask& o) const {
-      return "cat " + std::string(kBus) + std::string(bus_mask_name(o.mask));
+      return "cat " + std::string(kBus) + std::string(name_of(o.mask));
     }
     std::string operator()(const op::ReadQueueStatus& o) const {
       return "cat " + std::string(kBus) + "devices/card" + hex(o.apqn.adapter, 2) + "/" +
