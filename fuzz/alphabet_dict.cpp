@@ -4,16 +4,23 @@
 // hand-written part (fuzz_trace.dict: header, expectations, escapes) so a new row of the
 // alphabet reaches the fuzzer's dictionary without anyone editing it.
 //
-// Example: `alphabet_dict > fuzz_trace.alphabet.dict` writes lines like
+// Usage: alphabet_dict HAND_WRITTEN.dict OUT.dict — OUT is the hand-written part followed by
+// the generated one, written atomically. Exit 2 when an argument is missing or unreadable, 1
+// when OUT cannot be written.
+//
+// Example: `alphabet_dict fuzz/fuzz_trace.dict build/fuzz/dict/fuzz_trace.dict` appends lines like
 //   "vfio open 11111111-1111-1111-1111-111111111111 guest=1"
 //   "vfio open "
 //   "assign_adapter"
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <set>
 #include <string>
 #include <string_view>
 
 #include "model/op.h"
+#include "model/output_file.h"
 #include "trace/trace.h"
 
 namespace {
@@ -30,14 +37,24 @@ std::string entry(std::string_view bytes) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   using namespace apcb;
+  if (argc != 3) {
+    std::cerr << "usage: alphabet_dict HAND_WRITTEN.dict OUT.dict\n";
+    return 2;
+  }
+  std::ifstream in(argv[1], std::ios::binary);
+  std::ostringstream out;
+  if (!(out << in.rdbuf())) {
+    std::cerr << argv[1] << ": cannot read the hand-written dictionary\n";
+    return 2;
+  }
   std::set<std::string> seen;  // one entry per distinct string, in first-seen order below
   auto put = [&](std::string_view comment, std::string_view bytes) {
     if (!seen.insert(std::string(bytes)).second) return;
-    std::cout << "# " << comment << "\n" << entry(bytes) << "\n";
+    out << "# " << comment << "\n" << entry(bytes) << "\n";
   };
-  std::cout << "# Generated from model/alphabet.def by fuzz/alphabet_dict.cpp: do not edit.\n";
+  out << "\n# Generated from model/alphabet.def by fuzz/alphabet_dict.cpp: do not edit.\n";
   for (const model::OpInfo& row : model::kAlphabet) {
     const std::string line = trace::format_op(model::example_op(row.kind));
     put(std::string(row.name) + ": " + std::string(row.spelling), line);
@@ -50,5 +67,9 @@ int main() {
   for (std::string_view name : model::kMdevAttrNames) put("mdev attribute", name);
   for (std::string_view name : model::kMdevViewNames) put("mdev view", name);
   for (std::string_view name : model::kBusMaskNames) put("bus mask", std::string("/sys/bus/ap/") + std::string(name));
-  return std::cout.good() ? 0 : 1;
+  if (auto why = model::write_file_atomically(argv[2], out.str())) {
+    std::cerr << argv[2] << ": " << *why << "\n";
+    return 1;
+  }
+  return 0;
 }
