@@ -1,7 +1,7 @@
 #include "harness/conformance.h"
 
 #include "harness/engine.h"
-#include "model/generate.h"
+#include "harness/generate.h"
 #include "model/invariants.h"
 #include "model/step.h"
 
@@ -29,9 +29,13 @@ CheckResult check_trace(const trace::Trace& trace, EngineKind kind, model::Kerne
 
 namespace {
 
+// What `apcb gen` draws from: every operation kind, every read kind too.
+using Generator = OpGenerator<SeededEntropy>;
+Generator generator(std::uint64_t seed) { return Generator(SeededEntropy(seed), GeneratorKnobs::defaults()); }
+
 // The header of the trace generate_trace(seed, ops, ...) gives: its comment, host and
 // configuration; no steps.
-trace::Trace generated_header(model::RandomOps& random, std::uint64_t seed, int ops) {
+trace::Trace generated_header(Generator& random, std::uint64_t seed, int ops) {
   trace::Trace trace;
   trace.comments.push_back("# apcb gen --seed " + std::to_string(seed) + " --ops " +
                            std::to_string(ops));
@@ -44,7 +48,7 @@ trace::Trace generated_header(model::RandomOps& random, std::uint64_t seed, int 
 
 bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
                             const std::function<bool(std::string_view)>& emit) {
-  model::RandomOps random(seed);
+  Generator random = generator(seed);
   const trace::Trace header = generated_header(random, seed, ops);
   if (!emit(trace::format_trace(header))) return false;
   model::State state = header.initial_state();
@@ -61,7 +65,7 @@ bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
 
 trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
                             std::string* violations) {
-  model::RandomOps random(seed);
+  Generator random = generator(seed);
   trace::Trace trace = generated_header(random, seed, ops);
   model::State state = trace.initial_state();
   for (int i = 0; i < ops; ++i) {

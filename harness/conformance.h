@@ -35,11 +35,11 @@ struct CheckResult {
 CheckResult check_trace(const trace::Trace& trace, EngineKind engine = EngineKind::impl,
                         model::KernelVersion kernel = model::KernelVersion::latest);
 
-// A random valid trace (model::RandomOps, seed `seed`, `ops` operations) with the model's
-// observation of every step as its expectation when `expectations`. The same seed gives the
-// same trace. When `violations` is not null, the structural invariants, P6 and P8 are checked
-// after every step and the first violation found is described there (the trace stops at
-// that step).
+// A random valid trace (harness/generate.h with GeneratorKnobs::defaults(), seed `seed`,
+// `ops` operations) with the model's observation of every step as its expectation when
+// `expectations`. The same seed gives the same trace. When `violations` is not null, the
+// structural invariants, P6 and P8 are checked after every step and the first violation
+// found is described there (the trace stops at that step).
 trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
                             std::string* violations = nullptr);
 

@@ -4,6 +4,8 @@
 #ifndef APCB_TESTS_SANITIZED_H_
 #define APCB_TESTS_SANITIZED_H_
 
+#include <cstdlib>
+
 namespace apcb::testing {
 
 // ThreadSanitizer alone (about ten times slower; the thread stress tests shrink under it).
@@ -31,6 +33,18 @@ inline constexpr bool kSanitized = kThreadSanitized;
 #else
 inline constexpr bool kSanitized = kThreadSanitized;
 #endif
+
+// Whether this build runs under ThreadSanitizer: the long runs shrink (an alias kept short for
+// the tests' count expressions). Example: env_count("N", kUnderTsan ? 300 : 3000).
+inline constexpr bool kUnderTsan = kThreadSanitized;
+
+// A count from the environment variable `name` (for longer local runs), else `fallback`; a
+// value that is not a number counts as 0 (std::atoi).
+// Example: env_count("APCB_DIFF_SEQUENCES", 3000) == 3000 when the variable is unset.
+inline int env_count(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? std::atoi(v) : fallback;
+}
 
 }  // namespace apcb::testing
 

@@ -37,7 +37,6 @@
 #include "tests/assurance_record.h"
 #include "harness/lockstep.h"
 #include "tests/sanitized.h"
-#include "tests/impl/random_mix.h"
 
 namespace apcb::exhaustive {
 namespace {
@@ -191,7 +190,7 @@ constexpr int kDefaultDepth = apcb::testing::kSanitized ? 3 : 6;
 
 TEST(exhaustive_Width4, EverySequenceToDepth6AgreesWithTheModel) {
   apcb::testing::remove_assurance_record(assurance::kExhaustive);
-  const int depth = impl::testing::env_count("APCB_EXHAUSTIVE_DEPTH", kDefaultDepth);
+  const int depth = apcb::testing::env_count("APCB_EXHAUSTIVE_DEPTH", kDefaultDepth);
   if (depth != 6) std::printf("exhaustive: NOTE depth %d, not 6 (sanitizer build or APCB_EXHAUSTIVE_DEPTH)\n", depth);
   const auto start = std::chrono::steady_clock::now();
   const std::vector<Op>& ops = alphabet();

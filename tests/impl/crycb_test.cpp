@@ -10,7 +10,8 @@
 #include "impl/host.h"
 #include "impl/kvm/kvm.h"
 #include "harness/lockstep.h"
-#include "tests/impl/random_mix.h"
+#include "harness/generate.h"
+#include "tests/sanitized.h"
 
 namespace apcb::impl {
 namespace {
@@ -136,9 +137,9 @@ TEST(impl_Crycb, WrappingKeyMasksArePatternedAtCreationAndNeverChange) {
 // Through the whole host: random operations never touch the wrapping-key masks or the
 // reserved bytes, and the APCB bytes always decode to what the model says the guest has.
 TEST(impl_Crycb, RandomOperationsNeverTouchTheWrappingKeyMasks) {
-  const int sequences = testing::env_count("APCB_CRYCB_SEQUENCES", testing::kUnderTsan ? 40 : 400);
+  const int sequences = apcb::testing::env_count("APCB_CRYCB_SEQUENCES", apcb::testing::kUnderTsan ? 40 : 400);
   for (int seed = 0; seed < sequences; ++seed) {
-    testing::RandomMix gen(7000 + static_cast<std::uint64_t>(seed));
+    harness::OpGenerator gen(harness::SeededEntropy(7000 + static_cast<std::uint64_t>(seed)), harness::GeneratorKnobs::mix());
     const model::HostParams params = gen.params();
     harness::Lockstep ls(params, gen.config(), HostOptions{1});
     ls.run(model::op::GuestCreate{0, true});
@@ -146,7 +147,7 @@ TEST(impl_Crycb, RandomOperationsNeverTouchTheWrappingKeyMasks) {
     std::vector<Bytes> fresh;
     for (model::GuestId id : {0U, 1U}) fresh.push_back(ls.host.guest(id)->crycb_bytes());
     for (int i = 0; i < 60; ++i) {
-      ls.run(gen.next());
+      ls.run(gen.next(ls.s));
       for (model::GuestId id : {0U, 1U}) {
         const Bytes b = ls.host.guest(id)->crycb_bytes();
         for (std::size_t k = 0x18; k < Crycb::kApcb1; ++k)

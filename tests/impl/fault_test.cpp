@@ -10,7 +10,8 @@
 #include "impl/fault.h"
 #include "impl/host.h"
 #include "harness/lockstep.h"
-#include "tests/impl/random_mix.h"
+#include "harness/generate.h"
+#include "tests/sanitized.h"
 
 namespace apcb::impl {
 namespace {
@@ -63,22 +64,22 @@ int run_with_every_fault(Host& host, model::State& model_state, const model::Op&
 }
 
 TEST(impl_FailureAtomicity, EveryFaultPointOfRandomSequencesChangesNothing) {
-  const int sequences = testing::env_count("APCB_FAULT_SEQUENCES", testing::kUnderTsan ? 60 : 600);
+  const int sequences = apcb::testing::env_count("APCB_FAULT_SEQUENCES", apcb::testing::kUnderTsan ? 60 : 600);
   std::array<int, kFaultPoints> fired{};
   long failed_ops = 0;
   for (int seed = 0; seed < sequences; ++seed) {
-    // Even seeds: the model's generator; odd seeds: the focused one (deep states, resets).
-    testing::RandomMix wide(50000 + static_cast<std::uint64_t>(seed));
-    testing::FocusedOps deep(50000 + static_cast<std::uint64_t>(seed));
+    // Even seeds: the wide mix; odd seeds: the focused preset (deep states, resets).
+    harness::OpGenerator wide(harness::SeededEntropy(50000 + static_cast<std::uint64_t>(seed)), harness::GeneratorKnobs::mix());
+    harness::OpGenerator deep(harness::SeededEntropy(50000 + static_cast<std::uint64_t>(seed)), harness::GeneratorKnobs::focused());
     const bool focused = seed % 2 == 1;
     const model::HostParams params = focused ? deep.params() : wide.params();
     const Matrix cfg = focused ? deep.config() : wide.config();
-    deep.set_config(cfg);
     model::State model_state = model::State::initial(params, cfg);
     Host host(params, cfg, HostOptions{1});
     std::vector<model::Op> history;
     for (int i = 0; i < 50; ++i) {
-      history.push_back(!focused ? wide.next() : i == 0 ? testing::FocusedOps::release_adapters() : deep.next());
+      history.push_back(!focused ? wide.next(model_state)
+                                 : i == 0 ? harness::release_focused_adapters() : deep.next(model_state));
       std::vector<std::string> failures;
       failed_ops += run_with_every_fault(host, model_state, history.back(), fired, failures);
       if (!failures.empty()) {

@@ -17,7 +17,8 @@
 #include "impl/kvm/vcpu_thread.h"
 #include "model/invariants.h"
 #include "harness/lockstep.h"
-#include "tests/impl/random_mix.h"
+#include "harness/generate.h"
+#include "tests/sanitized.h"
 #include "tests/impl/torn_detector.h"
 
 namespace apcb::impl {
@@ -26,13 +27,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 TEST(impl_Stress, ConcurrentWritersHostEventsAndVcpus) {
-  const int millis = testing::env_count("APCB_STRESS_MS", testing::kUnderTsan ? 3000 : 2000);
+  const int millis = apcb::testing::env_count("APCB_STRESS_MS", apcb::testing::kUnderTsan ? 3000 : 2000);
   const model::HostParams params{true, 255, 255};
   const model::Matrix cfg{model::Mask::range(0, 4), model::Mask::range(0, 4), model::Mask::range(0, 4)};
   testing::TornDetector detector;
   Host host(params, cfg, HostOptions{4});
   host.set_commit_listener([&](model::GuestId g, const model::Matrix& apcb) { detector.committed(g, apcb); });
-  ASSERT_EQ(host.apply(testing::FocusedOps::release_adapters()).result, model::Errno::ok);
+  ASSERT_EQ(host.apply(harness::release_focused_adapters()).result, model::Errno::ok);
   std::vector<std::unique_ptr<kvm::VcpuThread>> vcpus;
   for (model::GuestId g : {0U, 1U}) {
     detector.add_guest(g);
@@ -53,12 +54,13 @@ TEST(impl_Stress, ConcurrentWritersHostEventsAndVcpus) {
     if (problems.size() < 10) problems.push_back(p);
   };
   std::vector<std::thread> threads;
-  // Four operation threads: two focused (deep states), two with the model's wide generator.
+  // Four operation threads: two focused (deep states), two with the wide mix. No thread sees a
+  // consistent model state, so they draw without one (focused toggles start from cfg).
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      testing::FocusedOps deep(900 + static_cast<std::uint64_t>(t));
+      harness::OpGenerator deep(harness::SeededEntropy(900 + static_cast<std::uint64_t>(t)), harness::GeneratorKnobs::focused());
       deep.set_config(cfg);
-      testing::RandomMix wide(700 + static_cast<std::uint64_t>(t));
+      harness::OpGenerator wide(harness::SeededEntropy(700 + static_cast<std::uint64_t>(t)), harness::GeneratorKnobs::mix());
       model::Observation obs;
       while (!stop.load(std::memory_order_relaxed)) {
         host.apply(t < 2 ? deep.next() : wide.next(), obs);
@@ -97,9 +99,9 @@ TEST(impl_Stress, ConcurrentWritersHostEventsAndVcpus) {
 TEST(impl_Throughput, OneThreadFocusedOperations) {
   const model::Matrix cfg{model::Mask::range(0, 4), model::Mask::range(0, 4), model::Mask::range(0, 4)};
   Host host(model::HostParams{true, 255, 255}, cfg, HostOptions{1});
-  testing::FocusedOps gen(42);
+  harness::OpGenerator gen(harness::SeededEntropy(42), harness::GeneratorKnobs::focused());
   gen.set_config(cfg);
-  std::vector<model::Op> ops{testing::FocusedOps::release_adapters()};
+  std::vector<model::Op> ops{harness::release_focused_adapters()};
   for (int i = 0; i < 200000; ++i) ops.push_back(gen.next());
   model::Observation obs;
   const auto start = Clock::now();

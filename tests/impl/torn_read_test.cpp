@@ -12,7 +12,7 @@
 #include "impl/host.h"
 #include "impl/kvm/vcpu_thread.h"
 #include "harness/lockstep.h"
-#include "tests/impl/random_mix.h"
+#include "tests/sanitized.h"
 #include "tests/impl/torn_detector.h"
 
 namespace apcb::impl {
@@ -109,7 +109,7 @@ TEST(impl_TornReads, NonAtomicCommitIsDetected) {
 
 TEST(impl_TornReads, BlockAllProtocolIsNeverTorn) {
   TornReads t(kvm::CommitProtocol::block_all);
-  const auto until = Clock::now() + std::chrono::milliseconds(testing::env_count("APCB_TORN_MS", 1500));
+  const auto until = Clock::now() + std::chrono::milliseconds(apcb::testing::env_count("APCB_TORN_MS", 1500));
   t.write_until([&] {
     return Clock::now() > until && t.detector.commits() > 200 && t.detector.reads() > 2000;
   });

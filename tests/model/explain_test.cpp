@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "model/filter.h"
-#include "model/generate.h"
+#include "harness/generate.h"
 #include "model/invariants.h"
 #include "model/step.h"
 
@@ -394,7 +394,7 @@ TEST(Explain, AgreesWithTheModelOnRandomRuns) {
   int rows = 0;
   int stale = 0;
   for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
-    RandomOps gen(seed);
+    harness::OpGenerator gen(harness::SeededEntropy(seed), harness::GeneratorKnobs::defaults());
     const HostParams params = gen.params();
     State s = State::initial(params, gen.config());
     for (int i = 0; i < 200; ++i) {

@@ -9,7 +9,7 @@
 #include "model/filter.h"
 #include "model/step.h"
 #include "trace/trace.h"
-#include "model/generate.h"
+#include "harness/generate.h"
 
 namespace apcb::model {
 namespace {
@@ -128,7 +128,7 @@ TEST(Invariants, HoldOnRandomSequences) {
   int full_filters = 0;
   int f1_entries = 0;
   for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
-    RandomOps gen(seed);
+    harness::OpGenerator gen(harness::SeededEntropy(seed), harness::GeneratorKnobs::defaults());
     Trace trace;  // printed on failure: the counterexample, replayable with the trace tools
     trace.params = gen.params();
     trace.config = gen.config();

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "impl/host.h"
-#include "model/generate.h"
+#include "harness/generate.h"
 #include "model/step.h"
 #include "trace/trace.h"
 #include "proofs/agreement.h"
@@ -124,8 +124,8 @@ TEST(Protocol, WrongProtocolsTearWithASchedule) {
 }
 
 // A host using IDs 0..3 with an mdev in a guest, then `steps` random operations: the walks
-// RandomOps makes from State::initial alone rarely get past the bus masks.
-model::State eventful_start(model::RandomOps& gen, const model::HostParams& params, int width) {
+// the generator makes from State::initial alone rarely get past the bus masks.
+model::State eventful_start(harness::OpGenerator<harness::SeededEntropy>& gen, const model::HostParams& params, int width) {
   const model::Mask low = model::Mask::of({0, 1, 2, 3});
   model::Matrix cfg = gen.config();
   cfg.adapters = (cfg.adapters | low) & model::Mask::up_to(width - 1);
@@ -154,7 +154,7 @@ TEST(Events, AgreeWithTheModelOnRandomWalks) {
     int checked = 0;
     int events = 0;
     for (std::uint64_t seed = 1; seed <= (width == 256 ? 6u : 12u); ++seed) {
-      model::RandomOps gen(seed);
+      harness::OpGenerator gen(harness::SeededEntropy(seed), harness::GeneratorKnobs::defaults());
       model::State s = eventful_start(gen, enc.shape().params, width);
       for (int step = 0; step < 40; ++step) {
         const model::Op op = gen.next(s);
@@ -162,7 +162,7 @@ TEST(Events, AgreeWithTheModelOnRandomWalks) {
         ASSERT_EQ(why, "") << "seed " << seed << " step " << step;
         model::State next = s;
         events += static_cast<int>(model::apply(next, op).events.size());
-        // Keep to states the instance can represent (RandomOps names IDs up to 255).
+        // Keep to states the instance can represent (the generator names IDs up to 255).
         try {
           (void)enc.concretize(next);
           s = next;
@@ -181,7 +181,7 @@ TEST(Construct, ReachesTheStatesItAccepts) {
   int built = 0;
   int refused = 0;
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
-    model::RandomOps gen(seed);
+    harness::OpGenerator gen(harness::SeededEntropy(seed), harness::GeneratorKnobs::defaults());
     model::State s = eventful_start(gen, model::HostParams{true, 255, 255}, 256);
     for (int step = 0; step < 30; ++step) model::apply(s, gen.next(s));
     std::string why;

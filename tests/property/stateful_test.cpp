@@ -100,7 +100,7 @@ rc::Gen<std::shared_ptr<const rc::state::Command<model::State, System>>> gen_ste
   auto s = std::make_shared<const model::State>(s0);
   return rc::gen::exec([s]() -> std::shared_ptr<const rc::state::Command<model::State, System>> {
     auto step = std::make_shared<Step>();
-    step->op = draw_op(s, step->targets);
+    step->op = draw_op(*s, step->targets);
     // weightedElement shrinks toward its first element: toward no fault.
     if (model::is_mutating(step->op) && *rc::gen::weightedElement<bool>({{7, false}, {1, true}}))
       step->fault = static_cast<std::uint32_t>(*rc::gen::inRange(1, 4));
@@ -135,8 +135,9 @@ struct Figures {
 
 // The property: a random host, then a long command sequence in lockstep.
 void stateful_property(Figures& f) {
-  const model::HostParams params = *gen_params();
-  const model::Matrix cfg = *gen_config(params);
+  auto gen = property_generator();
+  const model::HostParams params = gen.params();
+  const model::Matrix cfg = gen.config();
   const model::State s0 = model::State::initial(params, cfg);
   const Cmds cmds = *gen_long_commands(s0);
   System sys(params, cfg);

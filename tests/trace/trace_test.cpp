@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "model/step.h"
-#include "model/generate.h"
+#include "harness/generate.h"
 
 namespace apcb::trace {
 namespace {
@@ -70,7 +70,7 @@ cat /sys/devices/vfio_ap/matrix/)" + kUuid + R"(/matrix
 TEST(TraceFormat, EveryRandomStepRoundTrips) {
   int steps = 0;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
-    RandomOps gen(seed);
+    harness::OpGenerator gen(harness::SeededEntropy(seed), harness::GeneratorKnobs::defaults());
     Trace t;
     t.params = gen.params();
     t.config = gen.config();

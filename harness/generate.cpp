@@ -1,0 +1,73 @@
+#include "harness/generate.h"
+
+namespace apcb::harness {
+
+std::string generator_uuid(int k) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  if (k >= 0 && k < 15) {
+    const char c = kDigits[k + 1];
+    std::string u(36, c);
+    for (std::size_t dash : {8, 13, 18, 23}) u[dash] = '-';
+    return u;
+  }
+  std::string tail(12, '0');
+  for (std::size_t i = 12; i > 0 && k > 0; --i, k /= 16) tail[i - 1] = kDigits[k % 16];
+  return "00000000-0000-0000-0000-" + tail;
+}
+
+model::Matrix within_host(const model::Matrix& m, const model::HostParams& p) {
+  const model::Mask q = model::Mask::up_to(p.bus_max_domain());
+  return model::Matrix{m.adapters & model::Mask::up_to(p.bus_max_adapter()), m.domains & q,
+                       m.control_domains & q};
+}
+
+model::Op release_focused_adapters() { return model::op::BusMaskWrite{model::BusMask::apmask, "-1-4\n"}; }
+
+namespace {
+
+// Weights in variant order (model/op.h): ConfigChange, QueueBind, QueueUnbind, ResetResponse,
+// BusMaskWrite, MdevCreate, MdevRemove, AttrWrite, DeviceReset, GuestCreate, GuestAttach,
+// GuestDetach, GuestRelease, VcpuObserve, ReadMdev, ReadBusMask, ReadQueueStatus.
+using Weights = std::array<int, kOpKinds>;
+static_assert(kOpKinds == 17, "a new operation kind (model/alphabet.def) needs a weight in every preset");
+
+}  // namespace
+
+GeneratorKnobs GeneratorKnobs::defaults() {
+  GeneratorKnobs k;
+  // Attribute writes most (they decide what the filter sees), every other kind once or twice.
+  k.weights = Weights{2, 1, 1, 1, 1, 1, 1, 6, 1, 1, 2, 1, 1, 1, 1, 1, 1};
+  return k;
+}
+
+GeneratorKnobs GeneratorKnobs::mix() {
+  GeneratorKnobs k = defaults();
+  k.read_percent = 25;
+  return k;
+}
+
+GeneratorKnobs GeneratorKnobs::focused() {
+  GeneratorKnobs k;
+  k.weights = Weights{6, 3, 3, 6, 3, 3, 1, 21, 2, 3, 6, 2, 1, 3, 6, 1, 3};
+  k.ids = IdUniverse::focused;
+  k.syntax_variants = false;
+  k.malformed = false;
+  k.toggle_percent = 100;
+  return k;
+}
+
+GeneratorKnobs GeneratorKnobs::property() {
+  GeneratorKnobs k;
+  k.weights = Weights{2, 2, 2, 3, 4, 3, 1, 14, 2, 2, 4, 2, 1, 2, 3, 1, 1};
+  k.guests = 3;
+  return k;
+}
+
+GeneratorKnobs GeneratorKnobs::fuzz() {
+  GeneratorKnobs k;
+  k.weights = Weights{1, 1, 1, 2, 3, 2, 1, 8, 1, 2, 3, 1, 1, 1, 2, 1, 1};
+  k.guests = 3;
+  return k;
+}
+
+}  // namespace apcb::harness

@@ -1,0 +1,429 @@
+// apcb harness — THE generator of the operation alphabet (model/op.h), one family with knobs.
+//
+// `apcb gen` (generate_trace), the model's and the implementation's random tests, the stateful
+// property test and the fuzz input decoder all draw operations from OpGenerator; they differ
+// only in where the randomness comes from (the Entropy) and in the knobs (GeneratorKnobs and
+// its presets). The biases are the ones that find bugs: few IDs reused (so APQNs are shared
+// and conflicts happen), IDs at the word and format boundaries (15/16, 63/64, 127/128, 255),
+// both attribute syntaxes and malformed input, and, given the model state, existing mdevs,
+// guests and configured queues preferred so most operations get past "no such device".
+//
+// Entropy is anything with `int pick(int n)` returning a value in [0, n) for n >= 1:
+//   SeededEntropy  std::mt19937_64, `rng() % n` (no std distributions: the same seed gives
+//                  the same operations on every platform);
+//   ByteEntropy    fuzz input bytes, one byte per pick (`byte % n`), zeros after the end;
+//   RcEntropy      (tests/property/rc_entropy.h) `*rc::gen::inRange(0, n)`: every pick shrinks.
+// Every pick is a choice among n alternatives and 0 is always the simplest one, so a shrinking
+// entropy (or a zero-filled fuzz input) leads toward short, plain operations.
+//
+// Example:
+//   harness::OpGenerator gen(harness::SeededEntropy(7), harness::GeneratorKnobs::defaults());
+//   model::State s = model::State::initial(gen.params(), gen.config());
+//   for (int i = 0; i < 100; ++i) model::apply(s, gen.next(s));
+#ifndef APCB_HARNESS_GENERATE_H_
+#define APCB_HARNESS_GENERATE_H_
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "model/op.h"
+#include "model/state.h"
+
+namespace apcb::harness {
+
+// Anything that answers pick(n) with a value in [0, n).
+// Example: struct Zero { int pick(int) { return 0; } };  // always the simplest choice
+template <class E>
+concept Entropy = requires(E& e, int n) {
+  { e.pick(n) } -> std::convertible_to<int>;
+};
+
+// Seeded pseudo-randomness: portable (`rng() % n`; the bias is negligible for n <= 2^16).
+// Example: SeededEntropy e(1); e.pick(6) is the same value on every platform.
+class SeededEntropy {
+ public:
+  explicit SeededEntropy(std::uint64_t seed) : rng_(seed) {}
+  int pick(int n) { return static_cast<int>(rng_() % static_cast<std::uint64_t>(n)); }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+// A fuzz input: each pick reads the next byte (`byte % n`), zeros once the input is consumed.
+// Choices with n > 256 are not all reachable from one byte; the presets keep n <= 256.
+// Example: const std::uint8_t b[] = {7, 9}; ByteEntropy e(b, 2);
+//          e.pick(4) == 3, e.pick(4) == 1, e.exhausted(), e.pick(4) == 0.
+class ByteEntropy {
+ public:
+  ByteEntropy(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  int pick(int n) { return pos_ < size_ ? data_[pos_++] % n : 0; }
+  bool exhausted() const { return pos_ >= size_; }
+  std::size_t consumed() const { return pos_; }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
+};
+
+// The number of operation kinds (model::OpKind, the variant order of model::Op): weights are
+// indexed by OpKind.
+inline constexpr std::size_t kOpKinds = model::kOpKindCount;
+
+// The interesting IDs: the first few (reused, so APQNs are shared across mdevs) and the
+// boundaries of CRYCB format 0/1 (15/16, 63/64), of a mask word (63/64, 127/128) and of the ID
+// space (255).
+inline constexpr std::array<int, 10> kInterestingIds{0, 1, 2, 3, 15, 16, 63, 64, 128, 255};
+
+// The k-th mdev UUID of a generator's pool (k >= 0): "11111111-1111-…" for k = 0, "2222…" for
+// k = 1, … "ffff…" for k = 14, then "00000000-0000-0000-0000-0000000000NN" (NN = k in hex).
+// Example: generator_uuid(2) == "33333333-3333-3333-3333-333333333333".
+std::string generator_uuid(int k);
+
+// `m` cut to what a machine with parameters `p` can configure: no ID beyond the AP bus's
+// maxima (a non-APXA host has no adapter 64 and no domain 16).
+// Example: within_host({{0, 64}, {3}, {3}}, {false, 63, 15}).adapters == Mask::of({0}).
+model::Matrix within_host(const model::Matrix& m, const model::HostParams& p);
+
+// The operation that starts a run of the focused universe: adapters 1..4 leave the host's
+// default drivers (apmask), so their queues can go to vfio_ap.
+// Example: host.apply(release_focused_adapters()).result == Errno::ok on a fresh host.
+model::Op release_focused_adapters();
+
+// The hosts a generator draws in params().
+enum class HostShape : std::uint8_t {
+  apxa,      // APXA, every ID (255/255)
+  non_apxa,  // 63/15: no adapter 64, no domain 16, CRYCB format 0/1
+  boundary,  // APXA with maxima 64/16, just past the format boundary
+  random,    // apxa : non_apxa : boundary = 4 : 2 : 1
+};
+
+// Where IDs come from.
+enum class IdUniverse : std::uint8_t {
+  interesting,  // 0..4 (half), kInterestingIds (a quarter), configured IDs (a quarter)
+  focused,      // 1..4 (11 in 12), else one of 0, 15, 16, 63, 64, 255: deep states
+};
+
+// What an operation was drawn for: the existing mdev / guest picked from the state (empty when
+// the operation names none that exists). A property test uses it as a precondition: when
+// shrinking removes the target's creation the step is regenerated, not silently changed.
+struct Targets {
+  std::string mdev;                     // non-empty: an existing mdev's UUID was drawn
+  std::optional<model::GuestId> guest;  // an existing guest was drawn
+};
+
+// The knobs of the generator family. Start from a preset and change fields.
+// Example: auto k = GeneratorKnobs::defaults(); k.weights[0] = 0;  // no ConfigChange
+struct GeneratorKnobs {
+  // Relative weights of the operation kinds, indexed by model::OpKind; 0 never draws
+  // the kind. The sum must be >= 1 (and <= 256 for ByteEntropy to reach every kind).
+  std::array<int, kOpKinds> weights{};
+  // Example: knobs.weight(model::OpKind::read_queue_status) = 0;
+  int& weight(model::OpKind k) { return weights[static_cast<std::size_t>(k)]; }
+  HostShape host = HostShape::random;
+  int mdev_uuids = 3;  // the pool of fresh UUIDs (generator_uuid(0..n-1)); >= 1
+  int guests = 2;      // guest ids 0..guests-1; >= 1
+  IdUniverse ids = IdUniverse::interesting;
+  bool syntax_variants = true;  // ID texts also in hex, octal, without the newline
+  bool malformed = true;        // malformed texts and UUIDs, IDs beyond every maximum
+  // The percentage of draws that are reads (the kinds model::is_mutating says are not, among
+  // themselves by their weights); -1: reads draw by their weights like every kind.
+  int read_percent = -1;
+  // The percentage of ConfigChange draws that toggle one ID of one kind of the current
+  // configuration; the others replace the configuration.
+  int toggle_percent = 25;
+
+  // Every kind (every read kind too), the wide ID universe and all text forms, hosts of every
+  // shape: `apcb gen`, the model's random tests.
+  static GeneratorKnobs defaults();
+  // defaults() with a quarter of draws being reads: the wide random mix of the
+  // implementation's tests (differential, crycb, fault, stress).
+  static GeneratorKnobs mix();
+  // Deep states: the 1..4 universe, plain decimal texts, configuration changes that toggle
+  // single IDs, failing reset responses, guests attached; start a run with
+  // release_focused_adapters().
+  static GeneratorKnobs focused();
+  // The stateful property test: attribute writes and the events that make the filter and
+  // resets matter weighted up, three guests, hosts of every shape.
+  static GeneratorKnobs property();
+  // The fuzz decoder: weights summing to 32 (a kind byte reaches every kind), three guests.
+  static GeneratorKnobs fuzz();
+};
+
+// The generator: draws from E through the knobs. Not thread-safe; one per thread.
+template <Entropy E>
+class OpGenerator {
+ public:
+  explicit OpGenerator(E entropy, GeneratorKnobs knobs = GeneratorKnobs::defaults())
+      : e_(std::move(entropy)), k_(std::move(knobs)) {}
+
+  // The host of a run, by the knobs' shape. Later config() and state-less next() keep to it
+  // (APXA 255/255 until this is called).
+  model::HostParams params() {
+    switch (k_.host) {
+      case HostShape::apxa: host_ = model::HostParams{true, 255, 255}; break;
+      case HostShape::non_apxa: host_ = model::HostParams{false, 63, 15}; break;
+      case HostShape::boundary: host_ = model::HostParams{true, 64, 16}; break;
+      case HostShape::random: {
+        const int r = pick(7);
+        host_ = r < 4 ? model::HostParams{true, 255, 255}
+                      : r < 6 ? model::HostParams{false, 63, 15} : model::HostParams{true, 64, 16};
+        break;
+      }
+    }
+    return host_;
+  }
+  // A QCI configuration the host drawn last can have; state-less toggles start from it.
+  model::Matrix config() {
+    cfg_ = config_for(host_);
+    return cfg_;
+  }
+  // The configuration state-less next() toggles from (e.g. the host's, after config()).
+  void set_config(const model::Matrix& cfg) { cfg_ = cfg; }
+
+  // An operation drawn with an eye on `s`: existing mdevs, guests and configured queues
+  // preferred. targets() says which existing ones it was drawn for.
+  model::Op next(const model::State& s) {
+    s_ = &s;
+    model::Op op = draw();
+    s_ = nullptr;
+    return op;
+  }
+  // An operation without a state (concurrent tests): the pool's UUIDs, any guest, IDs of the
+  // universe; configuration toggles start from the last one this generator made.
+  model::Op next() { return draw(); }
+
+  const Targets& targets() const { return targets_; }
+  E& entropy() { return e_; }
+  const GeneratorKnobs& knobs() const { return k_; }
+
+ private:
+  int pick(int n) { return n <= 1 ? 0 : static_cast<int>(e_.pick(n)); }
+  bool one_in(int n) { return pick(n) == 0; }
+
+  // A kind by the weights, among those with `mutating` (or all when nullopt).
+  model::OpKind kind(std::optional<bool> mutating) {
+    auto counts = [&](std::size_t i) { return !mutating || model::kAlphabet[i].mutates == *mutating; };
+    int total = 0;
+    for (std::size_t i = 0; i < kOpKinds; ++i)
+      if (counts(i)) total += k_.weights[i];
+    if (total == 0) return kind(std::nullopt);
+    int r = pick(total);
+    for (std::size_t i = 0; i < kOpKinds; ++i) {
+      if (!counts(i)) continue;
+      if (r < k_.weights[i]) return static_cast<model::OpKind>(i);
+      r -= k_.weights[i];
+    }
+    return model::OpKind{};
+  }
+
+  model::Op draw() {
+    using namespace model;
+    targets_ = Targets{};
+    std::optional<bool> mutating;
+    if (k_.read_percent >= 0) mutating = pick(100) >= k_.read_percent;
+    switch (kind(mutating)) {
+      case OpKind::config_change: return op::ConfigChange{config_change()};
+      case OpKind::queue_bind: return op::QueueBind{apqn(), driver()};
+      case OpKind::queue_unbind: return op::QueueUnbind{apqn(), driver()};
+      case OpKind::reset_response: {
+        model::Apqn q = apqn();
+        return op::ResetResponse{q, static_cast<std::uint8_t>(pick(8))};
+      }
+      case OpKind::bus_mask_write: {
+        const BusMask m = one_in(3) ? BusMask::aqmask : BusMask::apmask;
+        return op::BusMaskWrite{m, mask_text()};
+      }
+      case OpKind::mdev_create: return op::MdevCreate{uuid()};
+      case OpKind::mdev_remove: return op::MdevRemove{uuid()};
+      case OpKind::attr_write: {
+        std::string u = uuid();
+        if (one_in(7)) return op::AttrWrite{std::move(u), MdevAttr::ap_config, ap_config_text()};
+        const auto attr = static_cast<MdevAttr>(pick(6));
+        return op::AttrWrite{std::move(u), attr, id_text()};
+      }
+      case OpKind::device_reset: return op::DeviceReset{uuid()};
+      case OpKind::guest_create: {
+        const auto g = static_cast<GuestId>(pick(k_.guests));
+        return op::GuestCreate{g, !one_in(4)};
+      }
+      case OpKind::guest_attach: {
+        std::string u = uuid();
+        return op::GuestAttach{std::move(u), guest()};
+      }
+      case OpKind::guest_detach: return op::GuestDetach{uuid()};
+      case OpKind::guest_release: return op::GuestRelease{uuid()};
+      case OpKind::vcpu_observe: return op::VcpuObserve{guest()};
+      case OpKind::read_mdev: {
+        std::string u = uuid();
+        return op::ReadMdev{std::move(u), static_cast<MdevView>(pick(4))};
+      }
+      case OpKind::read_bus_mask: return op::ReadBusMask{one_in(2) ? BusMask::apmask : BusMask::aqmask};
+      case OpKind::read_queue_status: break;
+    }
+    return op::ReadQueueStatus{apqn()};
+  }
+
+  const model::HostParams& host() const { return s_ != nullptr ? s_->params : host_; }
+
+  model::Matrix config_for(const model::HostParams& p) {
+    if (k_.ids == IdUniverse::focused) {
+      model::Matrix m{focused_ids(5), focused_ids(5), focused_ids(5)};
+      return within_host(m, p);
+    }
+    model::Mask a = ids(), d = ids(), c = ids();
+    return within_host(model::Matrix{a, d, c}, p);
+  }
+
+  // A whole replacement, or one ID of one kind toggled in the current configuration.
+  model::Matrix config_change() {
+    const model::Matrix& now = s_ != nullptr ? s_->cfg : cfg_;
+    if (pick(100) < k_.toggle_percent) {
+      model::Matrix c = now;
+      const int which = pick(3);
+      model::Mask& m = which == 0 ? c.adapters : which == 1 ? c.domains : c.control_domains;
+      const auto i = static_cast<model::ApId>(id());
+      m.assign(i, !m.test(i));
+      cfg_ = within_host(c, host());
+    } else {
+      cfg_ = config_for(host());
+    }
+    return cfg_;
+  }
+
+  // A member of m, or -1 when m is empty.
+  int member(const model::Mask& m) {
+    const int n = m.count();
+    if (n == 0) return -1;
+    int k = pick(n), found = -1;
+    m.for_each([&](model::ApId i) {
+      if (k-- == 0) found = i;
+    });
+    return found;
+  }
+
+  int focused_id() {
+    static constexpr std::array<int, 6> kRare{0, 15, 16, 63, 64, 255};
+    if (one_in(12)) return kRare[static_cast<std::size_t>(pick(6))];
+    return 1 + pick(4);
+  }
+  // IDs 1..4 each with probability (n-1)/n, now and then a rare one.
+  model::Mask focused_ids(int n) {
+    model::Mask m;
+    for (int i = 1; i <= 4; ++i)
+      if (!one_in(n)) m.set(static_cast<model::ApId>(i));
+    if (one_in(6)) m.set(static_cast<model::ApId>(focused_id()));
+    return m;
+  }
+
+  int id() {
+    if (k_.ids == IdUniverse::focused) return focused_id();
+    const int from = pick(4);
+    if (from == 3 && s_ != nullptr) {
+      const int c = member(s_->cfg.adapters | s_->cfg.domains | s_->cfg.control_domains);
+      if (c >= 0) return c;
+    }
+    if (from == 2) return kInterestingIds[static_cast<std::size_t>(pick(static_cast<int>(kInterestingIds.size())))];
+    return pick(5);
+  }
+  // Up to four IDs.
+  model::Mask ids() {
+    model::Mask m;
+    for (int i = pick(5); i > 0; --i) m.set(static_cast<model::ApId>(id()));
+    return m;
+  }
+  model::Apqn apqn() {
+    if (s_ != nullptr && !one_in(4)) {
+      const int a = member(s_->cfg.adapters);
+      const int d = member(s_->cfg.domains);
+      if (a >= 0 && d >= 0) return model::Apqn{static_cast<model::ApId>(a), static_cast<model::ApId>(d)};
+    }
+    const auto a = static_cast<model::ApId>(id());
+    return model::Apqn{a, static_cast<model::ApId>(id())};
+  }
+  model::Driver driver() { return one_in(5) ? model::Driver::default_driver : model::Driver::vfio_ap; }
+
+  std::string uuid() {
+    if (s_ != nullptr && !s_->mdevs.empty() && !one_in(8)) {
+      targets_.mdev = s_->mdevs[static_cast<std::size_t>(pick(static_cast<int>(s_->mdevs.size())))].uuid;
+      return targets_.mdev;
+    }
+    if (k_.malformed && one_in(16)) {
+      return one_in(2) ? "1111"                                   // malformed
+                       : "AAAAAAAA-1111-1111-1111-111111111111";  // upper case: lower-cased
+    }
+    return generator_uuid(pick(k_.mdev_uuids));
+  }
+  model::GuestId guest() {
+    if (s_ != nullptr && !s_->guests.empty() && !one_in(4)) {
+      targets_.guest = s_->guests[static_cast<std::size_t>(pick(static_cast<int>(s_->guests.size())))].id;
+      return *targets_.guest;
+    }
+    return static_cast<model::GuestId>(pick(k_.guests));
+  }
+
+  static std::string digits(int v, int base) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    do {
+      out.insert(out.begin(), kDigits[v % base]);
+      v /= base;
+    } while (v != 0);
+    return out;
+  }
+  // An ID attribute's text: decimal with the newline mostly; hex, octal, no newline
+  // (syntax_variants); malformed, beyond every maximum, empty (malformed).
+  std::string id_text() {
+    const int form = pick(16);
+    const int v = id();
+    if (k_.syntax_variants) {
+      if (form == 1) return "0x" + digits(v, 16) + "\n";
+      if (form == 2) return "0" + digits(v, 8) + "\n";
+      if (form == 3) return std::to_string(v);
+    }
+    if (k_.malformed) {
+      if (form == 4) return "x" + std::to_string(v) + "\n";
+      if (form == 5) return std::to_string(v + 256) + "\n";
+      if (form == 6) return "\n";
+    }
+    return std::to_string(v) + "\n";
+  }
+  // A bus mask write: relative (`-a,+b`, the administrator's usual form) or absolute hex.
+  std::string mask_text() {
+    if (!one_in(4)) {
+      std::string out;
+      for (int n = 1 + pick(3); n > 0; --n) {
+        if (!out.empty()) out += ",";
+        out += one_in(4) ? "+" : "-";
+        out += std::to_string(id());
+      }
+      return out + "\n";
+    }
+    const bool complement = !one_in(2);
+    const model::Mask m = ids();
+    return "0x" + (complement ? ~m : m).hex() + "\n";
+  }
+  std::string ap_config_text() {
+    if (k_.malformed && one_in(10)) return "0x1,0x2";  // malformed: two fields
+    const model::Mask a = ids(), q = ids(), c = ids();
+    return "0x" + a.hex() + ",0x" + q.hex() + ",0x" + c.hex() + "\n";
+  }
+
+  E e_;
+  GeneratorKnobs k_;
+  model::HostParams host_;        // the host params() drew last (APXA 255/255 before)
+  model::Matrix cfg_;             // the configuration config()/set_config()/a change made last
+  const model::State* s_ = nullptr;  // set during next(const State&)
+  Targets targets_;
+};
+
+}  // namespace apcb::harness
+
+#endif  // APCB_HARNESS_GENERATE_H_
