@@ -31,7 +31,7 @@ install(TARGETS apcb_model_sut apcb_impl_sut LIBRARY DESTINATION ${CMAKE_INSTALL
 # folder, not the kernel shim the kernel plugins compile against (sut/kernel).
 foreach(dir model trace impl sut)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${APCB_INSTALL_INCLUDEDIR}/${dir}
-          FILES_MATCHING PATTERN "*.h"
+          FILES_MATCHING PATTERN "*.h" PATTERN "*.def"
           PATTERN "z3" EXCLUDE PATTERN "plugins" EXCLUDE PATTERN "internal" EXCLUDE
           PATTERN "kernel" EXCLUDE PATTERN "testing_mutant.h" EXCLUDE)
 endforeach()

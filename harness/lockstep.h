@@ -18,6 +18,7 @@
 #include "model/invariants.h"
 #include "model/op.h"
 #include "model/step.h"
+#include "trace/trace.h"
 
 namespace apcb::harness {
 
@@ -45,46 +46,10 @@ inline std::string describe(const model::Matrix& m) {
   return "{A=" + m.adapters.hex() + " Q=" + m.domains.hex() + " C=" + m.control_domains.hex() + "}";
 }
 
-// One line per operation, enough to rebuild it.
-inline std::string describe(const model::Op& op) {
-  using namespace model;
-  struct V {
-    std::string operator()(const op::ConfigChange& o) { return "ConfigChange " + describe(o.cfg); }
-    std::string operator()(const op::QueueBind& o) {
-      return "QueueBind " + hex_apqn(o.apqn) + " driver=" + std::to_string(static_cast<int>(o.driver));
-    }
-    std::string operator()(const op::QueueUnbind& o) {
-      return "QueueUnbind " + hex_apqn(o.apqn) + " driver=" + std::to_string(static_cast<int>(o.driver));
-    }
-    std::string operator()(const op::ResetResponse& o) {
-      return "ResetResponse " + hex_apqn(o.apqn) + " rc=" + std::to_string(o.response);
-    }
-    std::string operator()(const op::BusMaskWrite& o) {
-      return std::string(o.mask == BusMask::apmask ? "apmask" : "aqmask") + " <- " + quoted(o.text);
-    }
-    std::string operator()(const op::MdevCreate& o) { return "MdevCreate " + o.uuid; }
-    std::string operator()(const op::MdevRemove& o) { return "MdevRemove " + o.uuid; }
-    std::string operator()(const op::AttrWrite& o) {
-      return "AttrWrite " + o.uuid + " attr=" + std::to_string(static_cast<int>(o.attr)) + " " + quoted(o.text);
-    }
-    std::string operator()(const op::DeviceReset& o) { return "DeviceReset " + o.uuid; }
-    std::string operator()(const op::GuestCreate& o) {
-      return "GuestCreate " + std::to_string(o.guest) + (o.msax3 ? " msax3" : " no-msax3");
-    }
-    std::string operator()(const op::GuestAttach& o) { return "GuestAttach " + o.uuid + " " + std::to_string(o.guest); }
-    std::string operator()(const op::GuestDetach& o) { return "GuestDetach " + o.uuid; }
-    std::string operator()(const op::GuestRelease& o) { return "GuestRelease " + o.uuid; }
-    std::string operator()(const op::VcpuObserve& o) { return "VcpuObserve " + std::to_string(o.guest); }
-    std::string operator()(const op::ReadMdev& o) {
-      return "ReadMdev " + o.uuid + " view=" + std::to_string(static_cast<int>(o.view));
-    }
-    std::string operator()(const op::ReadBusMask& o) {
-      return std::string("ReadBusMask ") + (o.mask == BusMask::apmask ? "apmask" : "aqmask");
-    }
-    std::string operator()(const op::ReadQueueStatus& o) { return "ReadQueueStatus " + hex_apqn(o.apqn); }
-  };
-  return std::visit(V{}, op);
-}
+// One line per operation, enough to rebuild it: its trace step (one vocabulary everywhere).
+//
+// Example: describe(model::Op{model::op::VcpuObserve{1}}) == "vcpu read 1".
+inline std::string describe(const model::Op& op) { return trace::format_op(op); }
 
 inline std::string describe(const model::Observation& obs) {
   std::string out = std::string(model::errno_name(obs.result));

@@ -46,7 +46,7 @@ TEST_F(DataPathsTest, TheToolInABuildTreeUsesTheCheckoutAndTheBuild) {
   EXPECT_EQ(p.root, build.string());
   EXPECT_EQ(p.traces, (source / "tests/traces").string());
   EXPECT_EQ(p.corpus, (source / "fuzz/corpus").string());
-  EXPECT_EQ(p.dictionaries, (source / "fuzz").string());
+  EXPECT_EQ(p.dictionaries, (build / "fuzz/dict").string());  // build outputs (fuzz/CMakeLists.txt)
   EXPECT_EQ(p.fuzz_bin, (build / "fuzz").string());
   EXPECT_EQ(p.plugin_dir, (build / "sut").string());
   EXPECT_EQ(p.assurance, (build / "assurance").string());

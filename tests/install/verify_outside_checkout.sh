@@ -54,7 +54,7 @@ no_tree_paths() {
 }
 
 traces=$(find "$source/tests/traces" -name '*.trace' | wc -l)
-corpora=$(find "$source/fuzz/corpus" -mindepth 1 -maxdepth 1 -type d | wc -l)
+corpora=$(find -L "$source/fuzz/corpus" -mindepth 1 -maxdepth 1 -type d | wc -l)  # fuzz_sut links to fuzz_ops
 small=(--sequences 20 --ops 30 --fuzz-seconds 1)
 
 case $mode in

@@ -120,15 +120,19 @@ TEST(Invariants, DeviceResetEioIsACompletedOperation) {
   EXPECT_EQ(check_failure_atomicity(before, after, reset, Observation{Errno::enoent, "", {}}).size(), 1U);
 }
 
-// 2,000 random sequences of 60 operations: the structural invariants, P6 and P8 hold after
-// every step, S = F right after every successful assign (a full filter), and the spec-strength
-// P2/P7 break only through finding F1 (a device reset or a detach whose reset fails).
+// 2,000 random sequences of 60 operations from the default generator and 1,000 from the focused
+// one (a 4 x 4 universe, failing resets, attached guests: where finding F1 lives; the default
+// generator's wide spread reaches it by chance or not at all): the structural invariants, P6 and
+// P8 hold after every step, S = F right after every successful assign (a full filter), and the
+// spec-strength P2/P7 break only through finding F1 (a device reset or a detach whose reset
+// fails).
 TEST(Invariants, HoldOnRandomSequences) {
   int successes = 0;
   int full_filters = 0;
   int f1_entries = 0;
-  for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
-    harness::OpGenerator gen(harness::SeededEntropy(seed), harness::GeneratorKnobs::defaults());
+  for (std::uint64_t seed = 1; seed <= 3000; ++seed) {
+    harness::OpGenerator gen(harness::SeededEntropy(seed), seed <= 2000 ? harness::GeneratorKnobs::defaults()
+                                                                          : harness::GeneratorKnobs::focused());
     Trace trace;  // printed on failure: the counterexample, replayable with the trace tools
     trace.params = gen.params();
     trace.config = gen.config();
@@ -160,6 +164,10 @@ TEST(Invariants, HoldOnRandomSequences) {
           (w->attr == MdevAttr::assign_adapter || w->attr == MdevAttr::assign_domain ||
            w->attr == MdevAttr::ap_config)) {
         const Mdev* m = s.find_mdev(w->uuid);
+        // Assigning an ID the mdev already has succeeds without running the filter (the kernel
+        // returns before it): the shadow may then still be stale, as after a failed reset
+        // (tests/traces/assign-already-assigned-runs-no-filter.trace, found by this test).
+        if (const Mdev* was = before.find_mdev(w->uuid); was != nullptr && was->assigned == m->assigned) continue;
         ASSERT_TRUE(shadow_equals_filter(s, *m)) << "seed " << seed << " step " << step << "\n" << format_trace(trace);
         ++full_filters;
       }
