@@ -15,7 +15,10 @@
 
 #include "model/mask.h"
 
-// Aborts (a libFuzzer crash, a failed ctest replay) with the failed condition.
+// Aborts (a libFuzzer crash, a failed ctest replay) with the failed condition, printing
+// "FILE:LINE: property failed: COND" to stderr first; does nothing when `cond` holds.
+//
+// Example: APCB_FUZZ_CHECK(parsed == expected_hex_field(field));
 #define APCB_FUZZ_CHECK(cond)                                                          \
   do {                                                                                 \
     if (!(cond)) {                                                                     \
@@ -26,20 +29,32 @@
 
 namespace apcb::fuzz {
 
-// The kernel reads the write as a C string: an embedded NUL ends it.
+// The kernel reads the write as a C string: an embedded NUL ends it. `s` itself when it has
+// no NUL.
+//
+// Example: before_nul(std::string_view("5\0x", 3)) == "5"
 inline std::string_view before_nul(std::string_view s) {
   const std::size_t nul = s.find('\0');
   return nul == std::string_view::npos ? s : s.substr(0, nul);
 }
 
+// Whether `c` is a hex digit in either case (locale-independent, unlike std::isxdigit).
+//
+// Example: is_hex('F') == true, is_hex('x') == false
 inline bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+// `c` lower-cased if it is an ASCII capital letter, else `c` (locale-independent).
+//
+// Example: lower('A') == 'a', lower('7') == '7'
 inline char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // ap_hex2bitmap by string comparison: the expected Mask::hex() of a field, or nullopt when the
 // kernel rejects it. Digits are the hex string itself, lower-cased and zero-padded on the right.
+// Rejected: any byte after the digits but one trailing newline, or more than 64 digits.
+//
+// Example: expected_hex_field("0xA\n") == "a" + std::string(63, '0'); expected_hex_field("g") == std::nullopt
 inline std::optional<std::string> expected_hex_field(std::string_view field) {
   std::string_view s = before_nul(field);
   if (s.substr(0, 2) == "0x")
@@ -59,6 +74,8 @@ inline std::optional<std::string> expected_hex_field(std::string_view field) {
 
 // A deterministic 256-bit mask drawn from `seed` (splitmix64), with the all-zero and all-ones
 // masks over-represented because relative writes behave specially at the extremes.
+//
+// Example: mask_from_seed(0) == model::Mask(), mask_from_seed(1) == model::Mask::all()
 inline model::Mask mask_from_seed(std::uint64_t seed) {
   switch (seed % 8) {
     case 0:
@@ -79,6 +96,9 @@ inline model::Mask mask_from_seed(std::uint64_t seed) {
   return model::Mask(w);
 }
 
+// The 64-bit FNV-1a hash of `s`: a seed derived from a fuzz input, the same on every platform.
+//
+// Example: fnv1a("") == 0xcbf29ce484222325ULL
 inline std::uint64_t fnv1a(std::string_view s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (char c : s) {

@@ -17,6 +17,8 @@
 namespace apcb::harness {
 
 // The first step whose observation differs from its expectation.
+//
+// Example: {step = 2 (0-based), actual = what the engine answered, before/after = its states}
 struct Divergence {
   std::size_t step = 0;
   model::Observation actual;
@@ -24,6 +26,9 @@ struct Divergence {
   model::State after;
 };
 
+// What check_trace found: how many steps it compared, and the first divergence, if any.
+//
+// Example: check_trace(t).divergence.has_value() == false for every trace in tests/traces.
 struct CheckResult {
   std::size_t checked = 0;    // steps with an expectation
   std::size_t unchecked = 0;  // steps without one
@@ -31,7 +36,15 @@ struct CheckResult {
 };
 
 // Runs `trace` on the reference and compares every stated expectation (model::equivalent),
-// stopping at the first divergence.
+// stopping at the first divergence. A step without an expectation runs and is counted as
+// unchecked. A kernel other than latest runs on the model (make_engine). `trace` is already
+// parsed, so there is no bad input here.
+//
+// Example:
+//   auto t = trace::load_trace("t.trace");
+//   if (!t) return kBadInput;
+//   const CheckResult r = check_trace(*t);
+//   if (r.divergence) std::cerr << divergence_report("t.trace", *t, *r.divergence);
 CheckResult check_trace(const trace::Trace& trace, EngineKind engine = EngineKind::impl,
                         model::KernelVersion kernel = model::KernelVersion::latest);
 
@@ -40,6 +53,8 @@ CheckResult check_trace(const trace::Trace& trace, EngineKind engine = EngineKin
 // `expectations`. The same seed gives the same trace. When `violations` is not null, the
 // structural invariants, P6 and P8 are checked after every step and the first violation
 // found is described there (the trace stops at that step).
+//
+// Example: trace::format_trace(generate_trace(7, 400, true)) is the text stream_generated_trace(7, 400, true, emit) emits.
 trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
                             std::string* violations = nullptr);
 
@@ -54,7 +69,10 @@ bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
                             const std::function<bool(std::string_view)>& emit);
 
 // The divergence report: where, the step, expected and actual observations, the state before
-// and after the step.
+// and after the step. `d` must come from check_trace(trace, engine) (its step has an
+// expectation); `path` is the name the report starts with.
+//
+// Example: divergence_report("t.trace", t, *r.divergence) starts "t.trace:LINE: divergence at step N".
 std::string divergence_report(const std::string& path, const trace::Trace& trace, const Divergence& d,
                               EngineKind engine = EngineKind::impl);
 

@@ -26,6 +26,10 @@ inline constexpr const char* kMdev1 = "11111111-1111-1111-1111-111111111111";
 inline constexpr const char* kMdev2 = "22222222-2222-2222-2222-222222222222";
 inline constexpr const char* kMdev3 = "33333333-3333-3333-3333-333333333333";
 
+// `text` in double quotes, with newlines and double quotes escaped (other bytes as they are),
+// for one-line mismatch reports.
+//
+// Example: quoted("05.\n") == "\"05.\\n\""
 inline std::string quoted(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
@@ -36,12 +40,18 @@ inline std::string quoted(const std::string& text) {
   return out + "\"";
 }
 
+// The APQN as the sysfs files write it: two hex digits, a dot, four hex digits.
+//
+// Example: hex_apqn(model::Apqn{5, 0xab}) == "05.00ab"
 inline std::string hex_apqn(model::Apqn q) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%02x.%04x", q.adapter, q.domain);
   return buf;
 }
 
+// A matrix on one line, each mask as Mask::hex() (64 hex digits).
+//
+// Example: describe(model::Matrix{}) == "{A=000…0 Q=000…0 C=000…0}" (64 zeros each).
 inline std::string describe(const model::Matrix& m) {
   return "{A=" + m.adapters.hex() + " Q=" + m.domains.hex() + " C=" + m.control_domains.hex() + "}";
 }
@@ -51,6 +61,9 @@ inline std::string describe(const model::Matrix& m) {
 // Example: describe(model::Op{model::op::VcpuObserve{1}}) == "vcpu read 1".
 inline std::string describe(const model::Op& op) { return trace::format_op(op); }
 
+// An observation on one line: the errno name, the output quoted, then each event.
+//
+// Example: describe(model::Observation{model::Errno::ok, "05.\n", {}}) == "0 out=\"05.\\n\""
 inline std::string describe(const model::Observation& obs) {
   std::string out = std::string(model::errno_name(obs.result));
   if (!obs.output.empty()) out += " out=" + quoted(obs.output);
@@ -63,7 +76,10 @@ inline std::string describe(const model::Observation& obs) {
   return out;
 }
 
-// Where two states differ, in words (first difference per field).
+// Where two states differ, in words (first difference per field): each differing field's name
+// after a space; "" when the states are equal in every field compared.
+//
+// Example: state_diff(s, s) == ""; after an apmask write, state_diff(before, after) == " apmask"
 inline std::string state_diff(const model::State& a, const model::State& b) {
   std::ostringstream out;
   if (!(a.cfg == b.cfg)) out << " cfg";
@@ -90,6 +106,14 @@ inline std::string state_diff(const model::State& a, const model::State& b) {
   return out.str();
 }
 
+// The model and impl::Host driven side by side from one host. Mismatches and the model's
+// invariant violations accumulate in `mismatches` and `violations` (nothing throws). Not
+// thread-safe.
+//
+// Example:
+//   Lockstep ls(model::HostParams{true, 255, 255}, cfg);
+//   ls.create(kMdev1); ls.assign_adapter(kMdev1, "5");
+//   EXPECT_EQ(ls.report(), ""); EXPECT_TRUE(ls.violations.empty());
 class Lockstep {
  public:
   // Every how many steps check_step compares the whole implementation state with the model's
@@ -97,11 +121,17 @@ class Lockstep {
   // tests; fuzz_ops raises it for speed and checks once more at the end of each input.
   int state_check_period = 1;
 
+  // Both sides start in the state `params` and `cfg` describe; `options` configure the
+  // implementation only.
+  //
+  // Example: Lockstep ls(trace.params, trace.config, impl::HostOptions{1});
   Lockstep(const model::HostParams& params, const model::Matrix& cfg, impl::HostOptions options = {})
       : s(model::State::initial(params, cfg)), host(params, cfg, options) {}
 
   // Runs `op` on both; returns the model's observation (equal to the implementation's when
   // `mismatches` stays empty).
+  //
+  // Example: ls.run(model::op::MdevCreate{kMdev1}).result == model::Errno::ok
   model::Observation run(const model::Op& op) { return check_step(op, host.apply(op)); }
 
   // Runs `op` on the implementation with a fault armed at the `nth` fault point of any kind
@@ -112,10 +142,15 @@ class Lockstep {
   // fault points it ran to completion and is compared with the model as in run(). Either way
   // the net effect is the model's model::apply(op). Returns the model's observation and the
   // point that fired, if any.
+  //
+  // Example: ls.run_with_fault(op, 1).fired names the first fault point `op` reaches, if any.
   struct FaultedRun {
     model::Observation observation;
     std::optional<impl::FaultPoint> fired;
   };
+  // See FaultedRun above. `nth` 0 arms nothing (impl/fault.h), which is run(op).
+  //
+  // Example: if (!ls.run_with_fault(op, 2).fired) the step reached fewer than 2 fault points.
   FaultedRun run_with_fault(const model::Op& op, std::uint32_t nth) {
     const impl::HostState before = host.full_state();
     host.faults().arm_any(nth);
@@ -142,6 +177,8 @@ class Lockstep {
   // Records `op`, applies it to the model and compares the model's observation with `actual`
   // (what the implementation observed running `op`), then the states and the invariants.
   // Returns the model's observation.
+  //
+  // Example: ls.check_step(op, plugin_instance->apply(op).value());  // the plugin as the impl side
   model::Observation check_step(const model::Op& op, const model::Observation& actual) {
     history.push_back(op);
     // P6 needs the model's whole state before the step only when the step fails, and the
@@ -167,6 +204,8 @@ class Lockstep {
   // Compares the implementation's snapshot with the model state (and the queue tables with
   // Linked_m) and checks its structure; records a mismatch if they differ. Runs after every
   // `state_check_period` steps; a caller with a period above 1 calls it once more at the end.
+  //
+  // Example: ls.state_check_period = 8; ...; ls.check_states(); EXPECT_EQ(ls.report(), "");
   void check_states() {
     const impl::HostState snap = host.full_state();
     if (!(snap.state == s)) mismatch("state:" + state_diff(s, snap.state));
@@ -181,6 +220,9 @@ class Lockstep {
     for (const std::string& p : host.check_structure()) mismatch("structure: " + p);
   }
 
+  // The operations run so far, one "  INDEX: step line" per line, for reports.
+  //
+  // Example: after ls.create(kMdev1), history_text() == "  0: echo 11111111-… > …/vfio_ap-passthrough/create\n"
   std::string history_text() const {
     std::string out;
     for (std::size_t i = 0; i < history.size(); ++i)
@@ -188,40 +230,66 @@ class Lockstep {
     return out;
   }
 
-  // The Scenario vocabulary (tests/model/scenario.h).
+  // The Scenario vocabulary (tests/model/scenario.h): each runs one operation as run() does
+  // and answers its errno (or, for the reads, its output). write: `text` to `attr` of `uuid`,
+  // as is (no newline added).
+  //
+  // Example: ls.write(kMdev1, model::MdevAttr::assign_adapter, "5\n") does what ls.assign_adapter(kMdev1, "5") does.
   model::Errno write(const std::string& uuid, model::MdevAttr attr, const std::string& text) {
     return run(model::op::AttrWrite{uuid, attr, text}).result;
   }
+  // echo `v` > assign_adapter (a newline added).
+  //
+  // Example: ls.assign_adapter(kMdev1, "5") == model::Errno::ok
   model::Errno assign_adapter(const std::string& uuid, const std::string& v) {
     return write(uuid, model::MdevAttr::assign_adapter, v + "\n");
   }
+  // echo `v` > assign_domain. Example: ls.assign_domain(kMdev1, "0x4") writes "0x4\n".
   model::Errno assign_domain(const std::string& uuid, const std::string& v) {
     return write(uuid, model::MdevAttr::assign_domain, v + "\n");
   }
+  // echo `v` > unassign_adapter. Example: ls.unassign_adapter(kMdev1, "5") == model::Errno::ok after assigning it.
   model::Errno unassign_adapter(const std::string& uuid, const std::string& v) {
     return write(uuid, model::MdevAttr::unassign_adapter, v + "\n");
   }
+  // echo `v` > unassign_domain. Example: ls.unassign_domain(kMdev1, "4") == model::Errno::ok
   model::Errno unassign_domain(const std::string& uuid, const std::string& v) {
     return write(uuid, model::MdevAttr::unassign_domain, v + "\n");
   }
+  // echo `v` > assign_control_domain. Example: ls.assign_control_domain(kMdev1, "4")
   model::Errno assign_control_domain(const std::string& uuid, const std::string& v) {
     return write(uuid, model::MdevAttr::assign_control_domain, v + "\n");
   }
+  // Creates the mdev `uuid`. Example: ls.create(kMdev1) == model::Errno::ok
   model::Errno create(const std::string& uuid) { return run(model::op::MdevCreate{uuid}).result; }
+  // echo `text` > /sys/bus/ap/apmask. Example: ls.apmask("-5") == model::Errno::ok
   model::Errno apmask(const std::string& text) {
     return run(model::op::BusMaskWrite{model::BusMask::apmask, text + "\n"}).result;
   }
+  // echo `text` > /sys/bus/ap/aqmask. Example: ls.aqmask("-4") == model::Errno::ok
   model::Errno aqmask(const std::string& text) {
     return run(model::op::BusMaskWrite{model::BusMask::aqmask, text + "\n"}).result;
   }
+  // cat of the mdev's `view`: its output ("" when the read fails).
+  //
+  // Example: after ls.assign_adapter(kMdev1, "5") alone, ls.read(kMdev1, model::MdevView::matrix) == "05.\n"
   std::string read(const std::string& uuid, model::MdevView view) {
     return run(model::op::ReadMdev{uuid, view}).output;
   }
+  // read(uuid, matrix). Example: ls.matrix(kMdev1) == "05.\n" with adapter 5 alone assigned.
   std::string matrix(const std::string& uuid) { return read(uuid, model::MdevView::matrix); }
+  // read(uuid, guest_matrix): the shadow APCB, guest or not. Example: ls.guest_matrix(kMdev1) == "05.\n"
   std::string guest_matrix(const std::string& uuid) { return read(uuid, model::MdevView::guest_matrix); }
+  // The model's mdev `uuid`; it must exist (undefined behaviour otherwise), so check
+  // s.find_mdev first when it may not.
+  //
+  // Example: ls.mdev(kMdev1).assigned.adapters.test(5)
   const model::Mdev& mdev(const std::string& uuid) const { return *s.find_mdev(uuid); }
 
-  // Empty when the implementation agreed with the model at every step.
+  // Empty when the implementation agreed with the model at every step; else each mismatch on
+  // a line, then "operations:" and history_text(). Invariant violations are not in it.
+  //
+  // Example: EXPECT_EQ(ls.report(), "") << "the implementation diverged";
   std::string report() const {
     if (mismatches.empty()) return "";
     std::string out;

@@ -42,6 +42,9 @@ namespace apcb::harness {
 
 inline constexpr int kMaxOps = 32;
 
+// One decoded operation and the fault fuzz_ops injects into it.
+//
+// Example: {model::op::MdevCreate{uuid}, 2}: fail at the second fault point the create reaches.
 struct DecodedStep {
   model::Op op;
   std::uint32_t fault = 0;  // 0: none; n: fail at the nth fault point reached (impl/fault.h)
@@ -53,16 +56,27 @@ struct DecodedStep {
 //          while (auto step = d.next(s)) model::apply(s, step->op);
 class OpDecoder {
  public:
+  // Decodes the `size` bytes at `data`, which must outlive the decoder (they are not copied).
+  // Any bytes, none included, decode.
+  //
+  // Example: OpDecoder d(nullptr, 0);  // reads zeros: the default host, no operation
   OpDecoder(const std::uint8_t* data, std::size_t size)
       : gen_(ByteEntropy(data, size), GeneratorKnobs::fuzz()) {}
 
   // The host: read once, first.
+  //
+  // Example: auto p = d.params();
   model::HostParams params() { return gen_.params(); }
-  // A configuration that host can have (no adapter 64 or domain 16 of a non-APXA host).
+  // A configuration that host can have (no adapter 64 or domain 16 of a non-APXA host); read
+  // once, after params().
+  //
+  // Example: auto c = d.config(); model::State s = model::State::initial(p, c);
   model::Matrix config() { return gen_.config(); }
 
   // The next operation, drawn with an eye on `s` (the model state reached so far), or nullopt
   // when the input is exhausted or kMaxOps operations were decoded.
+  //
+  // Example: while (auto step = d.next(s)) model::apply(s, step->op);
   std::optional<DecodedStep> next(const model::State& s) {
     if (gen_.entropy().exhausted() || ops_ >= kMaxOps) return std::nullopt;
     ++ops_;
@@ -74,7 +88,9 @@ class OpDecoder {
     return step;
   }
 
-  // The bytes read so far.
+  // The bytes read so far (reads past the end, which give zeros, are not counted).
+  //
+  // Example: OpDecoder(nullptr, 0).consumed() == 0
   std::size_t consumed() { return gen_.entropy().consumed(); }
 
  private:
@@ -87,6 +103,9 @@ class OpDecoder {
 // (the trace format has no fault syntax, and a fault does not change the model's effect: a
 // fired fault must leave the state unchanged and the step is then run without one).
 // At most `max_steps` steps are written (a failure's trace stops at the failing step).
+// Any bytes decode, so it cannot fail.
+//
+// Example: trace::format_trace(decode_trace(data, size)) is the replayable trace of a fuzz_ops input.
 inline trace::Trace decode_trace(const std::uint8_t* data, std::size_t size, std::size_t max_steps = kMaxOps) {
   OpDecoder dec(data, size);
   trace::Trace t;

@@ -17,8 +17,10 @@ namespace apcb::harness {
 // and impl::Host (harness/lockstep.h), injecting the decoded faults: observations,
 // structural invariants, P6 and P8 after every step; the whole implementation state every
 // 8th step and at the end. Returns "" when they agreed throughout; otherwise what disagreed
-// followed by the run up to the failing step as a trace (model/trace.h), whose expectations
-// are the model's.
+// followed by the run up to the failing step as a trace (trace/trace.h), whose expectations
+// are the model's. Any bytes are a valid input.
+//
+// Example: const std::string why = run_ops_lockstep(data, size); APCB_FUZZ_CHECK(why.empty());
 inline std::string run_ops_lockstep(const std::uint8_t* data, std::size_t size) {
   OpDecoder dec(data, size);
   const model::HostParams params = dec.params();

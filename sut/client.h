@@ -14,7 +14,13 @@
 namespace apcb::sut {
 
 // A loaded plugin library. Loading fails (with a message) when the file cannot be opened, does
-// not export apcb_sut_get_plugin, or does not speak APCB_SUT_ABI_VERSION.
+// not export apcb_sut_get_plugin, or does not speak APCB_SUT_ABI_VERSION. Unloaded (dlclose) on
+// destruction, so it must outlive every Instance created from it.
+//
+// Example:
+//   std::string error;
+//   auto plugin = sut::Plugin::load("build/default/sut/apcb_impl_sut.so", error);
+//   if (!plugin) { std::cerr << error << "\n"; return kBadInput; }
 class Plugin {
  public:
   // Example: Plugin::load("/nonexistent.so", error) == nullptr, and error reads
@@ -23,7 +29,14 @@ class Plugin {
   ~Plugin();
   Plugin(const Plugin&) = delete;
   Plugin& operator=(const Plugin&) = delete;
+  // The plugin's function table (already checked: right ABI version, no null entry); valid
+  // while this Plugin lives.
+  //
+  // Example: plugin->vtable().abi_version == APCB_SUT_ABI_VERSION
   const apcb_sut_plugin& vtable() const { return *vtable_; }
+  // The plugin's name (apcb_sut_plugin.name) as reports show it; "?" when the plugin gives none.
+  //
+  // Example: plugin->name() == "apcb model (reference, through the C ABI)" for the model plugin.
   std::string name() const { return vtable_->name != nullptr ? vtable_->name : "?"; }
 
  private:
@@ -35,10 +48,16 @@ class Plugin {
 // One instance of a plugin, in the host state `host init` describes, in this process: a plugin
 // that crashes or hangs takes the caller with it. `apcb check --sut` uses sut/isolated.h
 // instead; this stays for callers that need the speed or the crash in their own process (the
-// benchmark, the fuzz_sut harness).
+// benchmark, the fuzz_sut harness). Holds a reference to its Plugin, which must outlive it;
+// destruction calls the plugin's destroy. Not thread-safe.
+//
+// Example:
+//   auto i = sut::Instance::create(*plugin, trace.params, trace.config);
+//   for (const auto& step : trace.steps) if (auto obs = i->apply(step.op)) ...
 class Instance {
  public:
-  // nullptr when the plugin's create fails.
+  // A new instance of `plugin` in the state `params` and `config` describe (a trace's
+  // `host init`); nullptr when the plugin's create fails (returns NULL).
   //
   // Example: auto i = Instance::create(*plugin, trace.params, trace.config); if (!i) ...
   static std::unique_ptr<Instance> create(const Plugin& plugin, const model::HostParams& params,
@@ -61,6 +80,10 @@ class Instance {
     int status = APCB_SUT_CANNOT_COMPLY;
     std::optional<model::Observation> observation;
   };
+  // Applies `op` and answers the plugin's status as it is, with the observation when it is
+  // APCB_SUT_OK (apply is this, less the status).
+  //
+  // Example: instance->apply_with_status(model::op::ReadBusMask{model::BusMask::aqmask}).status == APCB_SUT_OK
   Applied apply_with_status(const model::Op& op);
 
  private:

@@ -30,6 +30,9 @@
 namespace apcb::sut {
 
 // What became of one request to the isolated plugin.
+//
+// Example: an answer from a plugin that dereferences NULL in apply reads
+//   {kind = died, detail = "signal 11 (SIGSEGV)", phase = step}.
 struct Outcome {
   enum class Kind {
     observed,          // `observation` holds what the operation did
@@ -55,7 +58,14 @@ struct Outcome {
   Phase phase = Phase::step;
 };
 
-// One plugin instance in a child process.
+// One plugin instance in a child process. Ends the child on destruction. Not thread-safe; use
+// from a single-threaded process (start forks).
+//
+// Example:
+//   sut::Outcome why;
+//   auto sut = sut::IsolatedInstance::start(path, trace.params, trace.config, std::chrono::seconds(10), why);
+//   for (const auto& step : trace.steps) sut->submit(step.op);
+//   for (const auto& step : trace.steps) if (sut->next().kind != sut::Outcome::Kind::observed) break;
 class IsolatedInstance {
  public:
   // Forks the child, which loads `plugin_path` and creates an instance in the state the trace's
@@ -77,7 +87,9 @@ class IsolatedInstance {
   IsolatedInstance(const IsolatedInstance&) = delete;
   IsolatedInstance& operator=(const IsolatedInstance&) = delete;
 
-  // The plugin's name (apcb_sut_plugin.name), as shown in reports.
+  // The plugin's name (apcb_sut_plugin.name), as shown in reports; "?" when it gives none.
+  //
+  // Example: sut->name() == "buggy example (unbind loses its commit)" for apcb_buggy_sut.so.
   const std::string& name() const { return name_; }
 
   // Applies `op` in the child and waits up to the time limit for its answer: submit + next.

@@ -40,6 +40,8 @@ using model::State;
 
 // One step: the operation, the line it came from (1-based; 0 when built in memory), and the
 // observation it must produce, when the trace states one.
+//
+// Example: TraceStep{model::op::ReadBusMask{model::BusMask::apmask}, std::nullopt, 0, {}}
 struct TraceStep {
   Op op;
   std::optional<Observation> expected;
@@ -47,6 +49,10 @@ struct TraceStep {
   std::vector<std::string> comments;  // the `#` lines just before the step, kept by run/shrink
 };
 
+// A whole trace: the host it starts on and its steps, comments kept so that a trace read and
+// written again keeps them.
+//
+// Example: std::get<Trace>(parse_trace(text)).steps.size() is the number of step lines.
 struct Trace {
   HostParams params;
   Matrix config;  // the host's QCI configuration at the start
@@ -54,34 +60,52 @@ struct Trace {
   std::vector<std::string> comments;          // `#` lines before `host init`
   std::vector<std::string> trailing_comments;  // `#` lines after the last step
   // The state the trace starts from.
+  //
+  // Example: model::State s = t.initial_state(); model::apply(s, t.steps[0].op);
   State initial_state() const { return State::initial(params, config); }
 };
 
 // Where and why a trace could not be read: the message names the file, line and column.
+//
+// Example: {"t.trace", 3, 40, "unknown or read-only mdev attribute 'assign_adaptor'"}
 struct TraceError {
   std::string file;
   int line = 0;
   int column = 0;
   std::string message;
   // "file:line:column: message", the form compilers use, so editors can jump to it.
+  //
+  // Example: TraceError{"t.trace", 3, 40, "bad"}.to_string() == "t.trace:3:40: bad"
   std::string to_string() const;
 };
 
-// Parses a whole trace. `file` is used in error messages only. Never throws on bad input.
+// Parses a whole trace. `file` is used in error messages only. Never throws on bad input: it
+// answers the first error, positioned.
+//
+// Example: std::get<TraceError>(parse_trace("", "t.trace")).message starts "empty trace".
 std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_view file = "<trace>");
 
 // The step line of `op` (no newline), e.g. `echo 5 > /sys/devices/vfio_ap/matrix/<uuid>/assign_adapter`.
-// Written bytes that `echo` cannot carry exactly are written with printf and escapes.
+// Written bytes that `echo` cannot carry exactly are written with printf and escapes. Total.
+//
+// Example: format_op(model::op::ReadBusMask{model::BusMask::apmask}) == "cat /sys/bus/ap/apmask"
 std::string format_op(const Op& op);
 
 // The expectation block of `obs`: "= RESULT\n", then a "| text" line per output line, then a
 // "commit …" or "reset XX.YYYY" line per event, in order.
+//
+// Example: format_observation(Observation{model::Errno::ok, "05.\n", {}}) == "= 0\n| 05.\n"
 std::string format_observation(const Observation& obs);
 
 // The whole trace, expectations included where present. parse_trace(format_trace(t)) gives t.
+//
+// Example: format_trace(Trace{p, cfg, {}, {}, {}}) == "apcb-trace 1\n" + format_host_init(p, cfg) + "\n"
 std::string format_trace(const Trace& trace);
 
 // The `host init` line of a trace starting from `params` and `config` (no newline).
+//
+// Example: format_host_init(HostParams{true, 255, 255}, Matrix{})
+//          == "host init apxa=1 na=0xff nd=0xff adapters=- domains=- control=-"
 std::string format_host_init(const HostParams& params, const Matrix& config);
 
 
