@@ -334,15 +334,58 @@ void kshim_run_pending_work(void) {
 
 /* ---- devices and sysfs -------------------------------------------------------------------- */
 void device_initialize(struct device* dev) { refcount_set(&dev->refs, 1); }
+/* The driver core's bookkeeping, as far as sysfs needs it: the devices on a bus and the drivers
+ * registered for it, so a device is bound to its bus's driver (whichever registers second binds,
+ * as the core does for a bus without a match function) and shows that driver's dev_groups. */
+static struct device* bus_devices[16];
+static struct device_driver* bus_drivers[16];
+
+static bool driver_matches(struct device* dev, struct device_driver* drv) {
+  return dev->bus && dev->bus == drv->bus && (!drv->bus->match || drv->bus->match(dev, drv));
+}
+
 int device_add(struct device* dev) {
   dev->registered = true;
-  return 0;
+  if (!dev->bus) return 0;
+  for (size_t i = 0; i < ARRAY_SIZE(bus_devices); i++) {
+    if (bus_devices[i]) continue;
+    bus_devices[i] = dev;
+    for (size_t d = 0; d < ARRAY_SIZE(bus_drivers); d++)
+      if (bus_drivers[d] && !dev->driver && driver_matches(dev, bus_drivers[d])) dev->driver = bus_drivers[d];
+    return 0;
+  }
+  kshim_fatal("more than %zu devices on buses", ARRAY_SIZE(bus_devices));
+  return -ENOSPC;
+}
+
+struct device* kshim_bus_device(const char* bus_name) {
+  for (size_t i = 0; i < ARRAY_SIZE(bus_devices); i++)
+    if (bus_devices[i] && strcmp(bus_devices[i]->bus->name, bus_name) == 0) return bus_devices[i];
+  return NULL;
+}
+
+static struct device_attribute* attr_in(const struct attribute_group** groups, const char* name) {
+  for (; groups && *groups; groups++)
+    for (struct attribute** a = (*groups)->attrs; a && *a; a++)
+      if (strcmp((*a)->name, name) == 0) return container_of(*a, struct device_attribute, attr);
+  return NULL;
+}
+
+struct device_attribute* kshim_device_attr(struct device* dev, const char* name) {
+  struct device_attribute* attr = attr_in(dev->groups, name);
+  if (!attr && dev->driver) attr = attr_in(dev->driver->dev_groups, name);
+  return attr;
 }
 int device_register(struct device* dev) {
   device_initialize(dev);
   return device_add(dev);
 }
-void device_del(struct device* dev) { dev->registered = false; }
+void device_del(struct device* dev) {
+  dev->registered = false;
+  for (size_t i = 0; i < ARRAY_SIZE(bus_devices); i++)
+    if (bus_devices[i] == dev) bus_devices[i] = NULL;
+  dev->driver = NULL;
+}
 void device_unregister(struct device* dev) {
   device_del(dev);
   put_device(dev);
@@ -380,10 +423,22 @@ int bus_register(const struct bus_type* bus) {
 }
 void bus_unregister(const struct bus_type* bus) { (void)bus; }
 int driver_register(struct device_driver* drv) {
-  (void)drv;
-  return 0;
+  for (size_t i = 0; i < ARRAY_SIZE(bus_drivers); i++) {
+    if (bus_drivers[i]) continue;
+    bus_drivers[i] = drv;
+    for (size_t d = 0; d < ARRAY_SIZE(bus_devices); d++)
+      if (bus_devices[d] && !bus_devices[d]->driver && driver_matches(bus_devices[d], drv)) bus_devices[d]->driver = drv;
+    return 0;
+  }
+  kshim_fatal("more than %zu drivers on buses", ARRAY_SIZE(bus_drivers));
+  return -ENOSPC;
 }
-void driver_unregister(struct device_driver* drv) { (void)drv; }
+void driver_unregister(struct device_driver* drv) {
+  for (size_t i = 0; i < ARRAY_SIZE(bus_drivers); i++)
+    if (bus_drivers[i] == drv) bus_drivers[i] = NULL;
+  for (size_t d = 0; d < ARRAY_SIZE(bus_devices); d++)
+    if (bus_devices[d] && bus_devices[d]->driver == drv) bus_devices[d]->driver = NULL;
+}
 
 int sysfs_create_group(struct kobject* kobj, const struct attribute_group* grp) {
   for (size_t i = 0; i < ARRAY_SIZE(kobj->groups); i++) {

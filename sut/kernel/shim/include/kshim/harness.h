@@ -85,6 +85,11 @@ int kshim_mdev_create(const char* uuid_text, size_t len);
 int kshim_mdev_remove(const char* uuid);
 struct mdev_device* kshim_mdev_find(const char* uuid);
 void kshim_mdev_remove_all(void);
+/* The device registered on the bus named `bus_name` (e.g. "matrix": the vfio_ap matrix
+ * device), or NULL; and an attribute sysfs shows for a device (its own groups, then its bound
+ * driver's dev_groups) by name, or NULL when the kernel has no such file. */
+struct device* kshim_bus_device(const char* bus_name);
+struct device_attribute* kshim_device_attr(struct device* dev, const char* name);
 /* An attribute of the mdev's driver groups by name, or NULL. */
 struct device_attribute* kshim_mdev_attr(const char* name);
 /* The VFIO device of an mdev, and the file operations the harness issues on it. */
