@@ -266,6 +266,7 @@ class OpGenerator {
         return op::ReadMdev{std::move(u), static_cast<MdevView>(pick(4))};
       }
       case OpKind::read_bus_mask: return op::ReadBusMask{one_in(2) ? BusMask::apmask : BusMask::aqmask};
+      case OpKind::read_features: return op::ReadFeatures{};
       case OpKind::read_queue_status: break;
     }
     return op::ReadQueueStatus{apqn()};

@@ -85,6 +85,11 @@ struct Host::Dispatch {
   }
   Errno operator()(const model::op::ReadMdev& o) { return h.sysfs_->show(ctx, o.uuid, o.view, out.output); }
   Errno operator()(const model::op::ReadBusMask& o) { return h.bus_->show_mask(ctx, o.mask, out.output); }
+  // The matrix device's features (vfio_ap_drv.c features_show, 6.12+): a constant.
+  Errno operator()(const model::op::ReadFeatures&) {
+    out.output = "guest_matrix hotplug ap_config\n";
+    return Errno::ok;
+  }
   Errno operator()(const model::op::ReadQueueStatus& o) {
     return h.vfio_->show_queue_status(ctx, o.apqn, out.output);
   }

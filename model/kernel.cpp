@@ -31,6 +31,7 @@ const KernelBehaviour& behaviour(KernelVersion v) {
       .filter_resets_unplugged = false,
       .unbind_resets_adapter = false,
       .device_reset = DeviceResetReport::ebusy_or_eio_per_queue,
+      .matrix_features = false,
   };
   // Debian's linux-source-6.12 (6.12.118): everything up to 6.12 and the 2026 fix batch's
   // back-ports; the request callback only signals user space (the CRYCB is cleared from 6.15).
@@ -41,6 +42,7 @@ const KernelBehaviour& behaviour(KernelVersion v) {
       .filter_resets_unplugged = true,
       .unbind_resets_adapter = true,
       .device_reset = DeviceResetReport::eio_if_any_nonzero,
+      .matrix_features = true,
   };
   // The latest upstream driver, apcb's default semantics (SPEC §1.1), which impl/ implements
   // and the Z3 encoding proves: a reset that answers a transient code (response::transient)
@@ -53,6 +55,7 @@ const KernelBehaviour& behaviour(KernelVersion v) {
       .filter_resets_unplugged = true,
       .unbind_resets_adapter = true,
       .device_reset = DeviceResetReport::eio_if_any_nonzero,
+      .matrix_features = true,
   };
   switch (v) {
     case KernelVersion::v6_1: return v6_1;

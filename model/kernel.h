@@ -67,6 +67,9 @@ struct KernelBehaviour {
   // (a ZAPQ of a deconfigured queue resets nothing).
   bool unbind_resets_adapter;
   DeviceResetReport device_reset;
+  // 6.12 2d8721364ce8 "s390/vfio-ap: Driver feature advertisement": the matrix device has a
+  // read-only `features` attribute (`guest_matrix hotplug ap_config`); 6.1 has no such file.
+  bool matrix_features;
 };
 
 // The behaviour of `v`.

@@ -25,6 +25,7 @@ Op example_op(OpKind kind) {
     case OpKind::read_mdev: return op::ReadMdev{kUuid, MdevView::matrix};
     case OpKind::read_bus_mask: return op::ReadBusMask{BusMask::apmask};
     case OpKind::read_queue_status: return op::ReadQueueStatus{q};
+    case OpKind::read_features: return op::ReadFeatures{};
   }
   return op::VcpuObserve{1};  // unreachable: every kind has a case (-Wswitch)
 }

@@ -159,6 +159,10 @@ struct ReadQueueStatus {
   Apqn apqn;
   friend bool operator==(const ReadQueueStatus&, const ReadQueueStatus&) = default;
 };
+// Reads: `cat /sys/devices/vfio_ap/matrix/features`, the driver's advertised features.
+struct ReadFeatures {
+  friend bool operator==(const ReadFeatures&, const ReadFeatures&) = default;
+};
 }  // namespace op
 
 namespace internal {

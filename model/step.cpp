@@ -56,6 +56,7 @@ class Step {
   Errno operator()(const op::ReadMdev& o);
   Errno operator()(const op::ReadBusMask& o);
   Errno operator()(const op::ReadQueueStatus& o);
+  Errno operator()(const op::ReadFeatures& o);
 
  private:
   // --- commits and resets ------------------------------------------------------------------
@@ -624,6 +625,14 @@ Errno Step::operator()(const op::ReadBusMask& o) {
 Errno Step::operator()(const op::ReadQueueStatus& o) {
   if (!s_.bound_to_vfio(o.apqn)) return Errno::enoent;
   obs_.output = render_queue_status(s_, o.apqn);
+  return Errno::ok;
+}
+
+// vfio_ap_drv.c features_show (6.12+): a constant list of what the driver supports, for
+// libvirt and mdevctl to detect; kernels before it have no such file.
+Errno Step::operator()(const op::ReadFeatures&) {
+  if (!behaviour(s_.kernel).matrix_features) return Errno::enoent;
+  obs_.output = "guest_matrix hotplug ap_config\n";
   return Errno::ok;
 }
 

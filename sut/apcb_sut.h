@@ -72,10 +72,11 @@ typedef enum {
   APCB_SUT_OP_VCPU_OBSERVE = 14,   /* vcpu read <guest> */
   APCB_SUT_OP_READ_MDEV = 15,      /* cat .../<uuid>/<view> */
   APCB_SUT_OP_READ_BUS_MASK = 16,  /* cat /sys/bus/ap/{apmask,aqmask} */
-  APCB_SUT_OP_READ_QUEUE_STATUS = 17 /* cat /sys/bus/ap/devices/cardXX/XX.YYYY/status */
+  APCB_SUT_OP_READ_QUEUE_STATUS = 17, /* cat /sys/bus/ap/devices/cardXX/XX.YYYY/status */
+  APCB_SUT_OP_READ_FEATURES = 18      /* cat /sys/devices/vfio_ap/matrix/features */
 } apcb_sut_op_kind;
 /* The highest kind this header defines (apcb's alphabet, model/alphabet.def, has exactly these). */
-#define APCB_SUT_OP_LAST APCB_SUT_OP_READ_QUEUE_STATUS
+#define APCB_SUT_OP_LAST APCB_SUT_OP_READ_FEATURES
 
 /* attr: 0 assign_adapter, 1 unassign_adapter, 2 assign_domain, 3 unassign_domain,
  *       4 assign_control_domain, 5 unassign_control_domain, 6 ap_config.

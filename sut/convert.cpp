@@ -91,6 +91,7 @@ COp::COp(const model::Op& op) {
     void operator()(const model::op::ReadBusMask& o) {
       c.bus_mask = static_cast<std::uint8_t>(o.mask);
     }
+    void operator()(const model::op::ReadFeatures&) {}
     void operator()(const model::op::ReadQueueStatus& o) {
       c.adapter = o.apqn.adapter; c.domain = o.apqn.domain;
     }
@@ -143,6 +144,7 @@ std::optional<model::Op> op_from_c(const apcb_sut_op& c) {
       break;
     case OpKind::read_bus_mask: if (bus_mask_ok) return Op{op::ReadBusMask{bus_mask}}; break;
     case OpKind::read_queue_status: return Op{op::ReadQueueStatus{q}};
+    case OpKind::read_features: return Op{op::ReadFeatures{}};
   }
   return std::nullopt;
 }

@@ -326,6 +326,7 @@ class LineParser {
       }
       return error(w[1].column, "expected /sys/bus/ap/devices/cardXX/XX.YYYY/status");
     }
+    if (path == std::string(kMatrixDir) + "features") return Op{op::ReadFeatures{}};
     if (path.substr(0, kMatrixDir.size()) == kMatrixDir) {
       std::string_view rest = path.substr(kMatrixDir.size());
       const std::size_t slash = rest.find('/');
@@ -454,6 +455,7 @@ std::string format_op(const Op& op) {
     std::string operator()(const op::ReadBusMask& o) const {
       return "cat " + std::string(kBus) + std::string(name_of(o.mask));
     }
+    std::string operator()(const op::ReadFeatures&) const { return "cat " + std::string(kMatrixDir) + "features"; }
     std::string operator()(const op::ReadQueueStatus& o) const {
       return "cat " + std::string(kBus) + "devices/card" + hex(o.apqn.adapter, 2) + "/" +
              apqn_text(o.apqn) + "/status";

@@ -406,7 +406,8 @@ struct Lowered {
 // and guest ids to slots (an unknown one to an absent slot, a created one to the first free
 // slot above every occupied one, so slot order stays creation order). nullopt when the
 // operation is outside the encoding: a parse error (EINVAL/ERANGE, the parsers' business), an
-// invalid uuid to create, an ID or ap_config mask beyond the width, or no slot free.
+// invalid uuid to create, an ID or ap_config mask beyond the width, or no slot free; and a read
+// of the driver's constant `features`, which shows nothing of the state.
 std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,
                              const Slots& slots);
 

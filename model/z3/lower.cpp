@@ -148,6 +148,8 @@ class Lowerer {
   std::optional<Lowered> operator()(const op::ReadBusMask& o) const {
     return done(sop::ReadBusMask{o.mask});
   }
+  // A constant of the driver: nothing of the state it could show, nothing for the proofs.
+  std::optional<Lowered> operator()(const op::ReadFeatures&) const { return std::nullopt; }
   std::optional<Lowered> operator()(const op::ReadQueueStatus& o) const {
     if (!fits(o.apqn)) return std::nullopt;
     return done(sop::ReadQueueStatus{idx(o.apqn.adapter), idx(o.apqn.domain)});

@@ -408,6 +408,19 @@ TEST(MdevLifecycle, CreateValidatesAndLowercasesTheUuid) {
   EXPECT_TRUE(sc.s.mdevs.empty());
 }
 
+TEST(MatrixDevice, FeaturesAreAdvertisedFrom612On) {
+  State s = State::initial(kApxa, Matrix{});
+  const Observation latest = model::apply(s, op::ReadFeatures{});
+  EXPECT_EQ(latest.result, Errno::ok);
+  EXPECT_EQ(latest.output, "guest_matrix hotplug ap_config\n");
+  s.kernel = KernelVersion::v6_12;
+  EXPECT_EQ(model::apply(s, op::ReadFeatures{}).output, "guest_matrix hotplug ap_config\n");
+  s.kernel = KernelVersion::v6_1;  // 2d8721364ce8 is 6.12: no such file before
+  const Observation old = model::apply(s, op::ReadFeatures{});
+  EXPECT_EQ(old.result, Errno::enoent);
+  EXPECT_EQ(old.output, "");
+}
+
 TEST(QueueBinding, BindRespectsTheBusMasks) {
   Scenario sc(kApxa, Matrix{Mask::of({1}), Mask::of({1, 2}), Mask{}});
   sc.apmask("-1");
