@@ -26,8 +26,11 @@ enum class Errno : int {
 };
 
 // "0" for ok, otherwise the errno's symbolic name ("EINVAL"): the trace format's spelling.
+// Example: errno_name(Errno::einval) == "EINVAL", errno_name(Errno::ok) == "0".
 std::string_view errno_name(Errno e);
 // Inverse of errno_name; nullopt for an unknown name.
+// Names are case-sensitive ("ebusy" is unknown); "0" gives Errno::ok.
+// Example: errno_from_name("EBUSY") == Errno::ebusy, errno_from_name("EFOO") == std::nullopt.
 std::optional<Errno> errno_from_name(std::string_view name);
 
 }  // namespace apcb::model

@@ -46,6 +46,8 @@ enum class Reason : std::uint8_t {
 enum class IdKind : std::uint8_t { adapter, domain, control_domain };
 
 // One reason with its witness. Only the fields the reason names are meaningful.
+// Example: Verdict{.reason = Reason::adapter_filtered_unbound, .witness = {5, 0x48}, .id = 5}
+//   describe()s as "adapter 05 is filtered out: APQN 05.0048 is not bound to vfio_ap …".
 struct Verdict {
   Reason reason = Reason::in_guest;
   Apqn witness{};               // the APQN the reason names (the row's own, or a sibling's)
@@ -57,11 +59,14 @@ struct Verdict {
   std::string other_mdev;       // in_other_mdev: its UUID
   GuestId guest = 0;            // guest reasons: the guest
   CrycbFormat format = CrycbFormat::format2;  // exceeds_crycb_format: the guest's format
+  // Whether the guest has the row.
+  // Example: Verdict{}.has() == true (the default reason is in_guest).
   bool has() const { return reason == Reason::in_guest; }
   friend bool operator==(const Verdict&, const Verdict&) = default;
 };
 
 // One APQN row: what is assigned, in the shadow and in the guest, and why.
+// Example: a row {apqn 05.0047, assigned, not in shadow, adapter_filtered_unbound}.
 struct ApqnRow {
   Apqn apqn;
   bool assigned = false;  // in this mdev's M.A × M.Q (false for a candidate)
@@ -70,6 +75,7 @@ struct ApqnRow {
 };
 
 // One control-domain row.
+// Example: ControlRow{.domain = 0x47, .in_shadow = true, .verdict = {.reason = Reason::no_guest}}.
 struct ControlRow {
   ApId domain = 0;
   bool in_shadow = false;
@@ -77,6 +83,8 @@ struct ControlRow {
 };
 
 // Everything explain says about one mdev.
+// Example: explain_mdev(s, m).apqns lists 05.0047 and 05.0048 for an mdev assigned
+//   adapter 5 and domains 0x47, 0x48.
 struct MdevExplanation {
   std::string uuid;
   std::optional<GuestId> guest;  // the attached guest
@@ -100,42 +108,59 @@ struct MdevExplanation {
 // For a candidate q ∉ M.A × M.Q: exceeds_max_id, host_owned, in_other_mdev, else not_assigned
 // (naming the adapter if it is not assigned here, else the domain).
 // Precondition: m is one of s.mdevs.
+// Example: m assigned adapter 5 and domains {0x47, 0x48}, 05.0048 unbound:
+//   explain_apqn(s, m, {5, 0x47}).reason == Reason::adapter_filtered_unbound (witness 05.0048),
+//   explain_apqn(s, m, {5, 0x48}).reason == Reason::not_bound.
 Verdict explain_apqn(const State& s, const Mdev& m, Apqn q);
 
 // Why mdev m's guest has or lacks control domain c: exceeds_max_id, not_assigned; then, if
 // S.C lacks it, not_in_host_config or else shadow_stale (M.C ∩ cfgC has it, S.C does not);
 // then the guest rules as for an APQN in the shadow. Precondition: m is one of s.mdevs.
+// Example: control domain 0x47 assigned, in the shadow, no guest attached:
+//   explain_control_domain(s, m, 0x47).reason == Reason::no_guest.
 Verdict explain_control_domain(const State& s, const Mdev& m, ApId c);
 
 // The rows explain shows for m: every APQN of M.A × (M.Q ∪ cfgQ) and (M.A ∪ cfgA) × M.Q —
 // the assigned APQNs and the candidates that share an assigned adapter or domain — and every
 // control domain of M.C. With `assigned_only`, only M.A × M.Q. Precondition: m ∈ s.mdevs.
+// Example: for the mdev of explain_apqn's example, explain_mdev(s, m).apqns.size() == 2 and
+//   .control_domains holds one row per assigned control domain.
 MdevExplanation explain_mdev(const State& s, const Mdev& m, bool assigned_only = false);
 
 // The stable, script-friendly code of a reason ("IN_GUEST", "ADAPTER_FILTERED_UNBOUND", …).
+// Example: reason_code(Reason::not_bound) == "NOT_BOUND_TO_VFIO_AP".
 std::string_view reason_code(Reason r);
 
 // The sentence that explains `v` to an administrator, e.g. "adapter 05 is filtered out: APQN
 // 05.0047 is not bound to vfio_ap (no driver: unbound, or its probe failed)".
+// Example: describe(explain_apqn(s, m, {5, 0x48})) ==
+//   "APQN 05.0048 is not bound to vfio_ap (no driver: unbound, or its probe failed)".
 std::string describe(const Verdict& v);
 
 // The AP architecture's name of a response code ("BUSY", "Q_NOT_AVAIL"), or "UNKNOWN".
+// Example: response_name(0x05) == "BUSY", response_name(0x99) == "UNKNOWN".
 std::string_view response_name(std::uint8_t rc);
 
 // The `lszcrypt -d` grid of `apcb`'s domains: the header `DOMAIN 00 01 … 0f`, a rule of 54
 // dashes, 16 rows labelled `00`…`f0` (right-aligned in 6 columns) with one cell per domain
 // (`U` usage, `C` control, `B` both, `.` neither; each right-aligned in 2 columns after a
 // space), a closing rule and the three-line legend. Every line ends with '\n'.
+// Example: domains {0x47} and control domains {1, 0x47} give row "    40" with `B` in column
+//   07 and row "    00" with `C` in column 01.
 std::string render_domain_grid(const Matrix& apcb);
 
 // The whole explanation of one mdev as text: a summary of assigned / shadow / guest, the
 // APQN table, the control-domain table and the domain grid of the guest (or, with no guest
 // attached, of the shadow a guest would get).
+// Example: render_explanation(explain_mdev(s, m)) begins
+//   "mdev 0a1b2c3d-0000-4000-8000-00000000abcd: no guest attached\n" for an mdev with no guest.
 std::string render_explanation(const MdevExplanation& e);
 
 // Why operation `op`, run on `before`, answered `result` (≠ ok): the witness the kernel's
 // check found (the APQN another mdev holds, the reserved APQN, the ID beyond the maximum, the
 // bytes that do not parse). Empty when there is nothing to add to the errno.
+// Example: explain_failure(s, op::MdevCreate{uuid}, Errno::eexist) ==
+//   "an mdev 0a1b2c3d-0000-4000-8000-00000000abcd already exists" when s has that mdev.
 std::string explain_failure(const State& before, const Op& op, Errno result);
 
 }  // namespace apcb::model

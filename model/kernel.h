@@ -26,10 +26,14 @@ namespace apcb::model {
 enum class KernelVersion : std::uint8_t { v6_1, v6_12, latest };
 
 // "6.1", "6.12" or "latest"; nullopt for anything else.
+// Example: parse_kernel_version("6.12") == KernelVersion::v6_12,
+//   parse_kernel_version("6.2") == std::nullopt.
 std::optional<KernelVersion> parse_kernel_version(std::string_view text);
 // The inverse: parse_kernel_version(kernel_version_name(v)) == v.
+// Example: kernel_version_name(KernelVersion::v6_1) == "6.1".
 std::string_view kernel_version_name(KernelVersion v);
 // The accepted names, for --help and error messages: "6.1, 6.12, latest".
+// Example: std::cerr << "--kernel: one of " << kernel_version_names();
 std::string_view kernel_version_names();
 
 // How the device reset ioctl reports queues whose reset did not end NORMAL.
@@ -43,6 +47,9 @@ enum class DeviceResetReport : std::uint8_t {
   ebusy_or_eio_per_queue,
 };
 
+// What one kernel version's vfio_ap does differently, one flag per documented upstream change;
+// true means the newer (latest) behaviour. Obtained from behaviour(), never built by callers.
+// Example: behaviour(KernelVersion::v6_1).matrix_features == false.
 struct KernelBehaviour {
   // 6.15 "s390/vfio-ap: Notify userspace that guest's AP config changed when mdev removed":
   // the VFIO request callback clears the guest's CRYCB. Before (6.5 2e3d8d71e285 wired the
@@ -73,6 +80,8 @@ struct KernelBehaviour {
 };
 
 // The behaviour of `v`.
+// A reference to a static table: valid for the life of the program.
+// Example: behaviour(KernelVersion::latest).reset_waits_for_completion == true.
 const KernelBehaviour& behaviour(KernelVersion v);
 
 }  // namespace apcb::model

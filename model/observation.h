@@ -19,6 +19,8 @@ namespace apcb::model {
 
 // One write of a guest's CRYCB with all vCPUs blocked (set_masks or clear_masks): `apcb` is
 // the complete APCB afterwards, already truncated to the guest's CRYCB format.
+// Example: Commit{.guest = 7, .apcb = {Mask::of({5}), Mask::of({0x47}), {}}} puts 05.0047 in
+//   guest 7.
 struct Commit {
   GuestId guest = 0;
   Matrix apcb;
@@ -26,6 +28,7 @@ struct Commit {
 };
 
 // One queue reset (ZAPQ, waited for).
+// Example: Reset{Apqn{5, 0x47}} is one ZAPQ of queue 05.0047.
 struct Reset {
   Apqn apqn;
   friend bool operator==(const Reset&, const Reset&) = default;
@@ -33,6 +36,9 @@ struct Reset {
 
 using Event = std::variant<Commit, Reset>;
 
+// Everything one operation is observed to do; the oracle compares two with equivalent().
+// Example: a successful `cat matrix` of an mdev holding 05.0047 observes
+//   Observation{.result = Errno::ok, .output = "05.0047\n", .events = {}}.
 struct Observation {
   Errno result = Errno::ok;
   std::string output;  // the text of a read or of a vCPU observation; empty otherwise
@@ -41,6 +47,8 @@ struct Observation {
 };
 
 // Equal up to the order of resets between two consecutive commits.
+// Example: events {Reset{{5, 1}}, Reset{{5, 2}}} and {Reset{{5, 2}}, Reset{{5, 1}}} are
+//   equivalent; {Commit c, Reset r} and {Reset r, Commit c} are not.
 bool equivalent(const Observation& a, const Observation& b);
 
 }  // namespace apcb::model

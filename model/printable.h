@@ -11,6 +11,7 @@ namespace apcb::model {
 // Printable ASCII as is; newline as \n, backslash as \\, every other byte as \xHH (lower-case
 // hex). Messages and trace comments so never carry control bytes or partial UTF-8 to a terminal
 // or into a trace, and the escapes cannot be confused with the text around them.
+// Example: printable("a\tb\n") == "a\\x09b\\n" (the C++ literal of the bytes a\x09b\n).
 inline std::string printable(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -13,24 +13,32 @@ namespace apcb::model {
 // domains set within 0..apm_max / 0..aqm_max, one "%02x.%04x\n" line per APQN, adapters
 // outer, ascending; with adapters only, "%02x.\n" per adapter; with domains only, ".%04x\n"
 // per domain; otherwise empty. IDs above the maxima are not shown.
+// Example: with adapters {5} and domains {0x47}, render_matrix(m, HostParams{}) == "05.0047\n".
 std::string render_matrix(const Matrix& m, const HostParams& params);
 
 // `control_domains`: one "%04x\n" line per control domain within 0..adm_max, ascending.
+// Example: with control domains {1, 0x47},
+//   render_control_domains(m, HostParams{}) == "0001\n0047\n".
 std::string render_control_domains(const Matrix& m, const HostParams& params);
 
 // `ap_config` (read): "0x<64 hex>,0x<64 hex>,0x<64 hex>\n" of adapters, domains, control
 // domains: full 256-bit masks, lower-case.
+// Example: adapters {5}, no domains, no control domains ->
+//   "0x0400…00,0x00…00,0x00…00\n" (each field "0x" and 64 digits; ID 5 is bit 0x04 of byte 0).
 std::string render_ap_config(const Matrix& m);
 
 // /sys/bus/ap/apmask and aqmask: "0x<64 hex>\n".
+// Example: render_bus_mask(Mask::of({0, 1})) == "0xc0" + 62 × "0" + "\n".
 std::string render_bus_mask(const Mask& m);
 
 // A queue bound to vfio_ap, its `status`: "in use\n" when the owning mdev has a guest and the
 // APQN is in its shadow, "assigned\n" when some mdev's assigned matrix holds it, else
 // "unassigned\n". Precondition: s.bound_to_vfio(q).
+// Example: q assigned to an mdev with no guest -> "assigned\n".
 std::string render_queue_status(const State& s, Apqn q);
 
 // What a vCPU observes: the guest's APCB in ap_config form ("0x…,0x…,0x…\n").
+// Example: render_apcb(m) == render_ap_config(m) for every Matrix m.
 std::string render_apcb(const Matrix& apcb);
 
 }  // namespace apcb::model

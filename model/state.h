@@ -22,12 +22,17 @@ namespace apcb::model {
 
 // An AP queue number: (adapter, usage domain). Packs as adapter << 8 | domain, the kernel's
 // AP_MKQID, which is also the ascending order the model visits queues in.
+// Example: Apqn{5, 0x47} is the queue the kernel names 05.0047.
 struct Apqn {
   ApId adapter = 0;
   ApId domain = 0;
+  // The kernel's qid: adapter << 8 | domain.
+  // Example: Apqn{5, 0x47}.packed() == 0x0547.
   constexpr std::uint16_t packed() const {
     return static_cast<std::uint16_t>(adapter << 8 | domain);
   }
+  // The inverse of packed(); every 16-bit value is some APQN.
+  // Example: Apqn::unpack(0x0547) == Apqn{5, 0x47}.
   static constexpr Apqn unpack(std::uint16_t qid) {
     return Apqn{static_cast<ApId>(qid >> 8), static_cast<ApId>(qid & 0xFF)};
   }
@@ -36,30 +41,43 @@ struct Apqn {
 
 // Flags and maximum IDs of the host's QCI information. Fixed for the life of a host: a
 // configuration change alters the masks (HostConfig below), never these.
+// Example: HostParams{} is an APXA host with 256 adapters and 256 domains (na = nd = 255).
 struct HostParams {
   bool apxa = true;  // AP extended addressing: IDs beyond 63/15 exist
   ApId na = 255;     // highest adapter number the machine supports
   ApId nd = 255;     // highest domain number
   // The `*_max` of vfio_ap_matrix_init: sysfs range checks and rendering ranges.
+  // Example: HostParams{}.apm_max() == 255; HostParams{.apxa = false}.apm_max() == 63.
   constexpr int apm_max() const { return apxa ? na : 63; }
+  // The highest usage domain sysfs accepts.
+  // Example: HostParams{.apxa = false}.aqm_max() == 15.
   constexpr int aqm_max() const { return apxa ? nd : 15; }
+  // The highest control domain sysfs accepts.
+  // Example: HostParams{.apxa = true, .na = 255, .nd = 84}.adm_max() == 84.
   constexpr int adm_max() const { return apxa ? nd : 15; }
   // The AP bus's ap_max_adapter_id / ap_max_domain_id (ap_init_qci_info): 63 and 15, raised
   // to Na and Nd only with APXA and only when they are non-zero. The bus scan (ap_scan_bus)
   // visits adapters 0..bus_max_adapter() and domains 0..bus_max_domain() and nothing beyond
   // (ap_test_config_card_id / _usage_domain answer "not configured" there), so no queue device
   // exists outside them, whatever the QCI masks hold.
+  // Example: HostParams{.apxa = true, .na = 0}.bus_max_adapter() == 63.
   constexpr int bus_max_adapter() const { return apxa && na != 0 ? na : 63; }
+  // The highest domain the bus scans (see bus_max_adapter).
+  // Example: HostParams{.apxa = false}.bus_max_domain() == 15.
   constexpr int bus_max_domain() const { return apxa && nd != 0 ? nd : 15; }
   friend constexpr bool operator==(const HostParams&, const HostParams&) = default;
 };
 
 // The (adapters, usage domains, control domains) triple: an assigned matrix, a shadow APCB, a
 // set of pending adds, the host configuration or a CRYCB's APCB.
+// Example: Matrix{Mask::of({5}), Mask::of({0x47}), Mask::of({0x47})} is APQN 05.0047 with
+//   control domain 0x47.
 struct Matrix {
   Mask adapters;
   Mask domains;
   Mask control_domains;
+  // True when all three masks are empty.
+  // Example: Matrix{}.empty() == true; Matrix{{}, {}, Mask::single(1)}.empty() == false.
   constexpr bool empty() const {
     return adapters.empty() && domains.empty() && control_domains.empty();
   }
@@ -70,6 +88,7 @@ struct Matrix {
 enum class CrycbFormat : std::uint8_t { format0 = 0, format1 = 1, format2 = 3 };
 
 // kvm_s390_set_crycb_format: format 0 without MSAX3, 1 with MSAX3 and no APXA, 2 with both.
+// Example: crycb_format(true, false) == CrycbFormat::format1.
 constexpr CrycbFormat crycb_format(bool msax3, bool apxa) {
   if (!msax3) return CrycbFormat::format0;
   return apxa ? CrycbFormat::format2 : CrycbFormat::format1;
@@ -77,12 +96,15 @@ constexpr CrycbFormat crycb_format(bool msax3, bool apxa) {
 
 // What kvm_arch_crypto_set_masks writes for `shadow`: APCB1 (format 2) takes all 256 bits of
 // each mask; APCB0 (formats 0/1) holds adapters 0..63 and domains/control domains 0..15.
+// Example: truncate_to_format({Mask::of({5, 70}), Mask::of({3, 20}), {}}, CrycbFormat::format1)
+//   == Matrix{Mask::of({5}), Mask::of({3}), {}}; with format2 the matrix is unchanged.
 Matrix truncate_to_format(const Matrix& shadow, CrycbFormat format);
 
 using GuestId = std::uint32_t;
 
 // A KVM guest: its facilities and the APCB its CRYCB currently holds (all zero when no mdev
 // has committed to it, or after a clear).
+// Example: Guest{.id = 1, .msax3 = false, .format = CrycbFormat::format0} holds an empty APCB.
 struct Guest {
   GuestId id = 0;
   bool msax3 = true;
@@ -92,6 +114,8 @@ struct Guest {
 };
 
 // A vfio_ap mediated matrix device.
+// Example: after op::MdevCreate{uuid}, s.find_mdev(uuid) is an Mdev with that uuid, empty
+//   matrices and no guest.
 struct Mdev {
   std::string uuid;
   Matrix assigned;     // what the administrator assigned (matrix_mdev->matrix)
@@ -113,22 +137,27 @@ inline constexpr std::uint8_t busy = 0x05;
 inline constexpr std::uint8_t invalid_address = 0x06;
 inline constexpr std::uint8_t otherwise_changed = 0x07;
 // LATEST _queue_passable: a queue whose last reset answered one of these may reach a guest.
+// Example: passable(checkstopped) == true, passable(busy) == false.
 constexpr bool passable(std::uint8_t rc) {
   return rc == normal || rc == deconfigured || rc == checkstopped;
 }
 inline constexpr std::uint8_t state_change_in_progress = 0x0A;
 // The answers of a reset that has not finished: polled until it has from 6.6 on.
+// Example: transient(busy) == true, transient(deconfigured) == false.
 constexpr bool transient(std::uint8_t rc) {
   return rc == reset_in_progress || rc == busy || rc == state_change_in_progress;
 }
 // What a reset that waits for completion (Linux 6.6+, the latest semantics) ends with when the
 // hardware answers `rc`: a transient answer is polled with TAPQ until the reset completes, so
 // the queue's final status is the completed reset's, NORMAL; any other answer is final.
+// Example: after_wait(busy) == normal, after_wait(checkstopped) == checkstopped.
 constexpr std::uint8_t after_wait(std::uint8_t rc) { return transient(rc) ? normal : rc; }
 }  // namespace response
 
 enum class Driver : std::uint8_t { none, default_driver, vfio_ap };
 
+// The whole host: a plain value, so a test or a proof compares two states with ==.
+// Example: State s = State::initial(HostParams{}, cfg); model::apply(s, op) advances it.
 struct State {
   HostParams params;
   // The kernel version whose vfio_ap the model follows (model/kernel.h); latest by default.
@@ -151,31 +180,64 @@ struct State {
 
   // A host with the given QCI parameters and configuration; every queue device present and
   // bound to the default driver (the bus masks start all ones).
+  // Example: with cfg = ({5}, {0x47, 0x48}, {0x47}),
+  //   State::initial(HostParams{}, cfg).driver({5, 0x47}) == Driver::default_driver.
   static State initial(const HostParams& params, const Matrix& cfg);
 
   // A queue device exists for q: q is configured and within the bus's maximum IDs.
+  // Example: with cfg adapters {5} and domains {0x47}, s.present({5, 0x47}) == true and
+  //   s.present({6, 0x47}) == false.
   bool present(Apqn q) const {
     return cfg.adapters.test(q.adapter) && cfg.domains.test(q.domain) &&
            q.adapter <= params.bus_max_adapter() && q.domain <= params.bus_max_domain();
   }
   // The adapters and domains the bus has queue devices for: present(a, d) iff a ∈ bus_adapters()
   // and d ∈ bus_domains().
+  // Example: with cfg adapters {5, 80} and HostParams{.apxa = false},
+  //   s.bus_adapters() == Mask::of({5}).
   Mask bus_adapters() const { return cfg.adapters & Mask::up_to(params.bus_max_adapter()); }
+  // The domains counterpart of bus_adapters().
+  // Example: with cfg domains {3, 20} and HostParams{.apxa = false},
+  //   s.bus_domains() == Mask::of({3}).
   Mask bus_domains() const { return cfg.domains & Mask::up_to(params.bus_max_domain()); }
+  // Whether q belongs to the host's default drivers: its adapter's apmask bit and its domain's
+  // aqmask bit are both set (initially true for every APQN).
+  // Example: after writing "-5" to apmask, s.reserved({5, 0x47}) == false.
   bool reserved(Apqn q) const { return apmask.test(q.adapter) && aqmask.test(q.domain); }
+  // The driver q is bound to; Driver::none when q is not present, was unbound or failed its probe.
+  // Example: on State::initial every present queue answers Driver::default_driver.
   Driver driver(Apqn q) const;
+  // Example: with 05.0047 present, after writing "-5" to apmask s.bound_to_vfio({5, 0x47}) == true.
   bool bound_to_vfio(Apqn q) const { return driver(q) == Driver::vfio_ap; }
   // The domains of adapter a whose queues are bound to vfio_ap.
+  // Example: adapter 5 with domains 0x47 and 0x48 present, 05.0048 unbound: s.vfio_row(5) ==
+  //   Mask::of({0x47}).
   Mask vfio_row(ApId a) const;
+  // What a ZAPQ of q answers now: response::normal unless an op::ResetResponse set another code.
+  // Example: s.hw_response_of({5, 0x47}) == response::normal on a fresh state.
   std::uint8_t hw_response_of(Apqn q) const;
+  // The status of q's last reset as vfio_ap keeps it: response::normal when none is recorded.
+  // Example: s.last_response_of({5, 0x47}) == response::normal on a fresh state.
   std::uint8_t last_response_of(Apqn q) const;
 
+  // The mdev named `uuid`, or nullptr when there is none (the comparison is exact).
+  // Example: s.find_mdev("no-such-uuid") == nullptr.
   Mdev* find_mdev(std::string_view uuid);
+  // The same for a const state.
+  // Example: std::as_const(s).find_mdev(uuid)->assigned.empty() right after op::MdevCreate{uuid}.
   const Mdev* find_mdev(std::string_view uuid) const;
+  // The guest with id `id`, or nullptr when no op::GuestCreate made one.
+  // Example: s.find_guest(7) == nullptr on a fresh state.
   Guest* find_guest(GuestId id);
+  // The same for a const state.
+  // Example: after op::GuestCreate{.guest = 7}, std::as_const(s).find_guest(7)->id == 7.
   const Guest* find_guest(GuestId id) const;
   // The mdev whose assigned matrix holds q (at most one, by exclusivity), or nullptr.
+  // Example: after assigning adapter 5 and domain 0x47 to mdev m, s.owner_of({5, 0x47}) == &m;
+  //   s.owner_of({6, 0x47}) == nullptr.
   const Mdev* owner_of(Apqn q) const;
+  // The same, for a caller that changes the owner.
+  // Example: if (Mdev* m = s.owner_of(q)) m->assigned.adapters.clear(q.adapter);
   Mdev* owner_of(Apqn q);
 
   friend bool operator==(const State&, const State&) = default;
@@ -183,16 +245,24 @@ struct State {
 
 // Whether a queue whose last reset ended with `rc` may reach a guest under `kernel`
 // (response::passable from 6.6/6.9 on; NORMAL only before, KernelBehaviour).
+// Example: passable_status(KernelVersion::latest, response::deconfigured) == true;
+//   passable_status(KernelVersion::v6_1, response::deconfigured) == false.
 bool passable_status(KernelVersion kernel, std::uint8_t rc);
 
 // Linked_m: queue q is in mdev m's queue table iff it is bound to vfio_ap and
 // q ∈ m.assigned.adapters × m.assigned.domains.
+// Example: m assigned adapter 5 and domains {0x47, 0x48}, 05.0048 unbound from vfio_ap:
+//   linked(s, m, {5, 0x47}) == true, linked(s, m, {5, 0x48}) == false.
 bool linked(const State& s, const Mdev& m, Apqn q);
 // The domains d of adapter a with (a, d) linked to m.
+// Example: in the state of linked's example, linked_row(s, m, 5) == Mask::of({0x47}).
 Mask linked_row(const State& s, const Mdev& m, ApId a);
 // passable(q) of SPEC §1.3 for m: linked and last reset response acceptable.
+// Example: a linked queue whose last reset answered response::normal is passable; one not
+//   linked never is.
 bool passable(const State& s, const Mdev& m, Apqn q);
 // The domains d of adapter a with (a, d) passable for m.
+// Example: in the state of linked's example, passable_row(s, m, 5) == Mask::of({0x47}).
 Mask passable_row(const State& s, const Mdev& m, ApId a);
 
 }  // namespace apcb::model

@@ -19,6 +19,8 @@ namespace apcb::model {
 // an errno and !completed(op, result)), `s` is exactly as before and no event was observed (P6).
 // Note: call it qualified (`model::apply`): `Op` is a std::variant, so an unqualified call
 // also finds std::apply by argument-dependent lookup.
+// Example: on a fresh state, model::apply(s, op::MdevCreate{uuid}).result == Errno::ok; the
+//   same call again answers Errno::eexist and leaves s unchanged.
 Observation apply(State& s, const Op& op);
 
 // Whether an operation that answered `result` ran to its end, as opposed to failing before it
@@ -28,9 +30,12 @@ Observation apply(State& s, const Op& op);
 // code (vfio_ap_mdev_reset_queues). Those resets happened and changed the queues' reset
 // statuses; P6 ("a failed operation changes nothing") is about the failures only. (Under
 // `--kernel 6.1` the same ioctl reports EBUSY the same way: model/kernel.h.)
+// Example: completed(op::DeviceReset{uuid}, Errno::eio) == true;
+//   completed(op::MdevCreate{uuid}, Errno::eexist) == false; completed(op, Errno::ok) == true.
 bool completed(const Op& op, Errno result);
 
 // True for a well-formed mdev UUID (8-4-4-4-12 hex digits, either case), as uuid_parse wants.
+// Example: valid_uuid("0a1b2c3d-0000-4000-8000-00000000ABCD") == true, valid_uuid("xyz") == false.
 bool valid_uuid(std::string_view text);
 
 }  // namespace apcb::model

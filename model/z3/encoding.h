@@ -50,9 +50,12 @@ namespace apcb::model::z3enc {
 // The conjunction (disjunction) of `v`; true (false) when `v` is empty. Use these, not
 // z3::mk_and/mk_or: an empty z3::mk_and prints as a bare `and` in SMT-LIB, which solvers other
 // than Z3 reject (the exported queries are cross-checked with cvc5).
+// Example: conjunction(z3::expr_vector(ctx)) is `true`; conjunction({p, q}) is `(and p q)`.
 inline z3::expr conjunction(const z3::expr_vector& v) {
   return v.empty() ? v.ctx().bool_val(true) : z3::mk_and(v);
 }
+// The dual of conjunction: false when `v` is empty.
+// Example: disjunction(z3::expr_vector(ctx)) is `false`; disjunction({p, q}) is `(or p q)`.
 inline z3::expr disjunction(const z3::expr_vector& v) {
   return v.empty() ? v.ctx().bool_val(false) : z3::mk_or(v);
 }
@@ -72,6 +75,8 @@ static_assert(!response::transient(kPassableNonZeroResponse) &&
 // The size of an instance: mask width N, slot counts and the host's fixed QCI parameters.
 // Every ID the instance can name is below N, so the sysfs maxima must be too (a non-APXA host,
 // whose maxima are 63/15/15, needs N ≥ 64).
+// Example: Shape{.width = 8, .mdevs = 2, .guests = 2, .params = {.apxa = true, .na = 7, .nd = 7}}
+//   is the small instance of the bounded proofs; Shape{} with width 256 is the whole machine.
 struct Shape {
   int width = 256;  // N ∈ {8, 16, 64, 256}
   int mdevs = 2;    // K mdev slots
@@ -81,6 +86,8 @@ struct Shape {
 
 // Which concrete mdev (by uuid) and guest (by id) each slot stands for. An entry matters only
 // while its slot is present; an absent slot's entry is ignored.
+// Example: Slots{{"0a1b…", std::nullopt}, {7, std::nullopt}}: mdev slot 0 is uuid 0a1b…,
+//   guest slot 0 is guest 7, slot 1 of each is unnamed.
 struct Slots {
   std::vector<std::optional<std::string>> mdevs;
   std::vector<std::optional<GuestId>> guests;
@@ -88,6 +95,7 @@ struct Slots {
 };
 
 // (adapters, usage domains, control domains), each a BV(N).
+// Example: enc.fresh("s").cfg is the SymMatrix {s.cfg.adapters, s.cfg.domains, …}.
 struct SymMatrix {
   z3::expr adapters;
   z3::expr domains;
@@ -96,6 +104,7 @@ struct SymMatrix {
 
 // One mdev slot. Fields other than `present` mean nothing while absent; `guest` (a guest slot
 // number, BV of Encoder::guest_bits) means nothing while not attached.
+// Example: enc.fresh("s").mdevs[0].present is the Bool constant of mdev slot 0.
 struct SymMdev {
   z3::expr present;  // Bool
   SymMatrix assigned;
@@ -106,6 +115,7 @@ struct SymMdev {
 };
 
 // One guest slot; the CRYCB format is crycb_format(msax3, params.apxa), so only msax3 is stored.
+// Example: enc.fresh("s").guests[1].msax3 is guest slot 1's MSAX3 flag.
 struct SymGuest {
   z3::expr present;  // Bool
   z3::expr msax3;    // Bool
@@ -121,6 +131,7 @@ struct SymGuest {
 // is a reset that completes: passable and zero); last_ok is the status a reset recorded.
 // A State always has hw_zero ⊆ hw_ok (NORMAL is passable); a queue with hw_zero but not hw_ok
 // (no State has one) counts as non-zero wherever the zero bit is read (Encoder::nonzero_row).
+// Example: enc.concretize(model_state).first is the ground SymState of a concrete State.
 struct SymState {
   SymMatrix cfg;
   z3::expr apmask;
@@ -137,70 +148,106 @@ struct SymState {
 // BV(N), attribute values the parsed 64-bit number (BV64), slots plain numbers (an operation on
 // an absent slot is the "no such mdev/guest" case).
 namespace sop {
+// The host configuration becomes `cfg`.
+// Example: sop::ConfigChange{enc.concretize(s).first.cfg} (no change).
 struct ConfigChange {
   SymMatrix cfg;
 };
+// Bind queue (adapter, domain) to `driver`.
+// Example: sop::QueueBind{enc.index(5), enc.index(3), Driver::vfio_ap}.
 struct QueueBind {
   z3::expr adapter, domain;
   Driver driver;
 };
+// Unbind queue (adapter, domain) from `driver`.
+// Example: sop::QueueUnbind{enc.index(5), enc.index(3), Driver::vfio_ap}.
 struct QueueUnbind {
   z3::expr adapter, domain;
   Driver driver;
 };
 // From now on a reset of (adapter, domain) ends with a status that is `passable` and `zero`
 // (lower: of response::after_wait(the answer), so a transient answer is passable and zero).
+// Example: sop::ResetResponse{a, d, ctx.bool_val(false), ctx.bool_val(false)}: resets of (a, d)
+//   end non-passable (extract writes kNonPassableResponse, Q_NOT_AVAIL).
 struct ResetResponse {
   z3::expr adapter, domain;
   z3::expr passable;
   z3::expr zero;  // the reset ends NORMAL (0); taken only together with `passable`
 };
+// apmask or aqmask becomes `value` (a relative write already applied to the old mask).
+// Example: sop::BusMaskWrite{BusMask::apmask, enc.ones()}.
 struct BusMaskWrite {
   BusMask mask;
   z3::expr value;
 };  // the parsed new mask
+// Create the mdev of slot `slot` (EEXIST when it is present).
+// Example: sop::MdevCreate{0}.
 struct MdevCreate {
   int slot;
 };
+// Remove the mdev of slot `slot`.
+// Example: sop::MdevRemove{0}.
 struct MdevRemove {
   int slot;
 };
 // The six single-ID attributes (attr != MdevAttr::ap_config); value as kstrtoul parsed it.
+// Example: sop::AttrWrite{0, MdevAttr::assign_adapter, ctx.bv_val(5, 64)} is `echo 5 >
+//   assign_adapter` of slot 0.
 struct AttrWrite {
   int slot;
   MdevAttr attr;
   z3::expr value;
 };
+// A write of ap_config to slot `slot`, its three fields already parsed.
+// Example: sop::ApConfigWrite{0, {enc.mask(Mask::of({1})), enc.zero(), enc.zero()}}.
 struct ApConfigWrite {
   int slot;
   SymMatrix value;
 };  // the three parsed masks
+// VFIO_DEVICE_RESET of slot `slot`.
+// Example: sop::DeviceReset{0}.
 struct DeviceReset {
   int slot;
 };
+// Guest slot `slot` comes into being with this MSAX3 flag.
+// Example: sop::GuestCreate{1, ctx.bool_val(true)}.
 struct GuestCreate {
   int slot;
   z3::expr msax3;
 };
+// Attach mdev slot `mdev` to guest slot `guest`.
+// Example: sop::GuestAttach{0, 1}.
 struct GuestAttach {
   int mdev;
   int guest;
 };
+// Detach mdev slot `slot` from its guest.
+// Example: sop::GuestDetach{0}.
 struct GuestDetach {
   int slot;
 };
+// The release request of mdev slot `slot`.
+// Example: sop::GuestRelease{0}.
 struct GuestRelease {
   int slot;
 };
+// A vCPU of guest slot `guest` reads its APCB.
+// Example: sop::VcpuObserve{1}.
 struct VcpuObserve {
   int guest;
 };
+// A read of one of mdev slot `slot`'s views (the view does not change the state).
+// Example: sop::ReadMdev{0}.
 struct ReadMdev {
   int slot;
 };
+// A read of apmask or aqmask.
+// Example: sop::ReadBusMask{BusMask::aqmask}.
 struct ReadBusMask {
   BusMask mask;
 };
+// A read of queue (adapter, domain)'s status.
+// Example: sop::ReadQueueStatus{enc.index(5), enc.index(3)}.
 struct ReadQueueStatus {
   z3::expr adapter, domain;
 };
@@ -216,6 +263,7 @@ using SymOp = std::variant<sop::ConfigChange, sop::QueueBind, sop::QueueUnbind, 
 // whole filter vector). The exact definition is var = concat(bit(0), …, bit(N−1)). `support`
 // is a mask with bit(i) ⇒ i ∈ support, so where it is known the definition needs only its
 // bits (a concrete evaluation then tests a handful of rows instead of N).
+// Example: Transition t = enc.step(pre, op); enc.definitions(t) states every t.defs[i].var.
 struct Definition {
   z3::expr var;
   std::function<z3::expr(const z3::expr&)> bit;  // index (BV(log2 N)) → Bool
@@ -236,6 +284,8 @@ struct Definition {
 // nothing changed, the operation failed); a batch that does not take place resets nothing.
 // `state` is the operation's in-progress state right after the event (the pre-state when the
 // operation stops at a check).
+// Example: for sop::GuestDetach{0} of an attached mdev, close(step(pre, op)).events is the commit
+//   that clears the guest's CRYCB (Kind::commit, clear = true), then a reset batch.
 struct SymEvent {
   enum class Kind { commit, reset };
   Kind kind = Kind::commit;
@@ -247,6 +297,8 @@ struct SymEvent {
   SymState state;
 };
 
+// What Encoder::step returns for one operation.
+// Example: Transition t = enc.step(pre, sop::MdevCreate{0}); t.failed is true iff pre has slot 0.
 struct Transition {
   SymState post;
   z3::expr result;
@@ -259,124 +311,194 @@ struct Transition {
 // simplify. Must return a numeral, true or false for a term of the state.
 using Valuation = std::function<z3::expr(const z3::expr&)>;
 
+// Builds the Z3 terms of one Shape: symbolic states, the transition function, the properties.
+// Example: z3::context ctx; Encoder enc(ctx, Shape{.width = 8, .params = {.na = 7, .nd = 7}});
+//   SymState s = enc.fresh("s"); z3::expr ok = enc.p3(s);
 class Encoder {
  public:
   // Throws std::invalid_argument unless width ∈ {8,16,64,256}, 1 ≤ mdevs, guests ≤ 8 and every
   // sysfs maximum of `shape.params` is below the width.
+  // Example: Encoder(ctx, Shape{.width = 8}) throws (HostParams{} has maxima 255 ≥ 8).
   Encoder(z3::context& ctx, const Shape& shape);
 
+  // The context every term of this encoder lives in.
+  // Example: enc.ctx().bool_val(true).
   z3::context& ctx() const { return *ctx_; }
+  // The shape given to the constructor.
+  // Example: enc.shape().mdevs == 2 for Shape{} defaults.
   const Shape& shape() const { return shape_; }
+  // The mask width N.
+  // Example: enc.width() == 8 for Shape{.width = 8, …}.
   int width() const { return shape_.width; }
+  // Example: index_bits() == 3 at N = 8, 8 at N = 256.
   int index_bits() const { return index_bits_; }  // log2 N
+  // Example: with 2 guest slots, guest_bits() == 1.
   int guest_bits() const { return guest_bits_; }  // bits of a guest slot number
 
   // --- sorts and constants ---------------------------------------------------------------------
+  // Example: enc.mask_sort().bv_size() == enc.width().
   z3::sort mask_sort() const;   // BV(N)
+  // Example: enc.index_sort().bv_size() == enc.index_bits().
   z3::sort index_sort() const;  // BV(log2 N)
+  // Example: enc.rows_sort().array_range() is mask_sort().
   z3::sort rows_sort() const;   // Array BV(log2 N) → BV(N)
+  // Example: enc.zero() is #x00 at N = 8.
   z3::expr zero() const;        // the empty mask
+  // Example: enc.ones().simplify() is #xff at N = 8.
   z3::expr ones() const;        // every ID 0..N−1
   // The mask numeral of `m` restricted to IDs below N.
+  // Example: enc.mask(Mask::of({0, 9})) is #x80 at N = 8 (ID 9 is cut; ID 0 is the leftmost bit).
   z3::expr mask(const Mask& m) const;
   // IDs lo..hi ∩ [0, N).
+  // Example: enc.range(6, 20).simplify() is #x03 at N = 8; enc.range(3, 2) is empty (#x00).
   z3::expr range(int lo, int hi) const;
+  // The index numeral of ID `id`.
+  // Example: enc.index(5) is #b101 at N = 8.
   z3::expr index(int id) const;         // precondition 0 ≤ id < N
+  // The BV8 numeral of errno `e`, the form Transition::result takes.
+  // Example: enc.errno_value(Errno::einval) is #x16 (22).
   z3::expr errno_value(Errno e) const;  // BV8 numeral
 
   // --- bits and rows (the local forms proofs build on)
   // -------------------------------------------- Bool: ID `idx` (an index term) is in `mask`. A
   // shift of the mask and one bit extraction.
+  // Example: enc.bit(enc.mask(Mask::of({5})), enc.index(5)).simplify() is true.
   z3::expr bit(const z3::expr& mask, const z3::expr& idx) const;
+  // The same at a concrete ID (precondition 0 ≤ id < N).
+  // Example: enc.bit(enc.ones(), 0).simplify() is true.
   z3::expr bit(const z3::expr& mask, int id) const;
+  // Example: enc.onehot(enc.index(1)).simplify() == enc.mask(Mask::single(1)), #x40 at N = 8.
   z3::expr onehot(const z3::expr& idx) const;  // the mask {idx}
   // Domains d with (a, d) reserved for the default drivers: aqmask if a ∈ apmask, else ∅.
+  // Example: on State::initial (bus masks all ones), reserved_row(s, a) simplifies to ones().
   z3::expr reserved_row(const SymState& s, const z3::expr& a) const;
   // Domains d with (a, d) a queue device: a ∈ cfgA, d ∈ cfgQ, both within the AP bus's
   // maximum IDs (HostParams::bus_max_adapter / bus_max_domain).
+  // Example: with cfg adapters {5} and domains {3}, present_row(s, enc.index(5)) is {3}.
   z3::expr present_row(const SymState& s, const z3::expr& a) const;
   // Domains d with (a, d) bound to vfio_ap: present, not unbound by hand, not reserved.
+  // Example: on State::initial every present queue is reserved, so vfio_row is zero() for every a.
   z3::expr vfio_row(const SymState& s, const z3::expr& a) const;
   // Domains d with (a, d) linked to mdev slot k (bound to vfio_ap, in k's assigned matrix).
+  // Example: mdev slot 0 assigned adapter 5, domain 3, 05.0003 bound to vfio_ap: linked_row(s, 0,
+  //   enc.index(5)) is {3}; at an absent slot the row means nothing.
   z3::expr linked_row(const SymState& s, int k, const z3::expr& a) const;
   // linked_row ∩ last reset passable.
+  // Example: as linked_row's, with 05.0003's last reset Q_NOT_AVAIL: passable_row(...) is zero().
   z3::expr passable_row(const SymState& s, int k, const z3::expr& a) const;
   // Domains d whose reset of (a, d) ends with a non-zero response code: ¬(hw_ok ∧ hw_zero).
+  // Example: after ResetResponse 05.0003 → CHECKSTOPPED, nonzero_row(s, enc.index(5)) ∋ 3.
   z3::expr nonzero_row(const SymState& s, const z3::expr& a) const;
   // Bool: adapter a is in F.A of mdev k (SPEC §1.3): a ∈ M.A ∩ cfgA and every d ∈ M.Q ∩ cfgQ
   // is linked and passable. Strength::structural drops "passable" (invariants.h).
+  // Example: in linked_row's example filter_bit(s, 0, enc.index(5)) simplifies to true.
   z3::expr filter_bit(const SymState& s, int k, const z3::expr& a,
                       Strength strength = Strength::spec) const;
   // The whole F.A of mdev k as one term: N filter_bit tests (expensive at N = 256; proofs
   // should prefer filter_bit at the indices they need).
+  // Example: filter_adapters(s, 0) simplifies to enc.mask(filter_matrix(state, mdev).adapters)
+  //   on a concretized state.
   z3::expr filter_adapters(const SymState& s, int k, Strength strength = Strength::spec) const;
   // What kvm_arch_crypto_set_masks writes for `shadow` into a guest with this MSAX3 flag.
+  // Example: at N = 256, truncate(m, ctx.bool_val(false)) keeps adapters 0..63 and domains
+  //   0..15 (format 0), truncate(m, ctx.bool_val(true)) all of m when params.apxa.
   SymMatrix truncate(const SymMatrix& shadow, const z3::expr& msax3) const;
   // Bool: guest slot term `g` equals slot number `slot`.
+  // Example: guest_is(enc.ctx().bv_val(1, enc.guest_bits()), 1).simplify() is true.
   z3::expr guest_is(const z3::expr& g, int slot) const;
 
   // --- states ----------------------------------------------------------------------------------
   // A state of uninterpreted constants named `<prefix>.<field>`.
+  // Example: enc.fresh("pre").apmask is the BV(N) constant `pre.apmask`.
   SymState fresh(const std::string& prefix) const;
   // The ground SymState of `s`, mdev i at slot i and guest i at slot i (their vector order),
   // with those Slots. Throws std::invalid_argument when `s` does not fit the shape: other
   // parameters, more mdevs or guests than slots, an ID ≥ N anywhere but in the bus masks and
   // the reset-response tables (those are cut to the width, see `normalize`), a pending add,
   // a guest format that does not follow from its MSAX3 flag, or an mdev attached to no guest.
+  // Example: auto [sym, slots] = enc.concretize(model::State::initial(shape.params, cfg));
   std::pair<SymState, Slots> concretize(const State& s) const;
   // Same, with mdev uuid u at the slot `slots` names for it and guest id g likewise (every mdev
   // and guest of `s` must be named there). Throws std::invalid_argument as above.
+  // Example: for s with mdevs uuid_a, uuid_b and no guests,
+  //   enc.concretize(s, Slots{{uuid_b, uuid_a}, {std::nullopt, std::nullopt}}) puts uuid_b in slot 0.
   SymState concretize(const State& s, const Slots& slots) const;
   // The State a valuation of `s` denotes (a model of a satisfiable query, or simplify on a
   // closed ground state): present slots in slot order, named by `slots` (a missing name gets a
   // synthetic uuid / an unused id), non-passable responses as kNonPassableResponse. The result is
   // in normal form (`normalize`). Requires wf(s) under the valuation; throws
   // std::invalid_argument when a value is not a numeral or an attached guest slot is absent.
+  // Example: auto [sym, slots] = enc.concretize(s);
+  //   enc.extract(sym, [](const z3::expr& e) { return e.simplify(); }, slots) == normalize(s, N).
   State extract(const SymState& s, const Valuation& value, const Slots& slots) const;
+  // The same with `model.eval(·, true)` as the valuation.
+  // Example: if (solver.check() == z3::sat)
+  //   State cex = enc.extract(pre, solver.get_model(), slots);
   State extract(const SymState& s, const z3::model& model, const Slots& slots) const;
 
   // Bool: a and b denote the same State under the same Slots (absent slots' fields and a
   // detached mdev's guest slot are ignored).
+  // Example: enc.equal(s, s).simplify() is true.
   z3::expr equal(const SymState& a, const SymState& b) const;
   // Bool: well-formed: an attached mdev names a present guest slot, no two present mdevs are
   // attached to the same guest.
+  // Example: enc.wf(enc.concretize(s).first).simplify() is true for every State s that fits.
   z3::expr wf(const SymState& s) const;
   // Bool: what `step` needs, beyond wf, to agree with model::apply. One fact: no APQN an
   // mdev has assigned is reserved for the default drivers (P3's second half), which makes
   // every queue an apmask/aqmask write hands to vfio_ap ownerless, so the write refilters no
   // mdev (step.cpp's probe loop, interleaved across mdevs, has no closed form otherwise).
+  // Example: solver.add(enc.wf(pre) && enc.assumptions(pre)) before asking about step(pre, op).
   z3::expr assumptions(const SymState& s) const;
 
   // --- transitions -------------------------------------------------------------------------------
   // `op` applied to `pre`, exactly as model::apply on every state satisfying wf and
   // assumptions. Fresh definition constants are named F!<n>, unique per encoder.
+  // Example: Transition t = enc.step(pre, sop::MdevCreate{0}); t.result is errno_value(eexist)
+  //   when pre's slot 0 is present, else 0.
   Transition step(const SymState& pre, const SymOp& op);
   // Bool: every definition of `t`, exactly (N bit tests each).
+  // Example: solver.add(enc.definitions(t)) pins every F!<n> of t.
   z3::expr definitions(const Transition& t) const;
   // Bool: every definition of `t` at index `idx` only (sound as a hypothesis: it is implied by
   // `definitions`).
+  // Example: solver.add(enc.definitions_at(t, a)) pins them at adapter index a only.
   z3::expr definitions_at(const Transition& t, const z3::expr& idx) const;
   // `t` with every definition constant replaced by its exact definition (each simplified), so
   // the result has no definitions (its events too). On a ground pre-state the result
   // simplifies to numerals.
+  // Example: enc.close(enc.step(enc.concretize(s).first, op)).result.simplify() is the numeral of
+  //   model::apply(s, op).result.
   Transition close(const Transition& t) const;
   // Bool: `post` and `result` are what `op` does to `pre`: definitions(t) ∧ equal(post, t.post)
   // ∧ result = t.result, for t = step(pre, op).
+  // Example: solver.add(enc.relation(pre, op, post, r)) makes (post, r) the successor of pre.
   z3::expr relation(const SymState& pre, const SymOp& op, const SymState& post,
                     const z3::expr& result);
 
   // --- invariant predicates (invariants.cpp), over present slots ------------------------------
+  // Example: enc.p1(enc.concretize(s).first).simplify() is true iff check_state(s) has no P1.
   z3::expr p1(const SymState& s) const;  // containment
   // P2 "bound and available": structural (in the shadow ⇒ linked) and passable (in the shadow
   // and linked ⇒ last reset passable); `*_at` is the conjunct for adapter index a.
+  // Example: enc.p2_structural(enc.concretize(s).first).simplify() is true iff check_state(s,
+  //   Strength::structural) reports no P2.
   z3::expr p2_structural(const SymState& s) const;
+  // Example: enc.p2_passable(s) && enc.p2_structural(s) is P2 at Strength::spec.
   z3::expr p2_passable(const SymState& s) const;
+  // Example: enc.p2_structural_at(s, 0, enc.index(5)) is P2.structural for adapter 5 of slot 0.
   z3::expr p2_structural_at(const SymState& s, int k, const z3::expr& a) const;
+  // Example: enc.p2_passable_at(s, 0, enc.index(5)) is P2.passable for adapter 5 of slot 0.
   z3::expr p2_passable_at(const SymState& s, int k, const z3::expr& a) const;
+  // Example: enc.p3(enc.concretize(s).first).simplify() is true iff check_state(s) has no P3.
   z3::expr p3(const SymState& s) const;  // exclusivity and not host-reserved
+  // Example: enc.p4(enc.concretize(s).first).simplify() is true iff check_state(s) has no P4.
   z3::expr p4(const SymState& s) const;  // commit consistency
   // P7 refinement S ⊆ F at the given strength; `p7_at` is the adapter conjunct at index a.
+  // Example: enc.p7(s, Strength::structural) is P7.structural over every present slot.
   z3::expr p7(const SymState& s, Strength strength) const;
+  // Example: enc.p7_at(s, 0, enc.index(5), Strength::spec) says: adapter 5 in slot 0's
+  //   shadow ⇒ adapter 5 in F.A.
   z3::expr p7_at(const SymState& s, int k, const z3::expr& a, Strength strength) const;
 
  private:
@@ -396,6 +518,8 @@ class Encoder {
 
 // A model::Op lowered to the semantic operation for an instance, with the Slots to read the
 // post-state with.
+// Example: lower(enc, op::MdevCreate{uuid}, pre, slots)->op holds sop::MdevCreate{k}, k the
+//   first free slot above every occupied one.
 struct Lowered {
   SymOp op;
   Slots post_slots;
@@ -408,6 +532,8 @@ struct Lowered {
 // operation is outside the encoding: a parse error (EINVAL/ERANGE, the parsers' business), an
 // invalid uuid to create, an ID or ap_config mask beyond the width, or no slot free; and a read
 // of the driver's constant `features`, which shows nothing of the state.
+// Example: lower(enc, op::AttrWrite{uuid, MdevAttr::assign_adapter, "x\n"}, pre, slots) ==
+//   std::nullopt (a parse error); with "5\n" it is sop::AttrWrite{k, assign_adapter, 5}.
 std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,
                              const Slots& slots);
 
@@ -418,6 +544,7 @@ std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,
 // (DECONFIGURED, CHECKSTOPPED) as kPassableNonZeroResponse, a passable last status as absent
 // (NORMAL: only the filter reads last statuses). model::apply at the latest semantics commutes
 // with it.
+// Example: normalize(s, 8).apmask == s.apmask & Mask::up_to(7); an hw_response of BUSY vanishes.
 State normalize(const State& s, int width);
 
 }  // namespace apcb::model::z3enc
