@@ -17,6 +17,9 @@ namespace apcb::assurance {
 
 inline constexpr const char* kDirEnv = "APCB_ASSURANCE_DIR";
 
+// One long test whose passing run leaves an assurance record for `apcb verify`.
+// Example: kStateful.file == "property-stateful.json"; `ctest -R property_Stateful.ImplAgrees`
+//   writes it.
 struct RecordedTest {
   const char* file;   // the record's file name in the assurance folder
   const char* layer;  // the ledger layer of its check

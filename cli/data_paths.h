@@ -37,6 +37,8 @@
 
 namespace apcb::cli {
 
+// Where each kind of data lives for one apcb executable; built by data_paths_for.
+// Example: data_paths_for("/opt/apcb/bin/apcb").layout == DataPaths::Layout::installed.
 struct DataPaths {
   enum class Layout { build_tree, installed };
   Layout layout = Layout::installed;
@@ -53,6 +55,8 @@ struct DataPaths {
   std::string docs;              // explain.md, trace-format.md, kernel-divergences.md
   std::string problem;           // why the executable's location is unknown; empty otherwise
 
+  // Whether this is an installed layout (no build tree around the executable).
+  // Example: data_paths_for("/opt/apcb/bin/apcb").installed() == true.
   bool installed() const { return layout == Layout::installed; }
   // The doc `name` under `docs`.
   // Example: data_paths_for("/opt/apcb/bin/apcb").doc("explain.md")
@@ -62,6 +66,8 @@ struct DataPaths {
   // build tree "run `ctest --test-dir <build> -R '<pattern>'`"; installed, a ctest of an apcb
   // build tree and --assurance-dir, since an install has no tests. Names no build path when
   // installed.
+  // Example: in a build tree /src/build, ctest_hint("exhaustive_") is "run `ctest --test-dir
+  //   /src/build -R 'exhaustive_'` (it writes the record when it passes)".
   std::string ctest_hint(std::string_view ctest_pattern) const;
 };
 
