@@ -49,7 +49,11 @@ concept Entropy = requires(E& e, int n) {
 // Example: SeededEntropy e(1); e.pick(6) is the same value on every platform.
 class SeededEntropy {
  public:
+  // Seeds std::mt19937_64 with `seed`: the same seed draws the same sequence everywhere.
+  // Example: SeededEntropy e(1); e.pick(6) == 2.
   explicit SeededEntropy(std::uint64_t seed) : rng_(seed) {}
+  // A value in [0, n); precondition n >= 1.
+  // Example: SeededEntropy(1).pick(1) == 0.
   int pick(int n) { return static_cast<int>(rng_() % static_cast<std::uint64_t>(n)); }
 
  private:
@@ -62,9 +66,17 @@ class SeededEntropy {
 //          e.pick(4) == 3, e.pick(4) == 1, e.exhausted(), e.pick(4) == 0.
 class ByteEntropy {
  public:
+  // Reads `size` bytes at `data`, which must outlive the ByteEntropy (it keeps the pointer).
+  // Example: ByteEntropy e(data, size);  // a libFuzzer input
   ByteEntropy(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  // The next byte modulo n, or 0 once every byte is read; precondition n >= 1.
+  // Example: with bytes {7, 9}, pick(4) == 3, then pick(4) == 1, then pick(4) == 0.
   int pick(int n) { return pos_ < size_ ? data_[pos_++] % n : 0; }
+  // Whether every byte has been read (further picks answer 0).
+  // Example: ByteEntropy(b, 0).exhausted() == true.
   bool exhausted() const { return pos_ >= size_; }
+  // How many bytes the picks have read so far.
+  // Example: with bytes {7, 9}, consumed() == 0, and 1 after one pick.
   std::size_t consumed() const { return pos_; }
 
  private:
@@ -114,6 +126,9 @@ enum class IdUniverse : std::uint8_t {
 // What an operation was drawn for: the existing mdev / guest picked from the state (empty when
 // the operation names none that exists). A property test uses it as a precondition: when
 // shrinking removes the target's creation the step is regenerated, not silently changed.
+// Example: after next(s) drew an attribute write to existing mdev "1111…", targets().mdev ==
+//   "1111…";
+//   after a ConfigChange, targets().mdev is empty and targets().guest is nullopt.
 struct Targets {
   std::string mdev;                     // non-empty: an existing mdev's UUID was drawn
   std::optional<model::GuestId> guest;  // an existing guest was drawn
@@ -142,30 +157,41 @@ struct GeneratorKnobs {
 
   // Every kind (every read kind too), the wide ID universe and all text forms, hosts of every
   // shape: `apcb gen`, the model's random tests.
+  // Example: GeneratorKnobs::defaults().host == HostShape::random, .read_percent == -1.
   static GeneratorKnobs defaults();
   // defaults() with a quarter of draws being reads: the wide random mix of the
   // implementation's tests (differential, crycb, fault, stress).
+  // Example: GeneratorKnobs::mix().read_percent == 25.
   static GeneratorKnobs mix();
   // Deep states: the 1..4 universe, plain decimal texts, configuration changes that toggle
   // single IDs, failing reset responses, guests attached; start a run with
   // release_focused_adapters().
+  // Example: GeneratorKnobs::focused().ids == IdUniverse::focused, .malformed == false.
   static GeneratorKnobs focused();
   // The stateful property test: attribute writes and the events that make the filter and
   // resets matter weighted up, three guests, hosts of every shape.
+  // Example: GeneratorKnobs::property().guests == 3.
   static GeneratorKnobs property();
   // The fuzz decoder: weights summing to 32 (a kind byte reaches every kind), three guests.
+  // Example: the weights of GeneratorKnobs::fuzz() sum to 32.
   static GeneratorKnobs fuzz();
 };
 
 // The generator: draws from E through the knobs. Not thread-safe; one per thread.
 template <Entropy E>
+// Example: OpGenerator<SeededEntropy> g(SeededEntropy(seed), GeneratorKnobs::focused());
+//   auto params = g.params(); auto cfg = g.config(); model::Op op = g.next(state);
 class OpGenerator {
  public:
+  // Takes the entropy source and the knobs by value. Knobs outside their documented ranges (a zero
+  // weight sum, mdev_uuids < 1) are the caller's error and are not checked here.
+  // Example: OpGenerator g(ByteEntropy(data, size), GeneratorKnobs::fuzz());
   explicit OpGenerator(E entropy, GeneratorKnobs knobs = GeneratorKnobs::defaults())
       : e_(std::move(entropy)), k_(std::move(knobs)) {}
 
   // The host of a run, by the knobs' shape. Later config() and state-less next() keep to it
   // (APXA 255/255 until this is called).
+  // Example: with HostShape::non_apxa knobs, g.params() == model::HostParams{false, 63, 15}.
   model::HostParams params() {
     switch (k_.host) {
       case HostShape::apxa: host_ = model::HostParams{true, 255, 255}; break;
@@ -181,15 +207,19 @@ class OpGenerator {
     return host_;
   }
   // A QCI configuration the host drawn last can have; state-less toggles start from it.
+  // Example: model::State s = model::State::initial(g.params(), g.config());
   model::Matrix config() {
     cfg_ = config_for(host_);
     return cfg_;
   }
   // The configuration state-less next() toggles from (e.g. the host's, after config()).
+  // Example: g.set_config(trace.config); g.next() then toggles IDs of trace.config.
   void set_config(const model::Matrix& cfg) { cfg_ = cfg; }
 
   // An operation drawn with an eye on `s`: existing mdevs, guests and configured queues
   // preferred. targets() says which existing ones it was drawn for.
+  // Example: model::Op op = g.next(s);
+  //   if (!g.targets().mdev.empty()) assert(s.find_mdev(g.targets().mdev) != nullptr);
   model::Op next(const model::State& s) {
     s_ = &s;
     model::Op op = draw();
@@ -198,10 +228,17 @@ class OpGenerator {
   }
   // An operation without a state (concurrent tests): the pool's UUIDs, any guest, IDs of the
   // universe; configuration toggles start from the last one this generator made.
+  // Example: for (int i = 0; i < n; ++i) thread_ops.push_back(g.next());
   model::Op next() { return draw(); }
 
+  // What the last next() drew its operation for (see Targets).
+  // Example: g.next(s); const std::string uuid = g.targets().mdev;
   const Targets& targets() const { return targets_; }
+  // The entropy source, e.g. to ask a ByteEntropy how much input the draws consumed.
+  // Example: g.entropy().exhausted() once a fuzz input is used up.
   E& entropy() { return e_; }
+  // The knobs the generator was built with.
+  // Example: OpGenerator(SeededEntropy(1)).knobs().mdev_uuids == 3 (the defaults).
   const GeneratorKnobs& knobs() const { return k_; }
 
  private:
