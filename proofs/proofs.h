@@ -19,8 +19,12 @@ namespace apcb::proofs {
 enum class Verdict { holds, fails, unknown, timeout, error };
 
 // "holds", "fails", "unknown", "timeout", "error".
+// Example: verdict_name(Verdict::timeout) == "timeout".
 std::string_view verdict_name(Verdict v);
 
+// How to run the obligations: the instance's size and host, the per-query timeout, outputs.
+// Example: Options o; o.width = 8; o.timeout_ms = 5000;
+//   run_obligation("p8.unplug_before_reset", o);
 struct Options {
   int width = 256;  // mask width N ∈ {8, 16, 64, 256}; the host has IDs 0..N−1
   int mdevs = 2;    // mdev slots K (proofs/README.md: why 2 suffice)
@@ -34,11 +38,16 @@ struct Options {
   std::ostream* log = nullptr;  // counterexamples and notes, as they are found (may be null)
 };
 
+// Example: one entry of obligations() is {"p8.unplug_before_reset", "no queue is reset while in a
+//   guest's CRYCB (device reset exempt)"}.
 struct ObligationInfo {
   std::string name;
   std::string summary;  // one line: what is proved or demonstrated
 };
 
+// The outcome of one obligation.
+// Example: run_obligation("p8.unplug_before_reset", o).verdict == Verdict::holds when P8 holds;
+//   run_obligation("nope", o).detail == "no such obligation".
 struct Result {
   std::string name;
   Verdict verdict = Verdict::error;
@@ -49,27 +58,35 @@ struct Result {
 };
 
 // Every obligation, in the order `apcb prove` runs them. The list does not depend on options.
+// Example: for (const auto& o : obligations()) std::cout << o.name << ": " << o.summary << "\n";
 const std::vector<ObligationInfo>& obligations();
 
 // Runs the obligation `name` (one of obligations()). Never throws: an exception (bad options,
 // a Z3 error) is Verdict::error with its message as the detail.
+// An unknown name is Verdict::error with detail "no such obligation".
+// Example: Result r = run_obligation("p8.unplug_before_reset", Options{.width = 8});
+//   std::cout << verdict_name(r.verdict) << " " << r.detail << "\n";
 Result run_obligation(const std::string& name, const Options& options);
 
 // Runs the obligations `names` (every obligation when empty; an unknown name is an error
 // result), up to `jobs` at once, and returns their results in the order asked. One line per
 // obligation started and finished goes to `progress` (may be null).
+// Example: auto results = run_obligations({}, options, 2, &std::cerr);  // all, two at a time
 std::vector<Result> run_obligations(const std::vector<std::string>& names, const Options& options,
                                     int jobs, std::ostream* progress);
 
 // The verdict table: obligation, verdict, seconds and detail per row, then a summary line
 // (how many hold, total and slowest time, width, Z3 version).
+// Example: std::cout << format_table(results, options, wall_seconds);
 std::string format_table(const std::vector<Result>& results, const Options& options,
                          double wall_seconds);
 
 // True when every result holds.
+// Example: return all_hold(results) ? kHolds : kFails;  // all_hold({}) == true
 bool all_hold(const std::vector<Result>& results);
 
 // "4.8.12.0": the Z3 library the proofs run on.
+// Example: z3_version() == "4.8.12.0" on this machine's libz3.
 std::string z3_version();
 
 }  // namespace apcb::proofs
