@@ -46,8 +46,10 @@ if(TARGET apcb AND TARGET apcb_sut AND TARGET apcb_model_sut)
            ${hostile_trace} ${CMAKE_CURRENT_BINARY_DIR}/plugin-segfault 3)
   # Under ASan (the fuzz preset) the sanitizer catches the plugin's SEGV, reports it and ends
   # the child: by SIGABRT with abort_on_error=1 (the fuzz test preset's ASAN_OPTIONS), else exit 1.
+  # A libFuzzer build without sanitizers (scripts/mutate's) has the sanitizer runtime's SEGV
+  # handler too, which reports as UndefinedBehaviorSanitizer and exits 1.
   if(APCB_FUZZ)
-    set(segv_death "\n.*AddressSanitizer: SEGV[^\n]*\n.*${step3}hostile segfault (crashed at step 3: signal 6 \\(SIGABRT\\)|exited at step 3: exit status 1)")
+    set(segv_death "\n.*(AddressSanitizer|UndefinedBehaviorSanitizer): SEGV[^\n]*\n.*${step3}hostile segfault (crashed at step 3: signal 6 \\(SIGABRT\\)|exited at step 3: exit status 1)")
   else()
     set(segv_death "\n[^\n]*${step3}hostile segfault crashed at step 3: signal 11 \\(SIGSEGV\\)")
   endif()
