@@ -85,9 +85,9 @@ struct Host::Dispatch {
   }
   Errno operator()(const model::op::ReadMdev& o) { return h.sysfs_->show(ctx, o.uuid, o.view, out.output); }
   Errno operator()(const model::op::ReadBusMask& o) { return h.bus_->show_mask(ctx, o.mask, out.output); }
-  // The matrix device's features (vfio_ap_drv.c features_show, 6.12+): a constant.
+  // The matrix device's features: the model's rendering, as for every other show.
   Errno operator()(const model::op::ReadFeatures&) {
-    out.output = "guest_matrix hotplug ap_config\n";
+    out.output = model::render_features();
     return Errno::ok;
   }
   Errno operator()(const model::op::ReadQueueStatus& o) {

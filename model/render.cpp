@@ -104,4 +104,6 @@ std::string render_queue_status(const State& s, Apqn q) {
 
 std::string render_apcb(const Matrix& apcb) { return render_ap_config(apcb); }
 
+std::string render_features() { return "guest_matrix hotplug ap_config\n"; }
+
 }  // namespace apcb::model

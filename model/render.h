@@ -37,6 +37,12 @@ std::string render_bus_mask(const Mask& m);
 // Example: q assigned to an mdev with no guest -> "assigned\n".
 std::string render_queue_status(const State& s, Apqn q);
 
+// /sys/devices/vfio_ap/matrix/features (vfio_ap_drv.c features_show, 6.12+): a constant list of
+// what the driver supports, for libvirt and mdevctl to detect.
+//
+// Example: render_features() == "guest_matrix hotplug ap_config\n".
+std::string render_features();
+
 // What a vCPU observes: the guest's APCB in ap_config form ("0x…,0x…,0x…\n").
 // Example: render_apcb(m) == render_ap_config(m) for every Matrix m.
 std::string render_apcb(const Matrix& apcb);

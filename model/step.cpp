@@ -628,11 +628,10 @@ Errno Step::operator()(const op::ReadQueueStatus& o) {
   return Errno::ok;
 }
 
-// vfio_ap_drv.c features_show (6.12+): a constant list of what the driver supports, for
-// libvirt and mdevctl to detect; kernels before it have no such file.
+// Kernels before 6.12 have no such file.
 Errno Step::operator()(const op::ReadFeatures&) {
   if (!behaviour(s_.kernel).matrix_features) return Errno::enoent;
-  obs_.output = "guest_matrix hotplug ap_config\n";
+  obs_.output = render_features();
   return Errno::ok;
 }
 
