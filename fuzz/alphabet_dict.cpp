@@ -5,10 +5,12 @@
 //          step, and every attribute, view and bus-mask file name;
 //   ops:   fuzz_ops' and fuzz_sut's — for every kind the fuzz decoder draws, the bytes it reads
 //          as one such operation (harness/op_decoder.h), found by decoding random bytes, so
-//          libFuzzer splices whole meaningful steps.
+//          libFuzzer splices whole meaningful steps;
+//   classes: fuzz_allow_list's — every operation class an allow list's "op" names
+//          (model::operation_classes), as a JSON string.
 // The build appends them to the hand-written part of each dictionary (fuzz/<harness>.dict).
 //
-// Usage: alphabet_dict trace|ops HAND_WRITTEN.dict OUT.dict — OUT is the hand-written part
+// Usage: alphabet_dict trace|ops|classes HAND_WRITTEN.dict OUT.dict — OUT is the hand-written part
 // followed by the generated one, written atomically. Exit 2 on a bad argument or an unreadable
 // input, 1 when OUT cannot be written.
 //
@@ -125,12 +127,17 @@ void op_encodings(std::ostream& out) {
       out << "# " << row.name << ": not reached by the search\n";
 }
 
+// fuzz_allow_list's words: each operation class, quoted as the JSON string an entry's "op" is.
+void operation_class_words(std::ostream& out) {
+  for (const std::string& c : model::operation_classes()) out << entry("\"" + c + "\"") << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string mode = argc == 4 ? argv[1] : "";
-  if (mode != "trace" && mode != "ops") {
-    std::cerr << "usage: alphabet_dict trace|ops HAND_WRITTEN.dict OUT.dict\n";
+  if (mode != "trace" && mode != "ops" && mode != "classes") {
+    std::cerr << "usage: alphabet_dict trace|ops|classes HAND_WRITTEN.dict OUT.dict\n";
     return 2;
   }
   std::ifstream in(argv[2], std::ios::binary);
@@ -141,6 +148,7 @@ int main(int argc, char** argv) {
   }
   out << "\n# Generated from model/alphabet.def by fuzz/alphabet_dict.cpp (" << mode << "): do not edit.\n";
   if (mode == "trace") trace_words(out);
+  else if (mode == "classes") operation_class_words(out);
   else op_encodings(out);
   if (auto why = model::write_file_atomically(argv[3], out.str())) {
     std::cerr << argv[3] << ": " << *why << "\n";

@@ -3,12 +3,13 @@
 // SPEC §2: the result (0 or errno), the text of a read, every CRYCB commit in order, and every
 // queue reset in order relative to the commits. Two observations are equivalent when results,
 // texts and commit sequences are equal and the resets between two consecutive commits are
-// equal as sets (the kernel walks a hash table, so their order inside one batch is not
-// specified); `equivalent` implements exactly that.
+// equal as multisets (the kernel walks a hash table, so their order inside one batch is not
+// specified, but a queue reset twice is reset twice); `equivalent` implements exactly that.
 #ifndef APCB_MODEL_OBSERVATION_H_
 #define APCB_MODEL_OBSERVATION_H_
 
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -46,10 +47,21 @@ struct Observation {
   friend bool operator==(const Observation&, const Observation&) = default;
 };
 
-// Equal up to the order of resets between two consecutive commits.
+// Equal up to the order of resets between two consecutive commits (a multiset: a duplicated
+// reset is a difference).
 // Example: events {Reset{{5, 1}}, Reset{{5, 2}}} and {Reset{{5, 2}}, Reset{{5, 1}}} are
-//   equivalent; {Commit c, Reset r} and {Reset r, Commit c} are not.
+//   equivalent; {Commit c, Reset r} and {Reset r, Commit c} are not; {Reset r} and
+//   {Reset r, Reset r} are not.
 bool equivalent(const Observation& a, const Observation& b);
+
+// Which part of two observations that are not equivalent differs, as a short stable key (the
+// cause of a divergence class in `apcb check --all` and allow lists), the first that differs
+// of: "result X vs Y" (errno names, `implementation`'s first), "output", "commits N vs M"
+// (their counts), "commit contents", "resets N vs M" (the counts of resets), "reset queues"
+// (as many resets, of other queues), "resets between commits" (the same resets, in other
+// batches). "" when the two are equivalent.
+// Example: divergence_cause({Errno::ebusy}, {Errno::eio}) == "result EBUSY vs EIO".
+std::string divergence_cause(const Observation& implementation, const Observation& reference);
 
 }  // namespace apcb::model
 

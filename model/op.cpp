@@ -31,3 +31,38 @@ Op example_op(OpKind kind) {
 }
 
 }  // namespace apcb::model
+
+namespace apcb::model {
+
+std::string operation_class(const Op& op) {
+  std::string out(info(kind_of(op)).name);
+  auto qualify = [&](std::string_view what) { (out += ' ') += what; };
+  if (const auto* w = std::get_if<op::AttrWrite>(&op)) qualify(name_of(w->attr));
+  if (const auto* r = std::get_if<op::ReadMdev>(&op)) qualify(name_of(r->view));
+  if (const auto* m = std::get_if<op::BusMaskWrite>(&op)) qualify(name_of(m->mask));
+  if (const auto* m = std::get_if<op::ReadBusMask>(&op)) qualify(name_of(m->mask));
+  return out;
+}
+
+const std::vector<std::string>& operation_classes() {
+  static const std::vector<std::string> classes = [] {
+    std::vector<std::string> all;
+    for (const OpInfo& i : kAlphabet) {
+      const std::string name(i.name);
+      auto with = [&](const auto& names) {
+        for (std::string_view n : names) all.push_back(name + " " + std::string(n));
+      };
+      switch (i.kind) {
+        case OpKind::attr_write: with(kMdevAttrNames); break;
+        case OpKind::read_mdev: with(kMdevViewNames); break;
+        case OpKind::bus_mask_write:
+        case OpKind::read_bus_mask: with(kBusMaskNames); break;
+        default: all.push_back(name);
+      }
+    }
+    return all;
+  }();
+  return classes;
+}
+
+}  // namespace apcb::model

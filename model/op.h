@@ -17,6 +17,7 @@
 #include <string_view>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include "model/state.h"
 
@@ -217,6 +218,17 @@ Op example_op(OpKind kind);
 
 // Whether `op` can change the state (reads and vCPU observations cannot).
 bool is_mutating(const Op& op);
+
+// The class of an operation in divergence reports and allow lists (`apcb check --all`,
+// `--allow`): its kind's name, with the attribute, view or mask for the kinds that have one,
+// so "a wrong errno from assign_domain" is one class and "from unassign_adapter" another.
+// Example: operation_class(op::AttrWrite{uuid, MdevAttr::assign_domain, "4\n"})
+//          == "attr_write assign_domain"; operation_class(op::DeviceReset{uuid}) == "device_reset".
+std::string operation_class(const Op& op);
+
+// Every operation class operation_class can answer, kinds in alphabet order.
+// Example: operation_classes() contains "read_mdev guest_matrix" and "read_features".
+const std::vector<std::string>& operation_classes();
 
 }  // namespace apcb::model
 

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "model/step.h"
 #include "sut/convert.h"
 #include "trace/trace.h"
@@ -67,6 +70,38 @@ TEST(Alphabet, AttributeViewAndMaskNamesAreTheirSysfsFiles) {
   EXPECT_EQ(name_of(MdevAttr::ap_config), "ap_config");
   EXPECT_EQ(name_of(MdevView::guest_matrix), "guest_matrix");
   EXPECT_EQ(name_of(BusMask::aqmask), "aqmask");
+}
+
+TEST(Alphabet, EveryKindHasAnOperationClassListedInOperationClasses) {
+  const std::vector<std::string>& all = operation_classes();
+  for (const OpInfo& row : kAlphabet) {
+    const std::string c = operation_class(example_op(row.kind));
+    EXPECT_TRUE(c.starts_with(row.name)) << c;
+    EXPECT_NE(std::find(all.begin(), all.end(), c), all.end()) << c;
+  }
+  EXPECT_EQ(operation_class(op::AttrWrite{"u", MdevAttr::assign_domain, "4\n"}), "attr_write assign_domain");
+  EXPECT_EQ(operation_class(op::DeviceReset{"u"}), "device_reset");
+  EXPECT_EQ(operation_class(op::ReadMdev{"u", MdevView::guest_matrix}), "read_mdev guest_matrix");
+  EXPECT_EQ(operation_class(op::ReadBusMask{BusMask::aqmask}), "read_bus_mask aqmask");
+  // kinds without a qualifier once, attr_write per attribute, read_mdev per view, masks per mask
+  EXPECT_EQ(all.size(), kOpKindCount - 4 + std::size(kMdevAttrNames) + std::size(kMdevViewNames) +
+                            2 * std::size(kBusMaskNames));
+}
+
+TEST(DivergenceCause, NamesTheFirstPartThatDiffers) {
+  const Commit c1{1, Matrix{Mask::of({5}), Mask::of({4}), {}}};
+  const Commit c2{1, Matrix{Mask::of({6}), Mask::of({4}), {}}};
+  const Reset r1{Apqn{5, 4}}, r2{Apqn{5, 5}};
+  EXPECT_EQ(divergence_cause({Errno::ebusy, "", {}}, {Errno::eio, "", {}}), "result EBUSY vs EIO");
+  EXPECT_EQ(divergence_cause({Errno::ok, "a\n", {}}, {Errno::ok, "b\n", {}}), "output");
+  EXPECT_EQ(divergence_cause({Errno::ok, "", {}}, {Errno::ok, "", {c1}}), "commits 0 vs 1");
+  EXPECT_EQ(divergence_cause({Errno::ok, "", {c2}}, {Errno::ok, "", {c1}}), "commit contents");
+  EXPECT_EQ(divergence_cause({Errno::ok, "", {r1, r1}}, {Errno::ok, "", {r1}}), "resets 2 vs 1");
+  EXPECT_EQ(divergence_cause({Errno::ok, "", {r1, c1}}, {Errno::ok, "", {c1, r1}}), "resets between commits");
+  EXPECT_EQ(divergence_cause({Errno::ok, "", {r1, r2}}, {Errno::ok, "", {r2, r1}}), "");  // equivalent
+  // a duplicated reset is a difference: batches compare as multisets
+  EXPECT_FALSE(equivalent({Errno::ok, "", {r1, r1, r2}}, {Errno::ok, "", {r1, r2, r2}}));
+  EXPECT_EQ(divergence_cause({Errno::ok, "", {r1, r1, r2}}, {Errno::ok, "", {r1, r2, r2}}), "reset queues");
 }
 
 }  // namespace
