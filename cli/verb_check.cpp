@@ -10,14 +10,16 @@
 #include "harness/engine.h"
 #include "cli/verb.h"
 #include "model/output_file.h"
+#include "sut/implementation.h"
 #include "sut/isolated.h"
 
 namespace apcb::cli {
 namespace {
 
-// What `check --sut` was asked to do.
+// What `check --sut` (or `--sut-cmd`) was asked to do.
 struct PluginCheck {
   std::string plugin_path;
+  std::string command;        // --sut-cmd: the implementation is this command (sut/command.h)
   std::string trace_path;
   std::string reproducer;     // --reproducer; empty: <trace stem>.step<N>.reproducer.trace here
   double step_timeout = 10;   // --step-timeout, seconds
@@ -55,6 +57,7 @@ std::string default_reproducer(const std::string& trace_path, const std::string&
 // under test: where, what, and the trace up to and including that step written as a reproducer.
 int report_finding(const PluginCheck& args, const trace::Trace& trace, const std::string& name,
                    const sut::Outcome& o, std::size_t steps_run, std::size_t compared, std::size_t skipped) {
+  const bool command = !args.command.empty();
   std::string where, tag, headline;
   std::size_t kept = steps_run;  // steps the reproducer keeps
   const std::string did = what_the_plugin_did(o);
@@ -82,14 +85,16 @@ int report_finding(const PluginCheck& args, const trace::Trace& trace, const std
     case sut::Outcome::Phase::finish:
       where = args.trace_path;
       tag = "end";
-      headline = name + " " + did + " after the last step, destroying the instance: " + o.detail;
+      headline = name + " " + did + (command ? " after answering every step: " : " after the last step, destroying the instance: ") +
+                 o.detail;
       break;
   }
   std::cout << where << ": " << headline << "\n";
   trace::Trace reproducer = trace;
   reproducer.steps.resize(kept);
   reproducer.trailing_comments.clear();
-  reproducer.comments.push_back("# reproducer written by apcb check --sut: " + name + " " + did + " (" + o.detail +
+  reproducer.comments.push_back(std::string("# reproducer written by apcb check ") + (command ? "--sut-cmd" : "--sut") +
+                                ": " + name + " " + did + " (" + o.detail +
                                 ") at " + where + (kept > 0 ? " (the last step here)" : ""));
   const std::string out = args.reproducer.empty() ? default_reproducer(args.trace_path, tag) : args.reproducer;
   if (auto why = model::write_file_atomically(out, trace::format_trace(reproducer)))
@@ -100,6 +105,67 @@ int report_finding(const PluginCheck& args, const trace::Trace& trace, const std
               << ")\n";
   std::cout << counts(compared, skipped) << " before it\n";
   return kFails;
+}
+
+// The divergence report: where, the implementation's observation and the reference's, the
+// reference's state around the step.
+void report_divergence(const std::string& trace_path, const trace::TraceStep& step, std::size_t i,
+                       const std::string& name, const sut::Outcome& theirs, const model::Observation& ours,
+                       const model::State& before, const model::State& after, std::size_t compared,
+                       std::size_t skipped) {
+  std::cout << trace_path << ":" << step.line << ": " << name << " diverges at step " << i + 1 << "\n  "
+            << trace::format_op(step.op) << "\nimplementation:\n";
+  if (theirs.kind == sut::Outcome::Kind::inexact)
+    std::cout << "(not expressible in the trace format: " << theirs.detail << ")\n" << theirs.rendering;
+  else
+    std::cout << trace::format_observation(theirs.observation);
+  std::cout << "reference:\n" << trace::format_observation(ours) << "reference state before the step:\n"
+            << harness::describe_state(before) << "reference state after the step:\n" << harness::describe_state(after)
+            << counts(compared, skipped) << ", up to and including this one\n";
+}
+
+// Checks the reproducer option before anything runs: it must not be the trace, and must be
+// writable. The error, or nullopt.
+std::optional<std::string> bad_reproducer(const PluginCheck& args) {
+  if (args.reproducer.empty()) return std::nullopt;
+  if (args.trace_path != "-" && model::same_file(args.reproducer, args.trace_path))
+    return args.reproducer + ": the reproducer would overwrite the trace being checked";
+  return model::check_writable(args.reproducer);
+}
+
+// Drives the command (sut/command.h, through sut/implementation.h) and the reference side by
+// side on the trace's operations, as check_against_plugin does for a plugin.
+int check_against_command(const PluginCheck& args) {
+  auto trace = apcb::trace::load_trace(args.trace_path);
+  if (!trace) return kBadInput;
+  if (auto why = bad_reproducer(args)) {
+    std::cerr << *why << "\n";
+    return kBadInput;
+  }
+  const auto time_limit = std::chrono::milliseconds(static_cast<long long>(args.step_timeout * 1000.0 + 0.5));
+  auto impl = sut::make_command_implementation(args.command, time_limit);
+  const sut::Comparison r = sut::first_divergence(*impl, *trace, args.kind, args.kernel);
+  if (r.divergence) {
+    const auto& d = *r.divergence;
+    report_divergence(args.trace_path, trace->steps[d.step], d.step, r.name, d.theirs, *d.reference, d.before, d.after,
+                      r.compared, r.skipped);
+    return kFails;
+  }
+  if (r.stop) {
+    if (r.stop->kind == sut::Outcome::Kind::load_error) {
+      std::cerr << r.stop->detail << "\n";
+      return kBadInput;
+    }
+    const std::size_t steps_run = r.stop->phase == sut::Outcome::Phase::step ? r.stop_step + 1 : trace->steps.size();
+    return report_finding(args, *trace, r.name, *r.stop, steps_run, r.compared, r.skipped);
+  }
+  if (r.compared == 0) {
+    std::cerr << args.trace_path << ": " << r.name << ": nothing was compared (" << counts(r.compared, r.skipped)
+              << "): not a pass\n";
+    return kBadInput;
+  }
+  std::cout << args.trace_path << ": " << r.name << " conforms (" << counts(r.compared, r.skipped) << ")\n";
+  return kHolds;
 }
 
 // Drives the plugin, isolated in a child process (sut/isolated.h), and the reference side by
@@ -168,15 +234,7 @@ int check_against_plugin(const PluginCheck& args) {
     // has an exact rendering (it is how expectations are written), and the parts a rendering can
     // lose (the result's name, the output's bytes) are the parts `equivalent` compares exactly.
     if (theirs.kind == sut::Outcome::Kind::observed && model::equivalent(theirs.observation, ours)) continue;
-    std::cout << args.trace_path << ":" << step.line << ": " << name << " diverges at step " << i + 1 << "\n  "
-              << trace::format_op(step.op) << "\nplugin:\n";
-    if (theirs.kind == sut::Outcome::Kind::inexact)
-      std::cout << "(not expressible in the trace format: " << theirs.detail << ")\n" << theirs.rendering;
-    else
-      std::cout << trace::format_observation(theirs.observation);
-    std::cout << "reference:\n" << trace::format_observation(ours) << "reference state before the step:\n"
-              << harness::describe_state(before) << "reference state after the step:\n" << harness::describe_state(reference->state())
-              << counts(compared, skipped) << ", up to and including this one\n";
+    report_divergence(args.trace_path, step, i, name, theirs, ours, before, reference->state(), compared, skipped);
     return kFails;
   }
   if (auto end = sut->finish())
@@ -203,25 +261,38 @@ void add_check_verb(CLI::App& app, Action& action) {
       "in a child process: a crash, hang or exit of it is a finding (exit 1, the step, the signal or exit "
       "status, and a reproducer trace); an undefined status code is a plugin error and a run that compared "
       "no step is not a pass (exit 2)");
-  check->add_option("--step-timeout", args->step_timeout,
+  auto* sut_cmd = check->add_option(
+      "--sut-cmd", args->command,
+      "drive this command (run by /bin/sh -c, once) against the reference instead of reading expectations: it "
+      "reads the trace without expectations on standard input and writes it back with its observations as "
+      "expectations, as `apcb run -` does (sut/README.md). A non-zero exit, a signal, a hang or output that is "
+      "not the input trace answered is a finding (exit 1, with a reproducer); a command /bin/sh cannot run "
+      "(exit status 126 or 127, no output) and a run that compared no step are exit 2");
+  sut->excludes(sut_cmd);
+  sut_cmd->type_name("CMD");
+  auto* timeout = check->add_option("--step-timeout", args->step_timeout,
                     "with --sut: seconds the plugin may take for one step (and to load, create or destroy its "
-                    "instance) before it counts as hung (default 10)")
+                    "instance) before it counts as hung; with --sut-cmd: the command may take this many seconds "
+                    "times (steps + 1) for the whole trace (default 10)")
       ->type_name("SECONDS")
-      ->check(CLI::Range(0.001, 86400.0))
-      ->needs(sut);
-  check->add_option("--reproducer", args->reproducer,
-                    "with --sut: where to write the trace that reproduces a crash, hang or exit of the plugin "
-                    "(default: <trace name>.step<N>.reproducer.trace in the current directory)")
-      ->type_name("PATH")
-      ->needs(sut);
+      ->check(CLI::Range(0.001, 86400.0));
+  auto* reproducer = check->add_option("--reproducer", args->reproducer,
+                    "with --sut or --sut-cmd: where to write the trace that reproduces a crash, hang or exit of the "
+                    "implementation (default: <trace name>.step<N>.reproducer.trace in the current directory)")
+      ->type_name("PATH");
   add_engine_option(*check, args->kind);
   add_kernel_option(*check, args->kernel);
-  check->callback([&action, args] {
+  check->callback([&action, args, timeout, reproducer] {
+    // Each needs one of --sut and --sut-cmd (CLI11's needs() would ask for both).
+    for (const CLI::Option* o : {timeout, reproducer})
+      if (o->count() > 0 && args->plugin_path.empty() && args->command.empty())
+        throw CLI::RequiresError(o->get_name(), "--sut or --sut-cmd");
     action = [args] {
       // Versions other than latest run on the model (harness::make_engine), and reports say so.
       PluginCheck run = *args;
       if (run.kernel != model::KernelVersion::latest) run.kind = harness::EngineKind::model;
       if (!run.plugin_path.empty()) return check_against_plugin(run);
+      if (!run.command.empty()) return check_against_command(run);
       auto trace = apcb::trace::load_trace(run.trace_path);
       if (!trace) return kBadInput;
       harness::CheckResult r = harness::check_trace(*trace, run.kind, run.kernel);

@@ -82,10 +82,10 @@ if(TARGET apcb AND TARGET apcb_sut AND TARGET apcb_model_sut)
 
   # Observations the trace format cannot write are divergences, never a lossy pass.
   apcb_cli_test(hostile_plugin_unterminated_output_diverges 1
-    "${step3}hostile unterminated_output diverges at step 3${step3_op}plugin:\n\\(not expressible in the trace format: the output's last line has no newline\\)\n"
+    "${step3}hostile unterminated_output diverges at step 3${step3_op}implementation:\n\\(not expressible in the trace format: the output's last line has no newline\\)\n"
     check --sut ${hostile_unterminated_output} ${hostile_trace})
   apcb_cli_test(hostile_plugin_unnamed_errno_diverges 1
-    "${step3}hostile unnamed_errno diverges at step 3${step3_op}plugin:\n\\(not expressible in the trace format: result 28 is not an errno the trace format names\\)\n"
+    "${step3}hostile unnamed_errno diverges at step 3${step3_op}implementation:\n\\(not expressible in the trace format: result 28 is not an errno the trace format names\\)\n"
     check --sut ${hostile_unnamed_errno} ${hostile_trace})
 
   # What the plugin writes to its standard output goes to standard error: apcb's report and
