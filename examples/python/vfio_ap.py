@@ -31,14 +31,16 @@ guest_matrix, control_domains, ap_config, apmask/aqmask, queue status and featur
 
 Two deliberate bugs, both ON by default (each a mistake the real driver once made):
 
-    delta-filter   An assignment re-filters only the newly assigned adapter or domain,
-                   not the whole matrix, so an adapter taken out of the guest earlier
-                   (one of its queues was unbound) comes back unchecked. Linux 6.0-6.7,
-                   fixed by 850fb7fa8c68 "always filter entire AP matrix".
-    cdom-stays     A host configuration change that removes control domains leaves them in
+    request-keeps-apcb
+                   The VFIO release request (the host asks the guest to give the device back)
+                   only notifies; the guest keeps its queues until it closes the device. The
+                   driver behaved so until a 2025 fix made the request clear the guest's APCB
+                   at once (kernel-vfio-ap.md §4.1, "VFIO request (release)").
+    cdom-stays
+                   A host configuration change that removes control domains leaves them in
                    the shadow (and in the guest): the removed set was computed as
-                   "removed minus assigned" instead of "removed and assigned". Linux 6.0,
-                   a bug of vfio_ap_on_cfg_changed.
+                   "removed minus assigned" instead of "removed and assigned". Linux 6.0's
+                   vfio_ap_on_cfg_changed had this bug (kernel-vfio-ap.md §4.2).
 
     --fixed          turn both off (then the implementation conforms on apcb gen traces)
     --fix BUG        turn one off (repeatable)
@@ -54,7 +56,7 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 
-BUGS = ("delta-filter", "cdom-stays")
+BUGS = ("request-keeps-apcb", "cdom-stays")
 
 # --------------------------------------------------------------------------------------------
 # Constants of the interface
@@ -335,7 +337,7 @@ class Host:
         return all(self.linked(m, (a, d)) and self.status.get((a, d), NORMAL) in PASSABLE
                    for d in domains)
 
-    def filter(self, m: Mdev, only_adapters=None, only_domains=None, control=False) -> bool:
+    def filter(self, m: Mdev, control=False) -> bool:
         """Recompute the shadow's adapters and domains (and control domains if asked); commit
         if the shadow changed, then reset the queues of adapters that the filter took out of
         the guest. Returns whether it changed."""
@@ -344,14 +346,7 @@ class Host:
             m.shadow.control = m.matrix.control & self.cfg.control
         adapters = m.matrix.adapters & self.cfg.adapters
         domains = m.matrix.domains & self.cfg.domains
-        if "delta-filter" in self.bugs and (only_adapters or only_domains):
-            # BUG delta-filter: only the new adapter/domain is checked.
-            check_a = only_adapters if only_adapters is not None else adapters
-            check_d = only_domains if only_domains is not None else domains
-            ok = {a for a in adapters
-                  if a not in check_a or self.adapter_ok(m, a, check_d & domains)}
-        else:
-            ok = {a for a in adapters if self.adapter_ok(m, a, domains)}
+        ok = {a for a in adapters if self.adapter_ok(m, a, domains)}
         m.shadow.adapters, m.shadow.domains = ok, domains
         return self.after_filter(m, before, (adapters & before.adapters) - ok)
 
@@ -546,10 +541,7 @@ class Host:
             (new.adapters if kind == "adapter" else new.domains).add(i)
             self.check_assignable(m, new)
             ids.add(i)
-            if kind == "adapter":
-                self.filter(m, only_adapters={i})
-            else:
-                self.filter(m, only_domains={i})
+            self.filter(m)
         elif not assign and i in ids:
             if kind == "adapter":
                 self.unplug(m, adapters={i})
@@ -595,6 +587,8 @@ class Host:
         m = self.find(uuid)
         if m.guest is None:
             raise Errno("EINVAL")
+        if "request-keeps-apcb" in self.bugs:
+            return                            # BUG request-keeps-apcb: only notify user space
         self.commit(m, Matrix())
 
     def vfio_reset(self, uuid: str):
