@@ -44,6 +44,7 @@ Two deliberate bugs, both ON by default (each a mistake the real driver once mad
 
     --fixed          turn both off (then the implementation conforms on apcb gen traces)
     --fix BUG        turn one off (repeatable)
+    --list-bugs      print the bugs' names
 
 Usage: apcb gen --seed 1 --ops 100 --no-expect | python3 vfio_ap.py [--fixed] | apcb check -
 
@@ -792,7 +793,11 @@ def main() -> None:
     ap.add_argument("--fixed", action="store_true", help="turn off both deliberate bugs")
     ap.add_argument("--fix", action="append", default=[], choices=BUGS,
                     help="turn off one deliberate bug (repeatable)")
+    ap.add_argument("--list-bugs", action="store_true", help="print the bugs' names and exit")
     args = ap.parse_args()
+    if args.list_bugs:
+        print("\n".join(BUGS))
+        return
     bugs = set() if args.fixed else set(BUGS) - set(args.fix)
     run(sys.stdin, sys.stdout, bugs)
 
