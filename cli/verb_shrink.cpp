@@ -466,7 +466,9 @@ void add_shrink_verb(CLI::App& app, Action& action) {
   add_kernel_option(*shrink, args->kernel);
   auto* engine = shrink->get_option("--engine");
   auto* kernel = shrink->get_option("--kernel");
-  shrink->callback([&action, args, timeout, engine, kernel] {
+  shrink->callback([&action, args, timeout, engine, kernel, sut_cmd] {
+    if (sut_cmd->count() > 0 && args->command.find_first_not_of(" \t\n") == std::string::npos)
+      throw CLI::ValidationError("--sut-cmd", "the command is empty");
     // Each needs one of --sut and --sut-cmd: the recorded answers are shrunk on the model.
     for (const CLI::Option* o : {timeout, engine, kernel})
       if (o->count() > 0 && args->plugin_path.empty() && args->command.empty())
