@@ -338,23 +338,20 @@ class Host:
         return all(self.linked(m, (a, d)) and self.status.get((a, d), NORMAL) in PASSABLE
                    for d in domains)
 
-    def filter(self, m: Mdev, control=False) -> bool:
-        """Recompute the shadow's adapters and domains (and control domains if asked); commit
-        if the shadow changed, then reset the queues of adapters that the filter took out of
-        the guest. Returns whether it changed."""
-        before = m.shadow.copy()
+    def filter(self, m: Mdev, queues=True, control=False) -> bool:
+        """Recompute the shadow: its adapters and domains (queues) and/or its control domains;
+        commit if the shadow changed, then reset the queues of adapters that the filter took
+        out of the guest. Returns whether it changed."""
+        before, dropped = m.shadow.copy(), set()
+        if queues:
+            adapters = m.matrix.adapters & self.cfg.adapters
+            domains = m.matrix.domains & self.cfg.domains
+            ok = {a for a in adapters if self.adapter_ok(m, a, domains)}
+            dropped = (adapters & before.adapters) - ok
+            m.shadow.adapters, m.shadow.domains = ok, domains
         if control:
             m.shadow.control = m.matrix.control & self.cfg.control
-        adapters = m.matrix.adapters & self.cfg.adapters
-        domains = m.matrix.domains & self.cfg.domains
-        ok = {a for a in adapters if self.adapter_ok(m, a, domains)}
-        m.shadow.adapters, m.shadow.domains = ok, domains
-        return self.after_filter(m, before, (adapters & before.adapters) - ok)
-
-    def filter_control(self, m: Mdev) -> bool:
-        before = m.shadow.copy()
-        m.shadow.control = m.matrix.control & self.cfg.control
-        return self.after_filter(m, before, set())
+        return self.after_filter(m, before, dropped)
 
     def after_filter(self, m: Mdev, before: Matrix, dropped: set[int]) -> bool:
         if m.shadow == before:
@@ -435,19 +432,8 @@ class Host:
         # on_scan_complete: filter the mdevs that got assigned IDs back (newest first)
         for m in reversed(self.mdevs):
             p, m.pending = m.pending, Matrix()
-            if not (p.adapters or p.domains or p.control):
-                continue
-            before = m.shadow.copy()
-            ok, dropped = m.shadow.adapters, set()
-            if p.adapters or p.domains:
-                adapters = m.matrix.adapters & self.cfg.adapters
-                domains = m.matrix.domains & self.cfg.domains
-                ok = {a for a in adapters if self.adapter_ok(m, a, domains)}
-                dropped = (adapters & before.adapters) - ok
-                m.shadow.adapters, m.shadow.domains = ok, domains
-            if p.control:
-                m.shadow.control = m.matrix.control & self.cfg.control
-            self.after_filter(m, before, dropped)
+            if p.adapters or p.domains or p.control:
+                self.filter(m, queues=bool(p.adapters or p.domains), control=bool(p.control))
 
     def bus_mask_write(self, which: str, data: str):
         current = self.apmask if which == "apmask" else self.aqmask
@@ -529,7 +515,7 @@ class Host:
         if kind == "control_domain":
             if assign and i not in m.matrix.control:
                 m.matrix.control.add(i)
-                self.filter_control(m)
+                self.filter(m, queues=False, control=True)
             elif not assign and i in m.matrix.control:
                 m.matrix.control.discard(i)
                 if i in m.shadow.control:
