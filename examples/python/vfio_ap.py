@@ -46,7 +46,12 @@ Two deliberate bugs, both ON by default (each a mistake the real driver once mad
     --fix BUG        turn one off (repeatable)
     --list-bugs      print the bugs' names
 
-Usage: apcb gen --seed 1 --ops 100 --no-expect | python3 vfio_ap.py [--fixed] | apcb check -
+Usage (docs/checking-an-implementation.md walks through it):
+
+    apcb gen --seed 1 --ops 100 --no-expect > t.trace
+    apcb check --sut-cmd 'python3 examples/python/vfio_ap.py' t.trace
+    apcb shrink --sut-cmd 'python3 examples/python/vfio_ap.py' t.trace > small.trace
+    python3 examples/python/vfio_ap.py --fixed < t.trace | apcb check -
 
 Python 3.11, standard library only.
 """
