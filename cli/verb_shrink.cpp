@@ -450,7 +450,7 @@ void add_shrink_verb(CLI::App& app, Action& action) {
   auto* sut = shrink->add_option(
       "--sut", args->plugin_path,
       "re-run this plugin (apcb_sut.h, isolated as in apcb check --sut) on every candidate: the target is its first "
-      "divergence from the reference (or crash, hang, exit), and a candidate is kept when it still diverges at its "
+      "divergence from the reference (or crash, hang, exit, protocol break), and a candidate is kept when it still diverges at its "
       "last step on the same kind of operation with the same parts differing (result, output, events), or has the "
       "same finding at a step of that kind. The output carries the plugin's observations as expectations");
   auto* sut_cmd = shrink->add_option("--sut-cmd", args->command,
