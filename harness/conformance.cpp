@@ -29,16 +29,16 @@ CheckResult check_trace(const trace::Trace& trace, EngineKind kind, model::Kerne
 
 namespace {
 
-// What `apcb gen` draws from: every operation kind, every read kind too.
+// What `apcb gen` draws from: the knobs it was given (GeneratorKnobs::defaults() unless told).
 using Generator = OpGenerator<SeededEntropy>;
-Generator generator(std::uint64_t seed) { return Generator(SeededEntropy(seed), GeneratorKnobs::defaults()); }
+Generator generator(std::uint64_t seed, const GeneratorKnobs& knobs) { return Generator(SeededEntropy(seed), knobs); }
 
-// The header of the trace generate_trace(seed, ops, ...) gives: its comment, host and
-// configuration; no steps.
+// The header of the trace generate_trace(seed, ops, ...) gives: its comment (the command that
+// regenerates it), host and configuration; no steps.
 trace::Trace generated_header(Generator& random, std::uint64_t seed, int ops) {
   trace::Trace trace;
   trace.comments.push_back("# apcb gen --seed " + std::to_string(seed) + " --ops " +
-                           std::to_string(ops));
+                           std::to_string(ops) + knob_flags(random.knobs()));
   trace.params = random.params();
   trace.config = random.config();
   return trace;
@@ -47,8 +47,9 @@ trace::Trace generated_header(Generator& random, std::uint64_t seed, int ops) {
 }  // namespace
 
 bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
-                            const std::function<bool(std::string_view)>& emit) {
-  Generator random = generator(seed);
+                            const std::function<bool(std::string_view)>& emit,
+                            const GeneratorKnobs& knobs) {
+  Generator random = generator(seed, knobs);
   const trace::Trace header = generated_header(random, seed, ops);
   if (!emit(trace::format_trace(header))) return false;
   model::State state = header.initial_state();
@@ -64,8 +65,8 @@ bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
 }
 
 trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
-                            std::string* violations) {
-  Generator random = generator(seed);
+                            std::string* violations, const GeneratorKnobs& knobs) {
+  Generator random = generator(seed, knobs);
   trace::Trace trace = generated_header(random, seed, ops);
   model::State state = trace.initial_state();
   for (int i = 0; i < ops; ++i) {

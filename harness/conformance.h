@@ -12,6 +12,7 @@
 #include "model/observation.h"
 #include "model/state.h"
 #include "harness/engine.h"
+#include "harness/generate.h"
 #include "trace/trace.h"
 
 namespace apcb::harness {
@@ -48,25 +49,30 @@ struct CheckResult {
 CheckResult check_trace(const trace::Trace& trace, EngineKind engine = EngineKind::impl,
                         model::KernelVersion kernel = model::KernelVersion::latest);
 
-// A random valid trace (harness/generate.h with GeneratorKnobs::defaults(), seed `seed`,
-// `ops` operations) with the model's observation of every step as its expectation when
-// `expectations`. The same seed gives the same trace. When `violations` is not null, the
+// A random valid trace (harness/generate.h with `knobs`, seed `seed`, `ops` operations) with
+// the model's observation of every step as its expectation when `expectations`. The same seed
+// and knobs give the same trace. Its header comment is "# apcb gen --seed S --ops N" followed
+// by knob_flags(knobs): the command that regenerates it. When `violations` is not null, the
 // structural invariants, P6 and P8 are checked after every step and the first violation
-// found is described there (the trace stops at that step).
+// found is described there (the trace stops at that step). The knobs must be valid (a
+// non-zero weight sum, mdev_uuids and guests >= 1).
 //
 // Example: trace::format_trace(generate_trace(7, 400, true)) is the text stream_generated_trace(7, 400, true, emit) emits.
 trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
-                            std::string* violations = nullptr);
+                            std::string* violations = nullptr,
+                            const GeneratorKnobs& knobs = GeneratorKnobs::defaults());
 
-// The trace generate_trace(seed, ops, expectations) gives, as text, without holding it: `emit`
-// receives the header, then each step's text in order, so memory does not grow with `ops`.
-// Stops and returns false as soon as `emit` does (e.g. standard output failed); true when the
-// whole trace was emitted. The concatenated text is trace::format_trace(generate_trace(...)).
+// The trace generate_trace(seed, ops, expectations, nullptr, knobs) gives, as text, without
+// holding it: `emit` receives the header, then each step's text in order, so memory does not
+// grow with `ops`. Stops and returns false as soon as `emit` does (e.g. standard output
+// failed); true when the whole trace was emitted. The concatenated text is
+// trace::format_trace(generate_trace(...)).
 //
 // Example:
 //   stream_generated_trace(7, 400, true, [](std::string_view t) { return bool(std::cout << t); });
 bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
-                            const std::function<bool(std::string_view)>& emit);
+                            const std::function<bool(std::string_view)>& emit,
+                            const GeneratorKnobs& knobs = GeneratorKnobs::defaults());
 
 // The divergence report: where, the step, expected and actual observations, the state before
 // and after the step. `d` must come from check_trace(trace, engine) (its step has an

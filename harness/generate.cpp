@@ -35,13 +35,32 @@ static_assert(kOpKinds == 18, "a new operation kind (model/alphabet.def) needs a
 
 GeneratorKnobs GeneratorKnobs::defaults() {
   GeneratorKnobs k;
-  // Attribute writes most (they decide what the filter sees), every other kind once or twice.
-  k.weights = Weights{2, 1, 1, 1, 1, 1, 1, 6, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1};
+  // Mutations: attribute writes most (they decide what the filter sees), then the host events
+  // and guest operations that make the filter, the resets and the commits matter. Reads (35%
+  // of draws, among themselves by these weights): the mdev's four views and the queue status
+  // most, the vCPU view of the guest, the bus masks, the features file.
+  k.weights = Weights{3, 2, 3, 3, 3, 2, 1, 10, 3, 1, 3, 2, 1, 2, 4, 1, 3, 1};
+  k.host = HostShape::machines;
+  k.guests = 3;
+  k.read_percent = 35;
+  k.toggle_percent = 60;
+  k.toggle_member_percent = 50;
+  k.fresh_mdev_percent = 75;
+  k.follow_percent = 60;
+  k.every_reset_code = true;
+  k.overflow_text = true;
+  k.mask_variants = true;
+  k.setup_percent = 50;
+  k.aim_percent = 60;
+  k.assign_percent = 70;
+  k.configured_percent = 40;
+  k.config_min_ids = 2;
   return k;
 }
 
 GeneratorKnobs GeneratorKnobs::mix() {
-  GeneratorKnobs k = defaults();
+  GeneratorKnobs k;
+  k.weights = Weights{2, 1, 1, 1, 1, 1, 1, 6, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1};
   k.read_percent = 25;
   return k;
 }
@@ -71,6 +90,25 @@ GeneratorKnobs GeneratorKnobs::fuzz() {
   k.weights = Weights{1, 1, 1, 2, 3, 2, 1, 8, 1, 2, 3, 1, 1, 1, 2, 1, 1, 0};
   k.guests = 3;
   return k;
+}
+
+std::string knob_flags(const GeneratorKnobs& k) {
+  const GeneratorKnobs d = GeneratorKnobs::defaults();
+  std::string out;
+  std::string weights;
+  for (std::size_t i = 0; i < kOpKinds; ++i) {
+    if (k.weights[i] == d.weights[i]) continue;
+    weights += (weights.empty() ? "" : ",") + std::string(model::kAlphabet[i].name) + "=" +
+               std::to_string(k.weights[i]);
+  }
+  if (!weights.empty()) out += " --weights " + weights;
+  if (k.mdev_uuids != d.mdev_uuids) out += " --mdevs " + std::to_string(k.mdev_uuids);
+  if (k.guests != d.guests) out += " --guests " + std::to_string(k.guests);
+  if (k.host != d.host && k.host == HostShape::apxa) out += " --host apxa";
+  if (k.host != d.host && k.host == HostShape::non_apxa) out += " --host non-apxa";
+  if (k.read_percent != d.read_percent && k.read_percent >= 0)
+    out += " --reads " + std::to_string(k.read_percent);
+  return out;
 }
 
 }  // namespace apcb::harness

@@ -30,8 +30,10 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "model/op.h"
 #include "model/state.h"
@@ -113,8 +115,12 @@ model::Op release_focused_adapters();
 enum class HostShape : std::uint8_t {
   apxa,      // APXA, every ID (255/255)
   non_apxa,  // 63/15: no adapter 64, no domain 16, CRYCB format 0/1
-  boundary,  // APXA with maxima 64/16, just past the format boundary
-  random,    // apxa : non_apxa : boundary = 4 : 2 : 1
+  boundary,  // APXA with maxima 64/16, just past the format boundary: a test shape, no
+             // machine reports it (Na = 64 is 65 adapters, Nd = 16 is 17 domains)
+  random,    // apxa : non_apxa : boundary = 4 : 2 : 1 (the tests' and the fuzzer's mix)
+  machines,  // shapes a real machine has: APXA 255/255 : APXA 255/84 : non-APXA 63/15 =
+             // 2 : 1 : 1 (255/255 is what APXA can address, Nd = 84 the 85 usage domains of
+             // a Crypto Express on IBM z14 and later, 63/15 a machine or guest without APXA)
 };
 
 // Where IDs come from.
@@ -154,14 +160,65 @@ struct GeneratorKnobs {
   // The percentage of ConfigChange draws that toggle one ID of one kind of the current
   // configuration; the others replace the configuration.
   int toggle_percent = 25;
+  // The knobs below are off (0 / false) in every preset but defaults(): each draws extra
+  // picks only when on, so the other presets' sequences (the fuzz decoder's byte layout, the
+  // property test's seeds) are what they were before the knobs existed.
+  // The percentage of toggles that take out one ID the configuration has (a member of the
+  // toggled kind); the others toggle a drawn ID, which mostly adds one.
+  int toggle_member_percent = 0;
+  // The percentage of MdevCreate draws (with a state) that name a pool UUID no existing mdev
+  // has, while one is left; the others draw a UUID as every mdev operation does (mostly an
+  // existing one: EEXIST).
+  int fresh_mdev_percent = 0;
+  // The percentage of read draws (with a state) whose argument is what the last mutation
+  // affected: its mdev (read_mdev), its queue or a queue of its mdev (read_queue_status), its
+  // guest or its mdev's guest (vcpu_observe), its mask (read_bus_mask). The read's kind is
+  // still drawn by the weights, so a weight of 0 still never draws the kind.
+  int follow_percent = 0;
+  // Reset responses of every code the model distinguishes (model::response: 0x00 to 0x07
+  // and 0x0A; 0x00 and the non-passable final answers 0x01, 0x06, 0x07 twice as often); off:
+  // `pick(8)`, codes 0x00 to 0x07.
+  bool every_reset_code = false;
+  // With `malformed`, ID texts include a number beyond 64 bits (kstrtoul's ERANGE).
+  bool overflow_text = false;
+  // The percentage of single-ID attribute writes that assign (the others unassign; adapter,
+  // domain and control domain alike); 0: the six attributes drawn alike.
+  int assign_percent = 0;
+  // The percentage of ID draws (with a state) that name an ID the host configuration has, on
+  // top of the universe's own share of them.
+  int configured_percent = 0;
+  // The percentage of attribute writes and reset responses (with a state) aimed at what
+  // matters: an assign_adapter/assign_domain names an ID another mdev holds (the sharing rules:
+  // EADDRINUSE, or a legal share), an unassign one this mdev holds, a queue unbind a queue in
+  // an mdev's shadow (the whole-adapter filter), a reset response a queue assigned to an mdev
+  // (failed resets), a queue bind an unbound queue, an ap_config write a slice of the host's
+  // configuration; and attribute writes, device resets and guest operations name the
+  // mdev the last mutation affected (episodes on one mdev).
+  int aim_percent = 0;
+  // The percentage of draws (with a state) that, while the host lacks one, take the step an
+  // administrator starts with instead: free configured adapters or domains for vfio_ap (an
+  // apmask or aqmask write) while no queue is bound to vfio_ap, create a fresh mdev while there is none, create a
+  // guest while there is none (in that order; a step whose kind weighs 0 is never taken).
+  int setup_percent = 0;
+  // At least this many adapters and as many usage domains in a drawn configuration (the
+  // initial one and the replacements), so a replacement does not empty the host.
+  int config_min_ids = 0;
+  // Bus mask writes also release or reserve a range (`-a-z`, what administrators write to
+  // free adapters for vfio_ap), reserve everything again (`+0-255`) and, with `malformed`,
+  // are malformed now and then (EINVAL).
+  bool mask_variants = false;
 
-  // Every kind (every read kind too), the wide ID universe and all text forms, hosts of every
-  // shape: `apcb gen`, the model's random tests.
-  // Example: GeneratorKnobs::defaults().host == HostShape::random, .read_percent == -1.
+  // What finds bugs in another implementation (`apcb gen`, the model's random tests): every
+  // kind, 35% reads, most of them reading what the last mutation affected; fresh UUIDs so two
+  // or three mdevs (pool of 3) compete for the same adapters, three guests; configuration
+  // changes that toggle one ID (adding or removing) as often as they replace it; every reset
+  // response code; the wide ID universe and every text form; hosts of real machines' shapes.
+  // Example: GeneratorKnobs::defaults().host == HostShape::machines, .read_percent == 35.
   static GeneratorKnobs defaults();
-  // defaults() with a quarter of draws being reads: the wide random mix of the
-  // implementation's tests (differential, crycb, fault, stress).
-  // Example: GeneratorKnobs::mix().read_percent == 25.
+  // The wide random mix of the implementation's tests (differential, crycb, fault, stress):
+  // the defaults() of before the knobs above existed (every kind, a pool of 3 UUIDs mostly
+  // reused, two guests, hosts of HostShape::random) with a quarter of draws being reads.
+  // Example: GeneratorKnobs::mix().read_percent == 25, .fresh_mdev_percent == 0.
   static GeneratorKnobs mix();
   // Deep states: the 1..4 universe, plain decimal texts, configuration changes that toggle
   // single IDs, failing reset responses, guests attached; start a run with
@@ -176,6 +233,16 @@ struct GeneratorKnobs {
   // Example: the weights of GeneratorKnobs::fuzz() sum to 32.
   static GeneratorKnobs fuzz();
 };
+
+// The options of `apcb gen` that turn GeneratorKnobs::defaults() into `k`, each with a leading
+// space, in the order --weights (the kinds whose weight differs, by model::kAlphabet name),
+// --mdevs, --guests, --host, --reads; empty for defaults(). Knobs apcb gen has no option for
+// (the ID universe, text forms, the follow/fresh/toggle percentages, the test-only host shapes)
+// are not rendered.
+// Example: auto k = GeneratorKnobs::defaults(); k.guests = 1;
+//   k.weight(model::OpKind::read_features) = 0;
+//   knob_flags(k) == " --weights read_features=0 --guests 1".
+std::string knob_flags(const GeneratorKnobs& k);
 
 // The generator: draws from E through the knobs. Not thread-safe; one per thread.
 template <Entropy E>
@@ -197,6 +264,12 @@ class OpGenerator {
       case HostShape::apxa: host_ = model::HostParams{true, 255, 255}; break;
       case HostShape::non_apxa: host_ = model::HostParams{false, 63, 15}; break;
       case HostShape::boundary: host_ = model::HostParams{true, 64, 16}; break;
+      case HostShape::machines: {
+        const int r = pick(4);
+        host_ = r < 2 ? model::HostParams{true, 255, 255}
+                      : r < 3 ? model::HostParams{true, 255, 84} : model::HostParams{false, 63, 15};
+        break;
+      }
       case HostShape::random: {
         const int r = pick(7);
         host_ = r < 4 ? model::HostParams{true, 255, 255}
@@ -262,51 +335,308 @@ class OpGenerator {
   }
 
   model::Op draw() {
+    model::Op op = setup_needed() ? setup_op() : draw_op();
+    if ((k_.follow_percent > 0 || k_.aim_percent > 0) && model::is_mutating(op)) focus_on(op);
+    return op;
+  }
+
+  model::Op draw_op() {
     using namespace model;
     targets_ = Targets{};
     std::optional<bool> mutating;
     if (k_.read_percent >= 0) mutating = pick(100) >= k_.read_percent;
     switch (kind(mutating)) {
       case OpKind::config_change: return op::ConfigChange{config_change()};
-      case OpKind::queue_bind: return op::QueueBind{apqn(), driver()};
-      case OpKind::queue_unbind: return op::QueueUnbind{apqn(), driver()};
+      case OpKind::queue_bind: {
+        const model::Apqn q = aim() ? unbound_queue().value_or(apqn()) : apqn();
+        return op::QueueBind{q, driver()};
+      }
+      case OpKind::queue_unbind: {
+        if (aim()) {
+          if (std::optional<model::Apqn> q = shadow_queue()) return op::QueueUnbind{*q, Driver::vfio_ap};
+        }
+        return op::QueueUnbind{apqn(), driver()};
+      }
       case OpKind::reset_response: {
-        model::Apqn q = apqn();
+        model::Apqn q = aim() ? assigned_queue().value_or(apqn()) : apqn();
+        if (k_.every_reset_code) {
+          // NORMAL (restoring a queue) and the non-passable final answers twice as often.
+          static constexpr std::array<std::uint8_t, 13> kCodes{
+              response::normal,          response::normal,        response::q_not_avail,
+              response::q_not_avail,     response::reset_in_progress, response::deconfigured,
+              response::checkstopped,    response::busy,          response::invalid_address,
+              response::invalid_address, response::otherwise_changed, response::otherwise_changed,
+              response::state_change_in_progress};
+          return op::ResetResponse{q, kCodes[static_cast<std::size_t>(pick(static_cast<int>(kCodes.size())))]};
+        }
         return op::ResetResponse{q, static_cast<std::uint8_t>(pick(8))};
       }
       case OpKind::bus_mask_write: {
         const BusMask m = one_in(3) ? BusMask::aqmask : BusMask::apmask;
         return op::BusMaskWrite{m, mask_text()};
       }
-      case OpKind::mdev_create: return op::MdevCreate{uuid()};
+      case OpKind::mdev_create: {
+        if (k_.fresh_mdev_percent > 0 && s_ != nullptr) {
+          const int r = pick(100);
+          if (r < k_.fresh_mdev_percent) {
+            std::vector<int> fresh;
+            for (int i = 0; i < k_.mdev_uuids; ++i)
+              if (s_->find_mdev(generator_uuid(i)) == nullptr) fresh.push_back(i);
+            if (!fresh.empty())
+              return op::MdevCreate{generator_uuid(fresh[static_cast<std::size_t>(pick(static_cast<int>(fresh.size())))])};
+          } else if (k_.malformed && r >= 95) {
+            return op::MdevCreate{one_in(2) ? "1111" : "11111111-1111-1111-1111-11111111111g"};  // EINVAL
+          }
+        }
+        return op::MdevCreate{uuid()};
+      }
       case OpKind::mdev_remove: return op::MdevRemove{uuid()};
       case OpKind::attr_write: {
-        std::string u = uuid();
-        if (one_in(7)) return op::AttrWrite{std::move(u), MdevAttr::ap_config, ap_config_text()};
-        const auto attr = static_cast<MdevAttr>(pick(6));
+        std::string u = focused_uuid();
+        // After a queue operation on this mdev's queue: (un)assign that queue's domain or
+        // adapter (kernel-vfio-ap.md §7.3.1: unassign a domain, unbind a queue, assign the
+        // domain again; an unbound queue's domain unassigned leaves the shadow stale).
+        if (focus_.apqn && u == focus_.mdev && aim()) {
+          // The domain's unassignment twice as often as each other write.
+          static constexpr std::array<MdevAttr, 5> kWrites{
+              MdevAttr::unassign_domain, MdevAttr::unassign_domain, MdevAttr::assign_domain,
+              MdevAttr::unassign_adapter, MdevAttr::assign_adapter};
+          const MdevAttr attr = kWrites[static_cast<std::size_t>(pick(static_cast<int>(kWrites.size())))];
+          const bool adapter = attr == MdevAttr::assign_adapter || attr == MdevAttr::unassign_adapter;
+          const int id = adapter ? focus_.apqn->adapter : focus_.apqn->domain;
+          return op::AttrWrite{std::move(u), attr, std::to_string(id) + "\n"};
+        }
+        if (one_in(7)) {
+          // Aimed: a slice of the host's configuration at once (what an administrator hands a
+          // guest; slices of two mdevs overlap: EADDRINUSE, or a legal share).
+          if (aim()) {
+            const model::Matrix slice{subset(s_->bus_adapters()), subset(s_->bus_domains()),
+                                      subset(s_->cfg.control_domains)};
+            return op::AttrWrite{std::move(u), MdevAttr::ap_config,
+                                 "0x" + slice.adapters.hex() + ",0x" + slice.domains.hex() + ",0x" +
+                                     slice.control_domains.hex() + "\n"};
+          }
+          return op::AttrWrite{std::move(u), MdevAttr::ap_config, ap_config_text()};
+        }
+        const auto attr = k_.assign_percent > 0
+                              ? static_cast<MdevAttr>(2 * pick(3) + (pick(100) < k_.assign_percent ? 0 : 1))
+                              : static_cast<MdevAttr>(pick(6));
+        if (aim()) {
+          if (std::optional<int> i = aimed_id(u, attr)) return op::AttrWrite{std::move(u), attr, std::to_string(*i) + "\n"};
+        }
         return op::AttrWrite{std::move(u), attr, id_text()};
       }
-      case OpKind::device_reset: return op::DeviceReset{uuid()};
+      case OpKind::device_reset: return op::DeviceReset{focused_uuid()};
       case OpKind::guest_create: {
         const auto g = static_cast<GuestId>(pick(k_.guests));
         return op::GuestCreate{g, !one_in(4)};
       }
       case OpKind::guest_attach: {
-        std::string u = uuid();
+        std::string u = focused_uuid();
         return op::GuestAttach{std::move(u), guest()};
       }
-      case OpKind::guest_detach: return op::GuestDetach{uuid()};
-      case OpKind::guest_release: return op::GuestRelease{uuid()};
-      case OpKind::vcpu_observe: return op::VcpuObserve{guest()};
+      case OpKind::guest_detach: return op::GuestDetach{focused_uuid()};
+      case OpKind::guest_release: return op::GuestRelease{focused_uuid()};
+      case OpKind::vcpu_observe: {
+        if (follow()) {
+          if (std::optional<GuestId> g = focus_guest()) return op::VcpuObserve{*g};
+        }
+        return op::VcpuObserve{guest()};
+      }
       case OpKind::read_mdev: {
-        std::string u = uuid();
+        std::string u = follow() && !focus_.mdev.empty() ? focus_.mdev : uuid();
         return op::ReadMdev{std::move(u), static_cast<MdevView>(pick(4))};
       }
-      case OpKind::read_bus_mask: return op::ReadBusMask{one_in(2) ? BusMask::apmask : BusMask::aqmask};
+      case OpKind::read_bus_mask:
+        if (follow() && focus_.mask) return op::ReadBusMask{*focus_.mask};
+        return op::ReadBusMask{one_in(2) ? BusMask::apmask : BusMask::aqmask};
       case OpKind::read_features: return op::ReadFeatures{};
       case OpKind::read_queue_status: break;
     }
+    if (follow()) {
+      if (std::optional<model::Apqn> q = focus_queue()) return op::ReadQueueStatus{*q};
+    }
     return op::ReadQueueStatus{apqn()};
+  }
+
+  // --- aimed arguments (aim_percent) ---------------------------------------------------------
+  bool aim() { return k_.aim_percent > 0 && s_ != nullptr && pick(100) < k_.aim_percent; }
+  // The ID an attribute write to mdev `uuid` aims at: for an assign, one another mdev holds
+  // (of the attribute's kind); for an unassign, one this mdev holds; nullopt if there is none.
+  std::optional<int> aimed_id(const std::string& uuid, model::MdevAttr attr) {
+    using model::MdevAttr;
+    const model::Mdev* self = s_->find_mdev(uuid);
+    model::Mask pool;
+    if (attr == MdevAttr::assign_adapter || attr == MdevAttr::assign_domain) {
+      for (const model::Mdev& m : s_->mdevs)
+        if (&m != self) pool |= attr == MdevAttr::assign_adapter ? m.assigned.adapters : m.assigned.domains;
+    } else if (self != nullptr) {
+      // After a queue operation on this mdev's queue, unassign that queue's adapter or domain
+      // (an unbound or failed queue's domain unassigned leaves the shadow stale: S ⊊ F).
+      if (focus_.apqn && focus_.mdev == self->uuid && one_in(2)) {
+        if (attr == MdevAttr::unassign_adapter && self->assigned.adapters.test(focus_.apqn->adapter))
+          return focus_.apqn->adapter;
+        if (attr == MdevAttr::unassign_domain && self->assigned.domains.test(focus_.apqn->domain))
+          return focus_.apqn->domain;
+      }
+      pool = attr == MdevAttr::unassign_adapter  ? self->assigned.adapters
+             : attr == MdevAttr::unassign_domain ? self->assigned.domains
+             : attr == MdevAttr::unassign_control_domain ? self->assigned.control_domains
+                                                          : model::Mask{};
+    }
+    const int i = member(pool);
+    if (i < 0) return std::nullopt;
+    return i;
+  }
+  // The mdev the last mutation affected, if it still exists and this draw aims (episodes of
+  // operations on one mdev reach the deep states); else uuid().
+  std::string focused_uuid() {
+    if (k_.aim_percent > 0 && s_ != nullptr && !focus_.mdev.empty() && s_->find_mdev(focus_.mdev) != nullptr &&
+        pick(100) < k_.aim_percent) {
+      targets_.mdev = focus_.mdev;
+      return focus_.mdev;
+    }
+    return uuid();
+  }
+  // A queue device bound to no driver, if any.
+  std::optional<model::Apqn> unbound_queue() {
+    std::vector<model::Apqn> out;
+    s_->bus_adapters().for_each([&](model::ApId a) {
+      (s_->unbound[a] & s_->bus_domains()).for_each([&](model::ApId d) {
+        if (s_->present(model::Apqn{a, d})) out.push_back(model::Apqn{a, d});
+      });
+    });
+    if (out.empty()) return std::nullopt;
+    return out[static_cast<std::size_t>(pick(static_cast<int>(out.size())))];
+  }
+  // Each member of m with probability 2/3.
+  model::Mask subset(const model::Mask& m) {
+    model::Mask out;
+    m.for_each([&](model::ApId i) {
+      if (!one_in(3)) out.set(i);
+    });
+    return out;
+  }
+  // A queue in some mdev's shadow (bound to vfio_ap, passed by the filter), if any.
+  std::optional<model::Apqn> shadow_queue() {
+    std::vector<model::Apqn> out;
+    for (const model::Mdev& m : s_->mdevs)
+      m.shadow.adapters.for_each([&](model::ApId a) {
+        m.shadow.domains.for_each([&](model::ApId d) {
+          if (s_->bound_to_vfio(model::Apqn{a, d})) out.push_back(model::Apqn{a, d});
+        });
+      });
+    if (out.empty()) return std::nullopt;
+    return out[static_cast<std::size_t>(pick(static_cast<int>(out.size())))];
+  }
+  // A queue assigned to some mdev (adapter and domain of the same mdev), if any.
+  std::optional<model::Apqn> assigned_queue() {
+    std::vector<const model::Mdev*> with;
+    for (const model::Mdev& m : s_->mdevs)
+      if (m.assigned.adapters.any() && m.assigned.domains.any()) with.push_back(&m);
+    if (with.empty()) return std::nullopt;
+    const model::Mdev& m = *with[static_cast<std::size_t>(pick(static_cast<int>(with.size())))];
+    return model::Apqn{static_cast<model::ApId>(member(m.assigned.adapters)),
+                       static_cast<model::ApId>(member(m.assigned.domains))};
+  }
+
+  // --- setup steps (setup_percent) ----------------------------------------------------------
+  // Whether the state lacks a setup step and this draw takes it (a pick only when it lacks one).
+  bool setup_needed() {
+    if (k_.setup_percent <= 0 || s_ == nullptr) return false;
+    if (!missing_setup()) return false;
+    return pick(100) < k_.setup_percent;
+  }
+  // The first missing setup step: 1 no queue bound to vfio_ap, 2 no mdev, 3 no guest; 0 none.
+  int missing_setup() const {
+    bool bound = false;
+    (s_->cfg.adapters & model::Mask::up_to(s_->params.bus_max_adapter())).for_each([&](model::ApId a) {
+      (s_->cfg.domains & model::Mask::up_to(s_->params.bus_max_domain())).for_each([&](model::ApId d) {
+        bound = bound || s_->bound_to_vfio(model::Apqn{a, d});
+      });
+    });
+    const bool releasable = (s_->cfg.adapters & model::Mask::up_to(s_->params.bus_max_adapter())).any() &&
+                            (s_->cfg.domains & model::Mask::up_to(s_->params.bus_max_domain())).any();
+    // A step whose kind weighs 0 is never taken (a weight of 0 never draws the kind).
+    const auto weighs = [&](model::OpKind k) { return k_.weights[static_cast<std::size_t>(k)] > 0; };
+    if (!bound && releasable && weighs(model::OpKind::bus_mask_write)) return 1;
+    if (s_->mdevs.empty() && weighs(model::OpKind::mdev_create)) return 2;
+    if (s_->guests.empty() && weighs(model::OpKind::guest_create)) return 3;
+    return 0;
+  }
+  model::Op setup_op() {
+    using namespace model;
+    targets_ = Targets{};
+    switch (missing_setup()) {
+      case 1: {  // free one configured adapter or domain, or all of them
+        const bool adapters = one_in(2);
+        const int id = member(adapters ? s_->bus_adapters() : s_->bus_domains());
+        return op::BusMaskWrite{adapters ? BusMask::apmask : BusMask::aqmask,
+                                one_in(2) ? "-" + std::to_string(id) + "\n" : "0x0\n"};
+      }
+      case 2: return op::MdevCreate{generator_uuid(pick(k_.mdev_uuids))};
+      default: return op::GuestCreate{static_cast<GuestId>(pick(k_.guests)), !one_in(4)};
+    }
+  }
+
+  // --- follow-up reads (follow_percent) ------------------------------------------------------
+  // What the last mutation drawn affected: its mdev, queue, guest or bus mask.
+  struct Focus {
+    std::string mdev;
+    std::optional<model::Apqn> apqn;
+    std::optional<model::GuestId> guest;
+    std::optional<model::BusMask> mask;
+  };
+  // Whether this read follows up the last mutation (a pick only when the knob is on).
+  bool follow() { return k_.follow_percent > 0 && s_ != nullptr && pick(100) < k_.follow_percent; }
+  // Records what `op` (a mutation just drawn) affects; reads of it come after it is applied.
+  void focus_on(const model::Op& op) {
+    using namespace model;
+    Focus f;
+    const auto owner = [&](Apqn q) {
+      const Mdev* m = s_ != nullptr ? s_->owner_of(q) : nullptr;
+      return m != nullptr ? m->uuid : std::string{};
+    };
+    std::visit(
+        [&](const auto& o) {
+          using T = std::decay_t<decltype(o)>;
+          if constexpr (std::is_same_v<T, op::QueueBind> || std::is_same_v<T, op::QueueUnbind> ||
+                        std::is_same_v<T, op::ResetResponse>) {
+            f.apqn = o.apqn;
+            f.mdev = owner(o.apqn);
+          } else if constexpr (std::is_same_v<T, op::BusMaskWrite>) {
+            f.mask = o.mask;
+          } else if constexpr (std::is_same_v<T, op::GuestCreate>) {
+            f.guest = o.guest;
+          } else if constexpr (std::is_same_v<T, op::GuestAttach>) {
+            f.mdev = o.uuid;
+            f.guest = o.guest;
+          } else if constexpr (std::is_same_v<T, op::ConfigChange>) {
+            // Every mdev may change: follow the newest (host events visit it first).
+            if (s_ != nullptr && !s_->mdevs.empty()) f.mdev = s_->mdevs.back().uuid;
+          } else if constexpr (requires { o.uuid; }) {
+            f.mdev = o.uuid;
+          }
+        },
+        op);
+    focus_ = std::move(f);
+  }
+  // The guest the last mutation affected: its own, else the one attached to its mdev.
+  std::optional<model::GuestId> focus_guest() const {
+    if (focus_.guest) return focus_.guest;
+    const model::Mdev* m = focus_.mdev.empty() ? nullptr : s_->find_mdev(focus_.mdev);
+    if (m != nullptr && m->guest) return m->guest;
+    return std::nullopt;
+  }
+  // The queue the last mutation affected: its own, else one assigned to its mdev.
+  std::optional<model::Apqn> focus_queue() {
+    if (focus_.apqn) return focus_.apqn;
+    const model::Mdev* m = focus_.mdev.empty() ? nullptr : s_->find_mdev(focus_.mdev);
+    if (m == nullptr) return std::nullopt;
+    const int a = member(m->assigned.adapters);
+    const int d = member(m->assigned.domains);
+    if (a < 0 || d < 0) return std::nullopt;
+    return model::Apqn{static_cast<model::ApId>(a), static_cast<model::ApId>(d)};
   }
 
   const model::HostParams& host() const { return s_ != nullptr ? s_->params : host_; }
@@ -317,7 +647,14 @@ class OpGenerator {
       return within_host(m, p);
     }
     model::Mask a = ids(), d = ids(), c = ids();
-    return within_host(model::Matrix{a, d, c}, p);
+    model::Matrix m = within_host(model::Matrix{a, d, c}, p);
+    // config_min_ids: add IDs the host has until the minimum (a bounded number of tries).
+    for (int tries = 0; tries < 16 && (m.adapters.count() < k_.config_min_ids || m.domains.count() < k_.config_min_ids); ++tries) {
+      if (m.adapters.count() < k_.config_min_ids) m.adapters.set(static_cast<model::ApId>(id()));
+      if (m.domains.count() < k_.config_min_ids) m.domains.set(static_cast<model::ApId>(id()));
+      m = within_host(m, p);
+    }
+    return m;
   }
 
   // A whole replacement, or one ID of one kind toggled in the current configuration.
@@ -327,7 +664,9 @@ class OpGenerator {
       model::Matrix c = now;
       const int which = pick(3);
       model::Mask& m = which == 0 ? c.adapters : which == 1 ? c.domains : c.control_domains;
-      const auto i = static_cast<model::ApId>(id());
+      int pick_id = -1;
+      if (k_.toggle_member_percent > 0 && pick(100) < k_.toggle_member_percent) pick_id = member(m);
+      const auto i = static_cast<model::ApId>(pick_id >= 0 ? pick_id : id());
       m.assign(i, !m.test(i));
       cfg_ = within_host(c, host());
     } else {
@@ -363,6 +702,10 @@ class OpGenerator {
 
   int id() {
     if (k_.ids == IdUniverse::focused) return focused_id();
+    if (k_.configured_percent > 0 && s_ != nullptr && pick(100) < k_.configured_percent) {
+      const int c = member(s_->cfg.adapters | s_->cfg.domains | s_->cfg.control_domains);
+      if (c >= 0) return c;
+    }
     const int from = pick(4);
     if (from == 3 && s_ != nullptr) {
       const int c = member(s_->cfg.adapters | s_->cfg.domains | s_->cfg.control_domains);
@@ -430,11 +773,25 @@ class OpGenerator {
       if (form == 4) return "x" + std::to_string(v) + "\n";
       if (form == 5) return std::to_string(v + 256) + "\n";
       if (form == 6) return "\n";
+      if (form == 7 && k_.overflow_text) return "18446744073709551616\n";  // 2^64: ERANGE
     }
     return std::to_string(v) + "\n";
   }
   // A bus mask write: relative (`-a,+b`, the administrator's usual form) or absolute hex.
   std::string mask_text() {
+    if (k_.mask_variants) {
+      const int form = pick(8);
+      if (form == 0 && k_.malformed) {
+        static constexpr std::array<const char*, 4> kBad{"+256\n", "0xg\n", "-\n", "+1 2\n"};
+        return kBad[static_cast<std::size_t>(pick(static_cast<int>(kBad.size())))];
+      }
+      if (form == 1) return "+0-255\n";  // everything back to the host (the boot default)
+      if (form <= 3) {  // a range: mostly released, the usual first step toward vfio_ap
+        int a = id(), z = id();
+        if (a > z) std::swap(a, z);
+        return (one_in(4) ? "+" : "-") + std::to_string(a) + "-" + std::to_string(z) + "\n";
+      }
+    }
     if (!one_in(4)) {
       std::string out;
       for (int n = 1 + pick(3); n > 0; --n) {
@@ -460,6 +817,7 @@ class OpGenerator {
   model::Matrix cfg_;             // the configuration config()/set_config()/a change made last
   const model::State* s_ = nullptr;  // set during next(const State&)
   Targets targets_;
+  Focus focus_;                   // what the last mutation affected (follow_percent)
 };
 
 }  // namespace apcb::harness
