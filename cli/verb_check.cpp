@@ -10,6 +10,9 @@
 #include "harness/engine.h"
 #include "cli/verb.h"
 #include "model/output_file.h"
+#include "cli/check_report.h"
+#include "cli/data_paths.h"
+#include "readers/allow_list.h"
 #include "sut/implementation.h"
 #include "sut/isolated.h"
 
@@ -23,9 +26,16 @@ struct PluginCheck {
   std::string trace_path;
   std::string reproducer;     // --reproducer; empty: <trace stem>.step<N>.reproducer.trace here
   double step_timeout = 10;   // --step-timeout, seconds
+  std::string allow_path;     // --allow: known differences (readers/allow_list.h)
+  bool all = false;           // --all: every divergent step, each class once
   harness::EngineKind kind = harness::EngineKind::impl;
   model::KernelVersion kernel = model::KernelVersion::latest;
 };
+
+// The reference's name in reports when it is not the reference implementation.
+std::string reference_label(harness::EngineKind kind) {
+  return kind == harness::EngineKind::impl ? "" : harness::engine_name(kind);
+}
 
 std::string counts(std::size_t compared, std::size_t skipped) {
   return std::to_string(compared) + " step" + (compared == 1 ? "" : "s") + " compared, " + std::to_string(skipped) +
@@ -107,23 +117,6 @@ int report_finding(const PluginCheck& args, const trace::Trace& trace, const std
   return kFails;
 }
 
-// The divergence report: where, the implementation's observation and the reference's, the
-// reference's state around the step.
-void report_divergence(const std::string& trace_path, const trace::TraceStep& step, std::size_t i,
-                       const std::string& name, const sut::Outcome& theirs, const model::Observation& ours,
-                       const model::State& before, const model::State& after, std::size_t compared,
-                       std::size_t skipped) {
-  std::cout << trace_path << ":" << step.line << ": " << name << " diverges at step " << i + 1 << "\n  "
-            << trace::format_op(step.op) << "\nimplementation:\n";
-  if (theirs.kind == sut::Outcome::Kind::inexact)
-    std::cout << "(not expressible in the trace format: " << theirs.detail << ")\n" << theirs.rendering;
-  else
-    std::cout << trace::format_observation(theirs.observation);
-  std::cout << "reference:\n" << trace::format_observation(ours) << "reference state before the step:\n"
-            << harness::describe_state(before) << "reference state after the step:\n" << harness::describe_state(after)
-            << counts(compared, skipped) << ", up to and including this one\n";
-}
-
 // Checks the reproducer option before anything runs: it must not be the trace, and must be
 // writable. The error, or nullopt.
 std::optional<std::string> bad_reproducer(const PluginCheck& args) {
@@ -133,128 +126,96 @@ std::optional<std::string> bad_reproducer(const PluginCheck& args) {
   return model::check_writable(args.reproducer);
 }
 
-// Drives the command (sut/command.h, through sut/implementation.h) and the reference side by
-// side on the trace's operations, as check_against_plugin does for a plugin.
-int check_against_command(const PluginCheck& args) {
+// Drives the implementation (a plugin isolated in a child process, or a command; both through
+// sut/implementation.h) and the reference side by side on the trace's operations (its
+// expectations are not used); an operation the implementation cannot comply with is skipped on
+// both. Divergences go to a CheckReport (--allow, --all); a crash, hang, exit or protocol break
+// ends the run as a finding, with a reproducer.
+int check_against(const PluginCheck& args, sut::Implementation& impl, const readers::AllowList* allow) {
   auto trace = apcb::trace::load_trace(args.trace_path);
   if (!trace) return kBadInput;
   if (auto why = bad_reproducer(args)) {
     std::cerr << *why << "\n";
     return kBadInput;
   }
-  const auto time_limit = std::chrono::milliseconds(static_cast<long long>(args.step_timeout * 1000.0 + 0.5));
-  auto impl = sut::make_command_implementation(args.command, time_limit);
-  const sut::Comparison r = sut::first_divergence(*impl, *trace, args.kind, args.kernel);
-  if (r.divergence) {
-    const auto& d = *r.divergence;
-    report_divergence(args.trace_path, trace->steps[d.step], d.step, r.name, d.theirs, *d.reference, d.before, d.after,
-                      r.compared, r.skipped);
-    return kFails;
-  }
+  CheckReport report(std::cout, {.path = args.trace_path,
+                                 .implementation = impl.name(),
+                                 .reference = reference_label(args.kind),
+                                 .allow = allow,
+                                 .all = args.all});
+  bool named = false;
+  const sut::Comparison r = sut::compare(impl, *trace, args.kind, args.kernel, [&](const sut::ComparedStep& s) {
+    if (!named) report.set_implementation(impl.name());  // a plugin's name is known once it runs
+    named = true;
+    if (!s.diverges) return true;
+    const trace::TraceStep& step = trace->steps[s.step];
+    const bool inexact = s.theirs.kind == sut::Outcome::Kind::inexact;
+    return report.divergence(s.step, step.line, step.op,
+                             {s.theirs.observation, inexact ? s.theirs.rendering : "", inexact ? s.theirs.detail : ""},
+                             *s.reference, s.before, s.after);
+  });
+  if (r.divergence) return report.finish(counts(r.compared, r.skipped));
   if (r.stop) {
-    if (r.stop->kind == sut::Outcome::Kind::load_error) {
-      std::cerr << r.stop->detail << "\n";
-      return kBadInput;
+    const sut::Outcome& o = *r.stop;
+    switch (o.kind) {
+      case sut::Outcome::Kind::load_error:
+        std::cerr << o.detail << "\n";
+        return kBadInput;
+      case sut::Outcome::Kind::create_failed:
+        std::cout << args.trace_path << ": " << args.plugin_path
+                  << ": the plugin could not create an instance for the trace's host (create returned NULL)\n";
+        return kFails;
+      case sut::Outcome::Kind::undefined_status: {
+        const trace::TraceStep& step = trace->steps[r.stop_step];
+        std::cerr << args.trace_path << ":" << step.line << ": plugin error: " << r.name << " answered status code "
+                  << o.status << " at step " << r.stop_step + 1 << " (apcb_sut.h defines 0, APCB_SUT_OK, and 1, "
+                  << "APCB_SUT_CANNOT_COMPLY)\n  " << trace::format_op(step.op) << "\n"
+                  << counts(r.compared, r.skipped) << " before it\n";
+        return kBadInput;
+      }
+      default: {
+        // Divergences allowed or passed (--allow, --all) before the finding are listed first.
+        report.print_classes();
+        const std::size_t steps_run = o.phase == sut::Outcome::Phase::step ? r.stop_step + 1 : trace->steps.size();
+        return report_finding(args, *trace, r.name, o, steps_run, r.compared, r.skipped);
+      }
     }
-    const std::size_t steps_run = r.stop->phase == sut::Outcome::Phase::step ? r.stop_step + 1 : trace->steps.size();
-    return report_finding(args, *trace, r.name, *r.stop, steps_run, r.compared, r.skipped);
   }
   if (r.compared == 0) {
     std::cerr << args.trace_path << ": " << r.name << ": nothing was compared (" << counts(r.compared, r.skipped)
               << "): not a pass\n";
     return kBadInput;
   }
-  std::cout << args.trace_path << ": " << r.name << " conforms (" << counts(r.compared, r.skipped) << ")\n";
-  return kHolds;
+  return report.finish(counts(r.compared, r.skipped));
 }
 
-// Drives the plugin, isolated in a child process (sut/isolated.h), and the reference side by
-// side on the trace's operations (its expectations are not used); an operation the plugin
-// cannot comply with is skipped on both.
-int check_against_plugin(const PluginCheck& args) {
+// Plain `apcb check`: the trace's expectations are the implementation's observations.
+int check_expectations_of(const PluginCheck& args, const readers::AllowList* allow) {
   auto trace = apcb::trace::load_trace(args.trace_path);
   if (!trace) return kBadInput;
-  if (!args.reproducer.empty()) {
-    if (args.trace_path != "-" && model::same_file(args.reproducer, args.trace_path)) {
-      std::cerr << args.reproducer << ": the reproducer would overwrite the trace being checked\n";
-      return kBadInput;
-    }
-    if (auto why = model::check_writable(args.reproducer)) {
-      std::cerr << *why << "\n";
-      return kBadInput;
-    }
-  }
-  const auto time_limit = std::chrono::milliseconds(static_cast<long long>(args.step_timeout * 1000.0 + 0.5));
-  sut::Outcome why;
-  auto sut = sut::IsolatedInstance::start(args.plugin_path, trace->params, trace->config, time_limit, why);
-  if (!sut) {
-    if (why.kind == sut::Outcome::Kind::load_error) {
-      std::cerr << why.detail << "\n";
-      return kBadInput;
-    }
-    if (why.kind == sut::Outcome::Kind::create_failed) {
-      std::cout << args.trace_path << ": " << args.plugin_path
-                << ": the plugin could not create an instance for the trace's host (create returned NULL)\n";
-      return kFails;
-    }
-    return report_finding(args, *trace, args.plugin_path, why, 0, 0, 0);
-  }
-  const std::string& name = sut->name();
-  auto reference = harness::make_engine(args.kind, trace->params, trace->config, args.kernel);
-  std::size_t compared = 0, skipped = 0;
-  // Up to kInFlight operations are submitted ahead, so the plugin's process works while this one
-  // compares (one round trip per step cost more than the step itself); the time limit still
-  // applies to each step, and a crash is still pinned to its step (answers come in order).
-  constexpr std::size_t kInFlight = 64;
-  std::size_t submitted = 0;
-  for (std::size_t i = 0; i < trace->steps.size(); ++i) {
-    const auto& step = trace->steps[i];
-    while (submitted < trace->steps.size() && submitted < i + kInFlight) sut->submit(trace->steps[submitted++].op);
-    const sut::Outcome theirs = sut->next();
-    switch (theirs.kind) {
-      case sut::Outcome::Kind::cannot_comply:
-        ++skipped;
-        continue;
-      case sut::Outcome::Kind::undefined_status:
-        std::cerr << args.trace_path << ":" << step.line << ": plugin error: " << name << " answered status code "
-                  << theirs.status << " at step " << i + 1 << " (apcb_sut.h defines 0, APCB_SUT_OK, and 1, "
-                  << "APCB_SUT_CANNOT_COMPLY)\n  " << trace::format_op(step.op) << "\n"
-                  << counts(compared, skipped) << " before it\n";
-        return kBadInput;
-      case sut::Outcome::Kind::observed:
-      case sut::Outcome::Kind::inexact:
-        break;
-      default:
-        return report_finding(args, *trace, name, theirs, i + 1, compared, skipped);
-    }
-    const model::State before = reference->state();
-    const model::Observation ours = reference->apply(step.op);
-    ++compared;
-    // An inexact observation cannot equal the reference's: every observation of the reference
-    // has an exact rendering (it is how expectations are written), and the parts a rendering can
-    // lose (the result's name, the output's bytes) are the parts `equivalent` compares exactly.
-    if (theirs.kind == sut::Outcome::Kind::observed && model::equivalent(theirs.observation, ours)) continue;
-    report_divergence(args.trace_path, step, i, name, theirs, ours, before, reference->state(), compared, skipped);
-    return kFails;
-  }
-  if (auto end = sut->finish())
-    return report_finding(args, *trace, name, *end, trace->steps.size(), compared, skipped);
-  if (compared == 0) {
-    std::cerr << args.trace_path << ": " << name << ": nothing was compared (" << counts(compared, skipped)
-              << "): not a pass\n";
+  CheckReport report(std::cout,
+                     {.path = args.trace_path, .implementation = "", .reference = reference_label(args.kind), .allow = allow, .all = args.all});
+  const ExpectationCounts n = check_expectations(*trace, args.kind, args.kernel, report);
+  if (n.checked == 0) {
+    // As with a plugin that complied with no step: a trace that states no expectation checks
+    // nothing, and nothing checked is not a pass.
+    std::cerr << args.trace_path << ": nothing was checked: no step has an expectation (" << n.unchecked
+              << " steps without; apcb run fills them in)\n";
     return kBadInput;
   }
-  std::cout << args.trace_path << ": " << name << " conforms (" << counts(compared, skipped) << ")\n";
-  return kHolds;
+  return report.finish(std::to_string(n.checked) + (n.checked == 1 ? " step" : " steps") + " checked, " +
+                       std::to_string(n.unchecked) + " without expectations");
 }
 
 }  // namespace
 
 void add_check_verb(CLI::App& app, Action& action) {
   auto args = std::make_shared<PluginCheck>();
-  auto* check = app.add_subcommand("check", "Compare a trace's expectations with the reference; "
-                                            "report the first divergence with a state dump");
-  check->add_option("TRACE", args->trace_path, "trace file with expectations ('-': standard input)")->required();
+  auto* check = app.add_subcommand("check", "Compare an implementation's observations (a trace's expectations, "
+                                            "--sut PLUGIN or --sut-cmd CMD) with the reference; report the first "
+                                            "divergence with a state dump, or every class of them (--all), "
+                                            "passing known differences (--allow FILE)");
+  check->add_option("TRACE", args->trace_path, "the trace: its expectations are the implementation's observations, or, with --sut/--sut-cmd, its operations drive the implementation ('-': standard input)")->required();
   auto* sut = check->add_option(
       "--sut", args->plugin_path,
       "drive this plugin (apcb_sut.h) against the reference instead of reading expectations. The plugin runs "
@@ -282,7 +243,18 @@ void add_check_verb(CLI::App& app, Action& action) {
       ->type_name("PATH");
   add_engine_option(*check, args->kind);
   add_kernel_option(*check, args->kernel);
-  check->callback([&action, args, timeout, reproducer] {
+  check->add_option("--allow", args->allow_path,
+                    "known differences (JSON, " + data_paths().doc("known-differences.md") +
+                        "; '-': standard input): a divergence whose class (operation, cause) and observations an "
+                        "entry matches is reported on one line with the entry's reason, counted, and passed; "
+                        "checking goes on. Exit 0 when every divergence is allowed")
+      ->type_name("FILE");
+  check->add_flag("--all", args->all,
+                  "go on past every divergence: report each divergence class in full once (at its first step), "
+                  "count the rest, and end with a table of the classes (exit 1 if any is not allowed)");
+  check->callback([&action, args, timeout, reproducer, sut_cmd] {
+    if (sut_cmd->count() > 0 && args->command.find_first_not_of(" \t\n") == std::string::npos)
+      throw CLI::ValidationError("--sut-cmd", "the command is empty");
     // Each needs one of --sut and --sut-cmd (CLI11's needs() would ask for both).
     for (const CLI::Option* o : {timeout, reproducer})
       if (o->count() > 0 && args->plugin_path.empty() && args->command.empty())
@@ -291,25 +263,24 @@ void add_check_verb(CLI::App& app, Action& action) {
       // Versions other than latest run on the model (harness::make_engine), and reports say so.
       PluginCheck run = *args;
       if (run.kernel != model::KernelVersion::latest) run.kind = harness::EngineKind::model;
-      if (!run.plugin_path.empty()) return check_against_plugin(run);
-      if (!run.command.empty()) return check_against_command(run);
-      auto trace = apcb::trace::load_trace(run.trace_path);
-      if (!trace) return kBadInput;
-      harness::CheckResult r = harness::check_trace(*trace, run.kind, run.kernel);
-      if (r.divergence) {
-        std::cout << harness::divergence_report(run.trace_path, *trace, *r.divergence, run.kind);
-        return kFails;
+      std::optional<readers::AllowList> allow;
+      if (!run.allow_path.empty()) {
+        const std::optional<std::string> text = apcb::trace::read_input(run.allow_path, "allow list");
+        if (!text) return kBadInput;
+        auto parsed = readers::parse_allow_list(*text, run.allow_path == "-" ? "<stdin>" : run.allow_path);
+        if (auto* e = std::get_if<trace::TraceError>(&parsed)) {
+          std::cerr << e->to_string() << "\n";
+          return kBadInput;
+        }
+        allow = std::move(std::get<readers::AllowList>(parsed));
       }
-      if (r.checked == 0) {
-        // As with a plugin that complied with no step: a trace that states no expectation
-        // checks nothing, and nothing checked is not a pass.
-        std::cerr << run.trace_path << ": nothing was checked: no step has an expectation ("
-                  << r.unchecked << " steps without; apcb run fills them in)\n";
-        return kBadInput;
-      }
-      std::cout << run.trace_path << ": conforms (" << r.checked << " steps checked, " << r.unchecked
-                << " without expectations)\n";
-      return kHolds;
+      const readers::AllowList* allowed = allow ? &*allow : nullptr;
+      const auto time_limit = std::chrono::milliseconds(static_cast<long long>(run.step_timeout * 1000.0 + 0.5));
+      if (!run.plugin_path.empty())
+        return check_against(run, *sut::make_plugin_implementation(run.plugin_path, time_limit), allowed);
+      if (!run.command.empty())
+        return check_against(run, *sut::make_command_implementation(run.command, time_limit), allowed);
+      return check_expectations_of(run, allowed);
     };
   });
 }

@@ -23,7 +23,7 @@ hostile_trace_test(hostile_trace_no_expectation_checks_nothing 2
   "apcb-trace 1\\n${hostile_host}\\n${hostile_create}\\n")
 hostile_trace_test(hostile_trace_no_step_checks_nothing 2 "nothing was checked: no step has an expectation \\(0 steps without"
   "apcb-trace 1\\n${hostile_host}\\n# caf\\xc3\\n")
-hostile_trace_test(hostile_trace_crlf_is_read 0 "hostile_trace_crlf_is_read.trace: conforms \\(1 steps checked"
+hostile_trace_test(hostile_trace_crlf_is_read 0 "hostile_trace_crlf_is_read.trace: conforms \\(1 step checked"
   "apcb-trace 1\\r\\n${hostile_host}\\r\\n${hostile_create}\\r\\n= 0\\r\\n")
 # A 5 MB comment line is read (no line limit below the file's size) and the error after it is
 # still positioned.
