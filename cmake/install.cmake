@@ -33,6 +33,7 @@ foreach(dir model trace impl sut)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${APCB_INSTALL_INCLUDEDIR}/${dir}
           FILES_MATCHING PATTERN "*.h" PATTERN "*.def"
           PATTERN "z3" EXCLUDE PATTERN "plugins" EXCLUDE PATTERN "internal" EXCLUDE
+          PATTERN "implementation.h" EXCLUDE
           PATTERN "kernel" EXCLUDE PATTERN "testing_mutant.h" EXCLUDE)
 endforeach()
 
