@@ -39,7 +39,7 @@ GeneratorKnobs GeneratorKnobs::defaults() {
   // and guest operations that make the filter, the resets and the commits matter. Reads (35%
   // of draws, among themselves by these weights): the mdev's four views and the queue status
   // most, the vCPU view of the guest, the bus masks, the features file.
-  k.weights = Weights{3, 2, 3, 3, 3, 2, 1, 10, 3, 1, 3, 2, 1, 2, 4, 1, 3, 1};
+  k.weights = Weights{3, 2, 3, 3, 3, 2, 1, 10, 3, 1, 4, 2, 2, 2, 4, 1, 3, 1};
   k.host = HostShape::machines;
   k.guests = 3;
   k.read_percent = 35;

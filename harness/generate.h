@@ -164,7 +164,8 @@ struct GeneratorKnobs {
   // picks only when on, so the other presets' sequences (the fuzz decoder's byte layout, the
   // property test's seeds) are what they were before the knobs existed.
   // The percentage of toggles that take out one ID the configuration has (a member of the
-  // toggled kind); the others toggle a drawn ID, which mostly adds one.
+  // toggled kind; with aim_percent, mostly one an mdev has assigned); the others toggle a
+  // drawn ID, which mostly adds one.
   int toggle_member_percent = 0;
   // The percentage of MdevCreate draws (with a state) that name a pool UUID no existing mdev
   // has, while one is left; the others draw a UUID as every mdev operation does (mostly an
@@ -665,7 +666,16 @@ class OpGenerator {
       const int which = pick(3);
       model::Mask& m = which == 0 ? c.adapters : which == 1 ? c.domains : c.control_domains;
       int pick_id = -1;
-      if (k_.toggle_member_percent > 0 && pick(100) < k_.toggle_member_percent) pick_id = member(m);
+      if (k_.toggle_member_percent > 0 && pick(100) < k_.toggle_member_percent) {
+        // Aimed: an ID an mdev has assigned (the host takes away what a guest uses).
+        if (s_ != nullptr && aim()) {
+          model::Mask used;
+          for (const model::Mdev& md : s_->mdevs)
+            used |= which == 0 ? md.assigned.adapters : which == 1 ? md.assigned.domains : md.assigned.control_domains;
+          pick_id = member(m & used);
+        }
+        if (pick_id < 0) pick_id = member(m);
+      }
       const auto i = static_cast<model::ApId>(pick_id >= 0 ? pick_id : id());
       m.assign(i, !m.test(i));
       cfg_ = within_host(c, host());
