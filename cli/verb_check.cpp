@@ -1,6 +1,5 @@
 // apcb check TRACE: compare a trace's expectations with the reference and report the first
 // divergence with the state around it.
-#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -42,18 +41,6 @@ std::string counts(std::size_t compared, std::size_t skipped) {
          " skipped: cannot comply";
 }
 
-// What the plugin's process did: "crashed", "exited", "hung" or "broke the protocol".
-std::string what_the_plugin_did(const sut::Outcome& o) {
-  switch (o.kind) {
-    case sut::Outcome::Kind::died:
-      return WIFSIGNALED(o.status) ? "crashed" : "exited";
-    case sut::Outcome::Kind::timed_out:
-      return "hung";
-    default:
-      return "broke the protocol";
-  }
-}
-
 // The default reproducer name: the trace's file name without its .trace, in the current
 // directory ("stdin" for a trace read from standard input).
 std::string default_reproducer(const std::string& trace_path, const std::string& step_tag) {
@@ -70,7 +57,7 @@ int report_finding(const PluginCheck& args, const trace::Trace& trace, const std
   const bool command = !args.command.empty();
   std::string where, tag, headline;
   std::size_t kept = steps_run;  // steps the reproducer keeps
-  const std::string did = what_the_plugin_did(o);
+  const std::string did = sut::finding_word(o);
   switch (o.phase) {
     case sut::Outcome::Phase::load:
       where = args.trace_path;

@@ -15,7 +15,6 @@
 // a missing mdev), then shrinks arguments: the IDs of the initial host configuration and of `host
 // config` steps, one at a time. The result is printed as a trace; --emit-gtest writes it as a
 // GoogleTest that pins the reference's observations on the minimal trace.
-#include <sys/wait.h>
 
 #include <chrono>
 #include <fstream>
@@ -223,17 +222,6 @@ struct Failure {
   std::size_t step = 0;
 };
 
-// How a finding reads: "crashed", "exited", "hung", "broke the protocol".
-std::string finding_word(const sut::Outcome& o) {
-  switch (o.kind) {
-    case sut::Outcome::Kind::died:
-      return WIFSIGNALED(o.status) ? "crashed" : "exited";
-    case sut::Outcome::Kind::timed_out:
-      return "hung";
-    default:
-      return "broke the protocol";
-  }
-}
 
 bool is_finding(const sut::Outcome& o) {
   return o.kind == sut::Outcome::Kind::died || o.kind == sut::Outcome::Kind::timed_out ||
@@ -252,8 +240,8 @@ std::optional<Failure> failure_of(const sut::Comparison& r, const trace::Trace& 
   }
   if (!r.stop || !is_finding(*r.stop)) return std::nullopt;
   if (r.stop->phase == sut::Outcome::Phase::step)
-    return Failure{{model::kind_of(t.steps[r.stop_step].op), finding_word(*r.stop)}, r.stop_step};
-  if (r.stop->phase == sut::Outcome::Phase::finish) return Failure{{std::nullopt, finding_word(*r.stop)}, t.steps.size()};
+    return Failure{{model::kind_of(t.steps[r.stop_step].op), sut::finding_word(*r.stop)}, r.stop_step};
+  if (r.stop->phase == sut::Outcome::Phase::finish) return Failure{{std::nullopt, sut::finding_word(*r.stop)}, t.steps.size()};
   return std::nullopt;
 }
 
@@ -320,10 +308,10 @@ void record_answers(sut::Implementation& impl, const ShrinkArgs& args, trace::Tr
     return true;
   });
   if (r.stop && r.stop->phase == sut::Outcome::Phase::step && r.stop_step < t.steps.size())
-    t.steps[r.stop_step].comments.push_back("# the implementation " + finding_word(*r.stop) + " here: " +
+    t.steps[r.stop_step].comments.push_back("# the implementation " + sut::finding_word(*r.stop) + " here: " +
                                             r.stop->detail);
   else if (r.stop && r.stop->phase == sut::Outcome::Phase::finish)
-    t.trailing_comments.push_back("# the implementation " + finding_word(*r.stop) + " after the last step: " +
+    t.trailing_comments.push_back("# the implementation " + sut::finding_word(*r.stop) + " after the last step: " +
                                   r.stop->detail);
 }
 

@@ -21,17 +21,6 @@
 #include "model/op.h"
 #include "readers/allow_list.h"
 
-namespace {
-
-bool printable_ascii(std::string_view s) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\n') || c >= 0x7f) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using apcb::readers::glob_match;
@@ -47,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto* e = std::get_if<apcb::trace::TraceError>(&parsed)) {
     APCB_FUZZ_CHECK(e->line >= 1 && e->column >= 1);
     APCB_FUZZ_CHECK(e->message.find("not an allow list") != std::string::npos);
-    APCB_FUZZ_CHECK(printable_ascii(e->message));
+    APCB_FUZZ_CHECK(apcb::fuzz::printable_ascii(e->message));
     return 0;
   }
   const auto& list = std::get<apcb::readers::AllowList>(parsed);

@@ -18,17 +18,6 @@
 #include "fuzz/oracle.h"
 #include "readers/ledger.h"
 
-namespace {
-
-bool printable_ascii(std::string_view s) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\n') || c >= 0x7f) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -36,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto* e = std::get_if<apcb::trace::TraceError>(&parsed)) {
     APCB_FUZZ_CHECK(e->line >= 1 && e->column >= 1);
     APCB_FUZZ_CHECK(e->message.find("not a ledger") != std::string::npos);
-    APCB_FUZZ_CHECK(printable_ascii(e->message));
+    APCB_FUZZ_CHECK(apcb::fuzz::printable_ascii(e->message));
     return 0;
   }
   const nlohmann::json& ledger = std::get<nlohmann::json>(parsed);

@@ -29,6 +29,19 @@
 
 namespace apcb::fuzz {
 
+// Whether an error message is safe to print: printable ASCII and line breaks only (the readers
+// quote the input's bytes through model::printable, so no raw control or non-ASCII byte of a
+// hostile file reaches a terminal).
+//
+// Example: printable_ascii("a.json:1:2: bad\n") == true; printable_ascii("\x1b[2J") == false
+inline bool printable_ascii(std::string_view s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\n') || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 // The kernel reads the write as a C string: an embedded NUL ends it. `s` itself when it has
 // no NUL.
 //

@@ -1,5 +1,7 @@
 #include "sut/implementation.h"
 
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <deque>
 
@@ -112,6 +114,17 @@ std::string shell_quote(const std::string& text) {
 
 DifferingParts differing_parts(const model::Observation& a, const model::Observation& b) {
   return DifferingParts{a.result != b.result, a.output != b.output, !events_equivalent(a, b)};
+}
+
+std::string finding_word(const Outcome& o) {
+  switch (o.kind) {
+    case Outcome::Kind::died:
+      return WIFSIGNALED(o.status) ? "crashed" : "exited";
+    case Outcome::Kind::timed_out:
+      return "hung";
+    default:
+      return "broke the protocol";
+  }
 }
 
 std::string describe(const DifferingParts& parts) {

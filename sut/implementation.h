@@ -112,6 +112,12 @@ struct DifferingParts {
   friend bool operator==(const DifferingParts&, const DifferingParts&) = default;
 };
 DifferingParts differing_parts(const model::Observation& a, const model::Observation& b);
+// How a finding of the implementation reads in reports: "crashed" (a signal), "exited", "hung"
+// (timed out) or "broke the protocol" (garbled, and any other kind).
+//
+// Example: finding_word(Outcome{.kind = Outcome::Kind::timed_out}) == "hung"
+std::string finding_word(const Outcome& o);
+
 // "result", "output", "events", joined with '+' ("result+events"); "nothing" when none differs.
 //
 // Example: describe(DifferingParts{true, false, true}) == "result+events"
