@@ -228,20 +228,6 @@ const std::vector<ReachEntry>& reach_catalogue() {
   return catalogue;
 }
 
-std::string reach_class(const model::Op& op) {
-  std::string out(model::info(model::kind_of(op)).name);
-  std::visit(
-      [&](const auto& o) {
-        using T = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<T, model::op::AttrWrite>) out += " " + std::string(model::name_of(o.attr));
-        if constexpr (std::is_same_v<T, model::op::ReadMdev>) out += " " + std::string(model::name_of(o.view));
-        if constexpr (std::is_same_v<T, model::op::BusMaskWrite> || std::is_same_v<T, model::op::ReadBusMask>)
-          out += " " + std::string(model::name_of(o.mask));
-      },
-      op);
-  return out;
-}
-
 ReachCounter::ReachCounter() : counts_(reach_catalogue().size(), 0) {}
 
 void ReachCounter::hit(const std::string& group, const std::string& item) {
@@ -258,7 +244,7 @@ void ReachCounter::add_step(const model::State& before, const model::Op& op, con
   using namespace model;
   ++steps_;
   hit("operation", std::string(info(kind_of(op)).name));
-  const std::string cls = reach_class(op);
+  const std::string cls = model::operation_class(op);
   hit("errno", cls + " " + std::string(errno_name(obs.result)));
   hit("observation", obs.result == Errno::ok ? "result 0" : "result errno");
 

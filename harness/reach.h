@@ -52,11 +52,6 @@ struct ReachEntry {
 // Example: reach_catalogue().front().item == "config_change" (group "operation").
 const std::vector<ReachEntry>& reach_catalogue();
 
-// The operation class of `op` as the errno entries name it: the kind's alphabet name, then
-// the attribute, view or mask for the kinds that have one.
-// Example: reach_class(model::op::ReadMdev{u, model::MdevView::guest_matrix}) ==
-//   "read_mdev guest_matrix"; reach_class(model::op::DeviceReset{u}) == "device_reset".
-std::string reach_class(const model::Op& op);
 
 // Counts, over the steps given to it, how often each catalogue entry was reached, and which
 // (class, result) pairs the catalogue lacks (a result the table does not list is a finding:
