@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "harness/conformance.h"
 #include "harness/engine.h"
 #include "trace/trace.h"
 
@@ -98,24 +99,12 @@ int CheckReport::finish(const std::string& counts) {
   return 1;
 }
 
-ExpectationCounts check_expectations(const trace::Trace& trace, harness::EngineKind engine,
-                                     model::KernelVersion kernel, CheckReport& report) {
-  ExpectationCounts n;
-  auto reference = harness::make_engine(engine, trace.params, trace.config, kernel);
-  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
-    const trace::TraceStep& step = trace.steps[i];
-    if (!step.expected) {
-      reference->apply(step.op);
-      ++n.unchecked;
-      continue;
-    }
-    ++n.checked;
-    model::State before = reference->state();
-    const model::Observation ours = reference->apply(step.op);
-    if (model::equivalent(*step.expected, ours)) continue;
-    if (!report.divergence(i, step.line, step.op, {*step.expected, "", ""}, ours, before, reference->state())) break;
-  }
-  return n;
+harness::CheckResult check_expectations(const trace::Trace& trace, harness::EngineKind engine,
+                                        model::KernelVersion kernel, CheckReport& report) {
+  return harness::check_trace_each(trace, engine, kernel, [&](const harness::Divergence& d) {
+    const trace::TraceStep& step = trace.steps[d.step];
+    return report.divergence(d.step, step.line, step.op, {*step.expected, "", ""}, d.actual, d.before, d.after);
+  });
 }
 
 }  // namespace apcb::cli

@@ -24,6 +24,7 @@
 #include "model/observation.h"
 #include "model/op.h"
 #include "model/state.h"
+#include "harness/conformance.h"
 #include "harness/engine.h"
 #include "readers/allow_list.h"
 #include "trace/trace.h"
@@ -115,20 +116,15 @@ class CheckReport {
   bool stopped_ = false;
 };
 
-// What check_expectations compared.
-struct ExpectationCounts {
-  std::size_t checked = 0;    // steps with an expectation
-  std::size_t unchecked = 0;  // steps without one (run, not compared)
-};
-
 // Plain `apcb check`: runs `trace` on the reference (`engine`, following `kernel`) and hands
 // every step whose stated expectation differs from the reference's observation to `report`,
 // stopping when the report says so. The trace's expectations are the implementation's
 // observations.
+// Returns what was compared (checked: steps with an expectation; unchecked: steps run without).
 // Example: CheckReport report(std::cout, {.path = "t.trace"});
-//          ExpectationCounts n = check_expectations(trace, EngineKind::impl, KernelVersion::latest, report);
-ExpectationCounts check_expectations(const trace::Trace& trace, harness::EngineKind engine,
-                                     model::KernelVersion kernel, CheckReport& report);
+//          harness::CheckResult n = check_expectations(trace, EngineKind::impl, KernelVersion::latest, report);
+harness::CheckResult check_expectations(const trace::Trace& trace, harness::EngineKind engine,
+                                        model::KernelVersion kernel, CheckReport& report);
 
 }  // namespace apcb::cli
 

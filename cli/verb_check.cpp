@@ -182,7 +182,7 @@ int check_expectations_of(const PluginCheck& args, const readers::AllowList* all
   if (!trace) return kBadInput;
   CheckReport report(std::cout,
                      {.path = args.trace_path, .implementation = "", .reference = reference_label(args.kind), .allow = allow, .all = args.all});
-  const ExpectationCounts n = check_expectations(*trace, args.kind, args.kernel, report);
+  const harness::CheckResult n = check_expectations(*trace, args.kind, args.kernel, report);
   if (n.checked == 0) {
     // As with a plugin that complied with no step: a trace that states no expectation checks
     // nothing, and nothing checked is not a pass.

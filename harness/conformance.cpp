@@ -7,7 +7,8 @@
 
 namespace apcb::harness {
 
-CheckResult check_trace(const trace::Trace& trace, EngineKind kind, model::KernelVersion kernel) {
+CheckResult check_trace_each(const trace::Trace& trace, EngineKind kind, model::KernelVersion kernel,
+                             const std::function<bool(const Divergence&)>& on_divergence) {
   CheckResult r;
   auto engine = make_engine(kind, trace.params, trace.config, kernel);
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
@@ -19,12 +20,18 @@ CheckResult check_trace(const trace::Trace& trace, EngineKind kind, model::Kerne
       continue;
     }
     ++r.checked;
-    if (!model::equivalent(obs, *step.expected)) {
-      r.divergence = Divergence{i, std::move(obs), std::move(before), engine->state()};
+    if (model::equivalent(obs, *step.expected)) continue;
+    Divergence d{i, std::move(obs), std::move(before), engine->state()};
+    if (!on_divergence(d)) {
+      r.divergence = std::move(d);
       return r;
     }
   }
   return r;
+}
+
+CheckResult check_trace(const trace::Trace& trace, EngineKind kind, model::KernelVersion kernel) {
+  return check_trace_each(trace, kind, kernel, [](const Divergence&) { return false; });
 }
 
 namespace {
@@ -93,14 +100,5 @@ trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
   return trace;
 }
 
-std::string divergence_report(const std::string& path, const trace::Trace& trace, const Divergence& d,
-                              EngineKind kind) {
-  const auto& step = trace.steps[d.step];
-  return path + ":" + std::to_string(step.line) + ": divergence at step " + std::to_string(d.step + 1) +
-         "\n  " + trace::format_op(step.op) + "\nexpected:\n" + trace::format_observation(*step.expected) +
-         "actual (" + engine_name(kind) + "):\n" + trace::format_observation(d.actual) +
-         "state before the step:\n" + describe_state(d.before) +
-         "state after the step:\n" + describe_state(d.after);
-}
 
 }  // namespace apcb::harness

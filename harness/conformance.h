@@ -19,7 +19,7 @@ namespace apcb::harness {
 
 // The first step whose observation differs from its expectation.
 //
-// Example: {step = 2 (0-based), actual = what the engine answered, before/after = its states}
+// Example: {step = 2 (0-based), actual = what the reference answered, before/after = its states}
 struct Divergence {
   std::size_t step = 0;
   model::Observation actual;
@@ -45,9 +45,21 @@ struct CheckResult {
 //   auto t = trace::load_trace("t.trace");
 //   if (!t) return kBadInput;
 //   const CheckResult r = check_trace(*t);
-//   if (r.divergence) std::cerr << divergence_report("t.trace", *t, *r.divergence);
+//   if (r.divergence) std::cerr << "diverges at step " << r.divergence->step + 1 << "\n";
 CheckResult check_trace(const trace::Trace& trace, EngineKind engine = EngineKind::impl,
                         model::KernelVersion kernel = model::KernelVersion::latest);
+
+// check_trace, going on past divergences: `on_divergence` receives each divergent step (the
+// reference's observation and its states around the step) and returns whether to go on. The
+// result counts the steps up to where it stopped; its `divergence` is the step it stopped at,
+// if any. `apcb check --all`/`--allow` report through it.
+//
+// Example:
+//   std::vector<std::size_t> steps;
+//   check_trace_each(t, EngineKind::impl, model::KernelVersion::latest,
+//                    [&](const Divergence& d) { steps.push_back(d.step); return true; });
+CheckResult check_trace_each(const trace::Trace& trace, EngineKind engine, model::KernelVersion kernel,
+                             const std::function<bool(const Divergence&)>& on_divergence);
 
 // A random valid trace (harness/generate.h with `knobs`, seed `seed`, `ops` operations) with
 // the model's observation of every step as its expectation when `expectations`. The same seed
@@ -74,13 +86,6 @@ bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
                             const std::function<bool(std::string_view)>& emit,
                             const GeneratorKnobs& knobs = GeneratorKnobs::defaults());
 
-// The divergence report: where, the step, expected and actual observations, the state before
-// and after the step. `d` must come from check_trace(trace, engine) (its step has an
-// expectation); `path` is the name the report starts with.
-//
-// Example: divergence_report("t.trace", t, *r.divergence) starts "t.trace:LINE: divergence at step N".
-std::string divergence_report(const std::string& path, const trace::Trace& trace, const Divergence& d,
-                              EngineKind engine = EngineKind::impl);
 
 }  // namespace apcb::harness
 
