@@ -251,6 +251,10 @@ void add_check_verb(CLI::App& app, Action& action) {
       PluginCheck run = *args;
       if (run.kernel != model::KernelVersion::latest) run.kind = harness::EngineKind::model;
       std::optional<readers::AllowList> allow;
+      if (run.allow_path == "-" && run.trace_path == "-") {
+        std::cerr << "apcb check: standard input can be the TRACE or the --allow FILE, not both\n";
+        return kBadInput;
+      }
       if (!run.allow_path.empty()) {
         const std::optional<std::string> text = apcb::trace::read_input(run.allow_path, "allow list");
         if (!text) return kBadInput;

@@ -50,3 +50,11 @@ endif()
 # An empty command is a usage error, not a silent plain check.
 apcb_cli_test(check_sut_cmd_empty_is_a_usage_error 2 "--sut-cmd: the command is empty"
   check --sut-cmd " " ${PROJECT_SOURCE_DIR}/tests/traces/three-guests.trace)
+# Standard input is one of the two, as for run and explain.
+apcb_cli_test(check_allow_and_trace_both_stdin_is_refused 2
+  "apcb check: standard input can be the TRACE or the --allow FILE, not both" check --allow - -)
+# An allow list from standard input is read (named <stdin> in messages).
+add_test(NAME check_allow_reads_standard_input
+  COMMAND bash -c "\"$0\" check --allow - \"$1\" < \"$2\"; echo exit=$?" $<TARGET_FILE:apcb> ${known} ${allow_dir}/both-classes.json)
+set_tests_properties(check_allow_reads_standard_input PROPERTIES PASS_REGULAR_EXPRESSION
+  "\\(short-guest-matrix, <stdin>:10: .*conforms up to allowed differences.*exit=0\n$")
