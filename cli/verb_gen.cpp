@@ -37,29 +37,32 @@ std::string kind_names() {
 }
 
 // --weights KIND=N[,KIND=N...] into `weights` (the kinds named change, the others keep their
-// value); an error message naming the bad part, or "".
+// value); an error message naming the bad part (CLI11 puts "--weights: " before it), or "".
 std::string parse_weights(const std::string& text, std::array<int, harness::kOpKinds>& weights) {
   std::string_view rest = text;
-  if (rest.empty()) return "--weights: expected KIND=N[,KIND=N...]";
+  std::array<bool, harness::kOpKinds> named{};  // a kind named twice is a typo, not "the last wins"
+  if (rest.empty()) return "expected KIND=N[,KIND=N...]";
   while (true) {
     const std::size_t comma = rest.find(',');
     const std::string_view item = rest.substr(0, comma);
     const std::size_t eq = item.find('=');
     if (eq == std::string_view::npos)
-      return "--weights: '" + std::string(item) + "' is not KIND=N";
+      return "'" + std::string(item) + "' is not KIND=N";
     const std::string_view name = item.substr(0, eq);
     const std::string_view number = item.substr(eq + 1);
     std::size_t kind = harness::kOpKinds;
     for (std::size_t i = 0; i < harness::kOpKinds; ++i)
       if (model::kAlphabet[i].name == name) kind = i;
     if (kind == harness::kOpKinds)
-      return "--weights: unknown operation kind '" + std::string(name) + "' (kinds: " + kind_names() + ")";
+      return "unknown operation kind '" + std::string(name) + "' (kinds: " + kind_names() + ")";
     int value = 0;
     const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
     if (number.empty() || ec != std::errc() || ptr != number.data() + number.size() || value < 0 ||
         value > kMaxWeight)
-      return "--weights: '" + std::string(number) + "' for " + std::string(name) +
+      return "'" + std::string(number) + "' for " + std::string(name) +
              " is not a weight: a whole number in 0.." + std::to_string(kMaxWeight);
+    if (named[kind]) return std::string(name) + " is given twice";
+    named[kind] = true;
     weights[kind] = value;
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
