@@ -1,7 +1,11 @@
 #include "trace/trace.h"
 
 #include <cstdio>
+#include <cstring>
+#include <istream>
 #include <optional>
+
+#include "trace/reader.h"
 
 namespace apcb::trace {
 
@@ -78,8 +82,9 @@ struct Token {
   int column = 0;
 };
 
-std::vector<Token> split_words(std::string_view line) {
-  std::vector<Token> out;
+// The words of `line` into `out` (cleared first; its capacity is reused from line to line).
+void split_words(std::string_view line, std::vector<Token>& out) {
+  out.clear();
   std::size_t i = 0;
   while (i < line.size()) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
@@ -88,7 +93,17 @@ std::vector<Token> split_words(std::string_view line) {
     while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
     out.push_back(Token{line.substr(start, i - start), static_cast<int>(start) + 1});
   }
+}
+
+std::vector<Token> split_words(std::string_view line) {
+  std::vector<Token> out;
+  split_words(line, out);
   return out;
+}
+
+// Whether `path` is `dir` followed by exactly `leaf` (no string is built).
+bool is_path(std::string_view path, std::string_view dir, std::string_view leaf) {
+  return path.size() == dir.size() + leaf.size() && path.starts_with(dir) && path.ends_with(leaf);
 }
 
 class LineParser {
@@ -274,8 +289,8 @@ class LineParser {
       return Op{op::MdevCreate{uuid}};
     }
     for (std::size_t m = 0; m < std::size(kBusMaskNames); ++m)
-      if (path == std::string(kBus) + std::string(kBusMaskNames[m]))
-        return Op{op::BusMaskWrite{static_cast<BusMask>(m), w.bytes}};
+      if (is_path(path, kBus, kBusMaskNames[m]))
+        return Op{op::BusMaskWrite{static_cast<BusMask>(m), std::move(w.bytes)}};
     for (auto [prefix, driver] : {std::pair{kVfioDriver, Driver::vfio_ap},
                                   std::pair{kDefaultDriver, Driver::default_driver}}) {
       if (path.substr(0, prefix.size()) != prefix) continue;
@@ -301,7 +316,7 @@ class LineParser {
           return Op{op::MdevRemove{uuid}};
         }
         for (std::size_t a = 0; a < std::size(kMdevAttrNames); ++a)
-          if (leaf == kMdevAttrNames[a]) return Op{op::AttrWrite{uuid, static_cast<MdevAttr>(a), w.bytes}};
+          if (leaf == kMdevAttrNames[a]) return Op{op::AttrWrite{std::move(uuid), static_cast<MdevAttr>(a), std::move(w.bytes)}};
         return error(w.path.column + static_cast<int>(kMatrixDir.size() + slash + 1),
                      "unknown or read-only mdev attribute '" + std::string(leaf) + "'");
       }
@@ -313,8 +328,8 @@ class LineParser {
     if (w.size() != 2) return error(w[0].column, "expected: cat PATH");
     std::string_view path = w[1].text;
     for (std::size_t m = 0; m < std::size(kBusMaskNames); ++m)
-      if (path == std::string(kBus) + std::string(kBusMaskNames[m])) return Op{op::ReadBusMask{static_cast<BusMask>(m)}};
-    const std::string devices = std::string(kBus) + "devices/card";
+      if (is_path(path, kBus, kBusMaskNames[m])) return Op{op::ReadBusMask{static_cast<BusMask>(m)}};
+    constexpr std::string_view devices = "/sys/bus/ap/devices/card";
     if (path.substr(0, devices.size()) == devices) {
       // cardXX/XX.YYYY/status
       std::string_view rest = path.substr(devices.size());
@@ -326,7 +341,7 @@ class LineParser {
       }
       return error(w[1].column, "expected /sys/bus/ap/devices/cardXX/XX.YYYY/status");
     }
-    if (path == std::string(kMatrixDir) + "features") return Op{op::ReadFeatures{}};
+    if (is_path(path, kMatrixDir, "features")) return Op{op::ReadFeatures{}};
     if (path.substr(0, kMatrixDir.size()) == kMatrixDir) {
       std::string_view rest = path.substr(kMatrixDir.size());
       const std::size_t slash = rest.find('/');
@@ -496,116 +511,284 @@ std::string format_trace(const Trace& trace) {
   return out;
 }
 
-std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_view file) {
-  Trace trace;
-  bool header = false;
-  bool host = false;
-  std::vector<std::string> pending_comments;
+// ---------------------------------------------------------------------------------------------
+// The streaming reader: one line at a time, one step at a time.
+
+struct TraceReader::Impl {
+  Impl(std::istream* input, std::string_view text, std::string name) : in(input), window(text), file(std::move(name)) {}
+
+  // The next line without its newline (and '\r'), or nullopt at the end of the input. A line
+  // longer than kMaxLineBytes is an error (overlong), so memory stays bounded.
+  std::optional<std::string_view> next_line() {
+    for (;;) {
+      const std::size_t nl = window.find('\n', scanned);
+      if (nl != std::string_view::npos) {
+        std::string_view line = window.substr(0, nl);
+        window.remove_prefix(nl + 1);
+        scanned = 0;
+        return line;
+      }
+      scanned = window.size();
+      if (in == nullptr || in_done) {
+        if (window.empty()) return std::nullopt;
+        std::string_view line = window;  // the last line has no newline
+        window = {};
+        scanned = 0;
+        return line;
+      }
+      if (window.size() > kMaxLineBytes) {
+        overlong = true;
+        return std::nullopt;
+      }
+      refill();
+    }
+  }
+
+  // Moves the unread part of the window to the front of the buffer and reads more after it.
+  void refill() {
+    const std::size_t keep = window.size();
+    if (buffer.size() < keep + kChunkBytes) buffer.resize(keep + kChunkBytes);
+    if (keep > 0 && window.data() != buffer.data()) std::memmove(buffer.data(), window.data(), keep);
+    in->read(buffer.data() + keep, static_cast<std::streamsize>(kChunkBytes));
+    const auto got = static_cast<std::size_t>(in->gcount());
+    if (got == 0 || !*in) in_done = true;
+    if (in->bad()) read_failed = true;
+    window = std::string_view(buffer.data(), keep + got);
+  }
+
+  bool fail(TraceError e) {
+    error = std::move(e);
+    return false;
+  }
+
+  // Reads one line into the step being built (`pending`) or the comments; returns false at the
+  // end of the input or an error; true with `completed` set when a step line closed the one
+  // before it.
+  bool read_line(bool& completed);
+
+  static constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+
+  std::istream* in;        // null: the whole text is `window`
+  std::string_view window;  // the unread bytes
+  std::size_t scanned = 0;  // bytes of `window` known to hold no newline
+  std::string buffer;
+  bool in_done = false;
+  bool read_failed = false;
+  bool overlong = false;
+  std::string file;
   int line_no = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
+  bool started = false;
+  bool ended = false;
+  std::optional<TraceError> error;
+  HostParams params;
+  Matrix config;
+  std::vector<std::string> comments;
+  std::vector<std::string> pending_comments;
+  std::vector<Token> words;
+  bool has_pending = false;
+  TraceStep pending;  // the step being read: its expectation lines may follow
+  TraceStep ready;    // the step a new step line closed, handed out next
+  std::size_t steps = 0;
+};
+
+bool TraceReader::Impl::read_line(bool& completed) {
+  completed = false;
+  std::optional<std::string_view> next = next_line();
+  if (!next) {
+    if (overlong)
+      return fail(TraceError{file, line_no + 1, 1, "line longer than " + std::to_string(kMaxLineBytes) + " bytes"});
+    if (read_failed) return fail(TraceError{file, line_no + 1, 1, "cannot read the trace: input error"});
+    return false;
+  }
+  std::string_view line = *next;
+  ++line_no;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  LineParser p(file, line_no);
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(line[i]);
+    if ((c < 0x20 && c != '\t') || c == 0x7f)
+      return fail(p.error(static_cast<int>(i) + 1, "control byte in the trace (write it with printf escapes)"));
+  }
+  split_words(line, words);
+  const std::vector<Token>& w = words;
+  if (w.empty()) return true;
+  if (w[0].text[0] == '#') {
+    pending_comments.emplace_back(line.substr(static_cast<std::size_t>(w[0].column) - 1));
+    return true;
+  }
+  // Expectation lines attach to the step before them.
+  const std::string_view first = w[0].text;
+  if (first == "=" || first[0] == '|' || first == "commit" || first == "reset") {
+    if (!has_pending) return fail(p.error(w[0].column, "an expectation needs a step before it"));
+    TraceStep& step = pending;
+    if (first == "=") {
+      if (step.expected) return fail(p.error(w[0].column, "this step already has a result"));
+      if (w.size() != 2) return fail(p.error(w[0].column, "expected: = 0 or = ERRNO"));
+      auto e = errno_from_name(w[1].text);
+      if (!e) return fail(p.error(w[1].column, "unknown result '" + std::string(w[1].text) + "' (0 or an errno name like EINVAL)"));
+      step.expected = Observation{*e, "", {}};
+      return true;
+    }
+    if (!step.expected) return fail(p.error(w[0].column, "start the expectation with '= RESULT'"));
+    if (first[0] == '|') {
+      const std::size_t bar = static_cast<std::size_t>(w[0].column) - 1;
+      std::string_view rest = line.substr(bar + 1);
+      if (!rest.empty()) {
+        if (rest[0] != ' ') return fail(p.error(w[0].column + 1, "output lines are '| TEXT' or '|'"));
+        rest.remove_prefix(1);
+      }
+      step.expected->output.append(rest);
+      step.expected->output += '\n';
+      return true;
+    }
+    if (first == "reset") {
+      if (w.size() != 2) return fail(p.error(w[0].column, "expected: reset XX.YYYY"));
+      auto q = p.apqn(w[1]);
+      if (auto* e = std::get_if<TraceError>(&q)) return fail(std::move(*e));
+      step.expected->events.push_back(Reset{std::get<Apqn>(q)});
+      return true;
+    }
+    if (w.size() < 2) return fail(p.error(w[0].column, "expected: commit guest=G adapters=… domains=… control=…"));
+    auto g = p.keyed(w[1], "guest");
+    if (auto* e = std::get_if<TraceError>(&g)) return fail(std::move(*e));
+    auto id = p.guest_id(std::get<Token>(g));
+    if (auto* e = std::get_if<TraceError>(&id)) return fail(std::move(*e));
+    auto m = p.matrix_fields(w, 2);
+    if (auto* e = std::get_if<TraceError>(&m)) return fail(std::move(*e));
+    step.expected->events.push_back(Commit{std::get<GuestId>(id), std::get<Matrix>(m)});
+    return true;
+  }
+  std::variant<Op, TraceError> op = TraceError{};
+  if (first == "echo" || first == "printf") {
+    auto wr = p.write_command(line, w);
+    if (auto* e = std::get_if<TraceError>(&wr)) return fail(std::move(*e));
+    op = p.write_op(std::get<LineParser::Write>(std::move(wr)));
+  } else if (first == "cat") {
+    op = p.read_op(w);
+  } else {
+    op = p.event_op(w);
+  }
+  if (auto* e = std::get_if<TraceError>(&op)) return fail(std::move(*e));
+  completed = has_pending;
+  if (completed) {
+    // The caller takes `pending` (swapped out); this step starts a new one.
+    ready = std::move(pending);
+  }
+  pending.op = std::get<Op>(std::move(op));
+  pending.expected.reset();
+  pending.line = line_no;
+  pending.comments = std::move(pending_comments);
+  pending_comments.clear();
+  has_pending = true;
+  return true;
+}
+
+TraceReader::TraceReader(std::istream& in, std::string file) : impl_(std::make_unique<Impl>(&in, std::string_view(), std::move(file))) {}
+TraceReader::TraceReader(std::string_view text, std::string file) : impl_(std::make_unique<Impl>(nullptr, text, std::move(file))) {}
+TraceReader::~TraceReader() = default;
+TraceReader::TraceReader(TraceReader&&) noexcept = default;
+TraceReader& TraceReader::operator=(TraceReader&&) noexcept = default;
+
+bool TraceReader::start() {
+  Impl& r = *impl_;
+  if (r.started || r.error) return !r.error;
+  bool header = false;
+  for (;;) {
+    std::optional<std::string_view> next = r.next_line();
+    if (!next) {
+      if (r.overlong)
+        return r.fail(TraceError{r.file, r.line_no + 1, 1, "line longer than " + std::to_string(Impl::kMaxLineBytes) + " bytes"});
+      if (r.read_failed) return r.fail(TraceError{r.file, r.line_no + 1, 1, "cannot read the trace: input error"});
+      if (!header) return r.fail(TraceError{r.file, r.line_no + 1, 1, "empty trace: expected the line '" + std::string(kHeader) + "'"});
+      return r.fail(TraceError{r.file, r.line_no + 1, 1, "missing 'host init' line"});
+    }
+    std::string_view line = *next;
+    ++r.line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    LineParser p(file, line_no);
+    LineParser p(r.file, r.line_no);
     for (std::size_t i = 0; i < line.size(); ++i) {
       const unsigned char c = static_cast<unsigned char>(line[i]);
       if ((c < 0x20 && c != '\t') || c == 0x7f)
-        return p.error(static_cast<int>(i) + 1, "control byte in the trace (write it with printf escapes)");
+        return r.fail(p.error(static_cast<int>(i) + 1, "control byte in the trace (write it with printf escapes)"));
     }
-    const std::vector<Token> w = split_words(line);
+    split_words(line, r.words);
+    const std::vector<Token>& w = r.words;
     if (w.empty()) continue;
     if (w[0].text[0] == '#') {
-      if (header) pending_comments.emplace_back(line.substr(static_cast<std::size_t>(w[0].column) - 1));
+      if (header) r.pending_comments.emplace_back(line.substr(static_cast<std::size_t>(w[0].column) - 1));
       continue;
     }
     if (!header) {
-      if (line != kHeader) return p.error(1, "a trace starts with the line '" + std::string(kHeader) + "'");
+      if (line != kHeader) return r.fail(p.error(1, "a trace starts with the line '" + std::string(kHeader) + "'"));
       header = true;
       continue;
     }
-    if (!host) {
-      if (w.size() < 2 || w[0].text != "host" || w[1].text != "init")
-        return p.error(w[0].column, "the second line of a trace is 'host init apxa=… na=… nd=… adapters=… domains=… control=…'");
-      if (w.size() != 8) return p.error(w[0].column, "expected: host init apxa=0|1 na=N nd=N adapters=… domains=… control=…");
-      std::optional<unsigned> vals[3];
-      const std::string_view keys[] = {"apxa", "na", "nd"};
-      for (int i = 0; i < 3; ++i) {
-        auto v = p.keyed(w[static_cast<std::size_t>(2 + i)], keys[i]);
-        if (auto* e = std::get_if<TraceError>(&v)) return *e;
-        vals[i] = p.number(std::get<Token>(v).text, i == 0 ? 1 : 255);
-        if (!vals[i]) return p.error(std::get<Token>(v).column, i == 0 ? "expected 0 or 1" : "expected a number 0..255");
-      }
-      trace.params = HostParams{*vals[0] == 1, static_cast<ApId>(*vals[1]), static_cast<ApId>(*vals[2])};
-      auto m = p.matrix_fields(w, 5);
-      if (auto* e = std::get_if<TraceError>(&m)) return *e;
-      trace.config = std::get<Matrix>(m);
-      trace.comments = std::move(pending_comments);
-      pending_comments.clear();
-      host = true;
-      continue;
+    if (w.size() < 2 || w[0].text != "host" || w[1].text != "init")
+      return r.fail(p.error(w[0].column, "the second line of a trace is 'host init apxa=… na=… nd=… adapters=… domains=… control=…'"));
+    if (w.size() != 8) return r.fail(p.error(w[0].column, "expected: host init apxa=0|1 na=N nd=N adapters=… domains=… control=…"));
+    std::optional<unsigned> vals[3];
+    const std::string_view keys[] = {"apxa", "na", "nd"};
+    for (int i = 0; i < 3; ++i) {
+      auto v = p.keyed(w[static_cast<std::size_t>(2 + i)], keys[i]);
+      if (auto* e = std::get_if<TraceError>(&v)) return r.fail(std::move(*e));
+      vals[i] = p.number(std::get<Token>(v).text, i == 0 ? 1 : 255);
+      if (!vals[i]) return r.fail(p.error(std::get<Token>(v).column, i == 0 ? "expected 0 or 1" : "expected a number 0..255"));
     }
-    // Expectation lines attach to the step before them.
-    const std::string_view first = w[0].text;
-    if (first == "=" || first[0] == '|' || first == "commit" || first == "reset") {
-      if (trace.steps.empty()) return p.error(w[0].column, "an expectation needs a step before it");
-      TraceStep& step = trace.steps.back();
-      if (first == "=") {
-        if (step.expected) return p.error(w[0].column, "this step already has a result");
-        if (w.size() != 2) return p.error(w[0].column, "expected: = 0 or = ERRNO");
-        auto e = errno_from_name(w[1].text);
-        if (!e) return p.error(w[1].column, "unknown result '" + std::string(w[1].text) + "' (0 or an errno name like EINVAL)");
-        step.expected = Observation{*e, "", {}};
-        continue;
-      }
-      if (!step.expected) return p.error(w[0].column, "start the expectation with '= RESULT'");
-      if (first[0] == '|') {
-        const std::size_t bar = static_cast<std::size_t>(w[0].column) - 1;
-        std::string_view rest = line.substr(bar + 1);
-        if (!rest.empty()) {
-          if (rest[0] != ' ') return p.error(w[0].column + 1, "output lines are '| TEXT' or '|'");
-          rest.remove_prefix(1);
-        }
-        step.expected->output += std::string(rest) + "\n";
-        continue;
-      }
-      if (first == "reset") {
-        if (w.size() != 2) return p.error(w[0].column, "expected: reset XX.YYYY");
-        auto q = p.apqn(w[1]);
-        if (auto* e = std::get_if<TraceError>(&q)) return *e;
-        step.expected->events.push_back(Reset{std::get<Apqn>(q)});
-        continue;
-      }
-      if (w.size() < 2) return p.error(w[0].column, "expected: commit guest=G adapters=… domains=… control=…");
-      auto g = p.keyed(w[1], "guest");
-      if (auto* e = std::get_if<TraceError>(&g)) return *e;
-      auto id = p.guest_id(std::get<Token>(g));
-      if (auto* e = std::get_if<TraceError>(&id)) return *e;
-      auto m = p.matrix_fields(w, 2);
-      if (auto* e = std::get_if<TraceError>(&m)) return *e;
-      step.expected->events.push_back(Commit{std::get<GuestId>(id), std::get<Matrix>(m)});
-      continue;
-    }
-    std::variant<Op, TraceError> op = TraceError{};
-    if (first == "echo" || first == "printf") {
-      auto wr = p.write_command(line, w);
-      if (auto* e = std::get_if<TraceError>(&wr)) return *e;
-      op = p.write_op(std::get<LineParser::Write>(wr));
-    } else if (first == "cat") {
-      op = p.read_op(w);
-    } else {
-      op = p.event_op(w);
-    }
-    if (auto* e = std::get_if<TraceError>(&op)) return *e;
-    trace.steps.push_back(TraceStep{std::get<Op>(op), std::nullopt, line_no, std::move(pending_comments)});
-    pending_comments.clear();
+    r.params = HostParams{*vals[0] == 1, static_cast<ApId>(*vals[1]), static_cast<ApId>(*vals[2])};
+    auto m = p.matrix_fields(w, 5);
+    if (auto* e = std::get_if<TraceError>(&m)) return r.fail(std::move(*e));
+    r.config = std::get<Matrix>(m);
+    r.comments = std::move(r.pending_comments);
+    r.pending_comments.clear();
+    r.started = true;
+    return true;
   }
-  trace.trailing_comments = std::move(pending_comments);
-  if (!header) return TraceError{std::string(file), line_no + 1, 1, "empty trace: expected the line '" + std::string(kHeader) + "'"};
-  if (!host) return TraceError{std::string(file), line_no + 1, 1, "missing 'host init' line"};
+}
+
+bool TraceReader::next(TraceStep& step) {
+  Impl& r = *impl_;
+  if (!r.started || r.ended || r.error) return false;
+  for (;;) {
+    bool completed = false;
+    if (!r.read_line(completed)) {
+      if (r.error) return false;
+      // The end of the input closes the last step.
+      r.ended = true;
+      if (!r.has_pending) return false;
+      r.has_pending = false;
+      step = std::move(r.pending);
+      ++r.steps;
+      return true;
+    }
+    if (completed) {
+      step = std::move(r.ready);
+      ++r.steps;
+      return true;
+    }
+  }
+}
+
+const HostParams& TraceReader::params() const { return impl_->params; }
+const Matrix& TraceReader::config() const { return impl_->config; }
+const std::vector<std::string>& TraceReader::comments() const { return impl_->comments; }
+State TraceReader::initial_state() const { return State::initial(impl_->params, impl_->config); }
+const std::optional<TraceError>& TraceReader::error() const { return impl_->error; }
+const std::vector<std::string>& TraceReader::trailing_comments() const { return impl_->pending_comments; }
+std::size_t TraceReader::steps_read() const { return impl_->steps; }
+const std::string& TraceReader::file() const { return impl_->file; }
+
+std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_view file) {
+  TraceReader reader(text, std::string(file));
+  Trace trace;
+  if (!reader.start()) return *reader.error();
+  trace.params = reader.params();
+  trace.config = reader.config();
+  trace.comments = reader.comments();
+  TraceStep step;
+  while (reader.next(step)) trace.steps.push_back(std::move(step));
+  if (reader.error()) return *reader.error();
+  trace.trailing_comments = reader.trailing_comments();
   return trace;
 }
 
