@@ -14,6 +14,8 @@
 //                             turns a crash input into a trace.
 //   APCB_MUTANT=NAME          switch on a test-only mutant (impl/testing_mutant.h), to show the
 //                             harness finds it.
+//   APCB_FUZZ_MUTATOR=ops|bytes  libFuzzer's mutations: whole operations (the default) or
+//                             bytes only (fuzz/internal/op_mutator_hooks.h).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -21,6 +23,7 @@
 #include <fstream>
 #include <string>
 
+#include "fuzz/internal/op_mutator_hooks.h"
 #include "harness/op_decoder.h"
 #include "harness/ops_lockstep.h"
 #include "impl/testing_mutant.h"
@@ -32,6 +35,7 @@ namespace {
 struct Settings {
   const char* trace_out = nullptr;
   Settings() {
+    apcb::fuzz::mutator_mode();  // a bad APCB_FUZZ_MUTATOR stops the harness before any input
     trace_out = std::getenv("APCB_FUZZ_TRACE_OUT");
     if (const char* m = std::getenv("APCB_MUTANT")) {
       const auto mutant = apcb::impl::testing_mutant_from_name(m);

@@ -16,6 +16,8 @@
 //   APCB_SUT_KERNEL=V         the kernel version the model follows (6.1, 6.12, latest; the
 //                             default), as `apcb check --sut --kernel V`: the kernel plugins
 //                             (sut/kernel) are fuzzed against their own version.
+//   APCB_FUZZ_MUTATOR=ops|bytes  libFuzzer's mutations: whole operations (the default) or
+//                             bytes only (fuzz/internal/op_mutator_hooks.h).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +27,7 @@
 #include <memory>
 #include <string>
 
+#include "fuzz/internal/op_mutator_hooks.h"
 #include "harness/op_decoder.h"
 #include "model/step.h"
 #include "trace/trace.h"
@@ -37,6 +40,7 @@ struct Settings {
   const char* trace_out = nullptr;
   apcb::model::KernelVersion kernel = apcb::model::KernelVersion::latest;
   Settings() {
+    apcb::fuzz::mutator_mode();  // a bad APCB_FUZZ_MUTATOR stops the harness before any input
     trace_out = std::getenv("APCB_FUZZ_TRACE_OUT");
     if (const char* k = std::getenv("APCB_SUT_KERNEL"); k != nullptr && *k != '\0') {
       const auto parsed = apcb::model::parse_kernel_version(k);

@@ -50,6 +50,16 @@ struct DecodedStep {
   std::uint32_t fault = 0;  // 0: none; n: fail at the nth fault point reached (impl/fault.h)
 };
 
+// The byte span [begin, end) one decoded operation read, its kind byte at `begin`
+// (OpDecoder::last_span; the operation-level mutator, op_mutator.h, cuts inputs there).
+//
+// Example: OpSpan{12, 17}: the operation whose kind byte is data[12] read data[12..16].
+struct OpSpan {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  bool operator==(const OpSpan&) const = default;
+};
+
 // The decoder of one input. Not thread-safe.
 // Example: OpDecoder d(data, size); auto p = d.params(); auto c = d.config();
 //          model::State s = model::State::initial(p, c);
@@ -80,13 +90,30 @@ class OpDecoder {
   std::optional<DecodedStep> next(const model::State& s) {
     if (gen_.entropy().exhausted() || ops_ >= kMaxOps) return std::nullopt;
     ++ops_;
+    last_begin_ = gen_.entropy().consumed();
+    last_fault_at_ = kNoFaultByte;
     DecodedStep step{gen_.next(s), 0};
     if (model::is_mutating(step.op)) {
+      if (!gen_.entropy().exhausted()) last_fault_at_ = gen_.entropy().consumed();
       const int f = gen_.entropy().pick(32);
       if (f >= 29) step.fault = static_cast<std::uint32_t>(f - 28);
     }
     return step;
   }
+
+  // The bytes the last operation next() returned read: [begin, end), its kind byte at begin
+  // (end is consumed(): an operation cut short by the end of the input ends there). Only
+  // records what the decode reads; the decode is the same whether or not it is asked.
+  //
+  // Example: auto step = d.next(s); OpSpan sp = d.last_span();  // data[sp.begin] is the kind byte
+  OpSpan last_span() { return OpSpan{last_begin_, consumed()}; }
+
+  // The offset of the last operation's fault byte, or kNoFaultByte when it has none (a read,
+  // or a mutating operation cut short before it).
+  //
+  // Example: if (d.last_fault_byte() != kNoFaultByte) data[d.last_fault_byte()] = 29;  // arm fault #1
+  std::size_t last_fault_byte() const { return last_fault_at_; }
+  static constexpr std::size_t kNoFaultByte = static_cast<std::size_t>(-1);
 
   // The bytes read so far (reads past the end, which give zeros, are not counted).
   //
@@ -96,6 +123,8 @@ class OpDecoder {
  private:
   OpGenerator<ByteEntropy> gen_;
   int ops_ = 0;
+  std::size_t last_begin_ = 0;
+  std::size_t last_fault_at_ = kNoFaultByte;
 };
 
 // The model-only decode of `data` as a trace: the host, then each decoded operation with the
