@@ -99,12 +99,13 @@ int CheckReport::finish(const std::string& counts) {
   return 1;
 }
 
-harness::CheckResult check_expectations(const trace::Trace& trace, harness::EngineKind engine,
+harness::CheckResult check_expectations(trace::TraceReader& reader, harness::EngineKind engine,
                                         model::KernelVersion kernel, CheckReport& report) {
-  return harness::check_trace_each(trace, engine, kernel, [&](const harness::Divergence& d) {
-    const trace::TraceStep& step = trace.steps[d.step];
-    return report.divergence(d.step, step.line, step.op, {*step.expected, "", ""}, d.actual, d.before, d.after);
-  });
+  return harness::check_steps(
+      reader.params(), reader.config(), [&](trace::TraceStep& step) { return reader.next(step); }, engine, kernel,
+      [&](const harness::Divergence& d) {
+        return report.divergence(d.step, d.at->line, d.at->op, {*d.at->expected, "", ""}, d.actual, d.before, d.after);
+      });
 }
 
 }  // namespace apcb::cli

@@ -27,6 +27,7 @@
 #include "harness/conformance.h"
 #include "harness/engine.h"
 #include "readers/allow_list.h"
+#include "trace/reader.h"
 #include "trace/trace.h"
 
 namespace apcb::cli {
@@ -116,14 +117,15 @@ class CheckReport {
   bool stopped_ = false;
 };
 
-// Plain `apcb check`: runs `trace` on the reference (`engine`, following `kernel`) and hands
-// every step whose stated expectation differs from the reference's observation to `report`,
-// stopping when the report says so. The trace's expectations are the implementation's
-// observations.
-// Returns what was compared (checked: steps with an expectation; unchecked: steps run without).
+// Plain `apcb check`: runs the trace `reader` reads (started) on the reference (`engine`,
+// following `kernel`) step by step and hands every step whose stated expectation differs from
+// the reference's observation to `report`, stopping when the report says so. The trace's
+// expectations are the implementation's observations. Memory is bounded by one step.
+// Returns what was compared (checked: steps with an expectation; unchecked: steps run without);
+// a trace that turns out bad midway leaves reader.error() set.
 // Example: CheckReport report(std::cout, {.path = "t.trace"});
-//          harness::CheckResult n = check_expectations(trace, EngineKind::impl, KernelVersion::latest, report);
-harness::CheckResult check_expectations(const trace::Trace& trace, harness::EngineKind engine,
+//          harness::CheckResult n = check_expectations(input->reader, EngineKind::impl, KernelVersion::latest, report);
+harness::CheckResult check_expectations(trace::TraceReader& reader, harness::EngineKind engine,
                                         model::KernelVersion kernel, CheckReport& report);
 
 }  // namespace apcb::cli

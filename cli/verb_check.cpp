@@ -178,11 +178,14 @@ int check_against(const PluginCheck& args, sut::Implementation& impl, const read
 
 // Plain `apcb check`: the trace's expectations are the implementation's observations.
 int check_expectations_of(const PluginCheck& args, const readers::AllowList* allow) {
-  auto trace = apcb::trace::load_trace(args.trace_path);
-  if (!trace) return kBadInput;
+  auto input = apcb::trace::open_trace(args.trace_path);
+  if (!input) return kBadInput;
   CheckReport report(std::cout,
                      {.path = args.trace_path, .implementation = "", .reference = reference_label(args.kind), .allow = allow, .all = args.all});
-  const harness::CheckResult n = check_expectations(*trace, args.kind, args.kernel, report);
+  const harness::CheckResult n = check_expectations(input->reader, args.kind, args.kernel, report);
+  // The trace streams: a bad line is found when it is reached (a check stopped at a divergence
+  // does not read on). Bad input is exit 2 whatever was reported before it.
+  if (apcb::trace::report_read_error(input->reader)) return kBadInput;
   if (n.checked == 0) {
     // As with a plugin that complied with no step: a trace that states no expectation checks
     // nothing, and nothing checked is not a pass.

@@ -7,27 +7,50 @@
 
 namespace apcb::harness {
 
-CheckResult check_trace_each(const trace::Trace& trace, EngineKind kind, model::KernelVersion kernel,
-                             const std::function<bool(const Divergence&)>& on_divergence) {
+CheckResult check_steps(const model::HostParams& params, const model::Matrix& config, const StepSource& next,
+                        EngineKind kind, model::KernelVersion kernel,
+                        const std::function<bool(const Divergence&)>& on_divergence) {
   CheckResult r;
-  auto engine = make_engine(kind, trace.params, trace.config, kernel);
-  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
-    const auto& step = trace.steps[i];
-    model::State before = step.expected ? engine->state() : model::State{};
-    model::Observation obs = engine->apply(step.op);
+  auto engine = make_engine(kind, params, config, kernel);
+  // One step behind `engine`: its state is the state before the step being compared. Applying
+  // each operation twice costs less than copying the state at every step.
+  auto behind = make_engine(kind, params, config, kernel);
+  trace::TraceStep steps[2];
+  model::Observation obs, ignored;
+  bool has_previous = false;
+  for (std::size_t i = 0;; ++i) {
+    trace::TraceStep& step = steps[i % 2];
+    if (!next(step)) break;
+    if (has_previous) behind->apply(steps[(i + 1) % 2].op, ignored);
+    has_previous = true;
+    engine->apply(step.op, obs);
     if (!step.expected) {
       ++r.unchecked;
       continue;
     }
     ++r.checked;
     if (model::equivalent(obs, *step.expected)) continue;
-    Divergence d{i, std::move(obs), std::move(before), engine->state()};
+    Divergence d{i, &step, obs, behind->state(), engine->state()};
     if (!on_divergence(d)) {
+      d.at = nullptr;
       r.divergence = std::move(d);
       return r;
     }
   }
   return r;
+}
+
+CheckResult check_trace_each(const trace::Trace& trace, EngineKind kind, model::KernelVersion kernel,
+                             const std::function<bool(const Divergence&)>& on_divergence) {
+  std::size_t i = 0;
+  return check_steps(
+      trace.params, trace.config,
+      [&](trace::TraceStep& step) {
+        if (i == trace.steps.size()) return false;
+        step = trace.steps[i++];
+        return true;
+      },
+      kind, kernel, on_divergence);
 }
 
 CheckResult check_trace(const trace::Trace& trace, EngineKind kind, model::KernelVersion kernel) {

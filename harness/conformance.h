@@ -19,13 +19,21 @@ namespace apcb::harness {
 
 // The first step whose observation differs from its expectation.
 //
-// Example: {step = 2 (0-based), actual = what the reference answered, before/after = its states}
+// Example: {step = 2 (0-based), at = the step as read, actual = what the reference answered,
+//           before/after = its states}
 struct Divergence {
   std::size_t step = 0;
+  const trace::TraceStep* at = nullptr;  // the divergent step, valid during the callback
   model::Observation actual;
   model::State before;
   model::State after;
 };
+
+// Where a check reads its steps from: fills `step` with the next one and returns true, or
+// returns false at the end (a TraceReader's next(), or a walk over a Trace in memory).
+//
+// Example: StepSource next = [&](trace::TraceStep& s) { return reader.next(s); };
+using StepSource = std::function<bool(trace::TraceStep&)>;
 
 // What check_trace found: how many steps it compared, and the first divergence, if any.
 //
@@ -60,6 +68,23 @@ CheckResult check_trace(const trace::Trace& trace, EngineKind engine = EngineKin
 //                    [&](const Divergence& d) { steps.push_back(d.step); return true; });
 CheckResult check_trace_each(const trace::Trace& trace, EngineKind engine, model::KernelVersion kernel,
                              const std::function<bool(const Divergence&)>& on_divergence);
+
+// check_trace_each over steps read one at a time (`next`), from the host `params` and
+// `config`: memory is bounded by the engine's state, not the trace. The reference's state
+// before a divergent step comes from a second engine kept one step behind (no state is
+// copied per step).
+//
+// Example:
+//   TraceReader reader(in, path);
+//   if (!reader.start()) return bad(*reader.error());
+//   CheckResult r = check_steps(reader.params(), reader.config(),
+//                               [&](trace::TraceStep& s) { return reader.next(s); },
+//                               EngineKind::impl, model::KernelVersion::latest,
+//                               [](const Divergence&) { return false; });
+//   if (reader.error()) return bad(*reader.error());
+CheckResult check_steps(const model::HostParams& params, const model::Matrix& config, const StepSource& next,
+                        EngineKind engine, model::KernelVersion kernel,
+                        const std::function<bool(const Divergence&)>& on_divergence);
 
 // A random valid trace (harness/generate.h with `knobs`, seed `seed`, `ops` operations) with
 // the model's observation of every step as its expectation when `expectations`. The same seed

@@ -10,6 +10,7 @@ namespace {
 class ModelEngine : public Engine {
  public:
   explicit ModelEngine(const model::State& initial) : state_(initial) {}
+  using Engine::apply;
   model::Observation apply(const model::Op& op) override { return model::apply(state_, op); }
   model::State state() const override { return state_; }
   std::string name() const override { return "model"; }
@@ -21,7 +22,9 @@ class ModelEngine : public Engine {
 class ImplEngine : public Engine {
  public:
   ImplEngine(const model::HostParams& params, const model::Matrix& config) : host_(params, config) {}
+  using Engine::apply;
   model::Observation apply(const model::Op& op) override { return host_.apply(op); }
+  void apply(const model::Op& op, model::Observation& out) override { host_.apply(op, out); }
   model::State state() const override { return host_.state(); }
   std::string name() const override { return "reference implementation"; }
 

@@ -26,6 +26,11 @@ class Engine {
   //
   // Example: e->apply(model::op::MdevCreate{"11111111-1111-1111-1111-111111111111"}).result == model::Errno::ok
   virtual model::Observation apply(const model::Op& op) = 0;
+  // The same, into `out`, whose buffers an engine may reuse (the reference implementation does:
+  // no allocation per step once they have grown). Streaming checks call this form.
+  //
+  // Example: model::Observation obs; for (const auto& step : trace.steps) e->apply(step.op, obs);
+  virtual void apply(const model::Op& op, model::Observation& out) { out = apply(op); }
   // The engine's state in the model's terms, for divergence reports.
   //
   // Example: make_model_engine(s)->state() == s

@@ -48,4 +48,38 @@ std::optional<trace::Trace> load_trace(const std::string& path) {
   return std::get<trace::Trace>(std::move(parsed));
 }
 
+std::unique_ptr<TraceInput> open_trace(const std::string& path) {
+  if (path == "-") {
+    auto input = std::unique_ptr<TraceInput>(new TraceInput{nullptr, TraceReader(std::cin, "<stdin>")});
+    if (!input->reader.start()) {
+      report_read_error(input->reader);
+      return nullptr;
+    }
+    return input;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    std::cerr << path << ": cannot read the trace: Is a directory\n";
+    return nullptr;
+  }
+  auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*file) {
+    std::cerr << path << ": cannot open the trace: " << std::strerror(errno) << "\n";
+    return nullptr;
+  }
+  std::istream& in = *file;
+  auto input = std::unique_ptr<TraceInput>(new TraceInput{std::move(file), TraceReader(in, path)});
+  if (!input->reader.start()) {
+    report_read_error(input->reader);
+    return nullptr;
+  }
+  return input;
+}
+
+bool report_read_error(const TraceReader& reader) {
+  if (!reader.error()) return false;
+  std::cerr << reader.error()->to_string() << "\n";
+  return true;
+}
+
 }  // namespace apcb::trace

@@ -28,7 +28,8 @@
 namespace apcb::trace {
 
 // A trace read step by step from a stream or from text in memory. Not thread-safe. A line
-// longer than 1 MiB is an error (positioned), so a hostile input cannot grow the buffer.
+// longer than 16 MiB is an error (positioned), so a hostile input cannot grow the buffer
+// without bound.
 //
 // Example: TraceReader r(std::string_view("apcb-trace 1\nhost init apxa=1 na=0xff nd=0xff "
 //          "adapters=- domains=- control=-\ncat /sys/bus/ap/apmask\n"), "t.trace");

@@ -523,6 +523,10 @@ struct TraceReader::Impl {
     for (;;) {
       const std::size_t nl = window.find('\n', scanned);
       if (nl != std::string_view::npos) {
+        if (nl > kMaxLineBytes) {
+          overlong = true;
+          return std::nullopt;
+        }
         std::string_view line = window.substr(0, nl);
         window.remove_prefix(nl + 1);
         scanned = 0;
@@ -531,6 +535,10 @@ struct TraceReader::Impl {
       scanned = window.size();
       if (in == nullptr || in_done) {
         if (window.empty()) return std::nullopt;
+        if (window.size() > kMaxLineBytes) {
+          overlong = true;
+          return std::nullopt;
+        }
         std::string_view line = window;  // the last line has no newline
         window = {};
         scanned = 0;
@@ -546,9 +554,11 @@ struct TraceReader::Impl {
 
   // Moves the unread part of the window to the front of the buffer and reads more after it.
   void refill() {
+    // The window lies in `buffer` (or is empty): move it to the front before growing the buffer,
+    // which may move it.
     const std::size_t keep = window.size();
-    if (buffer.size() < keep + kChunkBytes) buffer.resize(keep + kChunkBytes);
     if (keep > 0 && window.data() != buffer.data()) std::memmove(buffer.data(), window.data(), keep);
+    if (buffer.size() < keep + kChunkBytes) buffer.resize(keep + kChunkBytes);
     in->read(buffer.data() + keep, static_cast<std::streamsize>(kChunkBytes));
     const auto got = static_cast<std::size_t>(in->gcount());
     if (got == 0 || !*in) in_done = true;
@@ -567,7 +577,7 @@ struct TraceReader::Impl {
   bool read_line(bool& completed);
 
   static constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
-  static constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxLineBytes = std::size_t{16} << 20;
 
   std::istream* in;        // null: the whole text is `window`
   std::string_view window;  // the unread bytes

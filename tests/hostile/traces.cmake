@@ -31,3 +31,9 @@ add_test(NAME hostile_trace_long_line_then_error COMMAND bash -c
   "{ printf 'apcb-trace 1\\n%s\\n# ' \"$1\"; printf '%5000000s' x; printf '\\nbogus step\\n'; } >long.trace; \"$0\" check long.trace 2>&1; echo \"exit=$?\""
   $<TARGET_FILE:apcb> "${hostile_host}")
 set_tests_properties(hostile_trace_long_line_then_error PROPERTIES PASS_REGULAR_EXPRESSION "long.trace:4:1: unknown step 'bogus step'.*exit=2\n$")
+# Traces stream (trace/reader.h): a line longer than 16 MiB is refused, positioned, rather than
+# buffered whole, so no input can grow apcb's memory without bound.
+add_test(NAME hostile_trace_overlong_line_is_refused COMMAND bash -c
+  "{ printf 'apcb-trace 1\\n%s\\n# ' \"$1\"; printf '%17000000s' x; printf '\\nbogus step\\n'; } >overlong.trace; \"$0\" check overlong.trace 2>&1; echo \"exit=$?\""
+  $<TARGET_FILE:apcb> "${hostile_host}")
+set_tests_properties(hostile_trace_overlong_line_is_refused PROPERTIES PASS_REGULAR_EXPRESSION "overlong.trace:3:1: line longer than 16777216 bytes\nexit=2\n$")
