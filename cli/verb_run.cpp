@@ -8,8 +8,49 @@
 #include "cli/data_paths.h"
 #include "cli/verb.h"
 #include "readers/mdevctl.h"
+#include "trace/load.h"
+#include "trace/reader.h"
 
 namespace apcb::cli {
+namespace {
+
+// Runs the trace at `path` step by step, printing each step with its observation as soon as it
+// ran: memory is bounded by one step. A bad line is reported when it is reached (exit 2); the
+// steps before it have been printed.
+int run_streaming(const std::string& path, harness::EngineKind kind, model::KernelVersion kernel) {
+  auto input = apcb::trace::open_trace(path);
+  if (!input) return kBadInput;
+  trace::TraceReader& reader = input->reader;
+  std::string out;
+  const auto flush = [&out] {
+    std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+    out.clear();
+  };
+  trace::Trace header;
+  header.params = reader.params();
+  header.config = reader.config();
+  header.comments = reader.comments();
+  out = trace::format_trace(header);
+  auto engine = harness::make_engine(kind, reader.params(), reader.config(), kernel);
+  trace::TraceStep step;
+  model::Observation obs;
+  while (reader.next(step)) {
+    engine->apply(step.op, obs);
+    step.expected = obs;
+    out += trace::format_step(step);
+    if (out.size() >= (std::size_t{1} << 16)) {
+      flush();
+      if (!std::cout) return kBadInput;  // main says why (model::stdout_ok)
+    }
+  }
+  for (const std::string& c : reader.trailing_comments()) out += c + "\n";
+  flush();
+  std::cout.flush();
+  if (apcb::trace::report_read_error(reader)) return kBadInput;
+  return kHolds;
+}
+
+}  // namespace
 
 void add_run_verb(CLI::App& app, Action& action) {
   auto path = std::make_shared<std::string>();
@@ -39,18 +80,15 @@ void add_run_verb(CLI::App& app, Action& action) {
         std::cerr << "apcb run: standard input can be the TRACE or the --mdevctl FILE, not both\n";
         return kBadInput;
       }
-      std::optional<trace::Trace> trace;
-      if (!path->empty() && !(trace = apcb::trace::load_trace(*path))) return kBadInput;
       if (!mdevctl->empty()) {
+        std::optional<trace::Trace> trace;
+        if (!path->empty() && !(trace = apcb::trace::load_trace(*path))) return kBadInput;
         auto devices = readers::load_mdevctl(*mdevctl, mdev->empty() ? std::nullopt : std::optional<std::string>(*mdev));
         if (!devices) return kBadInput;
         std::cout << trace::format_trace(readers::mdevctl_trace(trace ? *trace : readers::ideal_host_for(*devices), *devices));
         return kHolds;
       }
-      auto engine = harness::make_engine(*kind, trace->params, trace->config, *kernel);
-      for (auto& step : trace->steps) step.expected = engine->apply(step.op);
-      std::cout << trace::format_trace(*trace);
-      return kHolds;
+      return run_streaming(*path, *kind, *kernel);
     };
   });
 }

@@ -498,15 +498,19 @@ std::string format_observation(const Observation& obs) {
   return out;
 }
 
+std::string format_step(const TraceStep& step) {
+  std::string out;
+  for (const std::string& c : step.comments) out += c + "\n";
+  out += format_op(step.op) + "\n";
+  if (step.expected) out += format_observation(*step.expected);
+  return out;
+}
+
 std::string format_trace(const Trace& trace) {
   std::string out = std::string(kHeader) + "\n";
   for (const std::string& c : trace.comments) out += c + "\n";
   out += format_host_init(trace.params, trace.config) + "\n";
-  for (const TraceStep& step : trace.steps) {
-    for (const std::string& c : step.comments) out += c + "\n";
-    out += format_op(step.op) + "\n";
-    if (step.expected) out += format_observation(*step.expected);
-  }
+  for (const TraceStep& step : trace.steps) out += format_step(step);
   for (const std::string& c : trace.trailing_comments) out += c + "\n";
   return out;
 }

@@ -97,6 +97,13 @@ std::string format_op(const Op& op);
 // Example: format_observation(Observation{model::Errno::ok, "05.\n", {}}) == "= 0\n| 05.\n"
 std::string format_observation(const Observation& obs);
 
+// One step as a trace writes it: its comments, its operation line and, when present, its
+// expectation block. format_trace is the header, then format_step of each step.
+//
+// Example: format_step(TraceStep{model::op::ReadFeatures{}, std::nullopt, 0, {"# why"}})
+//          == "# why\ncat /sys/devices/vfio_ap/matrix/features\n"
+std::string format_step(const TraceStep& step);
+
 // The whole trace, expectations included where present. parse_trace(format_trace(t)) gives t.
 //
 // Example: format_trace(Trace{p, cfg, {}, {}, {}}) == "apcb-trace 1\n" + format_host_init(p, cfg) + "\n"
