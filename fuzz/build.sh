@@ -10,8 +10,15 @@
 #   OUT                 where the harnesses go
 #   SRC                 the directory holding the apcb checkout (default: this script's ../..)
 #   WORK                optional scratch directory for the build tree (default: $OUT/../apcb-build)
+#   APCB_CCACHE         optional: ON compiles through ccache when it is found (local and CI runs
+#                       of the same build, e.g. the ctest cflite_build_script_in_oss_fuzz_env);
+#                       the OSS-Fuzz / ClusterFuzzLite builder leaves it unset: OFF
 # The image needs cmake, ninja, zip and the libraries apcb configures with (libz3-dev,
-# librapidcheck-dev, libgtest-dev: scripts/setup lists them); only the harnesses are built.
+# librapidcheck-dev, libgtest-dev, ...: scripts/setup lists them, .clusterfuzzlite/Dockerfile
+# installs them); only the harnesses are built, so the kernel plugins (which need Debian's
+# linux-source tarballs) are not configured.
+# A missing or empty CXX, LIB_FUZZING_ENGINE or OUT (CXXFLAGS may be empty but must be set) is
+# a usage error: a message naming the variable, exit 2.
 #
 # Local test:
 #   CXX=clang++ CXXFLAGS='-fsanitize=address,fuzzer-no-link' LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
@@ -22,7 +29,16 @@
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_DIR=${SRC:+$SRC/apcb}
 if [[ -z "${SRC_DIR}" || ! -f "${SRC_DIR}/fuzz/build.sh" ]]; then SRC_DIR=$(dirname "$here"); fi
-: "${CXX:?set CXX}" "${CXXFLAGS?set CXXFLAGS}" "${LIB_FUZZING_ENGINE:?set LIB_FUZZING_ENGINE}" "${OUT:?set OUT}"
+usage_error() {
+  echo "fuzz/build.sh: $*" >&2
+  echo "fuzz/build.sh: e.g. CXX=clang++ CXXFLAGS='-fsanitize=address,fuzzer-no-link' LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out fuzz/build.sh" >&2
+  exit 2
+}
+[[ -n "${CXX:-}" ]] || usage_error "CXX is not set: the C++ compiler (clang++)"
+[[ -n "${CXXFLAGS+set}" ]] || usage_error "CXXFLAGS is not set: the sanitizer and coverage flags (may be empty)"
+[[ -n "${LIB_FUZZING_ENGINE:-}" ]] || usage_error "LIB_FUZZING_ENGINE is not set: the engine's link flags (-fsanitize=fuzzer)"
+[[ -n "${OUT:-}" ]] || usage_error "OUT is not set: the directory the harnesses go to"
+[[ ! -e "$OUT" || -d "$OUT" ]] || usage_error "OUT=$OUT is not a directory"
 mkdir -p "$OUT"
 build=${WORK:-$(dirname "$OUT")/apcb-build}
 mkdir -p "$build"
@@ -32,7 +48,7 @@ cmake -S "$SRC_DIR" -B "$build" -G Ninja \
   -DCMAKE_CXX_COMPILER="$CXX" \
   -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
   -DAPCB_LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" \
-  -DAPCB_CCACHE=OFF -DAPCB_WERROR=OFF
+  -DAPCB_CCACHE="${APCB_CCACHE:-OFF}" -DAPCB_WERROR=OFF -DAPCB_KERNEL_PLUGINS=OFF
 
 # Every harness fuzz/CMakeLists.txt declares (the fuzz_*.cpp files with a target of that name).
 harnesses=()
