@@ -11,7 +11,9 @@
 // tool is installed (--assurance-dir; cli/data_paths.h). A record that is absent
 // or older than its test executable is listed as missing/stale: not a failure of this run,
 // but a check missing from it, so below a ledger floor that has it.
-// A layer is only ever left out on request (--skip), and the table says so. Progress goes to
+// A layer is only ever left out on request (--skip), and the table says so. The table's
+// "wall seconds per layer" line and --json's "layers" give each layer's wall time (README
+// "apcb verify --json"). Progress goes to
 // stderr, the table to stdout. Every input folder defaults to where cli/data_paths.h finds the
 // tool's data (the checkout and build in a build tree, the prefix when installed); a folder a
 // layer needs that does not exist is bad input (exit 2), named with the option that sets it.
@@ -110,6 +112,32 @@ std::string property_of_obligation(const std::string& name) {
 
 double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The wall time one layer of the job took (the assurance records count as layer "records").
+struct LayerTime {
+  std::string layer;
+  bool skipped = false;
+  double seconds = 0;
+};
+
+// The table's line of wall time per layer, and the total (which also counts what runs
+// between the layers).
+// Example: format_layer_times({{"proofs", false, 30.04}, {"fuzz", true, 0}}, 30.1) ==
+//          "wall seconds per layer: proofs 30.04, fuzz skipped; total 30.10"
+std::string format_layer_times(const std::vector<LayerTime>& times, double total) {
+  std::string out = "wall seconds per layer:";
+  char buf[64];
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    if (times[i].skipped)
+      std::snprintf(buf, sizeof buf, "%s %s skipped", i == 0 ? "" : ",", times[i].layer.c_str());
+    else
+      std::snprintf(buf, sizeof buf, "%s %s %.2f", i == 0 ? "" : ",", times[i].layer.c_str(),
+                    times[i].seconds);
+    out += buf;
+  }
+  std::snprintf(buf, sizeof buf, "; total %.2f", total);
+  return out + buf;
 }
 
 // --- proofs -------------------------------------------------------------------------------
@@ -564,18 +592,24 @@ int run_verify(const VerifyArgs& args) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<VerdictRow> rows;
+  std::vector<LayerTime> layer_times;
   bool parsed = true;
   for (const std::string& layer : kLayers) {
     if (skip.count(layer) != 0) {
       rows.push_back({layer, "(whole layer)", "skipped", 0, "left out by --skip " + layer});
+      layer_times.push_back({layer, true, 0});
       continue;
     }
+    const auto layer_t0 = std::chrono::steady_clock::now();
     if (layer == "proofs") verify_proofs(args, rows);
     if (layer == "property") verify_property(args, rows);
     if (layer == "fuzz") verify_fuzz(args, rows);
     if (layer == "conformance") parsed = verify_conformance(args, rows);
+    layer_times.push_back({layer, false, since(layer_t0)});
   }
+  const auto records_t0 = std::chrono::steady_clock::now();
   verify_records(args, rows);
+  layer_times.push_back({"records", false, since(records_t0)});
   const double wall = since(t0);
 
   std::size_t failed = 0, skipped = 0, unrecorded = 0;
@@ -588,6 +622,7 @@ int run_verify(const VerifyArgs& args) {
     unrecorded += r.verdict == "missing" || r.verdict == "stale";
   }
   const std::size_t held = rows.size() - failed - skipped - unrecorded;
+  std::printf("%s\n", format_layer_times(layer_times, wall).c_str());
   std::vector<std::string> shortfalls;
   if (floor) {
     shortfalls = below_floor(*floor, rows, data_paths().mutation_results);
@@ -635,6 +670,11 @@ int run_verify(const VerifyArgs& args) {
     j["fuzz"] = {{"libfuzzer", false}, {"seconds_per_harness", 0}};
 #endif
     j["skipped_layers"] = args.skip;
+    // Wall time of each layer (its rows' seconds overlap: proofs run --jobs at once), in run
+    // order, then the assurance records; a skipped layer has 0.
+    j["layers"] = nlohmann::json::array();
+    for (const LayerTime& t : layer_times)
+      j["layers"].push_back({{"layer", t.layer}, {"skipped", t.skipped}, {"wall_seconds", t.seconds}});
     j["assurance_dir"] = args.assurance_dir;
     j["items"] = nlohmann::json::array();
     for (const auto& r : rows) {
@@ -667,7 +707,8 @@ void add_verify_verb(CLI::App& app, Action& action) {
       "run of the implementation against the model, every fuzz harness over its corpus (plus "
       "a short fuzzing run in a libFuzzer build), every conformance trace, and the assurance "
       "records the stateful property test and the exhaustive scope leave when ctest runs them; "
-      "a verdict table, --json for machines. Exit 0 all hold, 1 something fails, 2 bad input");
+      "a verdict table with each layer's wall time, --json for machines. Exit 0 all hold, 1 "
+      "something fails, 2 bad input");
   verify->add_option("--skip", args->skip,
                      "leave out a layer: proofs, property, fuzz or conformance (repeatable; the "
                      "table lists it as skipped)");
