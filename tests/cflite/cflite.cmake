@@ -41,5 +41,5 @@ if(APCB_FUZZ)
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cflite/build-in-oss-fuzz-env.sh ${PROJECT_SOURCE_DIR}
                    /tmp/apcb-cflite-build)
   set_tests_properties(cflite_build_script_in_oss_fuzz_env PROPERTIES LABELS "fuzz" TIMEOUT 1800
-                       PASS_REGULAR_EXPRESSION "cflite build: [1-9][0-9]* harnesses ok\n")
+                       PASS_REGULAR_EXPRESSION "cflite build: [1-9][0-9]* harnesses ok \\(address\\)\n")
 endif()
