@@ -38,10 +38,17 @@ class Mask {
     m.set(id);
     return m;
   }
-  // IDs lo..hi inclusive; empty when lo > hi.
+  // IDs lo..hi inclusive (clipped to 0..255); empty when lo > hi. A word at a time: the bus's
+  // maxima are ranges, built for every step that asks which queue devices exist.
   static constexpr Mask range(int lo, int hi) {
     Mask m;
-    for (int i = lo; i <= hi && i < kBits; ++i) m.set(static_cast<ApId>(i));
+    if (lo < 0) lo = 0;
+    if (hi >= kBits) hi = kBits - 1;
+    for (int w = lo / 64; lo <= hi && w <= hi / 64; ++w) {
+      const int first = (lo > w * 64 ? lo : w * 64) - w * 64;     // within the word, MSB-0
+      const int last = (hi < w * 64 + 63 ? hi : w * 64 + 63) - w * 64;
+      m.words_[static_cast<std::size_t>(w)] = (~0ULL >> first) & (~0ULL << (63 - last));
+    }
     return m;
   }
   // IDs 0..max inclusive: the IDs a `*_max` value allows.

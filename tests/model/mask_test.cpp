@@ -77,6 +77,17 @@ TEST(MaskBits, ConstructorsAllRangeUpToAndOf) {
   EXPECT_EQ(Mask::up_to(255), Mask::all());
 }
 
+// Mask::range builds a word at a time: it must equal setting lo..hi one ID at a time, for
+// every pair (word boundaries, empty ranges and clipping included).
+TEST(MaskBits, RangeEqualsSettingEachIdForEveryPair) {
+  for (int lo = -2; lo <= 258; ++lo)
+    for (int hi = -2; hi <= 258; ++hi) {
+      Mask expected;
+      for (int i = lo < 0 ? 0 : lo; i <= hi && i < 256; ++i) expected.set(static_cast<ApId>(i));
+      ASSERT_EQ(Mask::range(lo, hi), expected) << "range(" << lo << ", " << hi << ")";
+    }
+}
+
 TEST(MaskIteration, ForEachVisitsSetIdsInAscendingOrder) {
   const Mask m = Mask::of({255, 0, 64, 63, 16, 15, 128});
   std::vector<int> seen;
