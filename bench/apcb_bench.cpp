@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "impl/kvm/vcpu_thread.h"
 #include "model/filter.h"
 #include "model/step.h"
+#include "trace/reader.h"
 
 namespace {
 
@@ -117,6 +119,34 @@ void BM_ReplayModel(benchmark::State& state) {
 
 BENCHMARK(BM_ReplayImpl)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ReplayModel)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// What `apcb check` does per step on the same trace, with expectations, as text: read it step by
+// step (trace::TraceReader), run it on the reference implementation and compare
+// (harness::check_steps, with its second engine one step behind). BM_ReplayImpl is its limit.
+void BM_CheckStream(benchmark::State& state) {
+  static const std::string text = [] {
+    for (std::uint64_t seed = 1;; ++seed) {  // the same trace as replay_trace(), with expectations
+      apcb::trace::Trace t = apcb::harness::generate_trace(seed, 100000, true);
+      if (t.params.apxa) return apcb::trace::format_trace(t);
+    }
+  }();
+  std::size_t steps = 0;
+  for (auto _ : state) {
+    std::istringstream in(text);
+    apcb::trace::TraceReader reader(in, "bench.trace");
+    if (!reader.start()) state.SkipWithError("the trace does not read");
+    const auto r = apcb::harness::check_steps(
+        reader.params(), reader.config(), [&](apcb::trace::TraceStep& step) { return reader.next(step); },
+        apcb::harness::EngineKind::impl, apcb::model::KernelVersion::latest,
+        [](const apcb::harness::Divergence&) { return false; });
+    if (r.divergence || reader.error()) state.SkipWithError("the trace diverges or is bad");
+    steps = r.checked;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(steps));
+  state.counters["trace_MB"] = static_cast<double>(text.size()) / 1e6;
+}
+
+BENCHMARK(BM_CheckStream)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The same trace through plugins (sut/apcb_sut.h), as `apcb check --sut` drives them: the
 // reference implementation behind the ABI, and the real vfio_ap drivers of Linux 6.1 and 6.12

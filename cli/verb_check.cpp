@@ -52,6 +52,7 @@ std::string default_reproducer(const std::string& trace_path, const std::string&
 
 // Reports a crash, hang, exit or protocol break of the plugin as a finding of the implementation
 // under test: where, what, and the trace up to and including that step written as a reproducer.
+// `trace` holds at least the first `steps_run` steps (trace_prefix).
 int report_finding(const PluginCheck& args, const trace::Trace& trace, const std::string& name,
                    const sut::Outcome& o, std::size_t steps_run, std::size_t compared, std::size_t skipped) {
   const bool command = !args.command.empty();
@@ -113,34 +114,79 @@ std::optional<std::string> bad_reproducer(const PluginCheck& args) {
   return model::check_writable(args.reproducer);
 }
 
+// The trace's header and its first `steps` steps: from `whole` when the trace was read whole,
+// else read again from its file (a streamed check keeps no step behind it). nullopt, with the
+// error printed, when the file no longer reads the same.
+std::optional<trace::Trace> trace_prefix(const std::string& path, const std::optional<trace::Trace>& whole,
+                                         std::size_t steps) {
+  if (whole) {
+    trace::Trace t = *whole;
+    if (t.steps.size() > steps) t.steps.resize(steps);
+    return t;
+  }
+  auto input = apcb::trace::open_trace(path);
+  if (!input) return std::nullopt;
+  trace::Trace t;
+  t.params = input->reader.params();
+  t.config = input->reader.config();
+  t.comments = input->reader.comments();
+  trace::TraceStep step;
+  while (t.steps.size() < steps && input->reader.next(step)) t.steps.push_back(std::move(step));
+  if (apcb::trace::report_read_error(input->reader) || t.steps.size() < steps) {
+    std::cerr << path << ": the trace changed while it was checked\n";
+    return std::nullopt;
+  }
+  return t;
+}
+
 // Drives the implementation (a plugin isolated in a child process, or a command; both through
 // sut/implementation.h) and the reference side by side on the trace's operations (its
 // expectations are not used); an operation the implementation cannot comply with is skipped on
 // both. Divergences go to a CheckReport (--allow, --all); a crash, hang, exit or protocol break
-// ends the run as a finding, with a reproducer.
+// ends the run as a finding, with a reproducer. A plugin on a trace file streams (memory bounded
+// by 64 steps); a command, or a trace on standard input, is held whole (a command reads its
+// trace whole; a reproducer re-reads the trace's beginning, which standard input cannot give).
 int check_against(const PluginCheck& args, sut::Implementation& impl, const readers::AllowList* allow) {
-  auto trace = apcb::trace::load_trace(args.trace_path);
-  if (!trace) return kBadInput;
   if (auto why = bad_reproducer(args)) {
     std::cerr << *why << "\n";
     return kBadInput;
   }
+  std::optional<trace::Trace> whole;
+  std::unique_ptr<trace::TraceInput> input;
+  if (args.trace_path == "-" || !args.command.empty()) {
+    whole = apcb::trace::load_trace(args.trace_path);
+    if (!whole) return kBadInput;
+  } else {
+    input = apcb::trace::open_trace(args.trace_path);
+    if (!input) return kBadInput;
+  }
+  std::size_t whole_next = 0;
+  const harness::StepSource next_step = [&](trace::TraceStep& step) {
+    if (input) return input->reader.next(step);
+    if (whole_next == whole->steps.size()) return false;
+    step = whole->steps[whole_next++];
+    return true;
+  };
+  const model::HostParams params = input ? input->reader.params() : whole->params;
+  const model::Matrix config = input ? input->reader.config() : whole->config;
   CheckReport report(std::cout, {.path = args.trace_path,
                                  .implementation = impl.name(),
                                  .reference = reference_label(args.kind),
                                  .allow = allow,
                                  .all = args.all});
   bool named = false;
-  const sut::Comparison r = sut::compare(impl, *trace, args.kind, args.kernel, [&](const sut::ComparedStep& s) {
+  const sut::Comparison r = sut::compare(impl, params, config, next_step, args.kind, args.kernel, [&](const sut::ComparedStep& s) {
     if (!named) report.set_implementation(impl.name());  // a plugin's name is known once it runs
     named = true;
     if (!s.diverges) return true;
-    const trace::TraceStep& step = trace->steps[s.step];
+    const trace::TraceStep& step = *s.at;
     const bool inexact = s.theirs.kind == sut::Outcome::Kind::inexact;
     return report.divergence(s.step, step.line, step.op,
                              {s.theirs.observation, inexact ? s.theirs.rendering : "", inexact ? s.theirs.detail : ""},
                              *s.reference, s.before, s.after);
   });
+  // A trace that turns out bad midway is bad input, whatever was compared before the bad line.
+  if (input && apcb::trace::report_read_error(input->reader)) return kBadInput;
   if (r.divergence) return report.finish(counts(r.compared, r.skipped));
   if (r.stop) {
     const sut::Outcome& o = *r.stop;
@@ -153,7 +199,9 @@ int check_against(const PluginCheck& args, sut::Implementation& impl, const read
                   << ": the plugin could not create an instance for the trace's host (create returned NULL)\n";
         return kFails;
       case sut::Outcome::Kind::undefined_status: {
-        const trace::TraceStep& step = trace->steps[r.stop_step];
+        const auto prefix = trace_prefix(args.trace_path, whole, r.stop_step + 1);
+        if (!prefix) return kBadInput;
+        const trace::TraceStep& step = prefix->steps[r.stop_step];
         std::cerr << args.trace_path << ":" << step.line << ": plugin error: " << r.name << " answered status code "
                   << o.status << " at step " << r.stop_step + 1 << " (apcb_sut.h defines 0, APCB_SUT_OK, and 1, "
                   << "APCB_SUT_CANNOT_COMPLY)\n  " << trace::format_op(step.op) << "\n"
@@ -163,8 +211,10 @@ int check_against(const PluginCheck& args, sut::Implementation& impl, const read
       default: {
         // Divergences allowed or passed (--allow, --all) before the finding are listed first.
         report.print_classes();
-        const std::size_t steps_run = o.phase == sut::Outcome::Phase::step ? r.stop_step + 1 : trace->steps.size();
-        return report_finding(args, *trace, r.name, o, steps_run, r.compared, r.skipped);
+        const std::size_t steps_run = o.phase == sut::Outcome::Phase::step ? r.stop_step + 1 : r.stop_step;
+        const auto prefix = trace_prefix(args.trace_path, whole, steps_run);
+        if (!prefix) return kBadInput;
+        return report_finding(args, *prefix, r.name, o, steps_run, r.compared, r.skipped);
       }
     }
   }

@@ -19,18 +19,24 @@ class PluginImplementation final : public Implementation {
  public:
   PluginImplementation(std::string path, std::chrono::milliseconds limit) : path_(std::move(path)), limit_(limit) {}
 
-  std::optional<Outcome> start(const trace::Trace& trace) override {
+  std::optional<Outcome> start(const model::HostParams& params, const model::Matrix& config) override {
     instance_.reset();
-    ops_.clear();
-    for (const auto& step : trace.steps) ops_.push_back(step.op);
-    submitted_ = answered_ = 0;
+    waiting_.clear();
+    answered_ = 0;
     Outcome why;
-    instance_ = IsolatedInstance::start(path_, trace.params, trace.config, limit_, why);
+    instance_ = IsolatedInstance::start(path_, params, config, limit_, why);
     if (!instance_) return why;
     return std::nullopt;
   }
+  void feed(const model::Op& op) override { waiting_.push_back(op); }
+  void end_of_trace() override {}
+  std::size_t lookahead() const override { return kInFlight; }
   Outcome next() override {
-    while (submitted_ < ops_.size() && submitted_ < answered_ + kInFlight) instance_->submit(ops_[submitted_++]);
+    // Submit what was fed, so up to kInFlight operations are in the plugin's hands.
+    while (!waiting_.empty()) {
+      instance_->submit(waiting_.front());
+      waiting_.pop_front();
+    }
     ++answered_;
     return instance_->next();
   }
@@ -46,8 +52,7 @@ class PluginImplementation final : public Implementation {
   std::string path_;
   std::chrono::milliseconds limit_;
   std::unique_ptr<IsolatedInstance> instance_;
-  std::vector<model::Op> ops_;
-  std::size_t submitted_ = 0;
+  std::deque<model::Op> waiting_;  // fed, not yet submitted
   std::size_t answered_ = 0;
 };
 
@@ -56,14 +61,25 @@ class CommandImplementation final : public Implementation {
   CommandImplementation(std::string command, std::chrono::milliseconds limit)
       : command_(std::move(command)), limit_(limit) {}
 
-  std::optional<Outcome> start(const trace::Trace& trace) override {
-    const auto total = limit_ * static_cast<long long>(trace.steps.size() + 1);
-    run_ = run_command(command_, trace, total);
+  std::optional<Outcome> start(const model::HostParams& params, const model::Matrix& config) override {
+    trace_ = trace::Trace{};
+    trace_.params = params;
+    trace_.config = config;
+    ran_ = false;
     next_ = 0;
-    if (run_.failure && run_.failure->kind == Outcome::Kind::load_error) return run_.failure;
     return std::nullopt;
   }
+  void feed(const model::Op& op) override { trace_.steps.push_back(trace::TraceStep{op, std::nullopt, 0, {}}); }
+  void end_of_trace() override {}
+  std::size_t lookahead() const override { return static_cast<std::size_t>(-1); }
   Outcome next() override {
+    if (!ran_) {
+      // The command reads its whole trace before it answers: it runs once every step is fed.
+      const auto total = limit_ * static_cast<long long>(trace_.steps.size() + 1);
+      run_ = run_command(command_, trace_, total);
+      ran_ = true;
+    }
+    if (run_.failure && run_.failure->kind == Outcome::Kind::load_error) return *run_.failure;
     if (next_ < run_.answers.size()) return run_.answers[next_++];
     if (run_.failure && run_.failure->phase == Outcome::Phase::step) return *run_.failure;
     // Cannot happen: the run answered every step, or its failure is pinned to the first it did not.
@@ -73,6 +89,12 @@ class CommandImplementation final : public Implementation {
     return gone;
   }
   std::optional<Outcome> finish() override {
+    if (!ran_) {  // a trace without steps: the command still runs, and may fail
+      const auto total = limit_;
+      run_ = run_command(command_, trace_, total);
+      ran_ = true;
+      if (run_.failure && run_.failure->kind == Outcome::Kind::load_error) return run_.failure;
+    }
     if (run_.failure && run_.failure->phase == Outcome::Phase::finish) return run_.failure;
     return std::nullopt;
   }
@@ -82,6 +104,8 @@ class CommandImplementation final : public Implementation {
  private:
   std::string command_;
   std::chrono::milliseconds limit_;
+  trace::Trace trace_;  // the host and the operations fed
+  bool ran_ = false;
   CommandRun run_;
   std::size_t next_ = 0;
 };
@@ -137,24 +161,50 @@ std::string describe(const DifferingParts& parts) {
   return out.empty() ? "nothing" : out;
 }
 
-Comparison compare(Implementation& impl, const trace::Trace& trace, harness::EngineKind kind,
-                   model::KernelVersion kernel, const std::function<bool(const ComparedStep&)>& on_step) {
+Comparison compare(Implementation& impl, const model::HostParams& params, const model::Matrix& config,
+                   const harness::StepSource& next, harness::EngineKind kind, model::KernelVersion kernel,
+                   const std::function<bool(const ComparedStep&)>& on_step) {
   Comparison result;
-  if (auto why = impl.start(trace)) {
+  if (auto why = impl.start(params, config)) {
     result.name = impl.name();
     result.stop = std::move(why);
     return result;
   }
   result.name = impl.name();
-  auto reference = harness::make_engine(kind, trace.params, trace.config, kernel);
-  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+  auto reference = harness::make_engine(kind, params, config, kernel);
+  // One step behind `reference` (the last step it ran is applied here before the next runs):
+  // its state is the state before a divergent step, without a state copy per step.
+  auto behind = harness::make_engine(kind, params, config, kernel);
+  std::optional<trace::TraceStep> last_run;
+  model::Observation ignored;
+  std::deque<trace::TraceStep> ahead;  // read and fed, not yet answered
+  bool all_read = false;
+  const auto read_ahead = [&] {
+    while (!all_read && ahead.size() < impl.lookahead()) {
+      trace::TraceStep step;
+      if (!next(step)) {
+        all_read = true;
+        impl.end_of_trace();
+        break;
+      }
+      impl.feed(step.op);
+      ahead.push_back(std::move(step));
+    }
+  };
+  std::size_t i = 0;
+  for (;; ++i) {
+    read_ahead();
+    if (ahead.empty()) break;
+    const trace::TraceStep& step = ahead.front();
     ComparedStep s;
     s.step = i;
+    s.at = &step;
     s.theirs = impl.next();
     switch (s.theirs.kind) {
       case Outcome::Kind::cannot_comply:
         ++result.skipped;
         if (!on_step(s)) return result;
+        ahead.pop_front();
         continue;
       case Outcome::Kind::observed:
       case Outcome::Kind::inexact:
@@ -164,24 +214,45 @@ Comparison compare(Implementation& impl, const trace::Trace& trace, harness::Eng
         result.stop_step = i;
         return result;
     }
-    s.before = reference->state();
-    s.reference = reference->apply(trace.steps[i].op);
-    s.after = reference->state();
+    if (last_run) behind->apply(last_run->op, ignored);
+    s.reference = reference->apply(step.op);
     ++result.compared;
     // An inexact observation cannot equal the reference's: every observation of the reference
     // has an exact rendering (it is how expectations are written), and the parts a rendering can
     // lose (the result's name, the output's bytes) are the parts `equivalent` compares exactly.
     s.diverges = s.theirs.kind == Outcome::Kind::inexact || !model::equivalent(s.theirs.observation, *s.reference);
+    if (s.diverges) {
+      s.before = behind->state();
+      s.after = reference->state();
+    }
     if (!on_step(s)) {
-      if (s.diverges) result.divergence = std::move(s);
+      if (s.diverges) {
+        s.at = nullptr;
+        result.divergence = std::move(s);
+      }
       return result;
     }
+    last_run = std::move(ahead.front());
+    ahead.pop_front();
   }
   if (auto end = impl.finish()) {
     result.stop = std::move(end);
-    result.stop_step = trace.steps.size();
+    result.stop_step = i;
   }
   return result;
+}
+
+Comparison compare(Implementation& impl, const trace::Trace& trace, harness::EngineKind kind,
+                   model::KernelVersion kernel, const std::function<bool(const ComparedStep&)>& on_step) {
+  std::size_t i = 0;
+  return compare(
+      impl, trace.params, trace.config,
+      [&](trace::TraceStep& step) {
+        if (i == trace.steps.size()) return false;
+        step = trace.steps[i++];
+        return true;
+      },
+      kind, kernel, on_step);
 }
 
 Comparison first_divergence(Implementation& impl, const trace::Trace& trace, harness::EngineKind kind,

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "harness/conformance.h"
 #include "harness/engine.h"
 #include "model/kernel.h"
 #include "model/observation.h"
@@ -25,28 +26,42 @@
 
 namespace apcb::sut {
 
-// One implementation under test, run on one trace at a time: start, then next() once per step
-// in order, then finish(). Not thread-safe; start may fork (call from a single-threaded process).
+// One implementation under test, run on one trace at a time: start from the trace's host, feed
+// the operations in order (up to lookahead() ahead of the answers read), next() once per step in
+// order, then finish(). Not thread-safe; start may fork (call from a single-threaded process).
 //
 // Example:
 //   auto impl = sut::make_command_implementation("apcb run -", std::chrono::seconds(10));
-//   if (auto why = impl->start(trace)) return report(*why);
+//   if (auto why = impl->start(trace.params, trace.config)) return report(*why);
+//   for (const auto& step : trace.steps) impl->feed(step.op);
+//   impl->end_of_trace();
 //   for (std::size_t i = 0; i < trace.steps.size(); ++i) sut::Outcome a = impl->next();
 //   if (auto end = impl->finish()) report(*end);
 class Implementation {
  public:
   virtual ~Implementation() = default;
-  // Starts a run on `trace` (its host and its steps' operations; expectations are not used).
-  // nullopt when it runs; else why not, as an Outcome: load_error (the plugin cannot be loaded,
-  // the command cannot be started), create_failed, or a finding while loading or creating
-  // (died, timed_out, garbled; phase load or create). A new start ends the previous run.
+  // Starts a run on a trace starting from the host `params` and `config`; its operations come
+  // by feed(). nullopt when it runs; else why not, as an Outcome: load_error (the plugin cannot
+  // be loaded), create_failed, or a finding while loading or creating (died, timed_out,
+  // garbled; phase load or create). A new start ends the previous run. A command starts when
+  // its whole trace is fed: its load_error comes from the first next().
   //
-  // Example: impl->start(trace) == std::nullopt for apcb_model_sut.so on any trace.
-  virtual std::optional<Outcome> start(const trace::Trace& trace) = 0;
+  // Example: impl->start(trace.params, trace.config) == std::nullopt for apcb_model_sut.so.
+  virtual std::optional<Outcome> start(const model::HostParams& params, const model::Matrix& config) = 0;
+  // The trace's next operation (its expectation is not used).
+  // Example: impl->feed(model::op::ReadFeatures{});
+  virtual void feed(const model::Op& op) = 0;
+  // Says every operation was fed.
+  // Example: impl->end_of_trace();
+  virtual void end_of_trace() = 0;
+  // How many operations must be fed ahead of the answer next() reads: 64 for a plugin (it works
+  // while apcb compares), every one for a command (it reads its whole trace before answering).
+  // Example: make_plugin_implementation(p, limit)->lookahead() == 64
+  virtual std::size_t lookahead() const = 0;
   // The implementation's answer to the next step: observed, inexact, cannot_comply,
   // undefined_status (a plugin's code apcb_sut.h does not define), or a finding (died,
   // timed_out, garbled; phase step), after which every call answers the same. Only after a
-  // start that returned nullopt, at most once per step.
+  // start that returned nullopt, at most once per fed operation.
   //
   // Example: impl->next().kind == sut::Outcome::Kind::observed
   virtual Outcome next() = 0;
@@ -64,7 +79,6 @@ class Implementation {
   // Example: make_command_implementation("apcb run -", limit)->options() == "--sut-cmd 'apcb run -'"
   virtual std::string options() const = 0;
 };
-
 // A plugin (apcb_sut.h) at `path`, run in a child process (sut/isolated.h) with `step_limit` for
 // each step and for loading, creating and destroying its instance. Steps are submitted up to 64
 // ahead of the answer read.
@@ -91,9 +105,11 @@ std::string shell_quote(const std::string& text);
 // Example: {step = 11, theirs.observation = "= 0\n", reference = "= 0\ncommit ...\n", diverges = true}
 struct ComparedStep {
   std::size_t step = 0;  // 0-based index into the trace's steps
+  const trace::TraceStep* at = nullptr;  // that step as read; valid during the callback only
   Outcome theirs;        // observed, inexact or cannot_comply
-  // The reference's observation and its states around the step; unset for a step the
-  // implementation cannot comply with (skipped on both sides: the reference does not run it).
+  // The reference's observation; unset for a step the implementation cannot comply with
+  // (skipped on both sides: the reference does not run it). Its states around the step are
+  // taken for a divergent step only (a state per step would cost more than the step).
   std::optional<model::Observation> reference;
   model::State before;
   model::State after;
@@ -153,6 +169,17 @@ struct Comparison {
 //                         [&](const sut::ComparedStep& s) { if (s.diverges) all.push_back(s); return true; });
 Comparison compare(Implementation& impl, const trace::Trace& trace, harness::EngineKind kind,
                    model::KernelVersion kernel, const std::function<bool(const ComparedStep&)>& on_step);
+// compare() over steps read one at a time (`next`, e.g. a trace::TraceReader) from the host
+// `params` and `config`: memory is bounded by the lookahead (64 steps for a plugin; a command
+// reads its whole trace, so its steps are all held). The reference's state before a divergent
+// step comes from a second engine one step behind.
+//
+// Example:
+//   auto r = sut::compare(*impl, reader.params(), reader.config(),
+//                         [&](trace::TraceStep& s) { return reader.next(s); }, kind, kernel, on_step);
+Comparison compare(Implementation& impl, const model::HostParams& params, const model::Matrix& config,
+                   const harness::StepSource& next, harness::EngineKind kind, model::KernelVersion kernel,
+                   const std::function<bool(const ComparedStep&)>& on_step);
 
 // compare() stopping at the first divergent step.
 //
