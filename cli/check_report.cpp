@@ -4,6 +4,7 @@
 
 #include "harness/conformance.h"
 #include "harness/engine.h"
+#include "trace/load.h"
 #include "trace/trace.h"
 
 namespace apcb::cli {
@@ -99,13 +100,25 @@ int CheckReport::finish(const std::string& counts) {
   return 1;
 }
 
-harness::CheckResult check_expectations(trace::TraceReader& reader, harness::EngineKind engine,
-                                        model::KernelVersion kernel, CheckReport& report) {
+harness::CheckResult check_expectations(trace::TraceReader& reader, const std::string& path,
+                                        harness::EngineKind engine, model::KernelVersion kernel,
+                                        CheckReport& report) {
+  harness::StateBefore again;
+  if (path != "-")
+    again = [&](std::size_t step) {
+      auto input = apcb::trace::open_trace(path);
+      auto before = harness::make_engine(engine, reader.params(), reader.config(), kernel);
+      trace::TraceStep s;
+      model::Observation ignored;
+      for (std::size_t i = 0; input && i < step && input->reader.next(s); ++i) before->apply(s.op, ignored);
+      return before->state();
+    };
   return harness::check_steps(
       reader.params(), reader.config(), [&](trace::TraceStep& step) { return reader.next(step); }, engine, kernel,
       [&](const harness::Divergence& d) {
         return report.divergence(d.step, d.at->line, d.at->op, {*d.at->expected, "", ""}, d.actual, d.before, d.after);
-      });
+      },
+      again);
 }
 
 }  // namespace apcb::cli

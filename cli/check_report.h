@@ -124,9 +124,14 @@ class CheckReport {
 // Returns what was compared (checked: steps with an expectation; unchecked: steps run without);
 // a trace that turns out bad midway leaves reader.error() set.
 // Example: CheckReport report(std::cout, {.path = "t.trace"});
-//          harness::CheckResult n = check_expectations(input->reader, EngineKind::impl, KernelVersion::latest, report);
-harness::CheckResult check_expectations(trace::TraceReader& reader, harness::EngineKind engine,
-                                        model::KernelVersion kernel, CheckReport& report);
+//          harness::CheckResult n = check_expectations(input->reader, "t.trace", EngineKind::impl,
+//                                                       KernelVersion::latest, report);
+// `path` names the trace file the reader reads: at a divergence its first steps are read again
+// for the reference's state before it; "-" (standard input cannot be read again): a second
+// engine one step behind gives it.
+harness::CheckResult check_expectations(trace::TraceReader& reader, const std::string& path,
+                                        harness::EngineKind engine, model::KernelVersion kernel,
+                                        CheckReport& report);
 
 }  // namespace apcb::cli
 

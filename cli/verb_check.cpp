@@ -232,7 +232,7 @@ int check_expectations_of(const PluginCheck& args, const readers::AllowList* all
   if (!input) return kBadInput;
   CheckReport report(std::cout,
                      {.path = args.trace_path, .implementation = "", .reference = reference_label(args.kind), .allow = allow, .all = args.all});
-  const harness::CheckResult n = check_expectations(input->reader, args.kind, args.kernel, report);
+  const harness::CheckResult n = check_expectations(input->reader, args.trace_path, args.kind, args.kernel, report);
   // The trace streams: a bad line is found when it is reached (a check stopped at a divergence
   // does not read on). Bad input is exit 2 whatever was reported before it.
   if (apcb::trace::report_read_error(input->reader)) return kBadInput;
@@ -254,7 +254,9 @@ void add_check_verb(CLI::App& app, Action& action) {
   auto* check = app.add_subcommand("check", "Compare an implementation's observations (a trace's expectations, "
                                             "--sut PLUGIN or --sut-cmd CMD) with the reference; report the first "
                                             "divergence with a state dump, or every class of them (--all), "
-                                            "passing known differences (--allow FILE)");
+                                            "passing known differences (--allow FILE). The trace streams (memory does not grow with it; a "
+                                            "check stopped at a divergence reads no further, and a bad line is exit 2 when it "
+                                            "is reached), except with --sut-cmd or --sut on standard input, which hold it whole");
   check->add_option("TRACE", args->trace_path, "the trace: its expectations are the implementation's observations, or, with --sut/--sut-cmd, its operations drive the implementation ('-': standard input)")->required();
   auto* sut = check->add_option(
       "--sut", args->plugin_path,

@@ -58,7 +58,10 @@ void add_run_verb(CLI::App& app, Action& action) {
   auto mdevctl = std::make_shared<std::string>();
   auto mdev = std::make_shared<std::string>();
   auto* run = app.add_subcommand("run", "Execute a trace on the reference and print it with every "
-                                        "observation filled in (the output is a conformance test)");
+                                        "observation filled in (the output is a conformance test). The trace "
+                                        "streams: each step is printed once it ran, so memory does not grow with "
+                                        "the trace; a bad line is reported when it is reached (exit 2), after the "
+                                        "steps before it");
   run->add_option("TRACE", *path, "trace file (" + data_paths().doc("trace-format.md") + "; '-': standard input)");
   run->add_option("--mdevctl", *mdevctl, "mdevctl JSON ('-': standard input): append each device's `mdevctl start` (" +
                                      data_paths().doc("explain.md") + ")");

@@ -9,19 +9,20 @@ namespace apcb::harness {
 
 CheckResult check_steps(const model::HostParams& params, const model::Matrix& config, const StepSource& next,
                         EngineKind kind, model::KernelVersion kernel,
-                        const std::function<bool(const Divergence&)>& on_divergence) {
+                        const std::function<bool(const Divergence&)>& on_divergence,
+                        const StateBefore& state_before) {
   CheckResult r;
   auto engine = make_engine(kind, params, config, kernel);
-  // One step behind `engine`: its state is the state before the step being compared. Applying
-  // each operation twice costs less than copying the state at every step.
-  auto behind = make_engine(kind, params, config, kernel);
+  // Without state_before, one step behind `engine`: its state is the state before the step being
+  // compared. Applying each operation twice costs less than copying the state at every step.
+  auto behind = state_before ? nullptr : make_engine(kind, params, config, kernel);
   trace::TraceStep steps[2];
   model::Observation obs, ignored;
   bool has_previous = false;
   for (std::size_t i = 0;; ++i) {
     trace::TraceStep& step = steps[i % 2];
     if (!next(step)) break;
-    if (has_previous) behind->apply(steps[(i + 1) % 2].op, ignored);
+    if (has_previous && behind) behind->apply(steps[(i + 1) % 2].op, ignored);
     has_previous = true;
     engine->apply(step.op, obs);
     if (!step.expected) {
@@ -30,7 +31,7 @@ CheckResult check_steps(const model::HostParams& params, const model::Matrix& co
     }
     ++r.checked;
     if (model::equivalent(obs, *step.expected)) continue;
-    Divergence d{i, &step, obs, behind->state(), engine->state()};
+    Divergence d{i, &step, obs, behind ? behind->state() : state_before(i), engine->state()};
     if (!on_divergence(d)) {
       d.at = nullptr;
       r.divergence = std::move(d);

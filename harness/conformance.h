@@ -69,10 +69,17 @@ CheckResult check_trace(const trace::Trace& trace, EngineKind engine = EngineKin
 CheckResult check_trace_each(const trace::Trace& trace, EngineKind engine, model::KernelVersion kernel,
                              const std::function<bool(const Divergence&)>& on_divergence);
 
+// The reference's state before step `step` (0-based) of the trace being checked, found again on
+// demand (e.g. by re-reading a trace file's first `step` steps into a fresh engine).
+//
+// Example: StateBefore again = [&](std::size_t step) { return replay_prefix(path, step); };
+using StateBefore = std::function<model::State(std::size_t step)>;
+
 // check_trace_each over steps read one at a time (`next`), from the host `params` and
 // `config`: memory is bounded by the engine's state, not the trace. The reference's state
-// before a divergent step comes from a second engine kept one step behind (no state is
-// copied per step).
+// before a divergent step comes from `state_before` when given (a divergence is rare, so
+// re-running the prefix then costs less than anything done at every step), else from a second
+// engine kept one step behind (each step runs twice; no state is copied per step).
 //
 // Example:
 //   TraceReader reader(in, path);
@@ -84,7 +91,8 @@ CheckResult check_trace_each(const trace::Trace& trace, EngineKind engine, model
 //   if (reader.error()) return bad(*reader.error());
 CheckResult check_steps(const model::HostParams& params, const model::Matrix& config, const StepSource& next,
                         EngineKind engine, model::KernelVersion kernel,
-                        const std::function<bool(const Divergence&)>& on_divergence);
+                        const std::function<bool(const Divergence&)>& on_divergence,
+                        const StateBefore& state_before = nullptr);
 
 // A random valid trace (harness/generate.h with `knobs`, seed `seed`, `ops` operations) with
 // the model's observation of every step as its expectation when `expectations`. The same seed
