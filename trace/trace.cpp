@@ -591,6 +591,25 @@ struct TraceReader::Impl {
     return false;
   }
 
+  // The next line, counted, without its '\r', and free of control bytes; nullopt at the end of
+  // the input or at an error (an overlong line, a read error, a control byte: `error` is set).
+  std::optional<std::string_view> checked_line() {
+    std::optional<std::string_view> next = next_line();
+    if (!next) {
+      if (overlong) fail(TraceError{file, line_no + 1, 1, "line longer than " + std::to_string(kMaxLineBytes) + " bytes"});
+      else if (read_failed) fail(TraceError{file, line_no + 1, 1, "cannot read the trace: input error"});
+      return std::nullopt;
+    }
+    std::string_view line = *next;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (const int at = control_byte_column(line)) {
+      fail(TraceError{file, line_no, at, "control byte in the trace (write it with printf escapes)"});
+      return std::nullopt;
+    }
+    return line;
+  }
+
   // Reads one line into the step being built (`pending`) or the comments; returns false at the
   // end of the input or an error; true with `completed` set when a step line closed the one
   // before it.
@@ -624,19 +643,10 @@ struct TraceReader::Impl {
 
 bool TraceReader::Impl::read_line(bool& completed) {
   completed = false;
-  std::optional<std::string_view> next = next_line();
-  if (!next) {
-    if (overlong)
-      return fail(TraceError{file, line_no + 1, 1, "line longer than " + std::to_string(kMaxLineBytes) + " bytes"});
-    if (read_failed) return fail(TraceError{file, line_no + 1, 1, "cannot read the trace: input error"});
-    return false;
-  }
+  std::optional<std::string_view> next = checked_line();
+  if (!next) return false;
   std::string_view line = *next;
-  ++line_no;
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   LineParser p(file, line_no);
-  if (const int at = control_byte_column(line))
-    return fail(p.error(at, "control byte in the trace (write it with printf escapes)"));
   split_words(line, words);
   const std::vector<Token>& w = words;
   if (w.empty()) return true;
@@ -722,20 +732,14 @@ bool TraceReader::start() {
   if (r.started || r.error) return !r.error;
   bool header = false;
   for (;;) {
-    std::optional<std::string_view> next = r.next_line();
+    std::optional<std::string_view> next = r.checked_line();
     if (!next) {
-      if (r.overlong)
-        return r.fail(TraceError{r.file, r.line_no + 1, 1, "line longer than " + std::to_string(Impl::kMaxLineBytes) + " bytes"});
-      if (r.read_failed) return r.fail(TraceError{r.file, r.line_no + 1, 1, "cannot read the trace: input error"});
+      if (r.error) return false;
       if (!header) return r.fail(TraceError{r.file, r.line_no + 1, 1, "empty trace: expected the line '" + std::string(kHeader) + "'"});
       return r.fail(TraceError{r.file, r.line_no + 1, 1, "missing 'host init' line"});
     }
     std::string_view line = *next;
-    ++r.line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     LineParser p(r.file, r.line_no);
-    if (const int at = control_byte_column(line))
-      return r.fail(p.error(at, "control byte in the trace (write it with printf escapes)"));
     split_words(line, r.words);
     const std::vector<Token>& w = r.words;
     if (w.empty()) continue;
