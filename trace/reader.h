@@ -60,7 +60,9 @@ class TraceReader {
   const std::vector<std::string>& comments() const;
 
   // The next step, its expectation (when stated) and the comments before it, into `step`.
-  // false at the end of the trace or at bad input: error() tells them apart.
+  // false at the end of the trace or at bad input: error() tells them apart. A step is handed
+  // out once the line after it is read; a bad step line still completes the step before it,
+  // so that step comes first and the error with the following call.
   // Example: while (reader.next(step)) engine->apply(step.op);
   bool next(TraceStep& step);
   // The first error, positioned ("file:line:col"); nullopt while the trace reads well.

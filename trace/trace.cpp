@@ -630,6 +630,7 @@ struct TraceReader::Impl {
   bool started = false;
   bool ended = false;
   std::optional<TraceError> error;
+  std::optional<TraceError> deferred_error;  // a bad step line, reported after the step before it
   HostParams params;
   Matrix config;
   std::vector<std::string> comments;
@@ -706,7 +707,16 @@ bool TraceReader::Impl::read_line(bool& completed) {
   } else {
     op = p.event_op(w);
   }
-  if (auto* e = std::get_if<TraceError>(&op)) return fail(std::move(*e));
+  if (auto* e = std::get_if<TraceError>(&op)) {
+    if (!has_pending) return fail(std::move(*e));
+    // A bad step line still completes the step before it: that step is handed out first, and
+    // the bad line is reported by the next call (a streaming run gets up to the bad line).
+    deferred_error = std::move(*e);
+    ready = std::move(pending);
+    has_pending = false;
+    completed = true;
+    return true;
+  }
   completed = has_pending;
   if (completed) {
     // The caller takes `pending` (swapped out); this step starts a new one.
@@ -777,6 +787,11 @@ bool TraceReader::start() {
 bool TraceReader::next(TraceStep& step) {
   Impl& r = *impl_;
   if (!r.started || r.ended || r.error) return false;
+  if (r.deferred_error) {
+    r.error = std::move(r.deferred_error);
+    r.deferred_error.reset();
+    return false;
+  }
   for (;;) {
     bool completed = false;
     if (!r.read_line(completed)) {

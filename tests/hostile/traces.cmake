@@ -25,7 +25,7 @@ hostile_trace_test(hostile_trace_no_step_checks_nothing 2 "nothing was checked: 
   "apcb-trace 1\\n${hostile_host}\\n# caf\\xc3\\n")
 hostile_trace_test(hostile_trace_crlf_is_read 0 "hostile_trace_crlf_is_read.trace: conforms \\(1 step checked"
   "apcb-trace 1\\r\\n${hostile_host}\\r\\n${hostile_create}\\r\\n= 0\\r\\n")
-# A 5 MB comment line is read (no line limit below the file's size) and the error after it is
+# A 5 MB comment line is read (the limit is 16 MiB, below) and the error after it is
 # still positioned.
 add_test(NAME hostile_trace_long_line_then_error COMMAND bash -c
   "{ printf 'apcb-trace 1\\n%s\\n# ' \"$1\"; printf '%5000000s' x; printf '\\nbogus step\\n'; } >long.trace; \"$0\" check long.trace 2>&1; echo \"exit=$?\""
@@ -37,3 +37,19 @@ add_test(NAME hostile_trace_overlong_line_is_refused COMMAND bash -c
   "{ printf 'apcb-trace 1\\n%s\\n# ' \"$1\"; printf '%17000000s' x; printf '\\nbogus step\\n'; } >overlong.trace; \"$0\" check overlong.trace 2>&1; echo \"exit=$?\""
   $<TARGET_FILE:apcb> "${hostile_host}")
 set_tests_properties(hostile_trace_overlong_line_is_refused PROPERTIES PASS_REGULAR_EXPRESSION "overlong.trace:3:1: line longer than 16777216 bytes\nexit=2\n$")
+# Traces stream: a bad line is found when it is reached. A check stopped at its first divergence
+# reads no further (exit 1); with --all it reads on, reports the divergence and then the bad line
+# (exit 2); run prints the steps before the bad line, then exit 2. README "Inputs" says so.
+set(hostile_diverge_then_bad "apcb-trace 1\\n${hostile_host}\\n${hostile_create}\\n= EBUSY\\nbogus step\\n")
+hostile_trace_test(hostile_trace_divergence_before_a_bad_line_stops_there 1
+  "divergence at step 1.*1 step checked, 0 without expectations, up to and including this one\n" "${hostile_diverge_then_bad}")
+add_test(NAME hostile_trace_all_reads_on_to_a_bad_line COMMAND bash -c
+  "printf \"$1\" >all-bad.trace; \"$0\" check --all all-bad.trace 2>&1; echo \"exit=$?\""
+  $<TARGET_FILE:apcb> "${hostile_diverge_then_bad}")
+set_tests_properties(hostile_trace_all_reads_on_to_a_bad_line PROPERTIES PASS_REGULAR_EXPRESSION
+  "divergence at step 1.*all-bad.trace:5:1: unknown step 'bogus step'\nexit=2\n$")
+add_test(NAME hostile_trace_run_prints_up_to_a_bad_line COMMAND bash -c
+  "printf \"$1\" >run-bad.trace; \"$0\" run run-bad.trace 2>&1; echo \"exit=$?\""
+  $<TARGET_FILE:apcb> "${hostile_diverge_then_bad}")
+set_tests_properties(hostile_trace_run_prints_up_to_a_bad_line PROPERTIES PASS_REGULAR_EXPRESSION
+  "/create\n= 0\nrun-bad.trace:5:1: unknown step 'bogus step'\nexit=2\n$")
