@@ -55,7 +55,8 @@ failed() {
 
 mkdir -p "$scratch" || exit 2
 scratch=$(cd "$scratch" && pwd)
-exec 9>"$scratch.lock" && flock 9 || exit 2
+# One run at a time in the fixed scratch folder: the script re-runs itself holding its lock.
+[[ -n ${APCB_CFLITE_LOCKED:-} ]] || APCB_CFLITE_LOCKED=1 exec flock "$scratch.lock" bash "$0" "$@"
 rm -rf "${scratch:?}"/* && mkdir -p "$scratch/src/apcb" "$scratch/out" "$scratch/work" "$scratch/seeds" || exit 2
 if git -C "$source_dir" rev-parse --show-toplevel >/dev/null 2>&1; then
   (cd "$source_dir" && git ls-files -z --cached --others --exclude-standard |
@@ -84,7 +85,7 @@ t0=$SECONDS
     LIB_FUZZING_ENGINE=-fsanitize=fuzzer SANITIZER="$sanitizer" FUZZING_ENGINE=libfuzzer \
     ARCHITECTURE=x86_64 FUZZING_LANGUAGE=c++ SRC="$scratch/src" OUT="$scratch/out" \
     WORK="$scratch/work" APCB_CCACHE=ON CCACHE_BASEDIR="$scratch" CCACHE_NOHASHDIR=true \
-    bash -eu "$scratch/src/build.sh") >"$scratch/build.log" 2>&1
+    bash -eu "$scratch/src/build.sh" >"$scratch/build.log" 2>&1)
 rc=$?
 echo "cflite build: \$SRC/build.sh exit $rc in $((SECONDS - t0)) s (log: $scratch/build.log)"
 if ((rc != 0)); then
@@ -126,7 +127,7 @@ for src in "$source_dir"/fuzz/fuzz_*.cpp; do
   log=$scratch/run-$h.log
   (cd "$scratch/out" && env -u APCB_SUT_PLUGIN ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=silence_unsigned_overflow=1:halt_on_error=1:print_stacktrace=1 \
-    "./$h" -runs=0 -dict="$h.dict" "$seeds") >"$log" 2>&1
+    "./$h" -runs=0 -dict="$h.dict" "$seeds" >"$log" 2>&1)
   rc=$?
   inputs=$(find "$seeds" -type f | wc -l)
   if ((rc != 0)); then
