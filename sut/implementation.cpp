@@ -22,14 +22,12 @@ class PluginImplementation final : public Implementation {
   std::optional<Outcome> start(const model::HostParams& params, const model::Matrix& config) override {
     instance_.reset();
     waiting_.clear();
-    answered_ = 0;
     Outcome why;
     instance_ = IsolatedInstance::start(path_, params, config, limit_, why);
     if (!instance_) return why;
     return std::nullopt;
   }
   void feed(const model::Op& op) override { waiting_.push_back(op); }
-  void end_of_trace() override {}
   std::size_t lookahead() const override { return kInFlight; }
   Outcome next() override {
     // Submit what was fed, so up to kInFlight operations are in the plugin's hands.
@@ -37,7 +35,6 @@ class PluginImplementation final : public Implementation {
       instance_->submit(waiting_.front());
       waiting_.pop_front();
     }
-    ++answered_;
     return instance_->next();
   }
   std::optional<Outcome> finish() override {
@@ -53,7 +50,6 @@ class PluginImplementation final : public Implementation {
   std::chrono::milliseconds limit_;
   std::unique_ptr<IsolatedInstance> instance_;
   std::deque<model::Op> waiting_;  // fed, not yet submitted
-  std::size_t answered_ = 0;
 };
 
 class CommandImplementation final : public Implementation {
@@ -70,15 +66,9 @@ class CommandImplementation final : public Implementation {
     return std::nullopt;
   }
   void feed(const model::Op& op) override { trace_.steps.push_back(trace::TraceStep{op, std::nullopt, 0, {}}); }
-  void end_of_trace() override {}
   std::size_t lookahead() const override { return static_cast<std::size_t>(-1); }
   Outcome next() override {
-    if (!ran_) {
-      // The command reads its whole trace before it answers: it runs once every step is fed.
-      const auto total = limit_ * static_cast<long long>(trace_.steps.size() + 1);
-      run_ = run_command(command_, trace_, total);
-      ran_ = true;
-    }
+    run_once();
     if (run_.failure && run_.failure->kind == Outcome::Kind::load_error) return *run_.failure;
     if (next_ < run_.answers.size()) return run_.answers[next_++];
     if (run_.failure && run_.failure->phase == Outcome::Phase::step) return *run_.failure;
@@ -89,12 +79,8 @@ class CommandImplementation final : public Implementation {
     return gone;
   }
   std::optional<Outcome> finish() override {
-    if (!ran_) {  // a trace without steps: the command still runs, and may fail
-      const auto total = limit_;
-      run_ = run_command(command_, trace_, total);
-      ran_ = true;
-      if (run_.failure && run_.failure->kind == Outcome::Kind::load_error) return run_.failure;
-    }
+    run_once();  // a trace without steps: the command still runs, and may fail
+    if (run_.failure && run_.failure->kind == Outcome::Kind::load_error) return run_.failure;
     if (run_.failure && run_.failure->phase == Outcome::Phase::finish) return run_.failure;
     return std::nullopt;
   }
@@ -102,6 +88,14 @@ class CommandImplementation final : public Implementation {
   std::string options() const override { return "--sut-cmd " + shell_quote(command_); }
 
  private:
+  // Runs the command on the operations fed, the first time an answer is asked for: it reads its
+  // whole trace before it answers.
+  void run_once() {
+    if (ran_) return;
+    run_ = run_command(command_, trace_, limit_ * static_cast<long long>(trace_.steps.size() + 1));
+    ran_ = true;
+  }
+
   std::string command_;
   std::chrono::milliseconds limit_;
   trace::Trace trace_;  // the host and the operations fed
@@ -184,7 +178,6 @@ Comparison compare(Implementation& impl, const model::HostParams& params, const 
       trace::TraceStep step;
       if (!next(step)) {
         all_read = true;
-        impl.end_of_trace();
         break;
       }
       impl.feed(step.op);

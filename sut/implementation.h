@@ -34,7 +34,6 @@ namespace apcb::sut {
 //   auto impl = sut::make_command_implementation("apcb run -", std::chrono::seconds(10));
 //   if (auto why = impl->start(trace.params, trace.config)) return report(*why);
 //   for (const auto& step : trace.steps) impl->feed(step.op);
-//   impl->end_of_trace();
 //   for (std::size_t i = 0; i < trace.steps.size(); ++i) sut::Outcome a = impl->next();
 //   if (auto end = impl->finish()) report(*end);
 class Implementation {
@@ -51,9 +50,6 @@ class Implementation {
   // The trace's next operation (its expectation is not used).
   // Example: impl->feed(model::op::ReadFeatures{});
   virtual void feed(const model::Op& op) = 0;
-  // Says every operation was fed.
-  // Example: impl->end_of_trace();
-  virtual void end_of_trace() = 0;
   // How many operations must be fed ahead of the answer next() reads: 64 for a plugin (it works
   // while apcb compares), every one for a command (it reads its whole trace before answering).
   // Example: make_plugin_implementation(p, limit)->lookahead() == 64
