@@ -1,68 +1,129 @@
 #include "model/kernel.h"
 
+#include <array>
+#include <utility>
+
 namespace apcb::model {
+namespace {
 
-std::optional<KernelVersion> parse_kernel_version(std::string_view text) {
-  if (text == "6.1") return KernelVersion::v6_1;
-  if (text == "6.12") return KernelVersion::v6_12;
-  if (text == "latest") return KernelVersion::latest;
-  return std::nullopt;
-}
+struct Profile {
+  KernelVersion version;
+  std::string_view name;
+  KernelBehaviour behaviour;
+};
 
-std::string_view kernel_version_name(KernelVersion v) {
-  switch (v) {
-    case KernelVersion::v6_1: return "6.1";
-    case KernelVersion::v6_12: return "6.12";
-    case KernelVersion::latest: break;
-  }
-  return "latest";
-}
+constexpr KernelBehaviour kLatest{
+    .full_filter = true,
+    .removal_unplugs_assigned_control_domains = true,
+    .removal_commits_emptied_shadow = true,
+    .reset_waits_for_completion = true,
+    .deconfigured_passable = true,
+    .checkstopped_passable = true,
+    .filter_resets_unplugged = true,
+    .unbind_resets_adapter = true,
+    .device_reset = DeviceResetReport::eio_if_any_nonzero,
+    .ap_config_attribute = true,
+    .matrix_features = true,
+    .request_clears_crycb = true,
+};
 
-std::string_view kernel_version_names() { return "6.1, 6.12, latest"; }
-
-const KernelBehaviour& behaviour(KernelVersion v) {
-  // Debian's linux-source-6.1 (6.1.192): the 6.0 driver with the 6.8 full filter back-ported
-  // (850fb7fa8c68, 16fb78cbf56e, 774d10196e64), but none of the 6.6 reset rework, the 6.8
-  // reset-after-filter and unbind changes, or the 6.5 request callback.
-  static constexpr KernelBehaviour v6_1{
-      .request_clears_crycb = false,
+// One row per profile, oldest first; each starts from the previous one and changes what that
+// version changed (docs/kernel-versions.md has the same table with the commit titles).
+constexpr std::array<Profile, 10> make_profiles() {
+  // Mainline 6.0 (eeb386aeb5b7, the end of the shadow-APCB series).
+  KernelBehaviour v6_0{
+      .full_filter = false,
+      .removal_unplugs_assigned_control_domains = false,
+      .removal_commits_emptied_shadow = false,
       .reset_waits_for_completion = false,
-      .abnormal_but_passable = false,
+      .deconfigured_passable = false,
+      .checkstopped_passable = false,
       .filter_resets_unplugged = false,
       .unbind_resets_adapter = false,
       .device_reset = DeviceResetReport::ebusy_or_eio_per_queue,
+      .ap_config_attribute = false,
       .matrix_features = false,
+      .request_clears_crycb = false,
   };
+  // Debian's linux-source-6.1 (6.1.192): 6.0 with the 6.8 full filter back-ported
+  // (850fb7fa8c68, 16fb78cbf56e, 774d10196e64) and the 2026 cfg_remove fixes, but none of the
+  // 6.6 reset rework, the 6.8 reset-after-filter and unbind changes, or the 6.5 request callback.
+  KernelBehaviour v6_1 = v6_0;
+  v6_1.full_filter = true;
+  v6_1.removal_unplugs_assigned_control_domains = true;
+  v6_1.removal_commits_emptied_shadow = true;
+  // Mainline 6.6: the reset rework (62aab082e999 … 7aa7b2a80cb7) and DECONFIGURED passable.
+  KernelBehaviour v6_6 = v6_0;
+  v6_6.reset_waits_for_completion = true;
+  v6_6.deconfigured_passable = true;
+  v6_6.device_reset = DeviceResetReport::eio_if_any_nonzero;
+  // Mainline 6.8: the full filter, reset after filter, unbind resets the adapter's queues.
+  KernelBehaviour v6_8 = v6_6;
+  v6_8.full_filter = true;
+  v6_8.filter_resets_unplugged = true;
+  v6_8.unbind_resets_adapter = true;
+  // Mainline 6.9: CHECKSTOPPED passable.
+  KernelBehaviour v6_9 = v6_8;
+  v6_9.checkstopped_passable = true;
+  // Mainline 6.10: the ap_config attribute.
+  KernelBehaviour v6_10 = v6_9;
+  v6_10.ap_config_attribute = true;
   // Debian's linux-source-6.12 (6.12.118): everything up to 6.12 and the 2026 fix batch's
   // back-ports; the request callback only signals user space (the CRYCB is cleared from 6.15).
-  static constexpr KernelBehaviour v6_12{
-      .request_clears_crycb = false,
-      .reset_waits_for_completion = true,
-      .abnormal_but_passable = true,
-      .filter_resets_unplugged = true,
-      .unbind_resets_adapter = true,
-      .device_reset = DeviceResetReport::eio_if_any_nonzero,
-      .matrix_features = true,
-  };
-  // The latest upstream driver, apcb's default semantics (SPEC §1.1), which impl/ implements
-  // and the Z3 encoding proves: a reset that answers a transient code (response::transient)
-  // is waited for and ends NORMAL, as from 6.6 on (docs/kernel-divergences.md,
-  // "transient-reset-completes").
-  static constexpr KernelBehaviour latest{
-      .request_clears_crycb = true,
-      .reset_waits_for_completion = true,
-      .abnormal_but_passable = true,
-      .filter_resets_unplugged = true,
-      .unbind_resets_adapter = true,
-      .device_reset = DeviceResetReport::eio_if_any_nonzero,
-      .matrix_features = true,
-  };
-  switch (v) {
-    case KernelVersion::v6_1: return v6_1;
-    case KernelVersion::v6_12: return v6_12;
-    case KernelVersion::latest: break;
-  }
-  return latest;
+  KernelBehaviour v6_12 = v6_10;
+  v6_12.matrix_features = true;
+  v6_12.removal_unplugs_assigned_control_domains = true;
+  v6_12.removal_commits_emptied_shadow = true;
+  // Mainline 6.15: the request clears the CRYCB. (Mainline 6.12 and 6.15 lack the 2026 fixes.)
+  KernelBehaviour v6_15 = v6_10;
+  v6_15.matrix_features = true;
+  v6_15.request_clears_crycb = true;
+  // Mainline 6.19: the AP bus driver_override regime (d38a87d7c064, 46030379f13c, 6917f434fda3)
+  // is not modelled yet (docs/kernel-versions.md); in everything apcb models it is 6.15.
+  KernelBehaviour v6_19 = v6_15;
+  return {{{KernelVersion::v6_0, "6.0", v6_0},
+           {KernelVersion::v6_1, "6.1", v6_1},
+           {KernelVersion::v6_6, "6.6", v6_6},
+           {KernelVersion::v6_8, "6.8", v6_8},
+           {KernelVersion::v6_9, "6.9", v6_9},
+           {KernelVersion::v6_10, "6.10", v6_10},
+           {KernelVersion::v6_12, "6.12", v6_12},
+           {KernelVersion::v6_15, "6.15", v6_15},
+           {KernelVersion::v6_19, "6.19", v6_19},
+           {KernelVersion::latest, "latest", kLatest}}};
 }
+
+constexpr std::array<Profile, 10> kProfiles = make_profiles();
+
+const Profile& profile(KernelVersion v) {
+  for (const Profile& p : kProfiles)
+    if (p.version == v) return p;
+  return kProfiles.back();
+}
+
+}  // namespace
+
+const std::vector<KernelVersion>& kernel_versions() {
+  static const std::vector<KernelVersion> all = [] {
+    std::vector<KernelVersion> out;
+    for (const Profile& p : kProfiles) out.push_back(p.version);
+    return out;
+  }();
+  return all;
+}
+
+std::optional<KernelVersion> parse_kernel_version(std::string_view text) {
+  for (const Profile& p : kProfiles)
+    if (p.name == text) return p.version;
+  return std::nullopt;
+}
+
+std::string_view kernel_version_name(KernelVersion v) { return profile(v).name; }
+
+std::string_view kernel_version_names() {
+  return "6.0, 6.1, 6.6, 6.8, 6.9, 6.10, 6.12, 6.15, 6.19, latest";
+}
+
+const KernelBehaviour& behaviour(KernelVersion v) { return profile(v).behaviour; }
 
 }  // namespace apcb::model

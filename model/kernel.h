@@ -1,38 +1,49 @@
-// apcb — the kernel versions the reference can follow (`--kernel 6.1|6.12|latest`).
+// apcb — the kernel versions the reference can follow (`--kernel 6.0 … 6.19|latest`).
 //
-// apcb's semantics are the latest upstream driver's (SPEC §1.1). A distribution kernel is an
-// older base with back-ports; where its vfio_ap behaves differently, and the difference is a
-// documented upstream change rather than a bug, the reference can follow that version instead,
-// so that `apcb check --sut apcb-kernel-6.1.so --kernel 6.1` compares like with like. Each
-// difference is one member of KernelBehaviour, named after what it changes and documented with
-// the upstream commit that changed it (docs/kernel-divergences.md has a minimal trace for each).
+// apcb's semantics are the latest upstream driver's (SPEC §1.1). Users run many kernels: a
+// distribution kernel is a base version plus back-ports, and the question they bring is "is
+// this behaviour a bug or just my version?". Every version at which vfio_ap's observable
+// behaviour changed since the shadow APCB (6.0) is a named profile; each difference is one
+// member of KernelBehaviour, named after what it changes and documented with the upstream
+// commit that changed it. docs/kernel-versions.md is the table, behaviour × version.
 //
-// Only `latest` is proved (proofs/, the Z3 encoding) and implemented by impl/; the other
-// versions run on the executable model.
+// Two profiles are distribution kernels, not mainline releases: 6.1 and 6.12 are Debian's
+// linux-source-6.1 (6.1.192) and linux-source-6.12 (6.12.118), whose driver sources the kernel
+// plugins compile (sut/kernel/), with the stable back-ports they carry (the 6.8 full filter in
+// 6.1; the 2026 fix batch's cfg_remove fixes in both). Every other name is the mainline release.
+//
+// Only `latest` is implemented by impl/; the model follows every profile, and the Z3 encoding
+// encodes each (`apcb prove --kernel V`).
 //
 // Example:
 //   model::State s = model::State::initial(params, cfg);
 //   s.kernel = *model::parse_kernel_version("6.12");
-//   model::apply(s, op);  // follows Linux 6.12's vfio_ap
+//   model::apply(s, op);  // follows Debian 6.12's vfio_ap
 #ifndef APCB_MODEL_KERNEL_H_
 #define APCB_MODEL_KERNEL_H_
 
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace apcb::model {
 
-enum class KernelVersion : std::uint8_t { v6_1, v6_12, latest };
+// In release order; `latest` last. kernel_versions() lists them.
+enum class KernelVersion : std::uint8_t { v6_0, v6_1, v6_6, v6_8, v6_9, v6_10, v6_12, v6_15, v6_19, latest };
 
-// "6.1", "6.12" or "latest"; nullopt for anything else.
+// Every profile, oldest first, `latest` last.
+// Example: kernel_versions().front() == KernelVersion::v6_0.
+const std::vector<KernelVersion>& kernel_versions();
+
+// "6.0", "6.1", …, "6.19" or "latest"; nullopt for anything else.
 // Example: parse_kernel_version("6.12") == KernelVersion::v6_12,
 //   parse_kernel_version("6.2") == std::nullopt.
 std::optional<KernelVersion> parse_kernel_version(std::string_view text);
 // The inverse: parse_kernel_version(kernel_version_name(v)) == v.
 // Example: kernel_version_name(KernelVersion::v6_1) == "6.1".
 std::string_view kernel_version_name(KernelVersion v);
-// The accepted names, for --help and error messages: "6.1, 6.12, latest".
+// The accepted names, for --help and error messages: "6.0, 6.1, 6.6, …, 6.19, latest".
 // Example: std::cerr << "--kernel: one of " << kernel_version_names();
 std::string_view kernel_version_names();
 
@@ -51,32 +62,53 @@ enum class DeviceResetReport : std::uint8_t {
 // true means the newer (latest) behaviour. Obtained from behaviour(), never built by callers.
 // Example: behaviour(KernelVersion::v6_1).matrix_features == false.
 struct KernelBehaviour {
-  // 6.15 "s390/vfio-ap: Notify userspace that guest's AP config changed when mdev removed":
-  // the VFIO request callback clears the guest's CRYCB. Before (6.5 2e3d8d71e285 wired the
-  // callback in; 6.1 has none) a request only signals user space.
-  bool request_clears_crycb;
+  // 6.8 850fb7fa8c68 "always filter entire AP matrix" (with 16fb78cbf56e, 774d10196e64; Debian
+  // 6.1 carries them): an adapter or domain assignment filters the whole matrix. Before (6.0
+  // "delta filter") it checked only the new adapter's (or domain's) queues after rebuilding
+  // the shadow from M ∩ cfg, so an adapter filtered earlier for an unbound queue came back
+  // unchecked (kernel-vfio-ap.md §3.2, §7.3 scenario 1).
+  bool full_filter;
+  // The 2026 fix "control-domain removal in cfg_remove" (Debian 6.1 and 6.12 carry it): a
+  // host configuration change takes removed control domains that are assigned out of the
+  // shadow. Before (6.0 … 6.19) the removed set was "removed minus assigned", so assigned
+  // control domains stayed in the shadow and the guest (kernel-vfio-ap.md §4.2).
+  bool removal_unplugs_assigned_control_domains;
+  // The 2026 fix "hot-unplug skipped when last adapter/domain removed" (Debian 6.1 and 6.12
+  // carry it): vfio_ap_mdev_hot_unplug_cfg commits when a removal intersected the shadow.
+  // Before (6.0 … 6.19) it committed only when a mask it removed from stayed non-empty
+  // (bitmap_andnot's return), so removing the last adapter left it in the guest.
+  bool removal_commits_emptied_shadow;
   // 6.6 reset rework (dd174833e44e "remove upper limit on wait", 411b0109daa5 "wait for rc 05
   // to clear", 9261f0438835 the work item that verifies the reset): a reset that answers RESET
   // IN PROGRESS, BUSY or STATE CHANGE IN PROGRESS (response::transient) is polled with TAPQ
   // until it completes, so its final status is the completed reset's, NORMAL
   // (response::after_wait). Before, the in-progress answer was kept as the queue's reset status.
   bool reset_waits_for_completion;
-  // Which final reset statuses let a queue reach a guest: 6.6 c51f8c6bb5c8 (DECONFIGURED) and
-  // 6.9 a681226c675c (CHECKSTOPPED) accept those two besides NORMAL; 6.1 accepts NORMAL only
-  // (any non-zero reset_rc filters the adapter).
-  bool abnormal_but_passable;
+  // 6.6 c51f8c6bb5c8 "allow deconfigured queue to be passed through to a guest": a queue whose
+  // reset ended DECONFIGURED may reach a guest. Before, any non-zero reset_rc filtered it.
+  bool deconfigured_passable;
+  // 6.9 a681226c675c "handle hardware checkstop state on queue reset operation": a queue whose
+  // reset ended CHECKSTOPPED may reach a guest. Before, it filtered the adapter.
+  bool checkstopped_passable;
   // 6.8 f848cba767e5 "reset queues filtered from the guest's AP config": after a filter takes
-  // adapters out of the guest, their queues are reset. 6.1 does not reset them.
+  // adapters out of the guest, their queues are reset. Before, they are not.
   bool filter_resets_unplugged;
   // 6.8 f009cfa46655 / b9bd10c43456: a queue leaving vfio_ap while in the guest takes its
   // adapter out and every queue of that adapter the guest had is reset; a queue not in the
-  // guest is reset only while still configured. 6.1 resets just the leaving queue, always
+  // guest is reset only while still configured. Before, just the leaving queue is reset, always
   // (a ZAPQ of a deconfigured queue resets nothing).
   bool unbind_resets_adapter;
   DeviceResetReport device_reset;
+  // 6.10 e12aa0b5b2fb "Add ap_config sysfs attribute" and 8fb456bc9f9b "write support": the
+  // mdev's `ap_config` attribute. Before, no such file (ENOENT on read and write).
+  bool ap_config_attribute;
   // 6.12 2d8721364ce8 "s390/vfio-ap: Driver feature advertisement": the matrix device has a
-  // read-only `features` attribute (`guest_matrix hotplug ap_config`); 6.1 has no such file.
+  // read-only `features` attribute (`guest_matrix hotplug ap_config`); before, no such file.
   bool matrix_features;
+  // 6.15 "s390/vfio-ap: Notify userspace that guest's AP config changed when mdev removed":
+  // the VFIO request callback clears the guest's CRYCB. Before (6.5 2e3d8d71e285 wired the
+  // callback in; 6.0 and Debian 6.1 have none) a request only signals user space.
+  bool request_clears_crycb;
 };
 
 // The behaviour of `v`.

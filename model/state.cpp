@@ -70,7 +70,10 @@ bool linked(const State& s, const Mdev& m, Apqn q) {
 }
 
 bool passable_status(KernelVersion kernel, std::uint8_t rc) {
-  return behaviour(kernel).abnormal_but_passable ? response::passable(rc) : rc == response::normal;
+  const KernelBehaviour& b = behaviour(kernel);
+  if (rc == response::deconfigured) return b.deconfigured_passable;
+  if (rc == response::checkstopped) return b.checkstopped_passable;
+  return response::passable(rc);
 }
 
 Mask passable_row(const State& s, const Mdev& m, ApId a) {

@@ -244,7 +244,7 @@ struct State {
 };
 
 // Whether a queue whose last reset ended with `rc` may reach a guest under `kernel`
-// (response::passable from 6.6/6.9 on; NORMAL only before, KernelBehaviour).
+// (DECONFIGURED from 6.6, CHECKSTOPPED from 6.9, NORMAL always; KernelBehaviour).
 // Example: passable_status(KernelVersion::latest, response::deconfigured) == true;
 //   passable_status(KernelVersion::v6_1, response::deconfigured) == false.
 bool passable_status(KernelVersion kernel, std::uint8_t rc);
