@@ -84,6 +84,7 @@ bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
   const trace::Trace header = generated_header(random, seed, ops);
   if (!emit(trace::format_trace(header))) return false;
   model::State state = header.initial_state();
+  state.kernel = knobs.kernel;
   std::string text;
   for (int i = 0; i < ops; ++i) {
     const model::Op op = random.next(state);
@@ -100,6 +101,7 @@ trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
   Generator random = generator(seed, knobs);
   trace::Trace trace = generated_header(random, seed, ops);
   model::State state = trace.initial_state();
+  state.kernel = knobs.kernel;
   for (int i = 0; i < ops; ++i) {
     trace::TraceStep step{random.next(state), std::nullopt, 0, {}};
     const model::State before = violations != nullptr ? state : model::State{};

@@ -108,6 +108,7 @@ std::string knob_flags(const GeneratorKnobs& k) {
   if (k.host != d.host && k.host == HostShape::non_apxa) out += " --host non-apxa";
   if (k.read_percent != d.read_percent && k.read_percent >= 0)
     out += " --reads " + std::to_string(k.read_percent);
+  if (k.kernel != d.kernel) out += " --kernel " + std::string(model::kernel_version_name(k.kernel));
   return out;
 }
 

@@ -149,6 +149,9 @@ struct GeneratorKnobs {
   // Example: knobs.weight(model::OpKind::read_queue_status) = 0;
   int& weight(model::OpKind k) { return weights[static_cast<std::size_t>(k)]; }
   HostShape host = HostShape::random;
+  // The kernel profile whose behaviour the expectations follow (`apcb gen --kernel V`); the
+  // draws themselves do not depend on it, so a seed gives the same operations for every V.
+  model::KernelVersion kernel = model::KernelVersion::latest;
   int mdev_uuids = 3;  // the pool of fresh UUIDs (generator_uuid(0..n-1)); >= 1
   int guests = 2;      // guest ids 0..guests-1; >= 1
   IdUniverse ids = IdUniverse::interesting;
@@ -237,7 +240,7 @@ struct GeneratorKnobs {
 
 // The options of `apcb gen` that turn GeneratorKnobs::defaults() into `k`, each with a leading
 // space, in the order --weights (the kinds whose weight differs, by model::kAlphabet name),
-// --mdevs, --guests, --host, --reads; empty for defaults(). Knobs apcb gen has no option for
+// --mdevs, --guests, --host, --reads, --kernel; empty for defaults(). Knobs apcb gen has no option for
 // (the ID universe, text forms, the follow/fresh/toggle percentages, the test-only host shapes)
 // are not rendered.
 // Example: auto k = GeneratorKnobs::defaults(); k.guests = 1;

@@ -32,6 +32,26 @@ unsigned queue_table_bucket(Apqn q) {
   return static_cast<std::uint32_t>(apqn * 0x61C88647u) >> 24;
 }
 
+// Every ID: a filter scope that checks everything.
+constexpr Mask kEveryId = Mask::up_to(255);
+
+// The queues a filter checks. From 6.8 (KernelBehaviour::full_filter) every filter checks the
+// whole matrix; before, an assignment checked only its delta (6.0's vfio_ap_mdev_filter_matrix
+// took the new adapter × the matrix's domains, or the matrix's adapters × the new domain; scan
+// complete took the added adapters × domains and adapters × added domains), after rebuilding
+// the shadow's adapters from M ∩ cfg — so an adapter filtered earlier could come back.
+struct FilterScope {
+  Matrix first{kEveryId, kEveryId, Mask{}};  // default: everything
+  Matrix second;                              // a second rectangle (scan complete)
+  // The domains of adapter a that the filter checks.
+  Mask row(ApId a) const {
+    Mask out;
+    if (first.adapters.test(a)) out |= first.domains;
+    if (second.adapters.test(a)) out |= second.domains;
+    return out;
+  }
+};
+
 // One operation in progress: the state it changes and the events it has observed so far.
 // Its helpers carry the names of the implementation's (impl/vfio_ap/driver.h, impl/ap_bus.h),
 // which are the kernel's, so the two can be read side by side.
@@ -114,12 +134,25 @@ class Step {
   }
 
   // --- the filters -------------------------------------------------------------------------
+  // The scope of a filter run for an assignment: the delta before 6.8, everything after.
+  FilterScope scope_of(const Mask& adapters, const Mask& domains) const {
+    FilterScope scope;
+    if (behaviour(s_.kernel).full_filter) return scope;
+    scope.first = Matrix{adapters, domains, Mask{}};
+    return scope;
+  }
   // vfio_ap_mdev_filter_matrix: shadow A and Q := F.A and F.Q (model::filter_matrix, named
-  // qualified: this member hides it); `filtered` collects adapters the filter took away that
-  // were plugged before (their queues must be reset). Returns whether the shadow's adapters or
-  // domains changed.
-  bool filter_matrix(Mdev& m, Mask& filtered) {
-    const Matrix f = model::filter_matrix(s_, m);
+  // qualified: this member hides it), or the delta filter's answer within `scope` before 6.8;
+  // `filtered` collects adapters the filter took away that were plugged before (their queues
+  // must be reset). Returns whether the shadow's adapters or domains changed.
+  bool filter_matrix(Mdev& m, Mask& filtered, const FilterScope& scope = {}) {
+    Matrix f = model::filter_matrix(s_, m);
+    if (!behaviour(s_.kernel).full_filter) {
+      f.adapters = Mask{};
+      (m.assigned.adapters & s_.cfg.adapters).for_each([&](ApId a) {
+        if ((f.domains & scope.row(a)).subset_of(passable_row(s_, m, a))) f.adapters.set(a);
+      });
+    }
     const Matrix prev = m.shadow;
     // Before 6.8 (KernelBehaviour) the filter resets nothing, so it collects nothing.
     if (behaviour(s_.kernel).filter_resets_unplugged)
@@ -135,10 +168,11 @@ class Step {
     m.shadow.control_domains = c;
     return changed;
   }
-  // Full filter, then commit if the shadow changed, then reset adapters the filter unplugged.
-  void refilter_and_commit(Mdev& m, bool with_cdoms) {
+  // Filter (within `scope`), then commit if the shadow changed, then reset adapters the filter
+  // unplugged.
+  void refilter_and_commit(Mdev& m, bool with_cdoms, const FilterScope& scope = {}) {
     Mask filtered;
-    bool changed = filter_matrix(m, filtered);
+    bool changed = filter_matrix(m, filtered, scope);
     if (with_cdoms) changed |= filter_cdoms(m);
     if (!changed) return;
     update_guest_apcb(m);
@@ -238,7 +272,7 @@ Errno Step::assign_adapter(Mdev& m, ApId apid) {
   candidate.adapters.set(apid);
   if (Errno e = validate_masks(m, candidate); e != Errno::ok) return e;
   m.assigned = candidate;  // links the new adapter's bound queues
-  refilter_and_commit(m, /*with_cdoms=*/false);
+  refilter_and_commit(m, /*with_cdoms=*/false, scope_of(Mask::single(apid), kEveryId));
   return Errno::ok;
 }
 
@@ -248,7 +282,7 @@ Errno Step::assign_domain(Mdev& m, ApId apqi) {
   candidate.domains.set(apqi);
   if (Errno e = validate_masks(m, candidate); e != Errno::ok) return e;
   m.assigned = candidate;  // links the new domain's bound queues
-  refilter_and_commit(m, /*with_cdoms=*/false);
+  refilter_and_commit(m, /*with_cdoms=*/false, scope_of(kEveryId, Mask::single(apqi)));
   return Errno::ok;
 }
 
@@ -333,6 +367,7 @@ Errno Step::operator()(const op::AttrWrite& o) {
   Mdev* m = s_.find_mdev(o.uuid);
   if (m == nullptr) return Errno::enoent;
   if (o.attr == MdevAttr::ap_config) {
+    if (!behaviour(s_.kernel).ap_config_attribute) return Errno::enoent;  // before 6.10
     const Parsed<Matrix> parsed = parse_ap_config(o.text);
     if (!parsed.ok()) return parsed.error;
     return write_ap_config(*m, parsed.value);
@@ -368,11 +403,27 @@ void Step::on_config_changed(const Matrix& cur, const Matrix& prev) {
                      cur.control_domains - prev.control_domains};
   for (auto it = s_.mdevs.rbegin(); it != s_.mdevs.rend(); ++it) {
     Mdev& m = *it;
+    const KernelBehaviour& k = behaviour(s_.kernel);
     const Matrix before = m.shadow;
-    m.shadow.adapters -= removed.adapters & m.assigned.adapters;
-    m.shadow.domains -= removed.domains & m.assigned.domains;
-    m.shadow.control_domains -= removed.control_domains & m.assigned.control_domains;
-    if (m.shadow != before) update_guest_apcb(m);
+    // vfio_ap_mdev_cfg_remove; before the 2026 fix the control domains' set was "removed
+    // minus assigned", which leaves the assigned ones in the shadow (KernelBehaviour).
+    const Matrix rem{removed.adapters & m.assigned.adapters, removed.domains & m.assigned.domains,
+                     k.removal_unplugs_assigned_control_domains
+                         ? removed.control_domains & m.assigned.control_domains
+                         : removed.control_domains - m.assigned.control_domains};
+    m.shadow.adapters -= rem.adapters;
+    m.shadow.domains -= rem.domains;
+    m.shadow.control_domains -= rem.control_domains;
+    // vfio_ap_mdev_hot_unplug_cfg commits when the removal intersected the shadow; before the
+    // 2026 fix, when a mask it removed from stayed non-empty (bitmap_andnot's return), so the
+    // last adapter (domain, control domain) never left the guest.
+    const bool commit =
+        k.removal_commits_emptied_shadow
+            ? m.shadow != before
+            : (rem.adapters.any() && m.shadow.adapters.any()) ||
+                  (rem.domains.any() && m.shadow.domains.any()) ||
+                  (rem.control_domains.any() && m.shadow.control_domains.any());
+    if (commit) update_guest_apcb(m);
     m.pending_add = Matrix{added.adapters & m.assigned.adapters,
                            added.domains & m.assigned.domains,
                            added.control_domains & m.assigned.control_domains};
@@ -385,7 +436,10 @@ void Step::on_scan_complete() {
     if (m.pending_add.empty()) continue;
     Mask filtered;
     bool changed = false;
-    if (m.pending_add.adapters.any() || m.pending_add.domains.any()) changed |= filter_matrix(m, filtered);
+    FilterScope scope = scope_of(m.pending_add.adapters, kEveryId);
+    if (!behaviour(s_.kernel).full_filter) scope.second = Matrix{kEveryId, m.pending_add.domains, Mask{}};
+    if (m.pending_add.adapters.any() || m.pending_add.domains.any())
+      changed |= filter_matrix(m, filtered, scope);
     if (m.pending_add.control_domains.any()) changed |= filter_cdoms(m);
     m.pending_add = Matrix{};
     if (changed) {
@@ -612,7 +666,10 @@ Errno Step::operator()(const op::ReadMdev& o) {
     case MdevView::control_domains:
       obs_.output = render_control_domains(m->assigned, s_.params);
       break;
-    case MdevView::ap_config: obs_.output = render_ap_config(m->assigned); break;
+    case MdevView::ap_config:
+      if (!behaviour(s_.kernel).ap_config_attribute) return Errno::enoent;  // before 6.10
+      obs_.output = render_ap_config(m->assigned);
+      break;
   }
   return Errno::ok;
 }
