@@ -23,6 +23,7 @@ namespace {
 struct ProveArgs {
   int width = 256;
   std::string host = "apxa";
+  model::KernelVersion kernel = model::KernelVersion::latest;
   std::vector<std::string> only;
   std::string json_path;
   std::string smt2_dir;
@@ -55,6 +56,7 @@ int run_prove(const ProveArgs& args) {
   proofs::Options options;
   options.width = args.width;
   options.apxa = args.host == "apxa";
+  options.kernel = args.kernel;
   if (!options.apxa && options.width < 64) {
     std::cerr << "apcb prove: a non-APXA host (adapters up to 63) needs --width 64 or 256\n";
     return kBadInput;
@@ -63,7 +65,8 @@ int run_prove(const ProveArgs& args) {
   options.smt2_dir = args.smt2_dir;
   options.cex_dir = args.cex_dir;
   options.log = &std::cerr;
-  std::cerr << "apcb prove: width " << args.width << ", " << args.host << " host, Z3 " << proofs::z3_version() << ", "
+  std::cerr << "apcb prove: kernel " << model::kernel_version_name(args.kernel) << ", width "
+            << args.width << ", " << args.host << " host, Z3 " << proofs::z3_version() << ", "
             << args.jobs << " jobs\n";
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<proofs::Result> results =
@@ -78,6 +81,7 @@ int run_prove(const ProveArgs& args) {
     j["verdict"] = holds ? "holds" : "fails";
     j["width"] = args.width;
     j["host"] = args.host;
+    j["kernel"] = std::string(model::kernel_version_name(args.kernel));
     j["mdev_slots"] = options.mdevs;
     j["guest_slots"] = options.guests;
     j["z3_version"] = proofs::z3_version();
@@ -118,6 +122,7 @@ void add_prove_verb(CLI::App& app, Action& action) {
                     "(adapters ≤ 63, domains ≤ 15, formats 0 and 1; width 64 or 256)")
       ->check(CLI::IsMember({"apxa", "non-apxa"}))
       ->capture_default_str();
+  add_kernel_option(*prove, args->kernel);
   prove->add_option("--only", args->only, "run only this obligation (repeatable; --list names them)");
   prove->add_option("--json", args->json_path, "also write the verdicts as JSON to this file");
   prove->add_option("--smt2", args->smt2_dir, "export every query as SMT-LIB 2 into this folder");

@@ -222,6 +222,8 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
               m.shadow.control_domains == (m.assigned.control_domains & s.cfg.control_domains) &&
               (q0 != enc.zero() || m.shadow.adapters == (m.assigned.adapters & s.cfg.adapters)) &&
               z3::implies(m.released, m.attached)));
+    // Before 6.15 (request_clears_crycb) a release request changes nothing: no mdev is released.
+    if (constructible && !enc.behaviour().request_clears_crycb) all.push_back(!m.released);
     w.indices.insert(w.indices.end(), mine.begin(), mine.end());
     w.slot_indices.push_back(std::move(mine));
   }

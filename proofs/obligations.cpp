@@ -149,6 +149,9 @@ void inductive(Prover& p, const std::string& kind_name) {
 
 // --- P5, P6, P8 -----------------------------------------------------------------------------
 
+void commit_counterexample(Prover& p, const std::string& label, const std::string& kind,
+                           std::size_t instance);
+
 // Every commit an operation makes (intermediate ones included) writes an APCB that satisfies
 // P1–P2 in the state of that instant; a host configuration change's commits also lie within
 // the new configuration.
@@ -173,7 +176,11 @@ void p5_commits(Prover& p) {
           goal.push_back(z3::implies(e.happens && enc.guest_is(e.guest, g), ok));
         }
       }
-      if (goal.size() > 1) p.prove(with_label(kind, inst), s.hyps, model::z3enc::conjunction(goal));
+      if (goal.size() > 1 &&
+          !p.prove(with_label(kind, inst), s.hyps, model::z3enc::conjunction(goal)) &&
+          !p.failed_otherwise())
+        commit_counterexample(p, with_label(kind, inst), kind.name,
+                              static_cast<std::size_t>(&inst - kind.instances.data()));
     }
   }
   p.note(std::to_string(commits) + " commit sites");
@@ -363,7 +370,7 @@ struct Search {
 z3enc::Shape search_shape(const Options& o) {
   const int w = std::min(8, o.width);
   const auto max = static_cast<model::ApId>(w - 1);
-  return z3enc::Shape{w, o.mdevs, o.guests, model::HostParams{true, max, max}};
+  return z3enc::Shape{w, o.mdevs, o.guests, model::HostParams{true, max, max}, o.kernel};
 }
 
 struct Found {
@@ -452,11 +459,85 @@ void counterexample_for(Prover& p, const std::string& label, const std::string& 
            [](const z3enc::Encoder& e, const SymState& pre, const Transition& t) {
              return inv_whole(e, pre, Inv{}) && !inv_whole(e, t.post, Inv{});
            }};
+  // One counterexample per conjunct that the operation can break alone (the conjunct names a
+  // kernel's bug: P4 a commit that did not happen, P1.control a control domain kept, P7.adapters
+  // an adapter admitted unchecked); the first one found for any conjunct when none is alone.
+  bool any = false;
+  for (Conjunct c : kConjuncts) {
+    const Inv rest{Strength::structural, c};
+    Search alone{kind, instance, Inv{}, true, {},
+                 [rest](const z3enc::Encoder& e, const Witness&, const Transition& t, const z3::expr& a) {
+                   return !(inv_global(e, t.post, Inv{}) && inv_at(e, t.post, a, Inv{})) &&
+                          inv_global(e, t.post, rest) && inv_at(e, t.post, a, rest);
+                 },
+                 [rest](const z3enc::Encoder& e, const SymState& pre, const Transition& t) {
+                   return inv_whole(e, pre, Inv{}) && !inv_whole(e, t.post, Inv{}) &&
+                          inv_whole(e, t.post, rest);
+                 },
+                 /*required=*/false};
+    const std::string name(conjunct_name(c));
+    const std::optional<Found> f =
+        certify(p, label + "." + name, alone,
+                {"# " + p.name() + ": Inv does not survive " + label + ": " + name + " alone breaks."});
+    if (!f) continue;
+    any = true;
+    p.note(name + " alone: counterexample " + std::string(f->replay.matches ? "replays" : "does NOT replay") +
+           " on model::apply (" + f->replay.construction + "); model::apply's post: " +
+           (f->replay.post_violations.empty() ? std::string("keeps Inv (NOT confirmed)")
+                                              : violations_text(f->replay.post_violations)));
+  }
+  if (any) return;
   const std::optional<Found> f = certify(p, label, s, {"# " + p.name() + ": Inv does not survive " + label + "."});
   if (!f) return;
   p.note("counterexample " + std::string(f->replay.matches ? "replays" : "does NOT replay") +
          " on model::apply (" + f->replay.construction + "); model::apply's post: " +
-         violations_text(f->replay.post_violations));
+         (f->replay.post_violations.empty() ? std::string("keeps Inv (NOT confirmed)")
+                                            : violations_text(f->replay.post_violations)));
+}
+
+// A commit that writes an APCB outside M ∩ cfg or with an APQN that is not linked (P5's P1–P2),
+// over a pre-state that can be built, replayed on model::apply; the C++ check is the model's
+// commits against its post-state (the instant of the operation's last commit).
+void commit_counterexample(Prover& p, const std::string& label, const std::string& kind,
+                           std::size_t instance) {
+  Search s{kind, instance, Inv{}, true, {},
+           [](const z3enc::Encoder& e, const Witness&, const Transition& t, const z3::expr& a) {
+             z3::expr bad = e.ctx().bool_val(false);
+             for (const SymEvent& ev : t.events) {
+               if (ev.kind != SymEvent::Kind::commit || ev.clear) continue;
+               for (int g = 0; g < e.shape().guests; ++g) {
+                 const z3enc::SymMatrix& c = ev.state.guests[static_cast<std::size_t>(g)].apcb;
+                 bad = bad || (ev.happens && e.guest_is(ev.guest, g) &&
+                               !committed_ok_at(e, ev.state, ev.mdev, c, a));
+               }
+             }
+             return bad;
+           },
+           {}};
+  const std::optional<Found> f =
+      certify(p, label, s, {"# " + p.name() + ": a commit of " + label + " writes an APQN that is not linked",
+                            "# or an ID outside M ∩ cfg."});
+  if (!f) return;
+  const Replay& r = f->replay;
+  std::string bad;
+  for (const model::Event& ev : r.observation.events) {
+    const auto* c = std::get_if<model::Commit>(&ev);
+    if (c == nullptr || bad.size() > 0) continue;
+    for (const model::Mdev& m : r.post.mdevs) {
+      if (m.guest != c->guest) continue;
+      c->apcb.adapters.for_each([&](model::ApId a) {
+        const model::Mask outside = c->apcb.domains - model::linked_row(r.post, m, a);
+        if (bad.empty() && (!m.assigned.adapters.test(a) || outside.any()))
+          bad = "guest " + std::to_string(c->guest) + " is given adapter " + std::to_string(a) +
+                " with a queue not linked to mdev " + m.uuid;
+      });
+      if (bad.empty() && !c->apcb.control_domains.subset_of(m.assigned.control_domains & r.post.cfg.control_domains))
+        bad = "guest " + std::to_string(c->guest) + " is given a control domain outside M.C ∩ cfgC";
+    }
+  }
+  if (!r.matches) p.note(label + ": the counterexample does NOT replay on model::apply");
+  p.note(label + ": counterexample " + (r.matches ? "replays" : "does not replay") + " (" + r.construction +
+         "); model::apply's commit: " + (bad.empty() ? "none out of M ∩ cfg or unlinked (NOT confirmed)" : bad));
 }
 
 // F1: the spec-strength invariant (P2 and P7 with "passable") is not inductive for `kind`:
@@ -491,7 +572,9 @@ void f1(Prover& p, const std::string& kind_name) {
   if (!model::completed(r.op, r.observation.result))
     p.fail("model::apply fails the operation (" + std::string(model::errno_name(r.observation.result)) + ")");
   // The reset that breaks P7 ends non-passable, so non-zero: a device reset reports it.
-  if (kind_name == "device_reset" && r.observation.result != model::Errno::eio)
+  // (EBUSY or EIO before 6.6: DeviceResetReport::ebusy_or_eio_per_queue.)
+  if (kind_name == "device_reset" &&
+      !z3enc::result_agrees(r.pre.kernel, r.op, r.observation.result, model::Errno::eio))
     p.fail("the device reset answers " + std::string(model::errno_name(r.observation.result)) +
            ", not EIO, after a reset that ended non-passable");
   p.note("counterexample found in " + secs(f->seconds) + ", checked at width " +
@@ -539,10 +622,18 @@ void mutant_filter_obligation(Prover& p) {
   }
   p.note("inductive.assign_adapter fails under the mutant (sat in " + secs(now_seconds() - t0) + ")");
   // 2. A counterexample that replays: the mutant's post breaks Inv, model::apply's does not.
+  // Under the delta filter (before 6.8) the model itself re-admits an assigned adapter that is
+  // out of the shadow; a pre-state whose shadow holds every assigned configured adapter shows
+  // the mutant alone.
   Search search{"assign_adapter", 0, Inv{}, true, mutant_filter,
-                [](const z3enc::Encoder& e, const Witness&, const Transition& t, const z3::expr& a) {
-                  return succeeded(e, t) &&
-                         !(inv_global(e, t.post, Inv{}) && inv_at(e, t.post, a, Inv{}));
+                [](const z3enc::Encoder& e, const Witness& w, const Transition& t, const z3::expr& a) {
+                  z3::expr f = succeeded(e, t) &&
+                               !(inv_global(e, t.post, Inv{}) && inv_at(e, t.post, a, Inv{}));
+                  if (!e.behaviour().full_filter)
+                    for (const z3enc::SymMdev& m : w.pre.mdevs)
+                      f = f && z3::implies(m.present, m.shadow.adapters ==
+                                                          (m.assigned.adapters & w.pre.cfg.adapters));
+                  return f;
                 },
                 [](const z3enc::Encoder& e, const SymState& pre, const Transition& t) {
                   return inv_whole(e, pre, Inv{}) && succeeded(e, t) &&
@@ -609,14 +700,28 @@ void mutant_reset_first_obligation(Prover& p) {
 // Every operation is enabled and succeeds, changing the state when it can, in some state
 // satisfying the invariant; each witness is replayed on model::apply and saved as a trace.
 void enabled(Prover& p) {
+  const model::KernelBehaviour& kb = p.enc().behaviour();
+  std::string outside;
   for (const std::string& name : op_kind_names()) {
-    const bool mutating = op_kind(p.enc(), "op", name).mutating;
+    // Before 6.10 there is no ap_config attribute (ENOENT always): no witness can exist.
+    if (name == "ap_config" && !kb.ap_config_attribute) {
+      outside += " ap_config (no such attribute before 6.10);";
+      continue;
+    }
+    // Before 6.15 a release request succeeds and changes nothing (it only signals user space).
+    const bool mutating = op_kind(p.enc(), "op", name).mutating &&
+                          (name != "guest_release" || kb.request_clears_crycb);
     Search s{name, 0, Inv{}, true, {},
              [mutating](const z3enc::Encoder& e, const Witness& w, const Transition& t,
                         const z3::expr&) {
                z3::expr f = succeeded(e, t);
                const z3::expr x = e.ctx().bv_const("x", static_cast<unsigned>(e.index_bits()));
                if (mutating) f = f && !equal_at(e, t.post, w.pre, x);
+               // In a kernel whose operation can break Inv, a witness that keeps it.
+               if (e.shape().kernel != model::KernelVersion::latest) {
+                 f = f && inv_global(e, t.post, Inv{}) && e.p4(t.post);
+                 for (const z3::expr& i : w.indices) f = f && inv_at(e, t.post, i, Inv{});
+               }
                return f;
              },
              [](const z3enc::Encoder& e, const SymState& pre, const Transition& t) {
@@ -636,6 +741,7 @@ void enabled(Prover& p) {
       p.fail(name + ": a witness state breaks the invariant");
     if (!r.constructed) p.fail(name + ": the witness state was not built by operations");
   }
+  if (!outside.empty()) p.note("not in this kernel:" + outside.substr(0, outside.size() - 1));
   p.note("all " + std::to_string(op_kind_names().size()) +
          " operations succeed in some Inv state; witnesses checked at width " +
          std::to_string(p.enc().width()) + ", replayed and built from State::initial");

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/kernel.h"
+
 namespace apcb::proofs {
 
 enum class Verdict { holds, fails, unknown, timeout, error };
@@ -32,6 +34,9 @@ struct Options {
   // The host: APXA (IDs up to N−1, CRYCB formats 0 and 2), or not (adapters up to 63, domains
   // up to 15, formats 0 and 1; needs N ≥ 64).
   bool apxa = true;
+  // The kernel profile the encoding follows (model/kernel.h; `apcb prove --kernel V`). An
+  // obligation that does not hold in that kernel fails with a replayed counterexample.
+  model::KernelVersion kernel = model::KernelVersion::latest;
   unsigned timeout_ms = 20000;  // per solver query; running out is a failure
   std::string smt2_dir;         // when set, every query is written there as SMT-LIB 2
   std::string cex_dir;          // when set, every counterexample trace is written there

@@ -42,7 +42,7 @@ z3enc::Shape shape_of(const Options& options) {
     throw std::invalid_argument("a non-APXA host (adapters up to 63) needs --width 64 or 256");
   const model::HostParams host = options.apxa ? model::HostParams{true, max, max}
                                               : model::HostParams{false, 63, 15};
-  return z3enc::Shape{options.width, options.mdevs, options.guests, host};
+  return z3enc::Shape{options.width, options.mdevs, options.guests, host, options.kernel};
 }
 
 Prover::Prover(const Options& options, std::string obligation)

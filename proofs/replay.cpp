@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "model/errno.h"
+#include "model/filter.h"
 #include "model/step.h"
 #include "trace/trace.h"
 
@@ -67,7 +68,7 @@ std::string unbuildable(const State& target) {
     if (m.released && !m.guest) return "mdev " + m.uuid + " is released but not attached";
   }
   for (const auto& [qid, rc] : target.last_response) {
-    if (model::response::passable(rc)) continue;
+    if (model::passable_status(target.kernel, rc)) continue;
     bool is_linked = false;
     for (const model::Mdev& m : target.mdevs) is_linked |= model::linked(target, m, Apqn::unpack(qid));
     if (!is_linked) return "queue " + apqn_text(Apqn::unpack(qid)) + " has a failed reset but no mdev";
@@ -123,6 +124,8 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
   }
   std::vector<Op> ops;
   State s = State::initial(target.params, target.cfg);
+  s.kernel = target.kernel;
+  const bool has_ap_config = model::behaviour(target.kernel).ap_config_attribute;
   std::string failed;
   auto run = [&](const Op& o) {
     if (!failed.empty()) return;
@@ -145,10 +148,52 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
       run(op::QueueUnbind{q, s.driver(q)});
     });
   for (const model::Guest& g : target.guests) run(op::GuestCreate{g.id, g.msax3});
-  // Each assignment filters fully: the shadow is F with every queue passable.
+  // A full filter of mdev `uuid`'s matrix: an ap_config write of the same matrix, or before
+  // 6.10 (no ap_config) a linked queue outside `avoid` unbound from vfio_ap and bound again
+  // (its probe filters the whole matrix in every kernel: step.cpp probe_queue).
+  auto refilter = [&](const std::string& uuid, const std::vector<Apqn>& avoid) {
+    if (!failed.empty()) return;
+    const model::Mdev* cur = s.find_mdev(uuid);
+    if (has_ap_config) {
+      run(op::AttrWrite{uuid, model::MdevAttr::ap_config, hex3(cur->assigned)});
+      return;
+    }
+    std::optional<Apqn> q;
+    cur->assigned.adapters.for_each([&](model::ApId a) {
+      model::linked_row(s, *cur, a).for_each([&](model::ApId d) {
+        const Apqn c{a, d};
+        if (!q && std::find(avoid.begin(), avoid.end(), c) == avoid.end()) q = c;
+      });
+    });
+    if (!q) {
+      failed = "no linked queue of mdev " + uuid + " to refilter it by (no ap_config before 6.10)";
+      return;
+    }
+    run(op::QueueUnbind{*q, model::Driver::vfio_ap});
+    run(op::QueueBind{*q, model::Driver::vfio_ap});
+  };
+  // Each assignment filters fully: the shadow is F with every queue passable. Before 6.10 the
+  // IDs are written one by one (the delta filter of 6.0 can leave the shadow other than F:
+  // one refilter puts it right).
   for (const model::Mdev& m : target.mdevs) {
     run(op::MdevCreate{m.uuid});
-    if (!m.assigned.empty()) run(op::AttrWrite{m.uuid, model::MdevAttr::ap_config, hex3(m.assigned)});
+    if (m.assigned.empty()) continue;
+    if (has_ap_config) {
+      run(op::AttrWrite{m.uuid, model::MdevAttr::ap_config, hex3(m.assigned)});
+      continue;
+    }
+    auto each = [&](const Mask& ids, model::MdevAttr attr) {
+      ids.for_each([&](model::ApId id) { run(op::AttrWrite{m.uuid, attr, std::to_string(id) + "\n"}); });
+    };
+    each(m.assigned.control_domains, model::MdevAttr::assign_control_domain);
+    each(m.assigned.adapters, model::MdevAttr::assign_adapter);
+    // Configured domains last: the last one's delta filter checks every adapter's queue there
+    // (with no linked queue, that is the full filter's answer).
+    each(m.assigned.domains - target.cfg.domains, model::MdevAttr::assign_domain);
+    each(m.assigned.domains & target.cfg.domains, model::MdevAttr::assign_domain);
+    if (!failed.empty()) break;
+    const model::Mdev* cur = s.find_mdev(m.uuid);
+    if (cur->shadow.adapters != model::filter_matrix(s, *cur).adapters) refilter(m.uuid, {});
   }
   // Adapters the target's shadow lacks: a failed reset of one of their queues, a refilter (an
   // ap_config write of the same matrix) takes them out; then the reset status is repaired.
@@ -158,9 +203,11 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
     const Mask drop = cur->shadow.adapters - m.shadow.adapters;
     if (drop.empty()) continue;
     const auto d0 = static_cast<model::ApId>(cur->shadow.domains.first());
-    drop.for_each([&](model::ApId a) { run(op::ResetResponse{Apqn{a, d0}, z3enc::kNonPassableResponse}); });
+    std::vector<Apqn> failing;
+    drop.for_each([&](model::ApId a) { failing.push_back(Apqn{a, d0}); });
+    for (Apqn q : failing) run(op::ResetResponse{q, z3enc::kNonPassableResponse});
     run(op::DeviceReset{m.uuid});
-    run(op::AttrWrite{m.uuid, model::MdevAttr::ap_config, hex3(m.assigned)});
+    refilter(m.uuid, failing);
     drop.for_each([&](model::ApId a) { run(op::ResetResponse{Apqn{a, d0}, model::response::normal}); });
     run(op::DeviceReset{m.uuid});
   }
@@ -169,7 +216,8 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
     if (!failed.empty()) break;
     std::vector<Apqn> bad;
     for (const auto& [qid, rc] : target.last_response)
-      if (!model::response::passable(rc) && model::linked(s, *s.find_mdev(m.uuid), Apqn::unpack(qid)))
+      if (!model::passable_status(target.kernel, rc) &&
+          model::linked(s, *s.find_mdev(m.uuid), Apqn::unpack(qid)))
         bad.push_back(Apqn::unpack(qid));
     if (bad.empty()) continue;
     for (Apqn q : bad) run(op::ResetResponse{q, target.last_response_of(q)});
@@ -212,7 +260,8 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
   State post = r.pre;
   r.observation = model::apply(post, r.op);
   r.post = z3enc::normalize(post, enc.width());
-  r.matches = r.observation.result == r.z3_result && same_state(r.post, r.z3_post);
+  r.matches = z3enc::result_agrees(r.pre.kernel, r.op, r.observation.result, r.z3_result) &&
+              same_state(r.post, r.z3_post);
   r.pre_violations = model::check_state(r.pre, strength);
   r.post_violations = model::check_state(r.post, strength);
   r.z3_post_violations = model::check_state(r.z3_post, strength);
@@ -224,7 +273,11 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
   const std::optional<std::vector<Op>> steps = construct(r.pre, enc.width(), &why);
   r.constructed = steps.has_value();
   trace.comments = comments;
+  // The expectations follow the profile: the trace header says which (docs/trace-format.md).
+  if (r.pre.kernel != model::KernelVersion::latest)
+    trace.comments.push_back("# kernel: " + std::string(model::kernel_version_name(r.pre.kernel)));
   State s = State::initial(trace.params, trace.config);
+  s.kernel = r.pre.kernel;
   if (steps) {
     r.construction = "built from State::initial in " + std::to_string(steps->size()) + " steps";
     for (std::size_t i = 0; i < steps->size(); ++i) {

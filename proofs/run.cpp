@@ -72,10 +72,14 @@ std::string format_table(const std::vector<Result>& results, const Options& opti
       slowest_name = r.name;
     }
   }
+  // The kernel profile is named unless it is the latest (whose table stays as it was).
+  const std::string kernel = options.kernel == model::KernelVersion::latest
+                                 ? std::string()
+                                 : "kernel " + std::string(model::kernel_version_name(options.kernel)) + ", ";
   std::snprintf(buf, sizeof buf,
-                "%zu obligations, %zu hold, %zu fail; width %d, %s host, %d mdev and %d guest slots; "
+                "%zu obligations, %zu hold, %zu fail; %swidth %d, %s host, %d mdev and %d guest slots; "
                 "%.2f s of obligations, %.2f s wall, slowest %.2f s (%s); Z3 %s\n",
-                results.size(), holding, results.size() - holding, options.width,
+                results.size(), holding, results.size() - holding, kernel.c_str(), options.width,
                 options.apxa ? "APXA" : "non-APXA", options.mdevs,
                 options.guests, total, wall_seconds, slowest, slowest_name.c_str(),
                 z3_version().c_str());

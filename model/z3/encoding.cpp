@@ -24,6 +24,22 @@ std::string synthetic_uuid(int slot) {
   return buf;
 }
 
+}  // namespace
+
+std::uint8_t reset_ends_with(KernelVersion kernel, std::uint8_t answer, bool hw) {
+  return hw && behaviour(kernel).reset_waits_for_completion ? response::after_wait(answer) : answer;
+}
+
+std::optional<std::uint8_t> passable_nonzero_code(KernelVersion kernel) {
+  const KernelBehaviour& b = behaviour(kernel);
+  if (b.checkstopped_passable && passable_status(kernel, kPassableNonZeroResponse))
+    return kPassableNonZeroResponse;
+  if (b.deconfigured_passable) return response::deconfigured;
+  return std::nullopt;
+}
+
+namespace {
+
 z3::expr subset(const z3::expr& x, const z3::expr& y, const z3::expr& zero) {
   return (x & ~y) == zero;
 }
@@ -127,6 +143,8 @@ z3::expr Encoder::passable_row(const SymState& s, int k, const z3::expr& a) cons
 }
 
 z3::expr Encoder::nonzero_row(const SymState& s, const z3::expr& a) const {
+  // Without a passable non-NORMAL code (before 6.6), passable is NORMAL: hw_zero is not read.
+  if (!passable_nonzero_code(shape_.kernel)) return ~z3::select(s.hw_ok, a);
   return ~(z3::select(s.hw_ok, a) & z3::select(s.hw_zero, a));
 }
 
@@ -241,6 +259,8 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
   };
   if (!(s.params == shape_.params))
     throw std::invalid_argument("z3enc: the state's host parameters differ from the shape's");
+  if (s.kernel != shape_.kernel)
+    throw std::invalid_argument("z3enc: the state's kernel profile differs from the shape's");
   if (static_cast<int>(slots.mdevs.size()) != shape_.mdevs ||
       static_cast<int>(slots.guests.size()) != shape_.guests)
     throw std::invalid_argument("z3enc: Slots sized for another shape");
@@ -257,8 +277,8 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
     std::vector<Mask> bad(static_cast<std::size_t>(n));
     for (const auto& [qid, answer] : table) {
       const Apqn q = Apqn::unpack(qid);
-      const std::uint8_t rc = hw ? response::after_wait(answer) : answer;
-      const bool good = zero ? rc == response::normal : response::passable(rc);
+      const std::uint8_t rc = reset_ends_with(shape_.kernel, answer, hw);
+      const bool good = zero ? rc == response::normal : passable_status(shape_.kernel, rc);
       if (q.adapter < n && q.domain < n && !good) bad[q.adapter].set(q.domain);
     }
     z3::expr arr = z3::const_array(index_sort(), ones());
@@ -397,6 +417,7 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
 
   State st;
   st.params = shape_.params;
+  st.kernel = shape_.kernel;
   st.cfg = mat(s.cfg);
   st.apmask = m(s.apmask);
   st.aqmask = m(s.aqmask);
@@ -413,12 +434,14 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
   const std::vector<Mask> hw_ok = rows(s.hw_ok);
   table(hw_ok, st.hw_response);
   table(rows(s.last_ok), st.last_response);
-  // Passable hardware answers that are not NORMAL.
-  const std::vector<Mask> hw_zero = rows(s.hw_zero);
-  for (int a = 0; a < n; ++a)
-    (hw_ok[static_cast<std::size_t>(a)] - hw_zero[static_cast<std::size_t>(a)]).for_each([&](ApId d) {
-      st.hw_response[Apqn{static_cast<ApId>(a), d}.packed()] = kPassableNonZeroResponse;
-    });
+  // Passable hardware answers that are not NORMAL (none before 6.6: the zero bit is unread).
+  if (const std::optional<std::uint8_t> code = passable_nonzero_code(shape_.kernel)) {
+    const std::vector<Mask> hw_zero = rows(s.hw_zero);
+    for (int a = 0; a < n; ++a)
+      (hw_ok[static_cast<std::size_t>(a)] - hw_zero[static_cast<std::size_t>(a)]).for_each([&](ApId d) {
+        st.hw_response[Apqn{static_cast<ApId>(a), d}.packed()] = *code;
+      });
+  }
 
   // Guests first: mdevs refer to them by id.
   std::vector<std::optional<GuestId>> ids(static_cast<std::size_t>(shape_.guests));

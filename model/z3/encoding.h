@@ -19,15 +19,36 @@
 //
 // What is encoded, and what is not. Reset responses are two booleans per queue, the two things
 // step.cpp ever asks of them: passable or not (the filter), and zero (NORMAL) or not (a device
-// reset's EIO). A hardware answer is encoded by what a reset answering it ends with in the
-// latest semantics (response::after_wait: a transient answer is waited out and ends NORMAL),
-// the only semantics encoded. Host parameters (APXA, Na, Nd) are constants of an
+// reset's EIO). A hardware answer is encoded by what a reset answering it ends with under the
+// shape's kernel profile (from 6.6, response::after_wait: a transient answer is waited out and
+// ends NORMAL; before, it is kept, and is not passable). Host parameters (APXA, Na, Nd) are constants of an
 // instance. There is a fixed number K of mdev slots and G of guest slots; uuids and guest ids
 // live outside Z3 (`Slots`). Pending adds are absent: step.cpp empties them within the host
 // configuration change that fills them, so between operations they are always empty. Sysfs
 // parsing (EINVAL/ERANGE) is the parsers' business: an operation here starts where the parsed
 // value is checked. Observations (commits, resets, read texts) are not encoded: a transition
 // yields the post-state and the result code.
+//
+// Kernel profiles (Shape::kernel, model/kernel.h). The transitions follow the profile's
+// KernelBehaviour flags as model/step.cpp does:
+//   * full_filter = false (the 6.0 delta filter): an assignment's filter checks, for adapter a,
+//     only the domains of its delta (assign_adapter x: {x} × M.Q; assign_domain y: M.A × {y};
+//     scan complete: pending adapters × M.Q ∪ M.A × pending domains; a probe: everything);
+//     Definition::bit is the filter restricted to that scope;
+//   * removal_unplugs_assigned_control_domains, removal_commits_emptied_shadow: the host
+//     configuration change's removed control domains and its commit condition;
+//   * filter_resets_unplugged, unbind_resets_adapter, request_clears_crycb,
+//     ap_config_attribute: the resets after a filter, remove_queue's resets, the release
+//     request, and ap_config (ENOENT, no change, without the attribute);
+//   * reset_waits_for_completion, deconfigured_passable, checkstopped_passable: in the meaning
+//     of the two booleans (hw_ok is "a reset ends passable under the profile"), so only
+//     concretize, extract, normalize and lower read them; without a passable non-NORMAL code
+//     (before 6.6) "non-zero" is "not passable" (nonzero_row ignores hw_zero);
+//   * device_reset = ebusy_or_eio_per_queue (6.0, 6.1): NOT encoded exactly. The encoding
+//     answers EIO where the model answers EBUSY or EIO (the last non-zero queue in hash order);
+//     both are a completed operation's report, the post-state is exact. The agreement
+//     (proofs p9.agreement, tests/model/z3_agreement_test.cpp) compares that result as "EBUSY
+//     or EIO" under such a profile (result_agrees).
 #ifndef APCB_MODEL_Z3_ENCODING_H_
 #define APCB_MODEL_Z3_ENCODING_H_
 
@@ -72,6 +93,18 @@ static_assert(!response::transient(kPassableNonZeroResponse) &&
               response::passable(kPassableNonZeroResponse) &&
               kPassableNonZeroResponse != response::normal);
 
+// What a reset answering `answer` ends with under `kernel`: response::after_wait of it from 6.6
+// (reset_waits_for_completion) when `hw` (a hardware answer), else the answer itself (a
+// recorded status is already what a reset ended with).
+// Example: reset_ends_with(KernelVersion::latest, response::busy, true) == response::normal;
+//   reset_ends_with(KernelVersion::v6_1, response::busy, true) == response::busy.
+std::uint8_t reset_ends_with(KernelVersion kernel, std::uint8_t answer, bool hw);
+// The code the encoding writes for a passable reset status that is not NORMAL under `kernel`
+// (kPassableNonZeroResponse, CHECKSTOPPED, from 6.9; DECONFIGURED in 6.6 and 6.8), or nullopt
+// before 6.6, where only NORMAL is passable.
+// Example: passable_nonzero_code(KernelVersion::v6_8) == response::deconfigured.
+std::optional<std::uint8_t> passable_nonzero_code(KernelVersion kernel);
+
 // The size of an instance: mask width N, slot counts and the host's fixed QCI parameters.
 // Every ID the instance can name is below N, so the sysfs maxima must be too (a non-APXA host,
 // whose maxima are 63/15/15, needs N ≥ 64).
@@ -82,6 +115,9 @@ struct Shape {
   int mdevs = 2;    // K mdev slots
   int guests = 2;   // G guest slots
   HostParams params;
+  // The kernel profile the transitions follow (model/kernel.h; State::kernel of every state
+  // concretized or extracted). See "Kernel profiles" above for what each flag becomes.
+  KernelVersion kernel = KernelVersion::latest;
 };
 
 // Which concrete mdev (by uuid) and guest (by id) each slot stands for. An entry matters only
@@ -240,6 +276,7 @@ struct VcpuObserve {
 // Example: sop::ReadMdev{0}.
 struct ReadMdev {
   int slot;
+  bool ap_config = false;  // the view is ap_config (ENOENT before 6.10)
 };
 // A read of apmask or aqmask.
 // Example: sop::ReadBusMask{BusMask::aqmask}.
@@ -330,6 +367,9 @@ class Encoder {
   // The mask width N.
   // Example: enc.width() == 8 for Shape{.width = 8, …}.
   int width() const { return shape_.width; }
+  // The kernel profile's behaviour (Shape::kernel).
+  // Example: enc.behaviour().full_filter == true for Shape{} (latest).
+  const KernelBehaviour& behaviour() const { return model::behaviour(shape_.kernel); }
   // Example: index_bits() == 3 at N = 8, 8 at N = 256.
   int index_bits() const { return index_bits_; }  // log2 N
   // Example: with 2 guest slots, guest_bits() == 1.
@@ -546,6 +586,13 @@ std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,
 // with it.
 // Example: normalize(s, 8).apmask == s.apmask & Mask::up_to(7); an hw_response of BUSY vanishes.
 State normalize(const State& s, int width);
+
+// Whether the encoding's result `z3` agrees with model::apply's `model` for `op` under
+// `kernel`: equal, or for a device reset under DeviceResetReport::ebusy_or_eio_per_queue, both
+// a non-zero report (the encoding answers EIO for the model's EBUSY or EIO, see the header).
+// Example: result_agrees(KernelVersion::v6_0, op::DeviceReset{u}, Errno::ebusy, Errno::eio) == true;
+//   result_agrees(KernelVersion::latest, op::DeviceReset{u}, Errno::ebusy, Errno::eio) == false.
+bool result_agrees(KernelVersion kernel, const Op& op, Errno model, Errno z3);
 
 }  // namespace apcb::model::z3enc
 

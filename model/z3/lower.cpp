@@ -55,10 +55,12 @@ class Lowerer {
   }
   std::optional<Lowered> operator()(const op::ResetResponse& o) const {
     if (!fits(o.apqn)) return std::nullopt;
-    // What a reset answering it ends with: a transient answer is waited out (NORMAL).
-    const std::uint8_t rc = response::after_wait(o.response);
+    // What a reset answering it ends with under the profile: from 6.6 a transient answer is
+    // waited out (NORMAL); before, it is kept (not passable).
+    const KernelVersion k = enc_.shape().kernel;
+    const std::uint8_t rc = reset_ends_with(k, o.response, /*hw=*/true);
     return done(sop::ResetResponse{idx(o.apqn.adapter), idx(o.apqn.domain),
-                                   enc_.ctx().bool_val(response::passable(rc)),
+                                   enc_.ctx().bool_val(passable_status(k, rc)),
                                    enc_.ctx().bool_val(rc == response::normal)});
   }
   std::optional<Lowered> operator()(const op::BusMaskWrite& o) const {
@@ -143,7 +145,7 @@ class Lowerer {
   std::optional<Lowered> operator()(const op::ReadMdev& o) const {
     const int slot = mdev_slot(o.uuid);
     if (slot < 0) return std::nullopt;
-    return done(sop::ReadMdev{slot});
+    return done(sop::ReadMdev{slot, o.view == MdevView::ap_config});
   }
   std::optional<Lowered> operator()(const op::ReadBusMask& o) const {
     return done(sop::ReadBusMask{o.mask});
@@ -199,20 +201,31 @@ State normalize(const State& s, int width) {
   // transient answer ends NORMAL); non-passable as kNonPassableResponse; passable but not NORMAL
   // as kPassableNonZeroResponse where the zero bit is kept (the hardware's answers, which a
   // device reset's EIO reads), else as NORMAL.
+  // All of it under the state's kernel profile (State::kernel): what a reset ends with, what
+  // is passable, and which passable non-NORMAL code there is (none before 6.6).
+  const std::optional<std::uint8_t> nonzero = passable_nonzero_code(s.kernel);
   auto table = [&](const std::map<std::uint16_t, std::uint8_t>& in, bool hw) {
     std::map<std::uint16_t, std::uint8_t> t;
     for (const auto& [qid, answer] : in) {
       const Apqn q = Apqn::unpack(qid);
-      const std::uint8_t rc = hw ? response::after_wait(answer) : answer;
+      const std::uint8_t rc = reset_ends_with(s.kernel, answer, hw);
       if (q.adapter >= width || q.domain >= width || rc == response::normal) continue;
-      if (!response::passable(rc)) t[qid] = kNonPassableResponse;
-      else if (hw) t[qid] = kPassableNonZeroResponse;
+      if (!passable_status(s.kernel, rc)) t[qid] = kNonPassableResponse;
+      else if (hw && nonzero) t[qid] = *nonzero;
     }
     return t;
   };
   out.hw_response = table(s.hw_response, true);
   out.last_response = table(s.last_response, false);
   return out;
+}
+
+bool result_agrees(KernelVersion kernel, const Op& op, Errno model, Errno z3) {
+  if (model == z3) return true;
+  if (!std::holds_alternative<op::DeviceReset>(op) ||
+      behaviour(kernel).device_reset != DeviceResetReport::ebusy_or_eio_per_queue)
+    return false;
+  return z3 == Errno::eio && (model == Errno::ebusy || model == Errno::eio);
 }
 
 }  // namespace apcb::model::z3enc

@@ -98,15 +98,23 @@ class TransitionBuilder {
   void reset_rows(SymState& s, const std::function<z3::expr(const z3::expr&)>& row) const;
   // Resets of every linked queue of k (unset_kvm, device reset, mdev removal).
   void reset_linked(SymState& s, int k) const;
-  // A fresh constant defined as F.A of mdev k in state `s`.
-  z3::expr define_filter(const SymState& s, int k);
+  // The domains of adapter x (an index term) a filter checks: every one with the full filter;
+  // before 6.8 (KernelBehaviour::full_filter) only the delta's (Scope), see encoding.h.
+  using Scope = std::function<z3::expr(const z3::expr&)>;
+  // A fresh constant defined as F.A of mdev k in state `s`, or with `scope` (the delta filter)
+  // the adapters a ∈ M.A ∩ cfgA whose domains in M.Q ∩ cfgQ ∩ scope(a) are all passable.
+  z3::expr define_filter(const SymState& s, int k, const Scope& scope = {});
+  // The scope of an assignment's filter: adapters × domains (masks), or none (everything) with
+  // the full filter.
+  Scope scope_of(const z3::expr& adapters, const z3::expr& domains) const;
   // A fresh constant defined as the adapters a with some linked queue (a, d) of mdev k whose
   // reset ends with a non-zero response, in state `s` (vfio_ap_mdev_reset_queues' -EIO).
   z3::expr define_nonzero_resets(const SymState& s, int k);
   // refilter (when `do_aq`) and filter_cdoms (when `do_c`), then one commit if the shadow
   // changed, then resets of the adapters the filter took out that were plugged before
   // (refilter_and_commit; the scan-complete loop body).
-  void refilter_and_commit(SymState& s, int k, const z3::expr& do_aq, const z3::expr& do_c);
+  void refilter_and_commit(SymState& s, int k, const z3::expr& do_aq, const z3::expr& do_c,
+                           const Scope& scope = {});
   // hot_unplug(m, adapters, ids) / hot_unplug(m, domains, ids).
   void hot_unplug_adapters(SymState& s, int k, const z3::expr& ids) const;
   void hot_unplug_domains(SymState& s, int k, const z3::expr& ids) const;
@@ -249,15 +257,38 @@ void TransitionBuilder::reset_linked(SymState& s, int k) const {
   reset_rows(s, [this, snap, k](const z3::expr& x) { return enc_.linked_row(snap, k, x); });
 }
 
-z3::expr TransitionBuilder::define_filter(const SymState& s, int k) {
+z3::expr TransitionBuilder::define_filter(const SymState& s, int k, const Scope& scope) {
   const std::string name = "F!" + std::to_string(enc_.next_definition_++);
   const z3::expr var = c_.bv_const(name.c_str(), static_cast<unsigned>(enc_.width()));
   const Encoder* enc = &enc_;
   const SymMdev& m = s.mdevs[static_cast<std::size_t>(k)];
+  if (!scope) {
+    defs_.push_back(Definition{var,
+                               [enc, s, k](const z3::expr& i) { return enc->filter_bit(s, k, i); },
+                               m.assigned.adapters & s.cfg.adapters});
+    return var;
+  }
+  // The delta filter (step.cpp filter_matrix before 6.8): a ∈ M.A ∩ cfgA and every domain of
+  // M.Q ∩ cfgQ within the scope's row of a is passable.
   defs_.push_back(Definition{var,
-                             [enc, s, k](const z3::expr& i) { return enc->filter_bit(s, k, i); },
+                             [enc, s, k, scope](const z3::expr& i) {
+                               const SymMdev& mm = s.mdevs[static_cast<std::size_t>(k)];
+                               const z3::expr checked =
+                                   mm.assigned.domains & s.cfg.domains & scope(i);
+                               return enc->bit(mm.assigned.adapters & s.cfg.adapters, i) &&
+                                      (checked & ~enc->passable_row(s, k, i)) == enc->zero();
+                             },
                              m.assigned.adapters & s.cfg.adapters});
   return var;
+}
+
+TransitionBuilder::Scope TransitionBuilder::scope_of(const z3::expr& adapters,
+                                                     const z3::expr& domains) const {
+  if (enc_.behaviour().full_filter) return {};
+  const Encoder* enc = &enc_;
+  return [enc, adapters, domains](const z3::expr& x) {
+    return z3::ite(enc->bit(adapters, x), domains, enc->zero());
+  };
 }
 
 z3::expr TransitionBuilder::define_nonzero_resets(const SymState& s, int k) {
@@ -275,12 +306,12 @@ z3::expr TransitionBuilder::define_nonzero_resets(const SymState& s, int k) {
 }
 
 void TransitionBuilder::refilter_and_commit(SymState& s, int k, const z3::expr& do_aq,
-                                            const z3::expr& do_c) {
+                                            const z3::expr& do_c, const Scope& scope) {
   const SymState snap = s;
   SymMdev& m = mdev(s, k);
   const SymMatrix before = m.shadow;
   // filter_matrix: F.A (a definition), F.Q = M.Q ∩ cfgQ; filter_cdoms: M.C ∩ cfgC.
-  const z3::expr fa = do_aq.is_false() ? zero() : define_filter(snap, k);
+  const z3::expr fa = do_aq.is_false() ? zero() : define_filter(snap, k, scope);
   const z3::expr fq = m.assigned.domains & s.cfg.domains;
   const z3::expr fc = m.assigned.control_domains & s.cfg.control_domains;
   // Adapters the filter took out that were in the shadow: their queues in the new shadow's
@@ -291,7 +322,8 @@ void TransitionBuilder::refilter_and_commit(SymState& s, int k, const z3::expr& 
                        pick(do_c, fc, before.control_domains)};
   commit_if(s, k, differs(m.shadow, before));
   const z3::expr new_q = m.shadow.domains;
-  if (do_aq.is_false()) return;
+  // Before 6.8 (filter_resets_unplugged) the filter resets nothing.
+  if (do_aq.is_false() || !enc_.behaviour().filter_resets_unplugged) return;
   reset_rows(s, [this, snap, k, filtered, new_q](const z3::expr& x) {
     return z3::ite(enc_.bit(filtered, x), enc_.linked_row(snap, k, x) & new_q, enc_.zero());
   });
@@ -344,7 +376,10 @@ void TransitionBuilder::remove_queue(SymState& s, const z3::expr& a, const z3::e
     commit_if(s, k, in_guest);
   }
   const z3::expr present = enc_.bit(enc_.present_row(snap, a), d);
-  const z3::expr reset = z3::ite(in_guest_any, resets, z3::ite(present, q, zero()));
+  // Before 6.8 (unbind_resets_adapter) only the queue itself is reset, and only while present.
+  const z3::expr reset = enc_.behaviour().unbind_resets_adapter
+                             ? z3::ite(in_guest_any, resets, z3::ite(present, q, zero()))
+                             : z3::ite(present, q, zero());
   const z3::expr row = ((last & ~reset) | (hw & reset)) | q;
   s.last_ok = z3::store(s.last_ok, a, row);
   const z3::expr x = c_.bv_const("row!x", static_cast<unsigned>(enc_.index_bits()));
@@ -381,21 +416,39 @@ Transition TransitionBuilder::operator()(const sop::ConfigChange& o) {
                         cur.control_domains & ~prev.control_domains};
   std::vector<z3::expr> pend_aq(static_cast<std::size_t>(slots()), ff());
   std::vector<z3::expr> pend_c(static_cast<std::size_t>(slots()), ff());
+  std::vector<z3::expr> pend_a(static_cast<std::size_t>(slots()), zero());
+  std::vector<z3::expr> pend_q(static_cast<std::size_t>(slots()), zero());
   // The kernel's mdev list is newest first (step.cpp): slots, in creation order, backwards.
   // Under P3 the order changes no state, only the order of the commits (the events).
+  const KernelBehaviour& kb = enc_.behaviour();
   for (int k = slots() - 1; k >= 0; --k) {
     SymMdev& m = mdev(s, k);
     const SymMatrix before = m.shadow;
-    m.shadow =
-        SymMatrix{before.adapters & ~(removed.adapters & m.assigned.adapters),
-                  before.domains & ~(removed.domains & m.assigned.domains),
-                  before.control_domains & ~(removed.control_domains & m.assigned.control_domains)};
-    commit_if(s, k, m.present && differs(m.shadow, before));
+    // vfio_ap_mdev_cfg_remove; before the 2026 fix the control domains removed were "removed
+    // minus assigned" (removal_unplugs_assigned_control_domains).
+    const SymMatrix rem{removed.adapters & m.assigned.adapters,
+                        removed.domains & m.assigned.domains,
+                        kb.removal_unplugs_assigned_control_domains
+                            ? removed.control_domains & m.assigned.control_domains
+                            : removed.control_domains & ~m.assigned.control_domains};
+    m.shadow = SymMatrix{before.adapters & ~rem.adapters, before.domains & ~rem.domains,
+                         before.control_domains & ~rem.control_domains};
+    // The commit: when the shadow changed; before the 2026 fix when a mask removed from stayed
+    // non-empty (bitmap_andnot's return, removal_commits_emptied_shadow).
+    const z3::expr commit =
+        kb.removal_commits_emptied_shadow
+            ? differs(m.shadow, before)
+            : (rem.adapters != zero() && m.shadow.adapters != zero()) ||
+                  (rem.domains != zero() && m.shadow.domains != zero()) ||
+                  (rem.control_domains != zero() && m.shadow.control_domains != zero());
+    commit_if(s, k, m.present && commit);
     pend_aq[static_cast<std::size_t>(k)] =
         m.present && ((added.adapters & m.assigned.adapters) != zero() ||
                       (added.domains & m.assigned.domains) != zero());
     pend_c[static_cast<std::size_t>(k)] =
         m.present && (added.control_domains & m.assigned.control_domains) != zero();
+    pend_a[static_cast<std::size_t>(k)] = added.adapters & m.assigned.adapters;
+    pend_q[static_cast<std::size_t>(k)] = added.domains & m.assigned.domains;
   }
   s.cfg = cur;
   // (3) A leaving queue (a, d) has a ∈ removedA or d ∈ removedQ; an mdev holding it has
@@ -424,9 +477,21 @@ Transition TransitionBuilder::operator()(const sop::ConfigChange& o) {
   // (6) Each mdev with pending adds, newest first, filters the state the previous ones left
   // (their resets can change what the next filter sees only when mdevs share queues, but the
   // order costs nothing to keep).
-  for (int k = slots() - 1; k >= 0; --k)
+  // Before 6.8 the filter checks pending adapters × every domain ∪ every adapter × pending
+  // domains (the delta filter's scope).
+  for (int k = slots() - 1; k >= 0; --k) {
+    Scope scope;
+    if (!kb.full_filter) {
+      const Encoder* enc = &enc_;
+      const z3::expr pa = pend_a[static_cast<std::size_t>(k)];
+      const z3::expr pq = pend_q[static_cast<std::size_t>(k)];
+      scope = [enc, pa, pq](const z3::expr& y) {
+        return z3::ite(enc->bit(pa, y), enc->ones(), pq);
+      };
+    }
     refilter_and_commit(s, k, pend_aq[static_cast<std::size_t>(k)],
-                        pend_c[static_cast<std::size_t>(k)]);
+                        pend_c[static_cast<std::size_t>(k)], scope);
+  }
   return finish({}, s);
 }
 
@@ -573,7 +638,8 @@ Transition TransitionBuilder::operator()(const sop::AttrWrite& o) {
       (adapter ? cand.adapters : cand.domains) = (adapter ? cand.adapters : cand.domains) | one;
       validate_masks(checks, pre_, o.slot, cand);
       sm.assigned = cand;
-      refilter_and_commit(s, o.slot, tt(), ff());
+      refilter_and_commit(s, o.slot, tt(), ff(),
+                          adapter ? scope_of(one, enc_.ones()) : scope_of(enc_.ones(), one));
       break;
     }
     case MdevAttr::unassign_adapter:
@@ -612,6 +678,8 @@ Transition TransitionBuilder::operator()(const sop::ApConfigWrite& o) {
   const SymMdev& m = mdev(pre_, o.slot);
   const HostParams& hp = enc_.shape().params;
   std::vector<Check> checks{{!m.present, Errno::enoent}};
+  // Before 6.10 (ap_config_attribute) there is no such file.
+  if (!enc_.behaviour().ap_config_attribute) return finish({{tt(), Errno::enoent}}, pre_);
   validate_masks(checks, pre_, o.slot, o.value);
   // The range check comes after the ownership checks here (step.cpp write_ap_config).
   const z3::expr outside = (o.value.adapters & ~enc_.range(0, hp.apm_max())) != zero() ||
@@ -673,8 +741,11 @@ Transition TransitionBuilder::operator()(const sop::GuestDetach& o) {
 Transition TransitionBuilder::operator()(const sop::GuestRelease& o) {
   const SymMdev& m = mdev(pre_, o.slot);
   SymState s = pre_;
-  clear_crycb_if(s, o.slot, tt());
-  mdev(s, o.slot).released = tt();
+  // Before 6.15 (request_clears_crycb) the request only signals user space.
+  if (enc_.behaviour().request_clears_crycb) {
+    clear_crycb_if(s, o.slot, tt());
+    mdev(s, o.slot).released = tt();
+  }
   return finish({{!m.present, Errno::enoent}, {!m.attached, Errno::einval}}, s);
 }
 
@@ -686,6 +757,9 @@ Transition TransitionBuilder::operator()(const sop::VcpuObserve& o) {
 }
 
 Transition TransitionBuilder::operator()(const sop::ReadMdev& o) {
+  // Before 6.10 (ap_config_attribute) there is no ap_config file to read.
+  if (o.ap_config && !enc_.behaviour().ap_config_attribute)
+    return finish({{tt(), Errno::enoent}}, pre_);
   return finish({{!mdev(pre_, o.slot).present, Errno::enoent}}, pre_);
 }
 
