@@ -151,7 +151,7 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
   // A full filter of mdev `uuid`'s matrix: an ap_config write of the same matrix, or before
   // 6.10 (no ap_config) a linked queue outside `avoid` unbound from vfio_ap and bound again
   // (its probe filters the whole matrix in every kernel: step.cpp probe_queue).
-  auto refilter = [&](const std::string& uuid, const std::vector<Apqn>& avoid) {
+  auto refilter = [&](const std::string& uuid, const std::vector<Apqn>& avoid, const Mask& recheck) {
     if (!failed.empty()) return;
     const model::Mdev* cur = s.find_mdev(uuid);
     if (has_ap_config) {
@@ -165,6 +165,29 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
         if (!q && std::find(avoid.begin(), avoid.end(), c) == avoid.end()) q = c;
       });
     });
+    if (!q && recheck.any()) {
+      // The adapters to check again, each taken out and assigned again: its assignment
+      // filters (the whole matrix from 6.8; before, its own row, which is what is asked here).
+      recheck.for_each([&](model::ApId a) {
+        const std::string id = std::to_string(a) + "\n";
+        run(op::AttrWrite{uuid, model::MdevAttr::unassign_adapter, id});
+        run(op::AttrWrite{uuid, model::MdevAttr::assign_adapter, id});
+      });
+      return;
+    }
+    if (!q && model::behaviour(target.kernel).full_filter) {
+      // With the full filter any assignment refilters: take out and put back an assigned
+      // domain (else adapter) the shadow does not hold, whose unassignment touches nothing.
+      const Mask dom = cur->assigned.domains - cur->shadow.domains;
+      const Mask ada = cur->assigned.adapters - cur->shadow.adapters;
+      if (dom.any() || ada.any()) {
+        const bool by_domain = dom.any();
+        const std::string id = std::to_string(by_domain ? dom.first() : ada.first()) + "\n";
+        run(op::AttrWrite{uuid, by_domain ? model::MdevAttr::unassign_domain : model::MdevAttr::unassign_adapter, id});
+        run(op::AttrWrite{uuid, by_domain ? model::MdevAttr::assign_domain : model::MdevAttr::assign_adapter, id});
+        return;
+      }
+    }
     if (!q) {
       failed = "no linked queue of mdev " + uuid + " to refilter it by (no ap_config before 6.10)";
       return;
@@ -193,7 +216,7 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
     each(m.assigned.domains & target.cfg.domains, model::MdevAttr::assign_domain);
     if (!failed.empty()) break;
     const model::Mdev* cur = s.find_mdev(m.uuid);
-    if (cur->shadow.adapters != model::filter_matrix(s, *cur).adapters) refilter(m.uuid, {});
+    if (cur->shadow.adapters != model::filter_matrix(s, *cur).adapters) refilter(m.uuid, {}, {});
   }
   // Adapters the target's shadow lacks: a failed reset of one of their queues, a refilter (an
   // ap_config write of the same matrix) takes them out; then the reset status is repaired.
@@ -207,7 +230,7 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
     drop.for_each([&](model::ApId a) { failing.push_back(Apqn{a, d0}); });
     for (Apqn q : failing) run(op::ResetResponse{q, z3enc::kNonPassableResponse});
     run(op::DeviceReset{m.uuid});
-    refilter(m.uuid, failing);
+    refilter(m.uuid, failing, drop);
     drop.for_each([&](model::ApId a) { run(op::ResetResponse{Apqn{a, d0}, model::response::normal}); });
     run(op::DeviceReset{m.uuid});
   }
