@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/data_paths.h"
 #include "cli/verb.h"
 #include "model/output_file.h"
 #include "proofs/proofs.h"
@@ -113,7 +114,8 @@ void add_prove_verb(CLI::App& app, Action& action) {
   auto args = std::make_shared<ProveArgs>();
   auto* prove = app.add_subcommand(
       "prove", "Prove every obligation (induction per operation, P5, P6, P8, non-vacuity, P9, "
-               "finding F1, mutants) with Z3; a verdict table, --json for machines");
+               "finding F1, mutants) with Z3; a verdict table, --json for machines; --kernel V "
+               "proves them for an older kernel's vfio_ap (exit 1 when one does not hold there)");
   prove->add_option("--width", args->width, "mask width of the instance")
       ->check(CLI::IsMember({8, 16, 64, 256}))
       ->capture_default_str();
@@ -123,6 +125,12 @@ void add_prove_verb(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"apxa", "non-apxa"}))
       ->capture_default_str();
   add_kernel_option(*prove, args->kernel);
+  // The shared text speaks of the reference; here the encoding follows the profile.
+  prove->get_option("--kernel")->description(
+      "the kernel whose vfio_ap the Z3 encoding follows: latest (the default) or an older "
+      "profile (" + std::string(model::kernel_version_names()) +
+      "); an obligation that does not hold in it fails with a counterexample trace replayed on "
+      "the model under that profile (" + data_paths().doc("kernel-versions.md") + ")");
   prove->add_option("--only", args->only, "run only this obligation (repeatable; --list names them)");
   prove->add_option("--json", args->json_path, "also write the verdicts as JSON to this file");
   prove->add_option("--smt2", args->smt2_dir, "export every query as SMT-LIB 2 into this folder");
