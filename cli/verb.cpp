@@ -12,12 +12,13 @@ void add_engine_option(CLI::App& verb, harness::EngineKind& kind) {
                                                                             {"model", harness::EngineKind::model}}));
 }
 
-void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel) {
-  verb.add_option_function<std::string>(
+CLI::Option* add_kernel_option(CLI::App& verb, model::KernelVersion& kernel) {
+  return verb.add_option_function<std::string>(
           "--kernel", [&kernel](const std::string& text) { kernel = *model::parse_kernel_version(text); },
-          "the kernel version the reference follows: latest (the default), or an older vfio_ap whose documented "
-          "differences apcb models (6.1, 6.12; these run on the model: " +
-              data_paths().doc("kernel-divergences.md") + ")")
+          "the kernel whose vfio_ap the reference follows: latest (the default) or a profile of an older "
+          "one (" + std::string(model::kernel_version_names()) + "; 6.1 and 6.12 are Debian's kernels, the "
+          "others mainline releases; profiles other than latest run on the model: " +
+              data_paths().doc("kernel-versions.md") + ")")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
             if (model::parse_kernel_version(text)) return {};

@@ -51,10 +51,12 @@ void add_prove_verb(CLI::App& app, Action& action);
 // Example: harness::EngineKind kind{}; add_engine_option(*run, kind); `--engine model` then sets
 //   kind = EngineKind::model; `--engine x` is a usage error (exit kBadInput).
 void add_engine_option(CLI::App& verb, harness::EngineKind& kind);
-// --kernel 6.1|6.12|latest: the kernel version the reference follows (model/kernel.h).
+// --kernel 6.0|6.1|…|6.19|latest: the kernel profile the reference follows (model/kernel.h).
 // Example: add_kernel_option(*check, kernel); `--kernel 6.1` sets KernelVersion::v6_1;
 //   `--kernel 6.2` is a usage error naming the accepted versions.
-void add_kernel_option(CLI::App& verb, model::KernelVersion& kernel);
+// Returns the option, so a verb can tell whether it was given (a trace's `# kernel: V` or a
+// plugin's declaration applies only when it was not).
+CLI::Option* add_kernel_option(CLI::App& verb, model::KernelVersion& kernel);
 
 }  // namespace apcb::cli
 

@@ -29,7 +29,21 @@ struct PluginCheck {
   bool all = false;           // --all: every divergent step, each class once
   harness::EngineKind kind = harness::EngineKind::impl;
   model::KernelVersion kernel = model::KernelVersion::latest;
+  // --kernel was given (plain check then ignores a trace's `# kernel: V`).
+  bool kernel_fixed = false;
 };
+
+// Plain check: the profile to follow is --kernel's, else the one the trace declares (`# kernel:
+// V`: its expectations follow it), else latest; the reference runs on the model unless latest.
+void follow_trace_kernel(PluginCheck& args, std::optional<model::KernelVersion> declared) {
+  if (!args.kernel_fixed && declared) {
+    args.kernel = *declared;
+    if (*declared != model::KernelVersion::latest)
+      std::cerr << "apcb check: " << args.trace_path << " declares '# kernel: " << model::kernel_version_name(*declared)
+                << "': the reference follows that profile (--kernel overrides)\n";
+  }
+  if (args.kernel != model::KernelVersion::latest) args.kind = harness::EngineKind::model;
+}
 
 // The reference's name in reports when it is not the reference implementation.
 std::string reference_label(harness::EngineKind kind) {
@@ -167,6 +181,8 @@ int check_against(const PluginCheck& args, sut::Implementation& impl, const read
     step = whole->steps[whole_next++];
     return true;
   };
+  // The trace's expectations are not used, so neither is its `# kernel: V`: the implementation
+  // is compared with --kernel, else the profile the plugin declares, else latest.
   const model::HostParams params = input ? input->reader.params() : whole->params;
   const model::Matrix config = input ? input->reader.config() : whole->config;
   CheckReport report(std::cout, {.path = args.trace_path,
@@ -227,9 +243,10 @@ int check_against(const PluginCheck& args, sut::Implementation& impl, const read
 }
 
 // Plain `apcb check`: the trace's expectations are the implementation's observations.
-int check_expectations_of(const PluginCheck& args, const readers::AllowList* allow) {
+int check_expectations_of(PluginCheck args, const readers::AllowList* allow) {
   auto input = apcb::trace::open_trace(args.trace_path);
   if (!input) return kBadInput;
+  follow_trace_kernel(args, input->reader.kernel());
   CheckReport report(std::cout,
                      {.path = args.trace_path, .implementation = "", .reference = reference_label(args.kind), .allow = allow, .all = args.all});
   const harness::CheckResult n = check_expectations(input->reader, args.trace_path, args.kind, args.kernel, report);
@@ -294,16 +311,40 @@ void add_check_verb(CLI::App& app, Action& action) {
   check->add_flag("--all", args->all,
                   "go on past every divergence: report each divergence class in full once (at its first step), "
                   "count the rest, and end with a table of the classes (exit 1 if any is not allowed)");
-  check->callback([&action, args, timeout, reproducer, sut_cmd] {
+  check->callback([&action, args, timeout, reproducer, sut_cmd, check] {
     if (sut_cmd->count() > 0 && args->command.find_first_not_of(" \t\n") == std::string::npos)
       throw CLI::ValidationError("--sut-cmd", "the command is empty");
     // Each needs one of --sut and --sut-cmd (CLI11's needs() would ask for both).
     for (const CLI::Option* o : {timeout, reproducer})
       if (o->count() > 0 && args->plugin_path.empty() && args->command.empty())
         throw CLI::RequiresError(o->get_name(), "--sut or --sut-cmd");
-    action = [args] {
-      // Versions other than latest run on the model (harness::make_engine), and reports say so.
+    const bool kernel_given = check->count("--kernel") > 0;
+    action = [args, kernel_given] {
       PluginCheck run = *args;
+      run.kernel_fixed = kernel_given;
+      // A plugin that declares its kernel (apcb_sut_kernel_version) is checked against that
+      // profile unless --kernel says otherwise.
+      if (!run.plugin_path.empty() && run.plugin_path != "-") {
+        const auto probe_limit = std::chrono::milliseconds(static_cast<long long>(run.step_timeout * 1000.0 + 0.5));
+        if (auto declared = sut::declared_kernel_version(run.plugin_path, probe_limit)) {
+          const auto profile = model::parse_kernel_version(*declared);
+          if (!profile) {
+            std::cerr << "apcb check: " << run.plugin_path << " declares kernel '" << *declared
+                      << "', which apcb has no profile for (" << model::kernel_version_names()
+                      << "); give --kernel\n";
+            return kBadInput;
+          }
+          if (!kernel_given) {
+            run.kernel = *profile;
+            std::cerr << "apcb check: " << run.plugin_path << " declares kernel " << *declared
+                      << ": the reference follows that profile (--kernel overrides)\n";
+          } else if (*profile != run.kernel) {
+            std::cerr << "apcb check: " << run.plugin_path << " declares kernel " << *declared
+                      << ", but --kernel " << model::kernel_version_name(run.kernel) << " was given: following --kernel\n";
+          }
+        }
+      }
+      // Versions other than latest run on the model (harness::make_engine), and reports say so.
       if (run.kernel != model::KernelVersion::latest) run.kind = harness::EngineKind::model;
       std::optional<readers::AllowList> allow;
       if (run.allow_path == "-" && run.trace_path == "-") {

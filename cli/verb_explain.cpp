@@ -21,6 +21,8 @@ struct ExplainOptions {
   std::string mdevctl;
   std::string mdev;
   bool assigned_only = false;
+  model::KernelVersion kernel = model::KernelVersion::latest;
+  bool kernel_given = false;
 };
 
 std::string lower(std::string s) {
@@ -53,15 +55,18 @@ int run_explain(const ExplainOptions& o) {
   if (!o.trace.empty()) {
     auto trace = apcb::trace::load_trace(o.trace);
     if (!trace) return kBadInput;
-    state = trace->initial_state();
+    state = trace->initial_state();  // follows the trace's `# kernel: V`, unless --kernel is given
+    if (o.kernel_given) state.kernel = o.kernel;
     for (const trace::TraceStep& step : trace->steps) model::apply(state, step.op);
   } else if (!o.snapshot.empty()) {
     auto snap = readers::load_snapshot(o.snapshot);
     if (!snap) return kBadInput;
     state = std::move(snap->state);
+    state.kernel = o.kernel;
   } else {
     const trace::Trace host = readers::ideal_host_for(*devices);
     state = host.initial_state();
+    state.kernel = o.kernel;
     for (const trace::TraceStep& step : host.steps) model::apply(state, step.op);
     std::cout << "Host: no snapshot given, so the ideal host for these configs: every ID they name is\n"
                  "configured, free for vfio_ap and bound to it.\n\n";
@@ -121,9 +126,13 @@ void add_explain_verb(CLI::App& app, Action& action) {
                   "mdevctl JSON (a config, or `mdevctl list --dumpjson`; '-': standard input): start each device, mdevctl's way, "
                   "on the trace's or snapshot's state, or on an ideal host");
   cmd->add_option("--mdev", o->mdev, "explain only this mdev (also the UUID of a single mdevctl config)");
+  const CLI::Option* kernel_option = add_kernel_option(*cmd, o->kernel);
   cmd->add_flag("--assigned-only", o->assigned_only,
                 "list only assigned APQNs, not the candidates sharing an assigned adapter or domain");
-  cmd->callback([&action, o] { action = [o] { return run_explain(*o); }; });
+  cmd->callback([&action, o, kernel_option] {
+    o->kernel_given = kernel_option->count() > 0;
+    action = [o] { return run_explain(*o); };
+  });
 }
 
 }  // namespace apcb::cli

@@ -144,6 +144,7 @@ void add_gen_verb(CLI::App& app, Action& action) {
                                     "); among themselves reads draw by --weights, and most read what "
                                     "the last mutation affected")
                     ->check(CLI::Range(0, 100));
+  add_kernel_option(*gen, opt->knobs.kernel);
   gen->add_flag("--stats", opt->stats,
                 "print no trace: run a batch of --traces traces (seeds S, S+1, ...) on the reference "
                 "and print what it reached (every operation kind, observation kind, errno of each "

@@ -17,10 +17,12 @@ namespace {
 // Runs the trace at `path` step by step, printing each step with its observation as soon as it
 // ran: memory is bounded by one step. A bad line is reported when it is reached (exit 2); the
 // steps before it have been printed.
-int run_streaming(const std::string& path, harness::EngineKind kind, model::KernelVersion kernel) {
+int run_streaming(const std::string& path, harness::EngineKind kind, model::KernelVersion kernel, bool kernel_given) {
   auto input = apcb::trace::open_trace(path);
   if (!input) return kBadInput;
   trace::TraceReader& reader = input->reader;
+  // --kernel, else the profile the trace declares; the output declares the one it followed.
+  if (!kernel_given && reader.kernel()) kernel = *reader.kernel();
   std::string out;
   const auto flush = [&out] {
     std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
@@ -30,6 +32,7 @@ int run_streaming(const std::string& path, harness::EngineKind kind, model::Kern
   header.params = reader.params();
   header.config = reader.config();
   header.comments = reader.comments();
+  trace::declare_kernel(header, kernel);
   out = trace::format_trace(header);
   auto engine = harness::make_engine(kind, reader.params(), reader.config(), kernel);
   trace::TraceStep step;
@@ -68,9 +71,10 @@ void add_run_verb(CLI::App& app, Action& action) {
   run->add_option("--mdev", *mdev, "the UUID of a single mdevctl config not named after it");
   add_engine_option(*run, *kind);
   auto kernel = std::make_shared<model::KernelVersion>(model::KernelVersion::latest);
-  add_kernel_option(*run, *kernel);
-  run->callback([&action, path, mdevctl, mdev, kind, kernel] {
-    action = [path, mdevctl, mdev, kind, kernel] {
+  const CLI::Option* kernel_option = add_kernel_option(*run, *kernel);
+  run->callback([&action, path, mdevctl, mdev, kind, kernel, kernel_option] {
+    const bool kernel_given = kernel_option->count() > 0;
+    action = [path, mdevctl, mdev, kind, kernel, kernel_given] {
       if (path->empty() && mdevctl->empty()) {
         std::cerr << "apcb run: give a TRACE or --mdevctl FILE\n";
         return kBadInput;
@@ -91,7 +95,7 @@ void add_run_verb(CLI::App& app, Action& action) {
         std::cout << trace::format_trace(readers::mdevctl_trace(trace ? *trace : readers::ideal_host_for(*devices), *devices));
         return kHolds;
       }
-      return run_streaming(*path, *kind, *kernel);
+      return run_streaming(*path, *kind, *kernel, kernel_given);
     };
   });
 }

@@ -26,6 +26,7 @@
 #include "cli/verb.h"
 #include "model/output_file.h"
 #include "sut/implementation.h"
+#include "sut/isolated.h"
 
 namespace apcb::cli {
 namespace {
@@ -152,7 +153,9 @@ int run_shrink(const std::string& path, const std::string& gtest_path) {
   }
   auto trace = apcb::trace::load_trace(path);
   if (!trace) return kBadInput;
-  harness::CheckResult r = harness::check_trace(*trace, harness::EngineKind::model);
+  // The trace's `# kernel: V` (latest when none): the profile its expectations follow.
+  harness::CheckResult r =
+      harness::check_trace(*trace, harness::EngineKind::model, trace->kernel.value_or(model::KernelVersion::latest));
   if (!r.divergence) {
     std::cerr << path << ": the trace conforms to the reference: nothing to shrink\n";
     return kBadInput;
@@ -204,6 +207,7 @@ struct ShrinkArgs {
   double step_timeout = 10;
   harness::EngineKind kind = harness::EngineKind::impl;
   model::KernelVersion kernel = model::KernelVersion::latest;
+  bool kernel_given = false;  // --kernel (a plugin's or trace's declaration applies otherwise)
 };
 
 // What the implementation did that shrinking keeps: a divergence at a step of one operation
@@ -315,7 +319,7 @@ void record_answers(sut::Implementation& impl, const ShrinkArgs& args, trace::Tr
                                   r.stop->detail);
 }
 
-int shrink_against_implementation(const ShrinkArgs& args) {
+int shrink_against_implementation(ShrinkArgs args) {
   if (!args.gtest.empty()) {
     if (auto why = model::check_writable(args.gtest)) {
       std::cerr << *why << "\n";
@@ -325,6 +329,12 @@ int shrink_against_implementation(const ShrinkArgs& args) {
   auto trace = apcb::trace::load_trace(args.path);
   if (!trace) return kBadInput;
   const auto limit = std::chrono::milliseconds(static_cast<long long>(args.step_timeout * 1000.0 + 0.5));
+  // The profile: --kernel, else the plugin's declaration, else latest (the trace's answers, and
+  // so its `# kernel: V`, are not used; the output declares the profile followed).
+  if (!args.kernel_given && !args.plugin_path.empty())
+    if (auto declared = sut::declared_kernel_version(args.plugin_path, limit))
+      if (auto profile = model::parse_kernel_version(*declared)) args.kernel = *profile;
+  if (args.kernel != model::KernelVersion::latest) args.kind = harness::EngineKind::model;
   auto impl = args.command.empty() ? sut::make_plugin_implementation(args.plugin_path, limit)
                                    : sut::make_command_implementation(args.command, limit);
   const auto first = sut::first_divergence(*impl, *trace, args.kind, args.kernel);
@@ -407,6 +417,7 @@ int shrink_against_implementation(const ShrinkArgs& args) {
       "# Reproduce: apcb check " + impl->options() + reference_options + " THIS.trace" +
           (target.what.starts_with("diverges") ? " (apcb check THIS.trace shows the same step against the expectations)"
                                                : "")};
+  trace::declare_kernel(minimal, args.kernel);  // plain `apcb check` follows the same profile
   std::cerr << "shrink: " << original << " steps -> " << minimal.steps.size() << " in " << runner.runs()
             << " runs (" << secs << " s)\n";
   std::cout << trace::format_trace(minimal);
@@ -461,8 +472,10 @@ void add_shrink_verb(CLI::App& app, Action& action) {
     for (const CLI::Option* o : {timeout, engine, kernel})
       if (o->count() > 0 && args->plugin_path.empty() && args->command.empty())
         throw CLI::RequiresError(o->get_name(), "--sut or --sut-cmd");
-    action = [args] {
+    const bool kernel_given = kernel->count() > 0;
+    action = [args, kernel_given] {
       ShrinkArgs run = *args;
+      run.kernel_given = kernel_given;
       if (run.kernel != model::KernelVersion::latest) run.kind = harness::EngineKind::model;
       if (run.plugin_path.empty() && run.command.empty()) return run_shrink(run.path, run.gtest);
       return shrink_against_implementation(run);

@@ -11,6 +11,11 @@
 // tool is installed (--assurance-dir; cli/data_paths.h). A record that is absent
 // or older than its test executable is listed as missing/stale: not a failure of this run,
 // but a check missing from it, so below a ledger floor that has it.
+// --kernel V (docs/kernel-versions.md) verifies an older kernel's profile instead: the proofs
+// follow V (a property V breaks fails, with its counterexample), the property layer runs the
+// model following V (impl/ implements latest only), the conformance layer checks the traces
+// that declare V (`# kernel: V`; the others are listed as skipped), and the records and the
+// ledger, which are of latest, are not read.
 // A layer is only ever left out on request (--skip), and the table says so. The table's
 // "wall seconds per layer" line and --json's "layers" give each layer's wall time (README
 // "apcb verify --json"). Progress goes to
@@ -68,6 +73,10 @@ struct VerifyArgs {
   int sequences = 300;
   int ops = 100;
   int fuzz_seconds = 10;
+  // --kernel: the profile verified (docs/kernel-versions.md). Other than latest: the proofs
+  // follow it, the property layer runs the model following it (impl/ is latest only), and the
+  // conformance layer checks the traces that declare it (`# kernel: V`).
+  model::KernelVersion kernel = model::KernelVersion::latest;
 };
 
 struct VerdictRow {
@@ -149,6 +158,7 @@ void verify_proofs(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
     options.width = args.proof_width;
     options.apxa = apxa;
     options.cex_dir = args.out_dir + "/counterexamples";
+    options.kernel = args.kernel;
     const std::string host = apxa ? "APXA" : "non-APXA";
     std::cerr << "verify: proofs at width " << options.width << ", " << host << " host\n";
     for (const proofs::Result& r : proofs::run_obligations({}, options, args.jobs, &std::cerr)) {
@@ -166,8 +176,15 @@ void verify_proofs(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
 
 void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   const auto t0 = std::chrono::steady_clock::now();
-  VerdictRow row{"property", "random sequences, impl against the model", "holds", 0, ""};
-  row.property = "P1-P4,P6-P8 and impl = model";
+  const bool latest = args.kernel == model::KernelVersion::latest;
+  const std::string kernel = std::string(model::kernel_version_name(args.kernel));
+  VerdictRow row{"property",
+                 latest ? "random sequences, impl against the model"
+                        : "random sequences on the model following kernel " + kernel + " (impl/ is latest only)",
+                 "holds", 0, ""};
+  row.property = latest ? "P1-P4,P6-P8 and impl = model" : "P1-P4,P6-P8 (kernel " + kernel + ")";
+  harness::GeneratorKnobs knobs = harness::GeneratorKnobs::defaults();
+  knobs.kernel = args.kernel;
   row.width = 256;
   row.bound = args.ops;
   row.seeds = args.sequences;
@@ -177,8 +194,12 @@ void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
       std::cerr << "verify: property " << seed << "/" << args.sequences << " sequences\n";
     std::string violation;
     const trace::Trace trace =
-        harness::generate_trace(static_cast<std::uint64_t>(seed), args.ops, true, &violation);
-    const harness::CheckResult r = harness::check_trace(trace, harness::EngineKind::impl);
+        harness::generate_trace(static_cast<std::uint64_t>(seed), args.ops, true, &violation,
+                                latest ? harness::GeneratorKnobs::defaults() : knobs);
+    // Against the implementation when it can follow the kernel (latest); the model's own
+    // expectations otherwise, which only replays them (the invariants are the check).
+    const harness::CheckResult r =
+        latest ? harness::check_trace(trace, harness::EngineKind::impl) : harness::check_trace(trace, harness::EngineKind::model, args.kernel);
     steps += r.checked;
     if (!violation.empty() || r.divergence) {
       const std::string path = args.out_dir + "/property-seed-" + std::to_string(seed) + ".trace";
@@ -192,7 +213,7 @@ void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   }
   if (row.verdict == "holds")
     row.detail = std::to_string(args.sequences) + " sequences × " + std::to_string(args.ops) +
-                 " operations, " + std::to_string(steps) + " steps agree, invariants hold";
+                 " operations, " + std::to_string(steps) + (latest ? " steps agree" : " steps") + ", invariants hold";
   row.seconds = since(t0);
   rows.push_back(row);
 }
@@ -306,7 +327,17 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
   for (std::size_t i = 0; i < traces.size(); ++i) {
     const std::string path = traces[i].string();
     auto trace = apcb::trace::load_trace(path);
+    // A trace records one profile (`# kernel: V`, latest when it says none): checked under it.
+    if (trace && trace->kernel.value_or(model::KernelVersion::latest) != args.kernel) {
+      std::error_code rel_ec;
+      const std::string recorded(model::kernel_version_name(trace->kernel.value_or(model::KernelVersion::latest)));
+      rows.push_back({"conformance", fs::relative(traces[i], args.traces_dir, rel_ec).string(), "skipped", 0,
+                      "records kernel " + recorded + ": apcb verify --kernel " + recorded + " checks it"});
+      continue;
+    }
     for (harness::EngineKind kind : {harness::EngineKind::impl, harness::EngineKind::model}) {
+      // impl/ follows latest only; an older profile's trace is checked on the model.
+      if (kind == harness::EngineKind::impl && args.kernel != model::KernelVersion::latest) continue;
       const std::string layer = kind == harness::EngineKind::impl ? "conformance" : "conformance/model";
       std::cerr << "verify: [" << i + 1 << "/" << traces.size() << "] " << layer << " " << path
                 << "\n";
@@ -318,7 +349,7 @@ bool verify_conformance(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
         row.detail = "does not parse";
         parsed = false;
       } else {
-        harness::CheckResult r = harness::check_trace(*trace, kind);
+        harness::CheckResult r = harness::check_trace(*trace, kind, args.kernel);
         row.detail = std::to_string(r.checked) + " steps checked";
         row.property = "conformance (recorded observations)";
         row.bound = static_cast<long>(r.checked);
@@ -584,6 +615,12 @@ int run_verify(const VerifyArgs& args) {
       return kBadInput;
     }
   }
+  if (args.kernel != model::KernelVersion::latest && (!args.ledger_path.empty() || !args.write_ledger_path.empty())) {
+    std::cerr << "apcb verify: the assurance ledger records the latest semantics; --ledger and --write-ledger "
+                 "cannot go with --kernel "
+              << model::kernel_version_name(args.kernel) << "\n";
+    return kBadInput;
+  }
   // Read the floor first: a missing or malformed ledger is bad input, not a weaker check.
   std::optional<nlohmann::json> floor;
   if (!args.ledger_path.empty()) {
@@ -608,7 +645,12 @@ int run_verify(const VerifyArgs& args) {
     layer_times.push_back({layer, false, since(layer_t0)});
   }
   const auto records_t0 = std::chrono::steady_clock::now();
-  verify_records(args, rows);
+  if (args.kernel == model::KernelVersion::latest)
+    verify_records(args, rows);
+  else  // the stateful test and the exhaustive scope run the implementation: latest only
+    rows.push_back({"records", "(assurance records)", "skipped", 0,
+                    "the records are of the latest semantics, not kernel " +
+                        std::string(model::kernel_version_name(args.kernel))});
   layer_times.push_back({"records", false, since(records_t0)});
   const double wall = since(t0);
 
@@ -643,7 +685,7 @@ int run_verify(const VerifyArgs& args) {
     records = ", " + std::to_string(unrecorded) + " assurance records missing or stale";
   std::string below;
   if (!shortfalls.empty()) below = ", " + std::to_string(shortfalls.size()) + " below the ledger";
-  std::printf("%zu items, %zu hold, %zu fail, %zu layers skipped%s%s; %.1f s; verdict: %s\n",
+  std::printf("%zu items, %zu hold, %zu fail, %zu skipped%s%s; %.1f s; verdict: %s\n",
               rows.size(), held, failed, skipped, records.c_str(), below.c_str(), wall,
               exit_code == kHolds ? "HOLDS" : exit_code == kFails ? "FAILS" : "BAD INPUT");
   if (nothing_checked)
@@ -752,6 +794,7 @@ void add_verify_verb(CLI::App& app, Action& action) {
                      "fuzz layer: smoke-run length per harness (libFuzzer builds only)")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  add_kernel_option(*verify, args->kernel);
   verify->callback([&action, args] { action = [args] { return run_verify(*args); }; });
 }
 

@@ -61,7 +61,7 @@ install(DIRECTORY ${PROJECT_BINARY_DIR}/fuzz/dict/ DESTINATION ${APCB_INSTALL_DA
         FILES_MATCHING PATTERN "*.dict")
 install(FILES ${PROJECT_SOURCE_DIR}/mutation/results.json DESTINATION ${APCB_INSTALL_DATADIR}/mutation)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/explain.md ${PROJECT_SOURCE_DIR}/docs/trace-format.md
-              ${PROJECT_SOURCE_DIR}/docs/kernel-divergences.md
+              ${PROJECT_SOURCE_DIR}/docs/kernel-divergences.md ${PROJECT_SOURCE_DIR}/docs/kernel-versions.md
         DESTINATION ${APCB_INSTALL_DATADIR}/docs)
 # verify runs one harness per corpus folder: install each that this build has (a corpus with
 # no harness is then reported by verify as "harness not built", as in the build tree).

@@ -42,7 +42,9 @@ struct Settings {
   Settings() {
     apcb::fuzz::mutator_mode();  // a bad APCB_FUZZ_MUTATOR stops the harness before any input
     trace_out = std::getenv("APCB_FUZZ_TRACE_OUT");
-    if (const char* k = std::getenv("APCB_SUT_KERNEL"); k != nullptr && *k != '\0') {
+    const char* k = std::getenv("APCB_SUT_KERNEL");
+    const bool kernel_given = k != nullptr && *k != '\0';
+    if (kernel_given) {
       const auto parsed = apcb::model::parse_kernel_version(k);
       if (!parsed) {
         std::fprintf(stderr, "fuzz_sut: APCB_SUT_KERNEL=%s: not one of %s\n", k,
@@ -67,6 +69,16 @@ struct Settings {
     if (!plugin) {
       std::fprintf(stderr, "fuzz_sut: %s\n", error.c_str());
       std::exit(2);
+    }
+    // Without APCB_SUT_KERNEL, the profile the plugin declares (apcb_sut_kernel_version).
+    if (const auto declared = plugin->kernel_version(); declared && !kernel_given) {
+      const auto parsed = apcb::model::parse_kernel_version(*declared);
+      if (!parsed) {
+        std::fprintf(stderr, "fuzz_sut: %s declares kernel '%s': not one of %s\n", path.c_str(), declared->c_str(),
+                     std::string(apcb::model::kernel_version_names()).c_str());
+        std::exit(2);
+      }
+      kernel = *parsed;
     }
   }
 };

@@ -72,6 +72,7 @@ trace::Trace generated_header(Generator& random, std::uint64_t seed, int ops) {
                            std::to_string(ops) + knob_flags(random.knobs()));
   trace.params = random.params();
   trace.config = random.config();
+  trace::declare_kernel(trace, random.knobs().kernel);  // `# kernel: V` unless latest
   return trace;
 }
 

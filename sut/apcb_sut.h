@@ -135,6 +135,14 @@ typedef struct {
 /* The one symbol a plugin exports. Returns the plugin for `abi_version`, or NULL. */
 const apcb_sut_plugin* apcb_sut_get_plugin(uint32_t abi_version);
 
+/* Optional: the kernel profile the plugin implements, as `apcb --kernel` names it ("6.0",
+ * "6.1", "6.6", ..., "6.19", "latest"; docs/kernel-versions.md). `apcb check --sut` without
+ * --kernel follows the profile a plugin declares; a plugin that does not export this symbol
+ * (every plugin written before it existed) is checked against `latest` unless --kernel says
+ * otherwise. A name apcb has no profile for is refused (exit 2). The string must stay valid
+ * while the library is loaded. Example: the plugin of Debian's linux-source-6.1 returns "6.1". */
+const char* apcb_sut_kernel_version(void);
+
 #ifdef __cplusplus
 }
 #endif

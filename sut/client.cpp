@@ -29,7 +29,11 @@ std::unique_ptr<Plugin> Plugin::load(const std::string& path, std::string& error
     dlclose(handle);
     return nullptr;
   }
-  return std::unique_ptr<Plugin>(new Plugin(handle, vtable));
+  std::optional<std::string> kernel_version;
+  using KernelVersion = const char* (*)();
+  if (auto declared = reinterpret_cast<KernelVersion>(dlsym(handle, "apcb_sut_kernel_version")))
+    if (const char* text = declared()) kernel_version = text;
+  return std::unique_ptr<Plugin>(new Plugin(handle, vtable, std::move(kernel_version)));
 }
 
 Plugin::~Plugin() { dlclose(handle_); }

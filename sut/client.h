@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "model/observation.h"
 #include "model/op.h"
@@ -38,11 +39,18 @@ class Plugin {
   //
   // Example: plugin->name() == "apcb model (reference, through the C ABI)" for the model plugin.
   std::string name() const { return vtable_->name != nullptr ? vtable_->name : "?"; }
+  // The kernel profile the plugin declares (apcb_sut_kernel_version, optional), verbatim; nullopt
+  // when it exports no such symbol or returns NULL.
+  //
+  // Example: plugin->kernel_version() == "6.1" for apcb-kernel-6.1.so; nullopt for apcb_impl_sut.so.
+  std::optional<std::string> kernel_version() const { return kernel_version_; }
 
  private:
-  Plugin(void* handle, const apcb_sut_plugin* vtable) : handle_(handle), vtable_(vtable) {}
+  Plugin(void* handle, const apcb_sut_plugin* vtable, std::optional<std::string> kernel_version)
+      : handle_(handle), vtable_(vtable), kernel_version_(std::move(kernel_version)) {}
   void* handle_;
   const apcb_sut_plugin* vtable_;
+  std::optional<std::string> kernel_version_;
 };
 
 // One instance of a plugin, in the host state `host init` describes, in this process: a plugin

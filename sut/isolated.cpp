@@ -236,6 +236,60 @@ IsolatedInstance::IsolatedInstance(pid_t child, int socket, std::chrono::millise
                                    std::string host_line)
     : child_(child), socket_(socket), time_limit_(time_limit), host_line_(std::move(host_line)) {}
 
+std::optional<std::string> declared_kernel_version(const std::string& plugin_path,
+                                                   std::chrono::milliseconds time_limit) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  std::cout.flush();
+  std::cerr.flush();
+  const pid_t parent = ::getpid();
+  const pid_t child = ::fork();
+  if (child < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return std::nullopt;
+  }
+  if (child == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);
+    // The plugin's own chatter on load is not this probe's business.
+    const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, STDOUT_FILENO);
+      ::dup2(null_fd, STDERR_FILENO);
+    }
+    std::string error;
+    auto plugin = Plugin::load(plugin_path, error);
+    if (plugin && plugin->kernel_version()) {
+      const std::string line = *plugin->kernel_version() + "\n";
+      if (::write(fds[1], line.data(), line.size()) < 0) ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string answer;
+  const auto deadline = std::chrono::steady_clock::now() + time_limit;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    char buffer[256];
+    const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || answer.size() > 4096) break;
+    answer.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  const std::size_t end = answer.find('\n');
+  if (end == std::string::npos) return std::nullopt;
+  return answer.substr(0, end);
+}
+
 std::unique_ptr<IsolatedInstance> IsolatedInstance::start(const std::string& plugin_path,
                                                           const model::HostParams& params,
                                                           const model::Matrix& config,

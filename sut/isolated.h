@@ -66,6 +66,16 @@ struct Outcome {
 //   auto sut = sut::IsolatedInstance::start(path, trace.params, trace.config, std::chrono::seconds(10), why);
 //   for (const auto& step : trace.steps) sut->submit(step.op);
 //   for (const auto& step : trace.steps) if (sut->next().kind != sut::Outcome::Kind::observed) break;
+// The kernel profile the plugin at `plugin_path` declares (Plugin::kernel_version), read in a
+// child process (a plugin may crash on load, or need a sanitizer runtime apcb lacks): nullopt
+// when it declares none or cannot be loaded within `time_limit` (the real start reports why).
+// Call from a single-threaded process (it forks).
+//
+// Example: declared_kernel_version("build/default/sut/kernel/apcb-kernel-6.1.so",
+//   std::chrono::seconds(10)) == "6.1"
+std::optional<std::string> declared_kernel_version(const std::string& plugin_path,
+                                                   std::chrono::milliseconds time_limit);
+
 class IsolatedInstance {
  public:
   // Forks the child, which loads `plugin_path` and creates an instance in the state the trace's

@@ -58,6 +58,9 @@ class TraceReader {
   // The `#` lines before `host init`.
   // Example: reader.comments().front() == "# apcb gen --seed 1 --ops 100" for a gen trace.
   const std::vector<std::string>& comments() const;
+  // The kernel profile a header comment `# kernel: V` declares (Trace::kernel; after start()).
+  // Example: reader.kernel() == model::KernelVersion::v6_0 for a trace of `apcb gen --kernel 6.0`.
+  std::optional<KernelVersion> kernel() const;
 
   // The next step, its expectation (when stated) and the comments before it, into `step`.
   // false at the end of the trace or at bad input: error() tells them apart. A step is handed

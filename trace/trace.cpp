@@ -634,6 +634,7 @@ struct TraceReader::Impl {
   HostParams params;
   Matrix config;
   std::vector<std::string> comments;
+  std::optional<KernelVersion> kernel;  // `# kernel: V` in the header
   std::vector<std::string> pending_comments;
   std::vector<Token> words;
   bool has_pending = false;
@@ -755,6 +756,16 @@ bool TraceReader::start() {
     if (w.empty()) continue;
     if (w[0].text[0] == '#') {
       if (header) r.pending_comments.emplace_back(line.substr(static_cast<std::size_t>(w[0].column) - 1));
+      // `# kernel: V` declares the profile the expectations follow: exactly one known name.
+      if (header && w[0].text == "#" && w.size() >= 2 && w[1].text == "kernel:") {
+        if (w.size() != 3)
+          return r.fail(p.error(w[1].column, "expected '# kernel: VERSION' (one of " +
+                                                 std::string(model::kernel_version_names()) + ")"));
+        r.kernel = model::parse_kernel_version(w[2].text);
+        if (!r.kernel)
+          return r.fail(p.error(w[2].column, "'" + std::string(w[2].text) + "' is not a kernel version apcb has a profile for (" +
+                                                 std::string(model::kernel_version_names()) + ")"));
+      }
       continue;
     }
     if (!header) {
@@ -815,7 +826,24 @@ bool TraceReader::next(TraceStep& step) {
 const HostParams& TraceReader::params() const { return impl_->params; }
 const Matrix& TraceReader::config() const { return impl_->config; }
 const std::vector<std::string>& TraceReader::comments() const { return impl_->comments; }
-State TraceReader::initial_state() const { return State::initial(impl_->params, impl_->config); }
+std::optional<KernelVersion> TraceReader::kernel() const { return impl_->kernel; }
+void declare_kernel(Trace& trace, KernelVersion kernel) {
+  std::erase_if(trace.comments, [](const std::string& c) {
+    const std::size_t word = c.find_first_not_of("# \t");
+    return c.rfind("#", 0) == 0 && word != std::string::npos && word > 1 && c.compare(word, 7, "kernel:") == 0 &&
+           c.find_first_not_of(" \t", 1) == word;
+  });
+  trace.kernel.reset();
+  if (kernel == KernelVersion::latest) return;
+  trace.comments.push_back("# kernel: " + std::string(model::kernel_version_name(kernel)));
+  trace.kernel = kernel;
+}
+
+State TraceReader::initial_state() const {
+  State s = State::initial(impl_->params, impl_->config);
+  s.kernel = impl_->kernel.value_or(KernelVersion::latest);
+  return s;
+}
 const std::optional<TraceError>& TraceReader::error() const { return impl_->error; }
 const std::vector<std::string>& TraceReader::trailing_comments() const { return impl_->pending_comments; }
 std::size_t TraceReader::steps_read() const { return impl_->steps; }
@@ -828,6 +856,7 @@ std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_v
   trace.params = reader.params();
   trace.config = reader.config();
   trace.comments = reader.comments();
+  trace.kernel = reader.kernel();
   TraceStep step;
   while (reader.next(step)) trace.steps.push_back(std::move(step));
   if (reader.error()) return *reader.error();

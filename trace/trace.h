@@ -33,6 +33,7 @@
 namespace apcb::trace {
 
 using model::HostParams;
+using model::KernelVersion;
 using model::Matrix;
 using model::Observation;
 using model::Op;
@@ -59,11 +60,24 @@ struct Trace {
   std::vector<TraceStep> steps;
   std::vector<std::string> comments;          // `#` lines before `host init`
   std::vector<std::string> trailing_comments;  // `#` lines after the last step
-  // The state the trace starts from.
+  // The kernel profile the expectations were recorded under: a header comment `# kernel: V`
+  // (docs/trace-format.md; `apcb gen --kernel V` writes it); nullopt: none, they record latest.
+  std::optional<KernelVersion> kernel;
+  // The state the trace starts from, following the trace's kernel profile.
   //
   // Example: model::State s = t.initial_state(); model::apply(s, t.steps[0].op);
-  State initial_state() const { return State::initial(params, config); }
+  State initial_state() const {
+    State s = State::initial(params, config);
+    s.kernel = kernel.value_or(KernelVersion::latest);
+    return s;
+  }
 };
+
+// Makes `trace` declare that its expectations follow `kernel`: drops any `# kernel: V` header
+// comment and, unless `kernel` is latest, appends `# kernel: V` to the header comments (and sets
+// Trace::kernel), so that reading it back follows the same profile.
+// Example: declare_kernel(t, KernelVersion::v6_0); format_trace(t) has the line "# kernel: 6.0".
+void declare_kernel(Trace& trace, KernelVersion kernel);
 
 // Where and why a trace could not be read: the message names the file, line and column.
 //

@@ -163,7 +163,8 @@ static int run(struct apcb_sut_instance* in, const apcb_sut_op* op) {
       struct device* dev = mdev_device_of(op->uuid);
       if (!dev) return -ENOENT;
       struct device_attribute* attr = kshim_mdev_attr(attr_names[op->attr]);
-      if (!attr || !attr->store) return 1; /* the kernel has no such attribute (ap_config before 6.10) */
+      /* The kernel has no such attribute (ap_config before 6.10): sysfs has no such file. */
+      if (!attr || !attr->store) return -ENOENT;
       return sysfs_store(dev, attr, op->text, op->text_len);
     }
     case APCB_SUT_OP_DEVICE_RESET: {
@@ -197,7 +198,7 @@ static int run(struct apcb_sut_instance* in, const apcb_sut_op* op) {
       struct device* dev = mdev_device_of(op->uuid);
       if (!dev) return -ENOENT;
       struct device_attribute* attr = kshim_mdev_attr(view_names[op->view]);
-      if (!attr || !attr->show) return 1;
+      if (!attr || !attr->show) return -ENOENT; /* no such file (ap_config before 6.10) */
       return do_show(in, dev, attr);
     }
     case APCB_SUT_OP_READ_BUS_MASK: {
@@ -271,3 +272,9 @@ __attribute__((visibility("default"))) const apcb_sut_plugin* apcb_sut_get_plugi
                                           plugin_destroy, plugin_apply };
   return abi_version == APCB_SUT_ABI_VERSION ? &plugin : NULL;
 }
+
+#ifdef APCB_KERNEL_PROFILE
+/* The profile apcb follows for this driver (docs/kernel-versions.md): the Debian package's
+ * version. A user's tree (APCB_KERNEL_SOURCE) declares none: --kernel says which it is. */
+__attribute__((visibility("default"))) const char* apcb_sut_kernel_version(void) { return APCB_KERNEL_PROFILE; }
+#endif

@@ -102,6 +102,34 @@ TEST(TraceReader, HeaderErrorsComeFromStart) {
   EXPECT_EQ(no_host.error()->to_string(), "h.trace:3:1: missing 'host init' line");
 }
 
+// `# kernel: V` before `host init` declares the profile the expectations follow; the state a
+// reader or a parsed trace starts from follows it, and declare_kernel writes it back.
+TEST(TraceReader, KernelDeclarationIsReadStrictlyAndRoundTrips) {
+  const std::string text = std::string("apcb-trace 1\n# kernel: 6.0\n") + kHost;
+  TraceReader reader(std::string_view(text), "k.trace");
+  ASSERT_TRUE(reader.start());
+  EXPECT_EQ(reader.kernel(), model::KernelVersion::v6_0);
+  EXPECT_EQ(reader.initial_state().kernel, model::KernelVersion::v6_0);
+  Trace t = std::get<Trace>(parse_trace(text, "k.trace"));
+  EXPECT_EQ(t.kernel, model::KernelVersion::v6_0);
+  EXPECT_EQ(t.initial_state().kernel, model::KernelVersion::v6_0);
+  declare_kernel(t, model::KernelVersion::v6_12);
+  EXPECT_EQ(format_trace(t), std::string("apcb-trace 1\n# kernel: 6.12\n") + kHost);
+  declare_kernel(t, model::KernelVersion::latest);
+  EXPECT_EQ(format_trace(t), std::string("apcb-trace 1\n") + kHost);
+  EXPECT_EQ(std::get<Trace>(parse_trace(format_trace(t), "k.trace")).kernel, std::nullopt);
+  // Not a declaration: other comments, and a `kernel:` that is not the comment's first word.
+  const std::string others = std::string("apcb-trace 1\n#kernel: 6.0\n# the kernel: 6.0\n") + kHost;
+  EXPECT_EQ(std::get<Trace>(parse_trace(others, "o.trace")).kernel, std::nullopt);
+  // A declaration names exactly one profile.
+  auto bad = parse_trace(std::string("apcb-trace 1\n# kernel: 6.2\n") + kHost, "b.trace");
+  EXPECT_TRUE(std::get<TraceError>(bad).to_string().starts_with("b.trace:2:11: '6.2' is not a kernel version"))
+      << std::get<TraceError>(bad).to_string();
+  auto two = parse_trace(std::string("apcb-trace 1\n  # kernel: 6.0 6.1\n") + kHost, "t.trace");
+  EXPECT_TRUE(std::get<TraceError>(two).to_string().starts_with("t.trace:2:5: expected '# kernel: VERSION' (one of"))
+      << std::get<TraceError>(two).to_string();
+}
+
 // A line over 16 MiB is refused at its position, from a stream as from memory.
 TEST(TraceReader, OverlongLineIsRefused) {
   const std::string text = std::string("apcb-trace 1\n") + kHost + "# " + std::string((std::size_t{16} << 20) + 1, 'x') + "\n";
