@@ -29,7 +29,10 @@ std::unique_ptr<Plugin> Plugin::load(const std::string& path, std::string& error
     dlclose(handle);
     return nullptr;
   }
-  return std::unique_ptr<Plugin>(new Plugin(handle, vtable));
+  using GetMinor = std::uint32_t (*)();
+  auto get_minor = reinterpret_cast<GetMinor>(dlsym(handle, "apcb_sut_get_abi_minor"));
+  const std::uint32_t minor = get_minor != nullptr ? get_minor() : 0;
+  return std::unique_ptr<Plugin>(new Plugin(handle, vtable, minor));
 }
 
 Plugin::~Plugin() { dlclose(handle_); }
@@ -53,7 +56,9 @@ Instance::Applied Instance::apply_with_status(const model::Op& op) {
   apcb_sut_observation obs{};
   const int status = plugin_.vtable().apply(instance_, c.get(), &obs);
   if (status != APCB_SUT_OK) return Applied{status, std::nullopt};
-  return Applied{status, observation_from_c(obs)};
+  model::Observation o = observation_from_c(obs);
+  if (!plugin_.sees_signals()) o = model::without_signals(std::move(o));
+  return Applied{status, std::move(o)};
 }
 
 }  // namespace apcb::sut
