@@ -544,8 +544,9 @@ static bool expects_signals(const Trace& trace) {
 
 std::string format_trace(const Trace& trace) {
   std::string out = std::string(kHeader) + "\n";
-  if (expects_signals(trace)) out += std::string(kObserveSignals) + "\n";
+  // The comments first: a generated trace's second line is the command that regenerates it.
   for (const std::string& c : trace.comments) out += c + "\n";
+  if (expects_signals(trace)) out += std::string(kObserveSignals) + "\n";
   out += format_host_init(trace.params, trace.config) + "\n";
   for (const TraceStep& step : trace.steps) out += format_step(step);
   for (const std::string& c : trace.trailing_comments) out += c + "\n";

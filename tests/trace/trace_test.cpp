@@ -116,7 +116,7 @@ TEST(TraceFormat, SignalLinesNeedTheDeclaration) {
   ASSERT_TRUE(declared.steps.at(0).expected.has_value());
   EXPECT_TRUE(declared.steps[0].expected->sees_signals);
   EXPECT_EQ(declared.steps[0].expected->events, std::vector<Event>{Signal{1}});
-  EXPECT_EQ(format_trace(declared), "apcb-trace 1\nobserve signals\n# why\n" + host + step + "signal guest=1\n");
+  EXPECT_EQ(format_trace(declared), "apcb-trace 1\n# why\nobserve signals\n" + host + step + "signal guest=1\n");
 
   const Trace old = parse_ok("apcb-trace 1\n" + host + step);
   EXPECT_FALSE(old.observes_signals);
