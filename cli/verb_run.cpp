@@ -33,6 +33,7 @@ int run_streaming(const std::string& path, harness::EngineKind kind, model::Kern
   header.config = reader.config();
   header.comments = reader.comments();
   trace::declare_kernel(header, kernel);
+  header.observes_signals = true;  // every expectation printed is the engine's, signals included
   out = trace::format_trace(header);
   auto engine = harness::make_engine(kind, reader.params(), reader.config(), kernel);
   trace::TraceStep step;

@@ -82,7 +82,8 @@ bool stream_generated_trace(std::uint64_t seed, int ops, bool expectations,
                             const std::function<bool(std::string_view)>& emit,
                             const GeneratorKnobs& knobs) {
   Generator random = generator(seed, knobs);
-  const trace::Trace header = generated_header(random, seed, ops);
+  trace::Trace header = generated_header(random, seed, ops);
+  header.observes_signals = expectations;  // the model's observations state every signal
   if (!emit(trace::format_trace(header))) return false;
   model::State state = header.initial_state();
   state.kernel = knobs.kernel;
@@ -101,6 +102,7 @@ trace::Trace generate_trace(std::uint64_t seed, int ops, bool expectations,
                             std::string* violations, const GeneratorKnobs& knobs) {
   Generator random = generator(seed, knobs);
   trace::Trace trace = generated_header(random, seed, ops);
+  trace.observes_signals = expectations;
   model::State state = trace.initial_state();
   state.kernel = knobs.kernel;
   for (int i = 0; i < ops; ++i) {

@@ -70,6 +70,8 @@ inline std::string describe(const model::Observation& obs) {
   for (const model::Event& e : obs.events) {
     if (const auto* c = std::get_if<model::Commit>(&e))
       out += " commit(g" + std::to_string(c->guest) + "," + describe(c->apcb) + ")";
+    else if (const auto* g = std::get_if<model::Signal>(&e))
+      out += " signal(g" + std::to_string(g->guest) + ")";
     else
       out += " reset(" + hex_apqn(std::get<model::Reset>(e).apqn) + ")";
   }

@@ -164,6 +164,8 @@ std::vector<ReachEntry> make_catalogue() {
   c.push_back({"observation", "event commit clearing an APCB",
                "step.cpp clear_guest_apcb (unset_kvm, request) or an emptied shadow", ""});
   c.push_back({"observation", "event reset", "observation.h Reset", ""});
+  c.push_back({"observation", "event signal",
+               "observation.h Signal: step.cpp signal_guest_ap_cfg_changed (6.15 on)", ""});
   c.push_back({"observation", "events reset after a commit",
                "observation.h: resets ordered relative to commits (hot unplug, filter)", ""});
   c.push_back({"observation", "events commits to two guests",
@@ -259,6 +261,8 @@ void ReachCounter::add_step(const model::State& before, const model::Op& op, con
       committed_guests.insert(c->guest);
       committed = true;
       batch = 0;
+    } else if (std::holds_alternative<Signal>(e)) {
+      hit("observation", "event signal");
     } else {
       const Reset& r = std::get<Reset>(e);
       hit("observation", "event reset");

@@ -132,6 +132,7 @@ std::vector<Violation> check_unplug_before_reset(const std::vector<Guest>& guest
         if (g.id == c->guest) g.apcb = c->apcb;
       continue;
     }
+    if (std::holds_alternative<Signal>(e)) continue;  // a notification: the CRYCB is as it was
     const Apqn q = std::get<Reset>(e).apqn;
     for (const Guest& g : guests)
       if (g.apcb.adapters.test(q.adapter) && g.apcb.domains.test(q.domain))

@@ -25,6 +25,7 @@ constexpr KernelBehaviour kLatest{
     .ap_config_attribute = true,
     .matrix_features = true,
     .request_clears_crycb = true,
+    .signals_guest_config_change = true,
 };
 
 // One row per profile, oldest first; each starts from the previous one and changes what that
@@ -44,6 +45,7 @@ constexpr std::array<Profile, 10> make_profiles() {
       .ap_config_attribute = false,
       .matrix_features = false,
       .request_clears_crycb = false,
+      .signals_guest_config_change = false,
   };
   // Debian's linux-source-6.1 (6.1.192): 6.0 with the 6.8 full filter back-ported
   // (850fb7fa8c68, 16fb78cbf56e, 774d10196e64) and the 2026 cfg_remove fixes, but none of the
@@ -74,10 +76,12 @@ constexpr std::array<Profile, 10> make_profiles() {
   v6_12.matrix_features = true;
   v6_12.removal_unplugs_assigned_control_domains = true;
   v6_12.removal_commits_emptied_shadow = true;
-  // Mainline 6.15: the request clears the CRYCB. (Mainline 6.12 and 6.15 lack the 2026 fixes.)
+  // Mainline 6.15: the request clears the CRYCB; commits signal the guest's AP-configuration-
+  // changed eventfd. (Mainline 6.12 and 6.15 lack the 2026 fixes.)
   KernelBehaviour v6_15 = v6_10;
   v6_15.matrix_features = true;
   v6_15.request_clears_crycb = true;
+  v6_15.signals_guest_config_change = true;
   // Mainline 6.19: the AP bus driver_override regime (d38a87d7c064, 46030379f13c, 6917f434fda3)
   // is not modelled yet (docs/kernel-versions.md); in everything apcb models it is 6.15.
   KernelBehaviour v6_19 = v6_15;

@@ -109,6 +109,13 @@ struct KernelBehaviour {
   // the VFIO request callback clears the guest's CRYCB. Before (6.5 2e3d8d71e285 wired the
   // callback in; 6.0 and Debian 6.1 have none) a request only signals user space.
   bool request_clears_crycb;
+  // 6.15 07d89045bffe "s390/vfio-ap: Signal eventfd when guest AP configuration is changed"
+  // (with its follow-up "Notify userspace that guest's AP config changed when mdev removed"):
+  // every commit of the shadow to an attached guest, and the request's clear, signals the
+  // mdev's AP-configuration-changed eventfd (a Signal event after the commit); the open's
+  // commit and the close's clear do not (model/README.md, "Guest notification"). Before, no
+  // such eventfd.
+  bool signals_guest_config_change;
 };
 
 // The behaviour of `v`.

@@ -80,13 +80,20 @@ class Step {
 
  private:
   // --- commits and resets ------------------------------------------------------------------
-  // vfio_ap_mdev_update_guest_apcb: commit the shadow to the attached guest, if any.
-  void update_guest_apcb(Mdev& m) {
+  // vfio_ap_mdev_update_guest_apcb: commit the shadow to the attached guest, if any, and
+  // (6.15) signal its AP-configuration-changed eventfd; `signal` is false for the open's commit,
+  // which comes before user space can have registered that eventfd.
+  void update_guest_apcb(Mdev& m, bool signal = true) {
     if (!m.guest) return;
     Guest& g = *s_.find_guest(*m.guest);
     g.apcb = truncate_to_format(m.shadow, g.format);
     m.released = false;
     obs_.events.push_back(Commit{g.id, g.apcb});
+    if (signal) signal_guest_ap_cfg_changed(g.id);
+  }
+  // signal_guest_ap_cfg_changed (6.15; KernelBehaviour::signals_guest_config_change).
+  void signal_guest_ap_cfg_changed(GuestId g) {
+    if (behaviour(s_.kernel).signals_guest_config_change) obs_.events.push_back(Signal{g});
   }
   // kvm_arch_crypto_clear_masks on the attached guest.
   void clear_guest_apcb(Mdev& m) {
@@ -620,9 +627,10 @@ Errno Step::operator()(const op::GuestAttach& o) {
   if (m->guest) return Errno::ebusy;
   for (const Mdev& other : s_.mdevs)
     if (other.guest == o.guest) return Errno::eperm;
-  // set_kvm commits the shadow as it is: it was kept current while no guest was attached.
+  // set_kvm commits the shadow as it is: it was kept current while no guest was attached. No
+  // signal: user space registers the eventfd on the device the open returns.
   m->guest = o.guest;
-  update_guest_apcb(*m);
+  update_guest_apcb(*m, /*signal=*/false);
   return Errno::ok;
 }
 
@@ -646,6 +654,7 @@ Errno Step::operator()(const op::GuestRelease& o) {
   // Before 6.15 the request only signals user space (6.1 has no request callback at all).
   if (!behaviour(s_.kernel).request_clears_crycb) return Errno::ok;
   clear_guest_apcb(*m);
+  signal_guest_ap_cfg_changed(*m->guest);  // then the request eventfd, which is not observed
   m->released = true;
   return Errno::ok;
 }

@@ -15,7 +15,12 @@
  * Versioning: the caller passes the ABI version it speaks; a plugin returns NULL for a version
  * it does not implement. Every structure is plain data with fixed-width fields; version 1 will
  * only ever grow by new operation kinds (a plugin answers CANNOT_COMPLY to kinds it does not
- * know).
+ * know) and new event kinds, each with a minor version: a plugin says which minor version it
+ * was built against by exporting `apcb_sut_get_abi_minor` (APCB_SUT_EXPORT_PLUGIN does; a
+ * plugin without it is minor version 0), and apcb never expects an event kind newer than the
+ * plugin's minor version (it compares as if that kind did not exist).
+ *   minor 0: COMMIT and RESET events.
+ *   minor 1: SIGNAL events (Linux 6.15's guest AP-configuration-changed eventfd).
  *
  * Masks: 256-bit AP masks are four uint64_t words in MSB-0 order, as the kernel stores them: ID
  * i is word i/64, bit 63 - i%64 (word values, not bytes, so endianness does not matter).
@@ -34,6 +39,8 @@ extern "C" {
 #endif
 
 #define APCB_SUT_ABI_VERSION 1u
+/* The minor version this header describes (see Versioning above). */
+#define APCB_SUT_ABI_MINOR 1u
 
 /* Return codes of apcb_sut_plugin.apply. */
 #define APCB_SUT_OK 0
@@ -98,10 +105,17 @@ typedef struct {
   apcb_sut_matrix matrix;
 } apcb_sut_op;
 
-typedef enum { APCB_SUT_EVENT_COMMIT = 1, APCB_SUT_EVENT_RESET = 2 } apcb_sut_event_kind;
+typedef enum {
+  APCB_SUT_EVENT_COMMIT = 1,
+  APCB_SUT_EVENT_RESET = 2,
+  APCB_SUT_EVENT_SIGNAL = 3 /* minor 1 */
+} apcb_sut_event_kind;
 
 /* A commit: the complete APCB written to `guest`'s CRYCB (already truncated to its format).
- * A reset: queue adapter.domain was reset. */
+ * A reset: queue adapter.domain was reset.
+ * A signal (minor 1): the AP-configuration-changed eventfd of the mdev attached to `guest` was
+ * signalled (Linux 6.15 VFIO_AP_CFG_CHG_IRQ_INDEX); reported right after the commit it
+ * announces. A plugin of minor version 0 never reports one and is not expected to. */
 typedef struct {
   uint32_t kind; /* apcb_sut_event_kind */
   uint32_t guest;
@@ -132,8 +146,11 @@ typedef struct {
   int (*apply)(apcb_sut_instance* instance, const apcb_sut_op* op, apcb_sut_observation* observation);
 } apcb_sut_plugin;
 
-/* The one symbol a plugin exports. Returns the plugin for `abi_version`, or NULL. */
+/* The one symbol a plugin must export. Returns the plugin for `abi_version`, or NULL. */
 const apcb_sut_plugin* apcb_sut_get_plugin(uint32_t abi_version);
+/* Optional (minor 1 on): the minor version the plugin was built against, APCB_SUT_ABI_MINOR.
+ * Absent: 0. */
+uint32_t apcb_sut_get_abi_minor(void);
 
 /* Optional: the kernel profile the plugin implements, as `apcb --kernel` names it ("6.0",
  * "6.1", "6.6", ..., "6.19", "latest"; docs/kernel-versions.md). `apcb check --sut` without

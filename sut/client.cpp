@@ -29,11 +29,14 @@ std::unique_ptr<Plugin> Plugin::load(const std::string& path, std::string& error
     dlclose(handle);
     return nullptr;
   }
+  using GetMinor = std::uint32_t (*)();
+  auto get_minor = reinterpret_cast<GetMinor>(dlsym(handle, "apcb_sut_get_abi_minor"));
+  const std::uint32_t minor = get_minor != nullptr ? get_minor() : 0;
   std::optional<std::string> kernel_version;
   using KernelVersion = const char* (*)();
   if (auto declared = reinterpret_cast<KernelVersion>(dlsym(handle, "apcb_sut_kernel_version")))
     if (const char* text = declared()) kernel_version = text;
-  return std::unique_ptr<Plugin>(new Plugin(handle, vtable, std::move(kernel_version)));
+  return std::unique_ptr<Plugin>(new Plugin(handle, vtable, minor, std::move(kernel_version)));
 }
 
 Plugin::~Plugin() { dlclose(handle_); }
@@ -57,7 +60,9 @@ Instance::Applied Instance::apply_with_status(const model::Op& op) {
   apcb_sut_observation obs{};
   const int status = plugin_.vtable().apply(instance_, c.get(), &obs);
   if (status != APCB_SUT_OK) return Applied{status, std::nullopt};
-  return Applied{status, observation_from_c(obs)};
+  model::Observation o = observation_from_c(obs);
+  if (!plugin_.sees_signals()) o = model::without_signals(std::move(o));
+  return Applied{status, std::move(o)};
 }
 
 }  // namespace apcb::sut

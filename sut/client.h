@@ -2,6 +2,7 @@
 #ifndef APCB_SUT_CLIENT_H_
 #define APCB_SUT_CLIENT_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,12 +45,23 @@ class Plugin {
   //
   // Example: plugin->kernel_version() == "6.1" for apcb-kernel-6.1.so; nullopt for apcb_impl_sut.so.
   std::optional<std::string> kernel_version() const { return kernel_version_; }
+  // The ABI minor version the plugin was built against (apcb_sut_get_abi_minor; 0 when it does
+  // not export it).
+  //
+  // Example: plugin->abi_minor() == APCB_SUT_ABI_MINOR for a plugin of APCB_SUT_EXPORT_PLUGIN.
+  std::uint32_t abi_minor() const { return minor_; }
+  // Whether the plugin reports Signal events (minor version 1 on); its observations carry it
+  // as Observation::sees_signals, so a plugin built before signals is compared without them.
+  //
+  // Example: a plugin that does not export apcb_sut_get_abi_minor: sees_signals() == false.
+  bool sees_signals() const { return minor_ >= 1; }
 
  private:
-  Plugin(void* handle, const apcb_sut_plugin* vtable, std::optional<std::string> kernel_version)
-      : handle_(handle), vtable_(vtable), kernel_version_(std::move(kernel_version)) {}
+  Plugin(void* handle, const apcb_sut_plugin* vtable, std::uint32_t minor, std::optional<std::string> kernel_version)
+      : handle_(handle), vtable_(vtable), minor_(minor), kernel_version_(std::move(kernel_version)) {}
   void* handle_;
   const apcb_sut_plugin* vtable_;
+  std::uint32_t minor_;
   std::optional<std::string> kernel_version_;
 };
 

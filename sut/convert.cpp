@@ -158,6 +158,9 @@ void CObservation::set(const model::Observation& obs) {
       c.kind = APCB_SUT_EVENT_COMMIT;
       c.guest = commit->guest;
       c.apcb = to_c(commit->apcb);
+    } else if (const auto* signal = std::get_if<model::Signal>(&e)) {
+      c.kind = APCB_SUT_EVENT_SIGNAL;
+      c.guest = signal->guest;
     } else {
       const model::Apqn q = std::get<model::Reset>(e).apqn;
       c.kind = APCB_SUT_EVENT_RESET;
@@ -184,6 +187,8 @@ model::Observation observation_from_c(const apcb_sut_observation& c) {
     const apcb_sut_event& e = c.events[i];
     if (e.kind == APCB_SUT_EVENT_COMMIT)
       obs.events.push_back(model::Commit{e.guest, from_c(e.apcb)});
+    else if (e.kind == APCB_SUT_EVENT_SIGNAL)
+      obs.events.push_back(model::Signal{e.guest});
     else
       obs.events.push_back(model::Reset{model::Apqn{e.adapter, e.domain}});
   }

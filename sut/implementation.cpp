@@ -105,8 +105,8 @@ class CommandImplementation final : public Implementation {
 };
 
 bool events_equivalent(const model::Observation& a, const model::Observation& b) {
-  return model::equivalent(model::Observation{model::Errno::ok, {}, a.events},
-                           model::Observation{model::Errno::ok, {}, b.events});
+  return model::equivalent(model::Observation{model::Errno::ok, {}, a.events, a.sees_signals},
+                           model::Observation{model::Errno::ok, {}, b.events, b.sees_signals});
 }
 
 }  // namespace

@@ -27,8 +27,9 @@ namespace apcb::sut {
 namespace {
 
 // The protocol, one answer per request, every line ending in "\n":
-//   parent: "apcb-trace 1", "host init …"      child: "loaded NAME" | "load-error MESSAGE",
-//                                                      then "ready" | "create-failed"
+//                                               child: "loaded MINOR NAME" | "load-error MESSAGE"
+//                                                      (MINOR: the plugin's ABI minor version)
+//   parent: "apcb-trace 1", "host init …"      child: "ready" | "create-failed"
 //   parent: a step line (trace::format_op)      child: "observation LEN" + LEN bytes of
 //                                                      trace::format_observation
 //                                                    | "inexact LEN REASON" + LEN bytes (escaped)
@@ -36,7 +37,10 @@ namespace {
 //                                                    | "error MESSAGE" (a request it cannot read)
 //   parent: "end"                               child: destroys, unloads, exits 0 (or the
 //                                                      leak check's status)
+// Both sides read an observation after "apcb-trace 1", "observe signals" when the plugin sees
+// signals (minor 1 on), and the host line.
 constexpr std::string_view kHeader = "apcb-trace 1\n";
+constexpr std::string_view kObserveSignals = "observe signals\n";
 constexpr std::size_t kMaxAnswer = std::size_t{64} << 20;  // an observation larger is garbled
 constexpr int kLeakExitStatus = 23;                        // LeakSanitizer's own exit code
 
@@ -158,11 +162,12 @@ int set_up_child_descriptors(int socket) {
     channel.send("load-error " + one_line(error) + "\n");
     ::_exit(0);
   }
-  channel.send("loaded " + one_line(plugin->name()) + "\n");
+  channel.send("loaded " + std::to_string(plugin->abi_minor()) + " " + one_line(plugin->name()) + "\n");
 
   std::string header, host;
   if (!channel.read_line(header) || !channel.read_line(host)) ::_exit(1);
-  const std::string prefix = header + "\n" + host + "\n";
+  const std::string prefix =
+      header + "\n" + (plugin->sees_signals() ? std::string(kObserveSignals) : std::string()) + host + "\n";
   auto parsed = trace::parse_trace(prefix, "<protocol>");
   if (const auto* e = std::get_if<trace::TraceError>(&parsed)) {
     channel.send("error " + one_line(e->to_string()) + "\n");
@@ -353,7 +358,20 @@ std::unique_ptr<IsolatedInstance> IsolatedInstance::start(const std::string& plu
                       Outcome::Phase::load};
     return nullptr;
   }
-  sut->name_ = loaded.detail.substr(7);
+  // "loaded MINOR NAME"
+  const std::string rest = loaded.detail.substr(7);
+  const std::size_t space = rest.find(' ');
+  const std::string minor = rest.substr(0, space);
+  if (space == std::string::npos || minor.empty() || minor.size() > 9 ||
+      minor.find_first_not_of("0123456789") != std::string::npos) {
+    outcome = Outcome{Outcome::Kind::garbled, {}, {}, 0, "unexpected answer '" + loaded.detail + "'",
+                      Outcome::Phase::load};
+    return nullptr;
+  }
+  sut->name_ = rest.substr(space + 1);
+  if (std::stoul(minor) >= 1)
+    sut->host_line_ = std::string(kHeader) + std::string(kObserveSignals) +
+                      trace::format_host_init(params, config) + "\n";
 
   sut->outgoing_ += host_line;
   Outcome created = sut->read_answer();

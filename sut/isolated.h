@@ -143,7 +143,9 @@ class IsolatedInstance {
   pid_t child_;
   int socket_;
   std::chrono::milliseconds time_limit_;
-  std::string host_line_;  // "apcb-trace 1\nhost init …\n": the prefix an answer is parsed after
+  // "apcb-trace 1\n[observe signals\n]host init …\n": the prefix an answer is parsed after (with
+  // the declaration when the plugin sees signals)
+  std::string host_line_;
   std::string name_;
   std::string buffer_;    // bytes read from the child and not yet consumed
   std::string outgoing_;  // requests not yet sent

@@ -60,7 +60,9 @@ struct PluginAdapter {
 }  // namespace apcb::sut
 
 // Defines apcb_sut_get_plugin for PluginAdapter<Engine>, named `plugin_name`; it answers NULL
-// for any ABI version but APCB_SUT_ABI_VERSION. Use in exactly one source file of the plugin.
+// for any ABI version but APCB_SUT_ABI_VERSION; and apcb_sut_get_abi_minor, answering
+// APCB_SUT_ABI_MINOR (the engine reports every event kind). Use in exactly one source file of
+// the plugin.
 //
 // Example: APCB_SUT_EXPORT_PLUGIN(ImplEngine, "apcb impl (the reference implementation, through the C ABI)")
 #define APCB_SUT_EXPORT_PLUGIN(Engine, plugin_name)                                          \
@@ -71,6 +73,9 @@ struct PluginAdapter {
                                         &::apcb::sut::PluginAdapter<Engine>::destroy,         \
                                         &::apcb::sut::PluginAdapter<Engine>::apply};          \
     return abi_version == APCB_SUT_ABI_VERSION ? &plugin : nullptr;                           \
+  }                                                                                           \
+  extern "C" __attribute__((visibility("default"))) uint32_t apcb_sut_get_abi_minor(void) {  \
+    return APCB_SUT_ABI_MINOR;                                                                \
   }
 
 #endif  // APCB_SUT_PLUGIN_H_

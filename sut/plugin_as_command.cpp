@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
     }
     step.expected = applied.observation;
   }
+  // The observations state every signal exactly when the plugin reports them (ABI minor 1 on).
+  trace->observes_signals = plugin->sees_signals();
   std::cout << apcb::trace::format_trace(*trace);
   std::cout.flush();
   return std::cout ? 0 : 2;

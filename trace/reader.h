@@ -77,6 +77,10 @@ class TraceReader {
   // The steps handed out so far.
   // Example: reader.steps_read() == 3 after three next() calls returned true.
   std::size_t steps_read() const;
+  // Whether the trace declares `observe signals` (after start()): its expectations then state
+  // every Signal event, and each expected observation has sees_signals set.
+  // Example: a trace written before signals existed: reader.observes_signals() == false.
+  bool observes_signals() const;
   // The name given at construction.
   // Example: TraceReader(in, "<stdin>").file() == "<stdin>"
   const std::string& file() const;

@@ -13,6 +13,8 @@ using namespace model;
 namespace {
 
 constexpr std::string_view kHeader = "apcb-trace 1";
+// The declaration that a trace's expectations state every signal (docs/trace-format.md).
+constexpr std::string_view kObserveSignals = "observe signals";
 constexpr std::string_view kMatrixDir = "/sys/devices/vfio_ap/matrix/";
 constexpr std::string_view kCreate =
     "/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create";
@@ -508,6 +510,8 @@ std::string format_observation(const Observation& obs) {
   for (const Event& e : obs.events) {
     if (const auto* c = std::get_if<Commit>(&e))
       out += "commit guest=" + std::to_string(c->guest) + " " + format_matrix_fields(c->apcb) + "\n";
+    else if (const auto* g = std::get_if<Signal>(&e))
+      out += "signal guest=" + std::to_string(g->guest) + "\n";
     else
       out += "reset " + apqn_text(std::get<Reset>(e).apqn) + "\n";
   }
@@ -522,9 +526,27 @@ std::string format_step(const TraceStep& step) {
   return out;
 }
 
+// Whether format_trace declares `observe signals`: when told to, when an expectation holds a
+// signal (or it would not read back), or when every expectation was made by an observer that
+// sees signals (the model's, a minor-1 plugin's), so that each reads back as it was.
+static bool expects_signals(const Trace& trace) {
+  if (trace.observes_signals) return true;
+  bool any = false, all_see = true;
+  for (const TraceStep& step : trace.steps) {
+    if (!step.expected) continue;
+    any = true;
+    all_see = all_see && step.expected->sees_signals;
+    for (const Event& e : step.expected->events)
+      if (std::holds_alternative<Signal>(e)) return true;
+  }
+  return any && all_see;
+}
+
 std::string format_trace(const Trace& trace) {
   std::string out = std::string(kHeader) + "\n";
+  // The comments first: a generated trace's second line is the command that regenerates it.
   for (const std::string& c : trace.comments) out += c + "\n";
+  if (expects_signals(trace)) out += std::string(kObserveSignals) + "\n";
   out += format_host_init(trace.params, trace.config) + "\n";
   for (const TraceStep& step : trace.steps) out += format_step(step);
   for (const std::string& c : trace.trailing_comments) out += c + "\n";
@@ -629,6 +651,7 @@ struct TraceReader::Impl {
   int line_no = 0;
   bool started = false;
   bool ended = false;
+  bool observes_signals = false;  // the trace declared `observe signals`
   std::optional<TraceError> error;
   std::optional<TraceError> deferred_error;  // a bad step line, reported after the step before it
   HostParams params;
@@ -658,7 +681,7 @@ bool TraceReader::Impl::read_line(bool& completed) {
   }
   // Expectation lines attach to the step before them.
   const std::string_view first = w[0].text;
-  if (first == "=" || first[0] == '|' || first == "commit" || first == "reset") {
+  if (first == "=" || first[0] == '|' || first == "commit" || first == "reset" || first == "signal") {
     if (!has_pending) return fail(p.error(w[0].column, "an expectation needs a step before it"));
     TraceStep& step = pending;
     if (first == "=") {
@@ -667,6 +690,7 @@ bool TraceReader::Impl::read_line(bool& completed) {
       auto e = errno_from_name(w[1].text);
       if (!e) return fail(p.error(w[1].column, "unknown result '" + std::string(w[1].text) + "' (0 or an errno name like EINVAL)"));
       step.expected = Observation{*e, "", {}};
+      step.expected->sees_signals = observes_signals;
       return true;
     }
     if (!step.expected) return fail(p.error(w[0].column, "start the expectation with '= RESULT'"));
@@ -679,6 +703,18 @@ bool TraceReader::Impl::read_line(bool& completed) {
       }
       step.expected->output.append(rest);
       step.expected->output += '\n';
+      return true;
+    }
+    if (first == "signal") {
+      if (!observes_signals)
+        return fail(p.error(w[0].column, "a signal line needs the line '" + std::string(kObserveSignals) +
+                                             "' after the header (docs/trace-format.md)"));
+      if (w.size() != 2) return fail(p.error(w[0].column, "expected: signal guest=G"));
+      auto g = p.keyed(w[1], "guest");
+      if (auto* e = std::get_if<TraceError>(&g)) return fail(std::move(*e));
+      auto id = p.guest_id(std::get<Token>(g));
+      if (auto* e = std::get_if<TraceError>(&id)) return fail(std::move(*e));
+      step.expected->events.push_back(Signal{std::get<GuestId>(id)});
       return true;
     }
     if (first == "reset") {
@@ -773,6 +809,11 @@ bool TraceReader::start() {
       header = true;
       continue;
     }
+    if (w.size() == 2 && w[0].text == "observe" && w[1].text == "signals") {
+      if (r.observes_signals) return r.fail(p.error(w[0].column, "'" + std::string(kObserveSignals) + "' is declared twice"));
+      r.observes_signals = true;
+      continue;
+    }
     if (w.size() < 2 || w[0].text != "host" || w[1].text != "init")
       return r.fail(p.error(w[0].column, "the second line of a trace is 'host init apxa=… na=… nd=… adapters=… domains=… control=…'"));
     if (w.size() != 8) return r.fail(p.error(w[0].column, "expected: host init apxa=0|1 na=N nd=N adapters=… domains=… control=…"));
@@ -848,6 +889,7 @@ const std::optional<TraceError>& TraceReader::error() const { return impl_->erro
 const std::vector<std::string>& TraceReader::trailing_comments() const { return impl_->pending_comments; }
 std::size_t TraceReader::steps_read() const { return impl_->steps; }
 const std::string& TraceReader::file() const { return impl_->file; }
+bool TraceReader::observes_signals() const { return impl_->observes_signals; }
 
 std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_view file) {
   TraceReader reader(text, std::string(file));
@@ -857,6 +899,7 @@ std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_v
   trace.config = reader.config();
   trace.comments = reader.comments();
   trace.kernel = reader.kernel();
+  trace.observes_signals = reader.observes_signals();
   TraceStep step;
   while (reader.next(step)) trace.steps.push_back(std::move(step));
   if (reader.error()) return *reader.error();

@@ -63,6 +63,9 @@ struct Trace {
   // The kernel profile the expectations were recorded under: a header comment `# kernel: V`
   // (docs/trace-format.md; `apcb gen --kernel V` writes it); nullopt: none, they record latest.
   std::optional<KernelVersion> kernel;
+  // The trace declares `observe signals`: its expectations state every Signal event. A trace
+  // without it (every trace written before signals existed) is compared without signals.
+  bool observes_signals = false;
   // The state the trace starts from, following the trace's kernel profile.
   //
   // Example: model::State s = t.initial_state(); model::apply(s, t.steps[0].op);
@@ -106,7 +109,7 @@ std::variant<Trace, TraceError> parse_trace(std::string_view text, std::string_v
 std::string format_op(const Op& op);
 
 // The expectation block of `obs`: "= RESULT\n", then a "| text" line per output line, then a
-// "commit …" or "reset XX.YYYY" line per event, in order.
+// "commit …", "reset XX.YYYY" or "signal guest=G" line per event, in order.
 //
 // Example: format_observation(Observation{model::Errno::ok, "05.\n", {}}) == "= 0\n| 05.\n"
 std::string format_observation(const Observation& obs);
@@ -119,6 +122,9 @@ std::string format_observation(const Observation& obs);
 std::string format_step(const TraceStep& step);
 
 // The whole trace, expectations included where present. parse_trace(format_trace(t)) gives t.
+// The line `observe signals` follows the header when trace.observes_signals is set, an
+// expectation holds a Signal event, or every expectation sees signals (Observation::
+// sees_signals: the model's observations do), so that what was observed reads back.
 //
 // Example: format_trace(Trace{p, cfg, {}, {}, {}}) == "apcb-trace 1\n" + format_host_init(p, cfg) + "\n"
 std::string format_trace(const Trace& trace);

@@ -335,9 +335,10 @@ Errno VfioApDriver::open_device(OpContext& ctx, std::string_view uuid, model::Gu
     if (other->kvm == g) return Errno::eperm;
   ctx.locks.acquire(g->lock());
   ctx.locks.acquire(mdevs_lock_);
-  // The shadow was kept current while no guest was attached: commit it as it is.
+  // The shadow was kept current while no guest was attached: commit it as it is. No signal:
+  // user space registers the eventfd on the device this open returns.
   ctx.undo.set_ptr(m->kvm, g);
-  return update_guest_apcb(ctx, *m);
+  return update_guest_apcb(ctx, *m, /*signal=*/false);
 }
 
 Errno VfioApDriver::close_device(OpContext& ctx, std::string_view uuid) {
@@ -357,6 +358,7 @@ Errno VfioApDriver::request(OpContext& ctx, std::string_view uuid) {
   if (m == nullptr) return Errno::enoent;
   if (m->kvm == nullptr) return Errno::einval;
   if (Errno e = clear_guest_apcb(ctx, *m); e != Errno::ok) return e;
+  signal_guest_ap_cfg_changed(ctx, *m);  // then the request eventfd, which is not observed
   ctx.undo.set(m->crycb_released, true);
   return Errno::ok;
 }

@@ -90,8 +90,9 @@ class VfioApDriver final : public ApDriver {
   // Example: close_device(ctx, u) on an open mdev emits Commit{g, {}}, then a Reset per linked
   // queue.
   model::Errno close_device(OpContext& ctx, std::string_view uuid);
-  // The VFIO release request: -EINVAL when not open; the CRYCB is cleared, the shadow stays.
-  // Example: request(ctx, u) emits Commit{g, {}}; the next commit plugs the shadow back.
+  // The VFIO release request: -EINVAL when not open; the CRYCB is cleared and the guest's
+  // AP-configuration-changed eventfd signalled, the shadow stays.
+  // Example: request(ctx, u) emits Commit{g, {}}, Signal{g}; the next commit plugs the shadow back.
   model::Errno request(OpContext& ctx, std::string_view uuid);
 
   // --- update locks (vfio-ap-locking.rst) -----------------------------------------------------
@@ -154,8 +155,13 @@ class VfioApDriver final : public ApDriver {
   model::Errno check_attach(const MatrixMdev& m, const kvm::Kvm& guest) const;
 
   // --- commits, resets, filters (driver_filter.cpp) ---
-  // vfio_ap_mdev_update_guest_apcb: commit the shadow to the attached guest, if any.
-  model::Errno update_guest_apcb(OpContext& ctx, MatrixMdev& m);
+  // vfio_ap_mdev_update_guest_apcb: commit the shadow to the attached guest, if any, then
+  // signal its AP-configuration-changed eventfd (6.15, 07d89045bffe); `signal` is false for the
+  // open's commit, made before user space can have registered that eventfd.
+  model::Errno update_guest_apcb(OpContext& ctx, MatrixMdev& m, bool signal = true);
+  // signal_guest_ap_cfg_changed: the eventfd QEMU 10.1 turns into a channel report to the guest
+  // (user space is taken to register it right after the open and keep it until the close).
+  void signal_guest_ap_cfg_changed(OpContext& ctx, MatrixMdev& m);
   // kvm_arch_crypto_clear_masks on the attached guest.
   model::Errno clear_guest_apcb(OpContext& ctx, MatrixMdev& m);
   model::Errno reset_queue(OpContext& ctx, VfioApQueue& q);

@@ -10,7 +10,7 @@ using model::Errno;
 using model::Mask;
 using model::Matrix;
 
-Errno VfioApDriver::update_guest_apcb(OpContext& ctx, MatrixMdev& m) {
+Errno VfioApDriver::update_guest_apcb(OpContext& ctx, MatrixMdev& m, bool signal) {
   if (m.kvm == nullptr) return Errno::ok;  // the shadow waits for the next attach
   Matrix old_apcb, new_apcb;
   if (Errno e = m.kvm->set_masks(m.shadow_apcb, &ctx.faults, old_apcb, new_apcb); e != Errno::ok)
@@ -22,7 +22,12 @@ Errno VfioApDriver::update_guest_apcb(OpContext& ctx, MatrixMdev& m) {
   ctx.undo.record(entry);
   ctx.undo.set(m.crycb_released, false);
   ctx.emit(model::Commit{m.kvm->id(), new_apcb});
+  if (signal) signal_guest_ap_cfg_changed(ctx, m);
   return Errno::ok;
+}
+
+void VfioApDriver::signal_guest_ap_cfg_changed(OpContext& ctx, MatrixMdev& m) {
+  ctx.emit(model::Signal{m.kvm->id()});
 }
 
 Errno VfioApDriver::clear_guest_apcb(OpContext& ctx, MatrixMdev& m) {

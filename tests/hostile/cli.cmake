@@ -17,6 +17,9 @@ apcb_cli_test(hostile_cli_trace_that_is_a_directory 2 "traces: cannot read the t
   check ${hostile_traces})
 apcb_cli_test(hostile_cli_missing_trace_says_why 2 "absent.trace: cannot open the trace: No such file or directory"
   check ${hostile_cli}/absent.trace)
+apcb_cli_test(hostile_cli_undeclared_signal_line_is_bad_input 2
+  "signal-undeclared.trace:7:1: a signal line needs the line 'observe signals' after the header"
+  check ${hostile_cli}/signal-undeclared.trace)
 
 # "-" is standard input, named <stdin> in messages.
 function(hostile_stdin_test name expected_exit regex input)

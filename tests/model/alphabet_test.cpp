@@ -104,5 +104,56 @@ TEST(DivergenceCause, NamesTheFirstPartThatDiffers) {
   EXPECT_EQ(divergence_cause({Errno::ok, "", {r1, r1, r2}}, {Errno::ok, "", {r1, r2, r2}}), "reset queues");
 }
 
+TEST(DivergenceCause, SignalsCountOnlyWhenBothSidesSeeThem) {
+  const Commit c1{1, Matrix{Mask::of({5}), Mask::of({4}), {}}};
+  const Reset r1{Apqn{5, 4}};
+  const Signal s1{1}, s2{2};
+  const Observation with{Errno::ok, "", {c1, s1, r1}};
+  const Observation without{Errno::ok, "", {c1, r1}};
+  EXPECT_FALSE(equivalent(without, with));
+  EXPECT_EQ(divergence_cause(without, with), "signals 0 vs 1");
+  EXPECT_EQ(divergence_cause({Errno::ok, "", {c1, s2, r1}}, with), "signal order");
+  EXPECT_EQ(divergence_cause({Errno::ok, "", {s1, c1, r1}}, with), "signal order");
+  // A signal is a batch boundary for resets, like a commit.
+  EXPECT_EQ(divergence_cause({Errno::ok, "", {c1, r1, s1}}, with), "resets between commits");
+  // An observer that cannot see signals (an old trace, a minor-0 plugin) is compared without.
+  Observation blind = without;
+  blind.sees_signals = false;
+  EXPECT_TRUE(equivalent(blind, with));
+  EXPECT_TRUE(equivalent(with, blind));
+  EXPECT_EQ(divergence_cause(blind, with), "");
+  EXPECT_TRUE(equivalent(without_signals(with), without));
+  EXPECT_EQ(without_signals(with).events, without.events);
+}
+
+// Every event kind of the alphabet (APCB_EVENT rows) reads back from the trace format and the
+// plugin ABI as itself.
+TEST(Alphabet, EveryEventKindRoundTripsThroughTheTraceFormatAndThePluginAbi) {
+  const std::vector<Event> examples{Commit{3, Matrix{Mask::of({5}), Mask::of({4}), Mask::of({1})}},
+                                    Reset{Apqn{5, 4}}, Signal{3}};
+  std::size_t rows = 0;
+#define APCB_EVENT(Type, kind, abi, abi_enum) ++rows;
+#include "model/alphabet.def"
+  ASSERT_EQ(rows, std::variant_size_v<Event>);
+  ASSERT_EQ(examples.size(), rows);
+  const Observation obs{Errno::ok, "", examples};
+  const std::string text = "apcb-trace 1\nobserve signals\n" +
+                           trace::format_host_init(HostParams{true, 255, 255}, Matrix{}) + "\n" +
+                           trace::format_op(op::VcpuObserve{3}) + "\n" + trace::format_observation(obs);
+  auto parsed = trace::parse_trace(text, "events");
+  ASSERT_TRUE(std::holds_alternative<trace::Trace>(parsed)) << std::get<trace::TraceError>(parsed).to_string();
+  ASSERT_TRUE(std::get<trace::Trace>(parsed).steps.at(0).expected.has_value());
+  EXPECT_EQ(*std::get<trace::Trace>(parsed).steps[0].expected, obs);
+  sut::CObservation c;
+  c.set(obs);
+  apcb_sut_observation out{};
+  c.fill(&out);
+  ASSERT_EQ(out.event_count, examples.size());
+  EXPECT_EQ(out.events[0].kind, APCB_SUT_EVENT_COMMIT);
+  EXPECT_EQ(out.events[1].kind, APCB_SUT_EVENT_RESET);
+  EXPECT_EQ(out.events[2].kind, APCB_SUT_EVENT_SIGNAL);
+  EXPECT_EQ(sut::observation_from_c(out), obs);
+}
+
 }  // namespace
 }  // namespace apcb::model

@@ -267,8 +267,9 @@ TEST_F(Attached, SecondMdevForTheSameGuestIsNotPermitted) {
 TEST_F(Attached, UnassignAdapterCommitsBeforeResettingItsQueues) {
   sc.run(op::GuestAttach{kMdev1, 7});
   Observation obs = sc.run(op::AttrWrite{kMdev1, MdevAttr::unassign_adapter, "3\n"});
-  ASSERT_EQ(obs.events.size(), 3U);
+  ASSERT_EQ(obs.events.size(), 4U);  // the commit, its signal (6.15), two resets
   EXPECT_EQ(std::get<Commit>(obs.events[0]).apcb.adapters, Mask::of({4}));
+  EXPECT_EQ(std::get<Signal>(obs.events[1]).guest, 7U);
   EXPECT_EQ(resets_of(obs), (std::vector<Apqn>{{3, 1}, {3, 2}}));
 }
 
@@ -304,6 +305,60 @@ TEST_F(Attached, ReleaseClearsTheCrycbButKeepsTheShadow) {
   EXPECT_TRUE(commits_of(rel)[0].apcb.empty());
   EXPECT_EQ(sc.run(op::VcpuObserve{7}).output, render_apcb(Matrix{}));
   EXPECT_FALSE(sc.mdev(kMdev1).shadow.empty());
+}
+
+// --- 6.15 guest notification (07d89045bffe and its follow-up; model/README.md) ---------------
+
+std::vector<GuestId> signals_of(const Observation& obs) {
+  std::vector<GuestId> out;
+  for (const Event& e : obs.events)
+    if (const auto* g = std::get_if<Signal>(&e)) out.push_back(g->guest);
+  return out;
+}
+
+TEST_F(Attached, EveryCommitButTheOpensAndTheClosesIsFollowedBySignal) {
+  // The open commits through update_guest_apcb too, but no eventfd can be registered yet.
+  Observation attach = sc.run(op::GuestAttach{kMdev1, 7});
+  ASSERT_EQ(commits_of(attach).size(), 1U);
+  EXPECT_TRUE(signals_of(attach).empty());
+  // An assignment that commits signals right after its commit, before any reset.
+  Observation unassign = sc.run(op::AttrWrite{kMdev1, MdevAttr::unassign_adapter, "4\n"});
+  ASSERT_GE(unassign.events.size(), 2U);
+  EXPECT_TRUE(std::holds_alternative<Commit>(unassign.events[0]));
+  EXPECT_EQ(std::get<Signal>(unassign.events[1]).guest, 7U);
+  EXPECT_EQ(signals_of(unassign).size(), 1U);
+  // Every call signals, whether or not the APCB changed: control domain 2 is committed twice
+  // below (assign, unassign) and each commit has its signal.
+  const Observation cd = sc.run(op::AttrWrite{kMdev1, MdevAttr::assign_control_domain, "2\n"});
+  EXPECT_EQ(commits_of(cd).size(), signals_of(cd).size());
+  EXPECT_EQ(signals_of(cd), std::vector<GuestId>{7});
+  // A write that commits nothing signals nothing.
+  EXPECT_TRUE(sc.run(op::AttrWrite{kMdev1, MdevAttr::assign_control_domain, "2\n"}).events.empty());
+  // The request clears the CRYCB, then signals.
+  Observation rel = sc.run(op::GuestRelease{kMdev1});
+  ASSERT_EQ(rel.events.size(), 2U);
+  EXPECT_TRUE(std::get<Commit>(rel.events[0]).apcb.empty());
+  EXPECT_EQ(std::get<Signal>(rel.events[1]).guest, 7U);
+  // The close clears without a signal (the follow-up removed it from unset_kvm).
+  Observation detach = sc.run(op::GuestDetach{kMdev1});
+  EXPECT_EQ(commits_of(detach).size(), 1U);
+  EXPECT_TRUE(signals_of(detach).empty());
+}
+
+TEST_F(Attached, KernelsBefore615NeverSignal) {
+  for (KernelVersion v : kernel_versions()) {
+    State old = sc.s;  // the model alone: impl/ follows only the latest kernel
+    old.kernel = v;
+    std::size_t signals = 0;
+    for (const Op& op : {Op{op::GuestAttach{kMdev1, 7}}, Op{op::AttrWrite{kMdev1, MdevAttr::unassign_adapter, "4\n"}},
+                         Op{op::QueueUnbind{{3, 2}, Driver::vfio_ap}}, Op{op::GuestRelease{kMdev1}},
+                         Op{op::GuestDetach{kMdev1}}})
+      signals += signals_of(model::apply(old, op)).size();
+    EXPECT_EQ(signals > 0, behaviour(v).signals_guest_config_change) << kernel_version_name(v);
+    EXPECT_EQ(behaviour(v).signals_guest_config_change,
+              v == KernelVersion::v6_15 || v == KernelVersion::v6_19 || v == KernelVersion::latest)
+        << kernel_version_name(v);
+  }
 }
 
 TEST_F(Attached, DeviceResetResetsEveryLinkedQueueInPlace) {
@@ -503,12 +558,16 @@ TEST(HostEvents, ConfigChangeVisitsTheNewestMdevFirst) {
   sc.run(op::GuestAttach{harness::kMdev1, 1});
   sc.run(op::GuestAttach{harness::kMdev2, 2});
   Observation obs = sc.run(op::ConfigChange{Matrix{Mask{}, Mask::of({1, 2}), Mask{}}});
-  ASSERT_EQ(obs.events.size(), 2U);
+  // Each commit is followed by its guest's signal (6.15).
+  ASSERT_EQ(obs.events.size(), 4U);
   EXPECT_EQ(std::get<Commit>(obs.events[0]).guest, 2U);
-  EXPECT_EQ(std::get<Commit>(obs.events[1]).guest, 1U);
+  EXPECT_EQ(std::get<Signal>(obs.events[1]).guest, 2U);
+  EXPECT_EQ(std::get<Commit>(obs.events[2]).guest, 1U);
+  EXPECT_EQ(std::get<Signal>(obs.events[3]).guest, 1U);
   Observation back = sc.run(op::ConfigChange{Matrix{Mask::of({1, 2}), Mask::of({1, 2}), Mask{}}});
-  ASSERT_EQ(back.events.size(), 2U);
+  ASSERT_EQ(back.events.size(), 4U);
   EXPECT_EQ(std::get<Commit>(back.events[0]).guest, 2U);
+  EXPECT_EQ(std::get<Signal>(back.events[1]).guest, 2U);
   EXPECT_TRUE(sc.violations.empty());
 }
 

@@ -95,6 +95,57 @@ TEST(TraceFormat, EveryRandomStepRoundTrips) {
   EXPECT_EQ(steps, 300 * 40);
 }
 
+// 6.15 signals (docs/trace-format.md, "Signals"): stated only by a trace that declares
+// `observe signals`; a trace written before signals existed is compared without them.
+TEST(TraceFormat, SignalLinesNeedTheDeclaration) {
+  const std::string host = "host init apxa=1 na=0xff nd=0xff adapters=- domains=- control=-\n";
+  const std::string step = "vcpu read 1\n= ENOENT\n";
+  TraceError e = parse_error("apcb-trace 1\n" + host + step + "signal guest=1\n");
+  EXPECT_EQ(e.line, 5);
+  EXPECT_EQ(e.column, 1);
+  EXPECT_NE(e.message.find("observe signals"), std::string::npos) << e.message;
+  e = parse_error("apcb-trace 1\nobserve signals\nobserve signals\n" + host);
+  EXPECT_EQ(e.line, 3);
+  e = parse_error("apcb-trace 1\nobserve signals\n" + host + step + "signal guest=x\n");
+  EXPECT_EQ(e.line, 6);
+  e = parse_error("apcb-trace 1\nobserve signals\n" + host + step + "signal\n");
+  EXPECT_EQ(e.message, "expected: signal guest=G");
+
+  const Trace declared = parse_ok("apcb-trace 1\n# why\nobserve signals\n" + host + step + "signal guest=1\n");
+  EXPECT_TRUE(declared.observes_signals);
+  ASSERT_TRUE(declared.steps.at(0).expected.has_value());
+  EXPECT_TRUE(declared.steps[0].expected->sees_signals);
+  EXPECT_EQ(declared.steps[0].expected->events, std::vector<Event>{Signal{1}});
+  EXPECT_EQ(format_trace(declared), "apcb-trace 1\n# why\nobserve signals\n" + host + step + "signal guest=1\n");
+
+  const Trace old = parse_ok("apcb-trace 1\n" + host + step);
+  EXPECT_FALSE(old.observes_signals);
+  EXPECT_FALSE(old.steps.at(0).expected->sees_signals);
+  EXPECT_EQ(format_trace(old), "apcb-trace 1\n" + host + step);  // reads back undeclared
+}
+
+// A trace recorded before signals existed still conforms under the latest kernel, whose model
+// signals; the same steps with the declaration must state the signals.
+TEST(TraceFormat, OldTracesAreComparedWithoutSignals) {
+  const std::string host = "host init apxa=1 na=0xff nd=0xff adapters=05 domains=0004 control=-\n";
+  const std::string setup = std::string("echo -5 > /sys/bus/ap/apmask\n") + "echo " + kUuid +
+                            " > /sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create\n" +
+                            "guest create 1 msax3=1\nvfio open " + kUuid + " guest=1\n= 0\n" +
+                            "commit guest=1 adapters=- domains=- control=-\n" + "echo 5 > /sys/devices/vfio_ap/matrix/" +
+                            kUuid + "/assign_adapter\n= 0\ncommit guest=1 adapters=05 domains=- control=-\n";
+  const auto conforms = [](const Trace& t) {
+    State s = t.initial_state();
+    for (const TraceStep& step : t.steps) {
+      const Observation obs = model::apply(s, step.op);
+      if (step.expected && !equivalent(obs, *step.expected)) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(conforms(parse_ok("apcb-trace 1\n" + host + setup)));
+  EXPECT_FALSE(conforms(parse_ok("apcb-trace 1\nobserve signals\n" + host + setup)));
+  EXPECT_TRUE(conforms(parse_ok("apcb-trace 1\nobserve signals\n" + host + setup + "signal guest=1\n")));
+}
+
 TEST(TraceFormat, ArbitraryBytesGoThroughPrintf) {
   std::string bytes;
   for (int c = 0; c < 256; ++c) bytes += static_cast<char>(c);
