@@ -245,6 +245,10 @@ void p5_atomic(Prover& p) {
 // answers after its resets (vfio_ap_mdev_reset_queues) and which therefore changes the state.
 void p6(Prover& p) {
   z3enc::Encoder& enc = p.enc();
+  if (p.enc().behaviour().device_reset == model::DeviceResetReport::ebusy_or_eio_per_queue)
+    p.note("not encoded exactly in this kernel: a device reset's EBUSY or EIO (the encoding answers EIO; "
+           "model/z3/encoding.h)");
+
   const z3::expr ok = enc.errno_value(model::Errno::ok);
   const z3::expr eio = enc.errno_value(model::Errno::eio);
   for (const OpKind& kind : op_kinds(enc, "op")) {
