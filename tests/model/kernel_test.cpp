@@ -43,7 +43,7 @@ TEST(KernelVersions, MainlineReleasesNeverLoseABehaviour) {
                              b.deconfigured_passable, b.checkstopped_passable, b.filter_resets_unplugged,
                              b.unbind_resets_adapter,
                              b.device_reset == DeviceResetReport::eio_if_any_nonzero, b.ap_config_attribute,
-                             b.matrix_features, b.request_clears_crycb};
+                             b.matrix_features, b.request_clears_crycb, b.signals_guest_config_change};
   };
   for (std::size_t i = 1; i < std::size(mainline); ++i) {
     const auto before = flags(behaviour(mainline[i - 1]));
