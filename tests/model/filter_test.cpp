@@ -98,14 +98,17 @@ TEST(FilterScenarios, HostConfigRemovalOfTheOnlyAdapterEmptiesTheGuest) {
   sc.assign_domain(kMdev1, "2");
   sc.run(op::GuestAttach{kMdev1, 1});
   Observation obs = sc.run(op::ConfigChange{Matrix{Mask{}, Mask::of({2}), Mask::of({2})}});
-  ASSERT_EQ(obs.events.size(), 1U);  // one commit; the de-configured queue is not reset
+  // One commit and its signal (6.15+); the de-configured queue is not reset.
+  ASSERT_EQ(obs.events.size(), 2U);
   EXPECT_TRUE(std::get<Commit>(obs.events[0]).apcb.adapters.empty());
+  EXPECT_TRUE(std::holds_alternative<Signal>(obs.events[1]));
   EXPECT_EQ(sc.guest_matrix(kMdev1), ".0002\n");
   // The adapter comes back: the queue is probed, the filter waits for scan complete, and the
-  // guest gets it back with one commit.
+  // guest gets it back with one commit (and its signal).
   Observation back = sc.run(op::ConfigChange{Matrix{Mask::of({9}), Mask::of({2}), Mask::of({2})}});
-  ASSERT_EQ(back.events.size(), 1U);
+  ASSERT_EQ(back.events.size(), 2U);
   EXPECT_EQ(std::get<Commit>(back.events[0]).apcb.adapters, Mask::of({9}));
+  EXPECT_TRUE(std::holds_alternative<Signal>(back.events[1]));
   EXPECT_TRUE(sc.violations.empty());
 }
 

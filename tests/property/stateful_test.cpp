@@ -226,7 +226,7 @@ TEST(property_Stateful, FindsTheFilterIgnoresResetResponsesMutant) {
   const rc::detail::FailureResult* failure = &r.get<rc::detail::FailureResult>();
   std::printf("mutant found after %d passing sequences; minimal case:\n%s\nreproduce with: %s\n", failure->numSuccess,
               failure->description.c_str(), reproduce.c_str());
-  EXPECT_NE(failure->description.find("apcb-trace 1\nhost init"), std::string::npos);
+  EXPECT_NE(failure->description.find("apcb-trace 1\nobserve signals\nhost init"), std::string::npos);
   EXPECT_NE(reproduce.find("reproduce="), std::string::npos);
   // The printed trace parses: it is a real trace, not just text that looks like one.
   const std::size_t at = failure->description.find("apcb-trace 1");

@@ -93,7 +93,9 @@ TEST(RunCommand, TimeLimitKillsTheProcessGroup) {
 // Killed in the middle of its output: only the steps certainly answered in full count.
 TEST(RunCommand, StepsBeforeACutCount) {
   const trace::Trace t = generated(3);
-  std::string answered = "apcb-trace 1\n" + trace::format_host_init(t.params, t.config) + "\n";
+  // The answers declare signals as the generated trace does, so they are compared with them.
+  std::string answered = std::string("apcb-trace 1\n") + (t.observes_signals ? "observe signals\n" : "") +
+                         trace::format_host_init(t.params, t.config) + "\n";
   for (std::size_t i = 0; i < 2; ++i)
     answered += trace::format_op(t.steps[i].op) + "\n" + trace::format_observation(*t.steps[i].expected);
   const std::string file = ::testing::TempDir() + "sut_command_test_answered.trace";
