@@ -1,7 +1,9 @@
+#include <iostream>
 #include <map>
 
 #include "cli/data_paths.h"
 #include "cli/verb.h"
+#include "sut/isolated.h"
 
 namespace apcb::cli {
 
@@ -26,6 +28,27 @@ CLI::Option* add_kernel_option(CLI::App& verb, model::KernelVersion& kernel) {
                    std::string(model::kernel_version_names()) + ")";
           },
           "VERSION"));
+}
+
+bool follow_plugin_kernel(const std::string& verb, const std::string& plugin_path,
+                          std::chrono::milliseconds time_limit, bool kernel_given, model::KernelVersion& kernel) {
+  const auto declared = sut::declared_kernel_version(plugin_path, time_limit);
+  if (!declared) return true;
+  const auto profile = model::parse_kernel_version(*declared);
+  if (!profile) {
+    std::cerr << verb << ": " << plugin_path << " declares kernel '" << *declared << "', which apcb has no profile for ("
+              << model::kernel_version_names() << "); give --kernel\n";
+    return false;
+  }
+  if (!kernel_given) {
+    kernel = *profile;
+    std::cerr << verb << ": " << plugin_path << " declares kernel " << *declared
+              << ": the reference follows that profile (--kernel overrides)\n";
+  } else if (*profile != kernel) {
+    std::cerr << verb << ": " << plugin_path << " declares kernel " << *declared << ", but --kernel "
+              << model::kernel_version_name(kernel) << " was given: following --kernel\n";
+  }
+  return true;
 }
 
 }  // namespace apcb::cli

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -57,6 +58,13 @@ void add_engine_option(CLI::App& verb, harness::EngineKind& kind);
 // Returns the option, so a verb can tell whether it was given (a trace's `# kernel: V` or a
 // plugin's declaration applies only when it was not).
 CLI::Option* add_kernel_option(CLI::App& verb, model::KernelVersion& kernel);
+// `check --sut` and `shrink --sut`: the profile the plugin at `plugin_path` declares
+// (apcb_sut_kernel_version, read in a child process within `time_limit`) becomes `kernel` unless
+// --kernel was given (`kernel_given`); either way the choice is said on stderr, prefixed by
+// `verb`. False (after saying why) when the plugin declares a name apcb has no profile for.
+// Example: follow_plugin_kernel("apcb check", "apcb-kernel-6.1.so", 10s, false, k) sets k = v6_1.
+bool follow_plugin_kernel(const std::string& verb, const std::string& plugin_path,
+                          std::chrono::milliseconds time_limit, bool kernel_given, model::KernelVersion& kernel);
 
 }  // namespace apcb::cli
 

@@ -324,26 +324,11 @@ void add_check_verb(CLI::App& app, Action& action) {
       run.kernel_fixed = kernel_given;
       // A plugin that declares its kernel (apcb_sut_kernel_version) is checked against that
       // profile unless --kernel says otherwise.
-      if (!run.plugin_path.empty() && run.plugin_path != "-") {
-        const auto probe_limit = std::chrono::milliseconds(static_cast<long long>(run.step_timeout * 1000.0 + 0.5));
-        if (auto declared = sut::declared_kernel_version(run.plugin_path, probe_limit)) {
-          const auto profile = model::parse_kernel_version(*declared);
-          if (!profile) {
-            std::cerr << "apcb check: " << run.plugin_path << " declares kernel '" << *declared
-                      << "', which apcb has no profile for (" << model::kernel_version_names()
-                      << "); give --kernel\n";
-            return kBadInput;
-          }
-          if (!kernel_given) {
-            run.kernel = *profile;
-            std::cerr << "apcb check: " << run.plugin_path << " declares kernel " << *declared
-                      << ": the reference follows that profile (--kernel overrides)\n";
-          } else if (*profile != run.kernel) {
-            std::cerr << "apcb check: " << run.plugin_path << " declares kernel " << *declared
-                      << ", but --kernel " << model::kernel_version_name(run.kernel) << " was given: following --kernel\n";
-          }
-        }
-      }
+      if (!run.plugin_path.empty() && run.plugin_path != "-" &&
+          !follow_plugin_kernel("apcb check", run.plugin_path,
+                                std::chrono::milliseconds(static_cast<long long>(run.step_timeout * 1000.0 + 0.5)),
+                                kernel_given, run.kernel))
+        return kBadInput;
       // Versions other than latest run on the model (harness::make_engine), and reports say so.
       if (run.kernel != model::KernelVersion::latest) run.kind = harness::EngineKind::model;
       std::optional<readers::AllowList> allow;

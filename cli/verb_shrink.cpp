@@ -331,9 +331,9 @@ int shrink_against_implementation(ShrinkArgs args) {
   const auto limit = std::chrono::milliseconds(static_cast<long long>(args.step_timeout * 1000.0 + 0.5));
   // The profile: --kernel, else the plugin's declaration, else latest (the trace's answers, and
   // so its `# kernel: V`, are not used; the output declares the profile followed).
-  if (!args.kernel_given && !args.plugin_path.empty())
-    if (auto declared = sut::declared_kernel_version(args.plugin_path, limit))
-      if (auto profile = model::parse_kernel_version(*declared)) args.kernel = *profile;
+  if (!args.plugin_path.empty() &&
+      !follow_plugin_kernel("apcb shrink", args.plugin_path, limit, args.kernel_given, args.kernel))
+    return kBadInput;
   if (args.kernel != model::KernelVersion::latest) args.kind = harness::EngineKind::model;
   auto impl = args.command.empty() ? sut::make_plugin_implementation(args.plugin_path, limit)
                                    : sut::make_command_implementation(args.command, limit);

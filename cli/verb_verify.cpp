@@ -196,11 +196,12 @@ void verify_property(const VerifyArgs& args, std::vector<VerdictRow>& rows) {
     const trace::Trace trace =
         harness::generate_trace(static_cast<std::uint64_t>(seed), args.ops, true, &violation,
                                 latest ? harness::GeneratorKnobs::defaults() : knobs);
-    // Against the implementation when it can follow the kernel (latest); the model's own
-    // expectations otherwise, which only replays them (the invariants are the check).
-    const harness::CheckResult r =
-        latest ? harness::check_trace(trace, harness::EngineKind::impl) : harness::check_trace(trace, harness::EngineKind::model, args.kernel);
-    steps += r.checked;
+    // Against the implementation when it can follow the kernel (latest). Under an older profile
+    // the expectations are the model's own, so replaying them on the model could not fail: the
+    // invariants checked while generating are the whole check.
+    harness::CheckResult r;
+    if (latest) r = harness::check_trace(trace, harness::EngineKind::impl);
+    steps += latest ? r.checked : trace.steps.size();
     if (!violation.empty() || r.divergence) {
       const std::string path = args.out_dir + "/property-seed-" + std::to_string(seed) + ".trace";
       const std::optional<std::string> unwritten = model::write_file_atomically(path, trace::format_trace(trace));
