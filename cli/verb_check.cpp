@@ -45,9 +45,13 @@ void follow_trace_kernel(PluginCheck& args, std::optional<model::KernelVersion> 
   if (args.kernel != model::KernelVersion::latest) args.kind = harness::EngineKind::model;
 }
 
-// The reference's name in reports when it is not the reference implementation.
-std::string reference_label(harness::EngineKind kind) {
-  return kind == harness::EngineKind::impl ? "" : harness::engine_name(kind);
+// The reference's name in reports when it is not the reference implementation on the latest
+// kernel: the engine, and the profile it follows ("model, kernel 6.0").
+std::string reference_label(harness::EngineKind kind, model::KernelVersion kernel) {
+  std::string label = kind == harness::EngineKind::impl ? "" : std::string(harness::engine_name(kind));
+  if (kernel != model::KernelVersion::latest)
+    label += (label.empty() ? "" : ", ") + std::string("kernel ") + std::string(model::kernel_version_name(kernel));
+  return label;
 }
 
 std::string counts(std::size_t compared, std::size_t skipped) {
@@ -187,7 +191,7 @@ int check_against(const PluginCheck& args, sut::Implementation& impl, const read
   const model::Matrix config = input ? input->reader.config() : whole->config;
   CheckReport report(std::cout, {.path = args.trace_path,
                                  .implementation = impl.name(),
-                                 .reference = reference_label(args.kind),
+                                 .reference = reference_label(args.kind, args.kernel),
                                  .allow = allow,
                                  .all = args.all});
   bool named = false;
@@ -248,7 +252,7 @@ int check_expectations_of(PluginCheck args, const readers::AllowList* allow) {
   if (!input) return kBadInput;
   follow_trace_kernel(args, input->reader.kernel());
   CheckReport report(std::cout,
-                     {.path = args.trace_path, .implementation = "", .reference = reference_label(args.kind), .allow = allow, .all = args.all});
+                     {.path = args.trace_path, .implementation = "", .reference = reference_label(args.kind, args.kernel), .allow = allow, .all = args.all});
   const harness::CheckResult n = check_expectations(input->reader, args.trace_path, args.kind, args.kernel, report);
   // The trace streams: a bad line is found when it is reached (a check stopped at a divergence
   // does not read on). Bad input is exit 2 whatever was reported before it.

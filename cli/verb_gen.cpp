@@ -164,7 +164,7 @@ void add_gen_verb(CLI::App& app, Action& action) {
       }
       if (opt->stats) {
         const int per_trace = ops->count() > 0 ? opt->ops : 100;
-        harness::ReachCounter reach;
+        harness::ReachCounter reach(k.kernel);
         for (int i = 0; i < opt->traces; ++i)
           reach.add_trace(harness::generate_trace(opt->seed + static_cast<std::uint64_t>(i), per_trace, false,
                                                   nullptr, k));

@@ -55,11 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (format_trace(back) != printed) fail("printing is not idempotent", printed);
 
   State s = trace.initial_state();
-  // The profiles whose properties hold (prove --kernel: latest, Debian 6.1 and 6.12): the full
-  // filter and the 2026 cfg_remove fixes.
-  const KernelBehaviour& k = behaviour(s.kernel);
-  const bool properties_hold =
-      k.full_filter && k.removal_unplugs_assigned_control_domains && k.removal_commits_emptied_shadow;
+  // Only the profiles whose properties prove --kernel proves (latest, Debian 6.1 and 6.12).
+  const bool properties_hold = invariants_hold(s.kernel);
   for (const TraceStep& step : trace.steps) {
     const State before = s;
     const Observation obs = apcb::model::apply(s, step.op);

@@ -10,14 +10,17 @@
 //                each read kind by its shape (a queue's status of each of its three texts,
 //                each mdev view and the vCPU view empty or not, each bus mask, the features);
 //   errno        every result each operation class can return (the attribute, view or mask
-//                named for the kinds that have one), from model/step.cpp on the latest kernel
+//                named for the kinds that have one), from model/step.cpp on any profile
 //                and the kernel notes (/work/shared/reference/kernel-vfio-ap.md, ecosystem.md);
 //   reset        every reset response code the model distinguishes (model::response) answering
 //                an actual queue reset (a Reset event of a queue whose hardware answers it);
 //   explain      every reason of model/explain.h on some row of explain_mdev of some mdev after
 //                some step.
 // An entry a default generator cannot reach by design carries the reason (`unreachable`); it
-// is listed and counted apart, never silently dropped.
+// is listed and counted apart, never silently dropped. The entries are the same for every
+// kernel profile; what differs is which are reachable: a profile without an attribute (6.0 has
+// no `features` and no `ap_config`) cannot reach its successes, and one with it cannot reach
+// the ENOENT of a missing file (reach_catalogue(kernel)).
 //
 // Example:
 //   ReachCounter r;
@@ -48,9 +51,11 @@ struct ReachEntry {
   std::string unreachable;  // non-empty: why a generated trace cannot reach it
 };
 
-// The catalogue, in the order `apcb gen --stats` prints it.
-// Example: reach_catalogue().front().item == "config_change" (group "operation").
-const std::vector<ReachEntry>& reach_catalogue();
+// The catalogue for traces that follow `kernel`, in the order `apcb gen --stats` prints it.
+// Every profile's catalogue has the same entries in the same order; only `unreachable` differs.
+// Example: reach_catalogue().front().item == "config_change" (group "operation");
+//   the entry "errno read_features 0" is reachable under latest, unreachable under 6.0.
+const std::vector<ReachEntry>& reach_catalogue(model::KernelVersion kernel = model::KernelVersion::latest);
 
 
 // Counts, over the steps given to it, how often each catalogue entry was reached, and which
@@ -60,8 +65,12 @@ const std::vector<ReachEntry>& reach_catalogue();
 class ReachCounter {
  public:
   // An empty count, sized to reach_catalogue().
-  // Example: ReachCounter().steps() == 0.
-  ReachCounter();
+  // Counts against reach_catalogue(kernel); the traces given should follow that profile.
+  // Example: ReachCounter().steps() == 0; ReachCounter(KernelVersion::v6_0).kernel() == v6_0.
+  explicit ReachCounter(model::KernelVersion kernel = model::KernelVersion::latest);
+  // The profile whose catalogue this counter counts against.
+  // Example: ReachCounter().kernel() == model::KernelVersion::latest.
+  model::KernelVersion kernel() const { return kernel_; }
 
   // Runs `t` on the model from its initial state and counts every step (the trace's own
   // expectations are not looked at). Also records the most mdevs the trace held at once.
@@ -96,6 +105,7 @@ class ReachCounter {
  private:
   void hit(const std::string& group, const std::string& item);
 
+  model::KernelVersion kernel_;
   std::vector<std::size_t> counts_;
   std::set<std::string> outside_;
   std::size_t steps_ = 0;

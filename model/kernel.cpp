@@ -130,4 +130,9 @@ std::string_view kernel_version_names() {
 
 const KernelBehaviour& behaviour(KernelVersion v) { return profile(v).behaviour; }
 
+bool invariants_hold(KernelVersion v) {
+  const KernelBehaviour& k = behaviour(v);
+  return k.full_filter && k.removal_unplugs_assigned_control_domains && k.removal_commits_emptied_shadow;
+}
+
 }  // namespace apcb::model

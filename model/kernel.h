@@ -123,6 +123,15 @@ struct KernelBehaviour {
 // Example: behaviour(KernelVersion::latest).reset_waits_for_completion == true.
 const KernelBehaviour& behaviour(KernelVersion v);
 
+// Whether the invariants of model/invariants.h hold after every step under `v`: the profiles
+// with the full filter and both 2026 cfg_remove fixes (latest, Debian 6.1 and 6.12), where
+// `apcb prove --kernel V` proves every obligation. Under the others prove prints the
+// historical bugs as counterexamples (docs/kernel-versions.md), so a checker that asserts the
+// invariants must not assert them there.
+// Example: invariants_hold(KernelVersion::v6_12) == true; invariants_hold(KernelVersion::v6_0)
+//   == false.
+bool invariants_hold(KernelVersion v);
+
 }  // namespace apcb::model
 
 #endif  // APCB_MODEL_KERNEL_H_

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "model/state.h"
 #include "model/step.h"
@@ -62,6 +64,15 @@ TEST(KernelVersions, MainlineReleasesNeverLoseABehaviour) {
   EXPECT_TRUE(behaviour(KernelVersion::v6_12).removal_unplugs_assigned_control_domains);
   EXPECT_FALSE(behaviour(KernelVersion::v6_15).removal_unplugs_assigned_control_domains);
   EXPECT_FALSE(behaviour(KernelVersion::v6_12).request_clears_crycb);
+}
+
+// The profiles where prove --kernel proves every obligation (docs/kernel-versions.md's table):
+// exactly latest and Debian's 6.1 and 6.12.
+TEST(KernelVersions, InvariantsHoldExactlyWhereProveProvesThem) {
+  std::vector<std::string_view> holding;
+  for (KernelVersion v : kernel_versions())
+    if (invariants_hold(v)) holding.push_back(kernel_version_name(v));
+  EXPECT_EQ(holding, (std::vector<std::string_view>{"6.1", "6.12", "latest"}));
 }
 
 // A host with adapters 0x14 and 0x16, domains 4-6, all free for vfio_ap, one mdev attached to
