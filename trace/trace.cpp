@@ -103,6 +103,13 @@ std::vector<Token> split_words(std::string_view line) {
   return out;
 }
 
+// Whether a header comment's words are a kernel declaration `# kernel: ...` (well formed or
+// not): the one rule both the reader (which then insists on exactly one known name) and
+// declare_kernel (which drops such comments) follow.
+bool is_kernel_declaration(const std::vector<Token>& words) {
+  return words.size() >= 2 && words[0].text == "#" && words[1].text == "kernel:";
+}
+
 // The column (1-based) of the first control byte in `line` (a tab is allowed), or 0 when it
 // has none. The common case, none, is a branch-free pass the compiler vectorises.
 int control_byte_column(std::string_view line) {
@@ -793,7 +800,7 @@ bool TraceReader::start() {
     if (w[0].text[0] == '#') {
       if (header) r.pending_comments.emplace_back(line.substr(static_cast<std::size_t>(w[0].column) - 1));
       // `# kernel: V` declares the profile the expectations follow: exactly one known name.
-      if (header && w[0].text == "#" && w.size() >= 2 && w[1].text == "kernel:") {
+      if (header && is_kernel_declaration(w)) {
         if (w.size() != 3)
           return r.fail(p.error(w[1].column, "expected '# kernel: VERSION' (one of " +
                                                  std::string(model::kernel_version_names()) + ")"));
@@ -869,11 +876,7 @@ const Matrix& TraceReader::config() const { return impl_->config; }
 const std::vector<std::string>& TraceReader::comments() const { return impl_->comments; }
 std::optional<KernelVersion> TraceReader::kernel() const { return impl_->kernel; }
 void declare_kernel(Trace& trace, KernelVersion kernel) {
-  std::erase_if(trace.comments, [](const std::string& c) {
-    const std::size_t word = c.find_first_not_of("# \t");
-    return c.rfind("#", 0) == 0 && word != std::string::npos && word > 1 && c.compare(word, 7, "kernel:") == 0 &&
-           c.find_first_not_of(" \t", 1) == word;
-  });
+  std::erase_if(trace.comments, [](const std::string& c) { return is_kernel_declaration(split_words(c)); });
   trace.kernel.reset();
   if (kernel == KernelVersion::latest) return;
   trace.comments.push_back("# kernel: " + std::string(model::kernel_version_name(kernel)));

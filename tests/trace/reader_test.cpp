@@ -128,6 +128,12 @@ TEST(TraceReader, KernelDeclarationIsReadStrictlyAndRoundTrips) {
   auto two = parse_trace(std::string("apcb-trace 1\n  # kernel: 6.0 6.1\n") + kHost, "t.trace");
   EXPECT_TRUE(std::get<TraceError>(two).to_string().starts_with("t.trace:2:5: expected '# kernel: VERSION' (one of"))
       << std::get<TraceError>(two).to_string();
+  // The reader and declare_kernel follow one rule: `# kernel:6.0` (no space) is a plain
+  // comment to both, so declare_kernel keeps it (it used to drop it as a declaration).
+  Trace glued = std::get<Trace>(parse_trace(std::string("apcb-trace 1\n# kernel:6.0\n") + kHost, "g.trace"));
+  EXPECT_EQ(glued.kernel, std::nullopt);
+  declare_kernel(glued, model::KernelVersion::v6_1);
+  EXPECT_EQ(format_trace(glued), std::string("apcb-trace 1\n# kernel:6.0\n# kernel: 6.1\n") + kHost);
 }
 
 // A line over 16 MiB is refused at its position, from a stream as from memory.
