@@ -455,6 +455,23 @@ class OpGenerator {
         if (follow() && focus_.mask) return op::ReadBusMask{*focus_.mask};
         return op::ReadBusMask{one_in(2) ? BusMask::apmask : BusMask::aqmask};
       case OpKind::read_features: return op::ReadFeatures{};
+      case OpKind::driver_override_write: {
+        // The 6.19 regime: vfio_ap mostly (then an unbind and a bind move the queue), the
+        // default driver's name, a clear; with `malformed` a name no driver has and a value
+        // over the page limit (EINVAL).
+        const model::Apqn q = follow() ? focus_queue().value_or(apqn()) : apqn();
+        const int form = pick(10);
+        if (k_.malformed && form == 0) return op::DriverOverrideWrite{q, one_in(2) ? "nosuchdriver\n" : std::string(model::kDriverOverrideMax, 'v')};
+        if (form <= 2) return op::DriverOverrideWrite{q, "\n"};
+        if (form == 3) return op::DriverOverrideWrite{q, "cex4queue\n"};
+        return op::DriverOverrideWrite{q, "vfio_ap\n"};
+      }
+      case OpKind::driver_override_read: {
+        if (follow()) {
+          if (std::optional<model::Apqn> q = focus_queue()) return op::DriverOverrideRead{*q};
+        }
+        return op::DriverOverrideRead{apqn()};
+      }
       case OpKind::read_queue_status: break;
     }
     if (follow()) {

@@ -28,6 +28,24 @@ class DefaultDriver final : public ApDriver {
   }
 };
 
+using Overrides = std::map<std::uint16_t, std::string>;
+
+// target := value, journaled in `undo` (the old map is kept until the operation ends).
+void set_overrides(UndoLog& undo, Overrides& target, Overrides value) {
+  if (target == value) return;
+  UndoLog::Entry e;
+  e.a = &target;
+  e.b = new Overrides(std::move(target));
+  e.undo = [](const UndoLog::Entry& x) {
+    auto* old = static_cast<Overrides*>(x.b);
+    *static_cast<Overrides*>(x.a) = std::move(*old);
+    delete old;
+  };
+  e.done = [](const UndoLog::Entry& x) { delete static_cast<Overrides*>(x.b); };
+  undo.record(e);
+  target = std::move(value);
+}
+
 }  // namespace
 
 ApBus::ApBus(const model::HostParams& params, const Matrix& cfg)
@@ -82,6 +100,11 @@ Errno ApBus::change_config(OpContext& ctx, const Matrix& cur) {
     });
   });
   if (err != Errno::ok) return err;
+  // (A device that went takes its driver_override with it.)
+  Overrides kept;
+  for (const auto& [qid, name] : overrides_)
+    if (present(Apqn::unpack(qid))) kept.emplace(qid, name);
+  set_overrides(ctx.undo, overrides_, std::move(kept));
   // ... and devices for new APQNs are bound to the driver their ownership names.
   (cur.adapters & scan_adapters_).for_each([&](ApId a) {
     (cur.domains & scan_domains_).for_each([&](ApId d) {
@@ -101,7 +124,13 @@ Errno ApBus::bind(OpContext& ctx, Apqn q, Driver d) {
   ctx.locks.acquire(scan_mutex_);
   if (!present(q)) return Errno::enodev;
   if (driver_of(q) != Driver::none) return Errno::ebusy;
-  if (d == Driver::none || (d == Driver::default_driver) != reserved(q)) return Errno::enodev;
+  if (d == Driver::none) return Errno::enodev;
+  if (auto it = overrides_.find(q.packed()); it != overrides_.end()) {
+    // ap_device_probe (6.19): an override binds the driver it names, the masks aside.
+    if (it->second != model::driver_name(d)) return Errno::enodev;
+  } else if ((d == Driver::default_driver) != reserved(q)) {
+    return Errno::enodev;
+  }
   return attach(ctx, q, d);
 }
 
@@ -114,15 +143,18 @@ Errno ApBus::unbind(OpContext& ctx, Apqn q, Driver d) {
 
 Errno ApBus::store_mask(OpContext& ctx, model::BusMask which, std::string_view text) {
   ctx.locks.acquire(perms_mutex_);
+  // 46030379f13c: no mask write while any queue device has a driver_override.
+  if (!overrides_.empty()) return Errno::ebusy;
   const bool is_apmask = which == model::BusMask::apmask;
   Mask& target = is_apmask ? apmask_ : aqmask_;
   const model::Parsed<Mask> parsed = model::parse_bus_mask(text, target);
   if (!parsed.ok()) return parsed.error;
-  // Only IDs that become reserved can take a queue from a driver: ask about exactly those.
-  const Mask newly = parsed.value - target;
-  if (newly.any()) {
-    const Mask apm = is_apmask ? newly : apmask_;
-    const Mask aqm = is_apmask ? aqmask_ : newly;
+  // The drivers' in_use is asked about every APQN the new masks reserve (6917f434fda3): a
+  // queue an override gave to vfio_ap sits under all-ones masks, so the newly reserved IDs
+  // alone would miss it.
+  {
+    const Mask apm = is_apmask ? parsed.value : apmask_;
+    const Mask aqm = is_apmask ? aqmask_ : parsed.value;
     for (ApDriver* drv : {default_driver_.get(), vfio_})
       if (drv->in_use(ctx, apm, aqm)) return Errno::ebusy;
   }
@@ -143,6 +175,49 @@ Errno ApBus::store_mask(OpContext& ctx, model::BusMask which, std::string_view t
     });
   });
   return err;
+}
+
+bool ApBus::apqn_in_matrix_owned_by_def_drv(const Mask& apm, const Mask& aqm) const {
+  bool owned = false;
+  apm.for_each([&](ApId a) {
+    Mask row = apmask_.test(a) ? aqmask_ : Mask{};
+    for (const auto& [qid, name] : overrides_) {
+      const Apqn q = Apqn::unpack(qid);
+      if (q.adapter != a) continue;
+      if (driver_of(q) == Driver::default_driver)
+        row.set(q.domain);
+      else
+        row.clear(q.domain);
+    }
+    owned = owned || aqm.intersects(row);
+  });
+  return owned;
+}
+
+Errno ApBus::store_override(OpContext& ctx, Apqn q, std::string_view text) {
+  ctx.locks.acquire(perms_mutex_);  // ap_attr_mutex: the masks and the override count
+  ctx.locks.acquire(scan_mutex_);   // the device must exist while its attribute is written
+  if (!present(q)) return Errno::enoent;
+  if (text.empty()) return Errno::ok;  // sysfs calls no store for a write of no bytes
+  if (apmask_ != Mask::all() || aqmask_ != Mask::all()) return Errno::einval;
+  if (text.size() >= model::kDriverOverrideMax) return Errno::einval;
+  const std::string name(text.substr(0, text.find_first_of(std::string_view("\0\n", 2))));
+  Overrides next = overrides_;
+  if (name.empty())
+    next.erase(q.packed());
+  else
+    next[q.packed()] = name;
+  set_overrides(ctx.undo, overrides_, std::move(next));
+  return Errno::ok;
+}
+
+Errno ApBus::show_override(OpContext& ctx, Apqn q, std::string& out) {
+  ctx.locks.acquire(perms_mutex_);
+  ctx.locks.acquire(scan_mutex_);
+  if (!present(q)) return Errno::enoent;
+  auto it = overrides_.find(q.packed());
+  out = (it == overrides_.end() ? std::string() : it->second) + "\n";
+  return Errno::ok;
 }
 
 Errno ApBus::show_mask(OpContext& ctx, model::BusMask which, std::string& out) {

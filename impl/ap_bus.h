@@ -7,6 +7,9 @@
 //  - binds each queue device by the ownership rule: to the default driver (the zcrypt stand-in)
 //    iff the APQN is reserved by apmask × aqmask, otherwise to vfio_ap; the administrator can
 //    unbind a device by hand and bind it again (only to the driver its ownership names);
+//  - (6.19) keeps each queue device's driver_override: writable only while both masks are all
+//    ones, it decides the driver a probe binds (the masks are then ignored for that queue) and
+//    who owns the queue for vfio_ap's validation; a mask write is refused while any is set;
 //  - parses apmask/aqmask writes (absolute or relative, model::parse_bus_mask), asks the
 //    drivers' in_use before reserving an APQN (-EBUSY on a veto), then revises the bindings of
 //    the devices whose owner changed.
@@ -17,6 +20,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,17 +66,31 @@ class ApBus {
   // Example: store_mask(ctx, BusMask::apmask, "-4") gives adapter 4's queues to vfio_ap;
   // store_mask(ctx, BusMask::apmask, "junk") == Errno::einval.
   model::Errno store_mask(OpContext& ctx, model::BusMask which, std::string_view text);
+  // 6.19 `echo TEXT > /sys/bus/ap/devices/XX.YYYY/driver_override`: -ENOENT without the
+  // queue device, -EINVAL unless both masks are all ones or for a value of 4095 bytes or
+  // more; the value ends at its first NUL or newline, an empty one clears the override. No
+  // device is reprobed.
+  // Example: store_override(ctx, {4, 2}, "vfio_ap\n") == Errno::ok on a new bus; after
+  //   store_mask(ctx, BusMask::apmask, "-4") it is Errno::einval.
+  model::Errno store_override(OpContext& ctx, model::Apqn q, std::string_view text);
+  // 6.19 `cat /sys/bus/ap/devices/XX.YYYY/driver_override`: the name and a newline, or a
+  // newline alone; -ENOENT without the queue device.
+  // Example: on a new bus show_override(ctx, {4, 2}, out) gives out == "\n".
+  model::Errno show_override(OpContext& ctx, model::Apqn q, std::string& out);
+  // Every driver_override set, by packed APQN (for Host::full_state).
+  // Example: empty on a new bus.
+  const std::map<std::uint16_t, std::string>& overrides() const { return overrides_; }
+
   // `cat /sys/bus/ap/apmask` (or aqmask) into `out`.
   // Example: on a new bus out == "0xffff...ff\n" (64 hex digits).
   model::Errno show_mask(OpContext& ctx, model::BusMask which, std::string& out);
 
-  // ap_apqn_in_matrix_owned_by_def_drv: whether some APQN of apm × aqm is reserved for the
-  // default drivers. The caller holds perms_mutex().
-  // Example: with the masks all ones,
+  // ap_apqn_in_matrix_owned_by_def_drv: whether some APQN of apm × aqm belongs to the
+  // default drivers (ap_owned_by_def_drv: a queue with a driver_override iff bound to the
+  // default driver, any other APQN iff the masks reserve it). The caller holds perms_mutex().
+  // Example: with the masks all ones and no override,
   // apqn_in_matrix_owned_by_def_drv(Mask::single(4), Mask::single(2)) is true.
-  bool apqn_in_matrix_owned_by_def_drv(const model::Mask& apm, const model::Mask& aqm) const {
-    return apm.intersects(apmask_) && aqm.intersects(aqmask_);
-  }
+  bool apqn_in_matrix_owned_by_def_drv(const model::Mask& apm, const model::Mask& aqm) const;
 
   // The bus's locks (lock_set.h ranks). Example: locks.acquire(bus.perms_mutex());
   RankedMutex& perms_mutex() { return perms_mutex_; }
@@ -120,6 +138,9 @@ class ApBus {
   model::Mask aqmask_ = model::Mask::all();
   // Per packed APQN: the model::Driver its queue device is bound to (none: unbound or absent).
   ApqnTable<std::uint8_t> binding_;
+  // The queue devices' driver_override values, where set (6.19); the count of entries is the
+  // kernel's ap_driver_override_ctr.
+  std::map<std::uint16_t, std::string> overrides_;
   std::unique_ptr<ApDriver> default_driver_;
   ApDriver* vfio_ = nullptr;
   RankedMutex perms_mutex_{LockRank::ap_perms};

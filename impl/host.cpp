@@ -93,6 +93,12 @@ struct Host::Dispatch {
   Errno operator()(const model::op::ReadQueueStatus& o) {
     return h.vfio_->show_queue_status(ctx, o.apqn, out.output);
   }
+  Errno operator()(const model::op::DriverOverrideWrite& o) {
+    return h.bus_->store_override(ctx, o.apqn, o.text);
+  }
+  Errno operator()(const model::op::DriverOverrideRead& o) {
+    return h.bus_->show_override(ctx, o.apqn, out.output);
+  }
 };
 
 void Host::apply(const model::Op& op, model::Observation& out) {
@@ -135,10 +141,13 @@ HostState Host::full_state_locked() const {
   s.apmask = bus_->apmask();
   s.aqmask = bus_->aqmask();
   s.hw_response = hw_.abnormal_responses();
+  s.driver_override = bus_->overrides();
   bus_->device_adapters().for_each([&](ApId a) {
     bus_->device_domains().for_each([&](ApId d) {
       const Apqn q{a, d};
       if (bus_->driver_of(q) == model::Driver::none) s.unbound[a].set(d);
+      // Bound to vfio_ap against the masks: an override's doing (model::State::override_bound).
+      if (bus_->driver_of(q) == model::Driver::vfio_ap && s.reserved(q)) s.override_bound[a].set(d);
       if (const vfio_ap::VfioApQueue* obj = vfio_->queue(q)) {
         full.vfio_queues.emplace_back(q.packed(), obj->reset_status);
         if (obj->reset_status != model::response::normal) s.last_response[q.packed()] = obj->reset_status;

@@ -52,7 +52,14 @@ void check_bound_and_available(const State& s, const Mdev& m, Strength strength,
 void check_exclusivity(const State& s, std::vector<Violation>& out) {
   for (std::size_t i = 0; i < s.mdevs.size(); ++i) {
     const Mdev& m = s.mdevs[i];
-    if (m.assigned.adapters.intersects(s.apmask) && m.assigned.domains.intersects(s.aqmask))
+    // From 6.19 (KernelBehaviour::queue_driver_override) all-ones masks are the driver_override
+    // regime: ownership is per queue and the kernel does not keep it for assigned APQNs (an
+    // override may be cleared on a queue an mdev holds), so the reservation half of P3 speaks
+    // of the mask regime only. Before 6.19 all-ones masks reserve everything: no assignment.
+    const bool override_regime = behaviour(s.kernel).queue_driver_override &&
+                                 s.apmask == Mask::all() && s.aqmask == Mask::all();
+    if (!override_regime && m.assigned.adapters.intersects(s.apmask) &&
+        m.assigned.domains.intersects(s.aqmask))
       add(out, "P3", mdev_text(m) + ": an assigned APQN is reserved for the host drivers");
     for (std::size_t j = i + 1; j < s.mdevs.size(); ++j) {
       const Mdev& n = s.mdevs[j];

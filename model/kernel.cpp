@@ -26,6 +26,7 @@ constexpr KernelBehaviour kLatest{
     .matrix_features = true,
     .request_clears_crycb = true,
     .signals_guest_config_change = true,
+    .queue_driver_override = true,
 };
 
 // One row per profile, oldest first; each starts from the previous one and changes what that
@@ -46,6 +47,7 @@ constexpr std::array<Profile, 10> make_profiles() {
       .matrix_features = false,
       .request_clears_crycb = false,
       .signals_guest_config_change = false,
+      .queue_driver_override = false,
   };
   // Debian's linux-source-6.1 (6.1.192): 6.0 with the 6.8 full filter back-ported
   // (850fb7fa8c68, 16fb78cbf56e, 774d10196e64) and the 2026 cfg_remove fixes, but none of the
@@ -82,9 +84,9 @@ constexpr std::array<Profile, 10> make_profiles() {
   v6_15.matrix_features = true;
   v6_15.request_clears_crycb = true;
   v6_15.signals_guest_config_change = true;
-  // Mainline 6.19: the AP bus driver_override regime (d38a87d7c064, 46030379f13c, 6917f434fda3)
-  // is not modelled yet (docs/kernel-versions.md); in everything apcb models it is 6.15.
+  // Mainline 6.19: the AP bus driver_override regime (d38a87d7c064, 46030379f13c, 6917f434fda3).
   KernelBehaviour v6_19 = v6_15;
+  v6_19.queue_driver_override = true;
   return {{{KernelVersion::v6_0, "6.0", v6_0},
            {KernelVersion::v6_1, "6.1", v6_1},
            {KernelVersion::v6_6, "6.6", v6_6},

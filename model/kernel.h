@@ -116,6 +116,15 @@ struct KernelBehaviour {
   // commit and the close's clear do not (model/README.md, "Guest notification"). Before, no
   // such eventfd.
   bool signals_guest_config_change;
+  // 6.19 (s390-6.19 pull) d38a87d7c064 "s390/ap: Support driver_override for AP queue devices",
+  // 46030379f13c "s390/ap: Restrict driver_override versus apmask and aqmask use" (with
+  // 6917f434fda3 "Use all-bits-one apmask/aqmask for vfio in_use() checks"): each AP queue
+  // device has a `driver_override` attribute. An override decides which driver a probe binds
+  // (masks ignored for that queue) and who owns the queue for vfio_ap's validation
+  // (ap_owned_by_def_drv: a queue with an override is the host's iff bound to a default
+  // driver); writing one needs both bus masks all ones (else EINVAL) and a mask write is
+  // refused while any override is set (EBUSY). Before, no such file (ENOENT on read and write).
+  bool queue_driver_override;
 };
 
 // The behaviour of `v`.

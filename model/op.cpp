@@ -26,6 +26,8 @@ Op example_op(OpKind kind) {
     case OpKind::read_bus_mask: return op::ReadBusMask{BusMask::apmask};
     case OpKind::read_queue_status: return op::ReadQueueStatus{q};
     case OpKind::read_features: return op::ReadFeatures{};
+    case OpKind::driver_override_write: return op::DriverOverrideWrite{q, "vfio_ap\n"};
+    case OpKind::driver_override_read: return op::DriverOverrideRead{q};
   }
   return op::VcpuObserve{1};  // unreachable: every kind has a case (-Wswitch)
 }

@@ -164,6 +164,19 @@ struct ReadQueueStatus {
 struct ReadFeatures {
   friend bool operator==(const ReadFeatures&, const ReadFeatures&) = default;
 };
+// Host (6.19): a write of `text` (raw bytes, trailing newline included) to the queue device's
+// /sys/bus/ap/devices/XX.YYYY/driver_override; a newline alone (or nothing) clears it.
+struct DriverOverrideWrite {
+  Apqn apqn;
+  std::string text;
+  friend bool operator==(const DriverOverrideWrite&, const DriverOverrideWrite&) = default;
+};
+// Reads (6.19): `cat /sys/bus/ap/devices/XX.YYYY/driver_override`: the name and a newline, or
+// a newline alone when none is set.
+struct DriverOverrideRead {
+  Apqn apqn;
+  friend bool operator==(const DriverOverrideRead&, const DriverOverrideRead&) = default;
+};
 }  // namespace op
 
 namespace internal {

@@ -20,13 +20,38 @@ State State::initial(const HostParams& params, const Matrix& cfg) {
 
 Driver State::driver(Apqn q) const {
   if (!present(q) || unbound[q.adapter].test(q.domain)) return Driver::none;
+  if (override_bound[q.adapter].test(q.domain)) return Driver::vfio_ap;
   return reserved(q) ? Driver::default_driver : Driver::vfio_ap;
 }
 
 Mask State::vfio_row(ApId a) const {
   if (!bus_adapters().test(a)) return Mask{};
-  Mask row = bus_domains() - unbound[a];
+  const Mask bound = bus_domains() - unbound[a];
+  Mask row = bound;
   if (apmask.test(a)) row -= aqmask;
+  return row | (override_bound[a] & bound);
+}
+
+const std::string* State::override_of(Apqn q) const {
+  auto it = driver_override.find(q.packed());
+  return it == driver_override.end() ? nullptr : &it->second;
+}
+
+bool State::owned_by_default(Apqn q) const {
+  if (override_of(q) != nullptr) return driver(q) == Driver::default_driver;
+  return reserved(q);
+}
+
+Mask State::owned_row(ApId a) const {
+  Mask row = apmask.test(a) ? aqmask : Mask{};
+  for (const auto& [qid, name] : driver_override) {
+    const Apqn q = Apqn::unpack(qid);
+    if (q.adapter != a) continue;
+    if (driver(q) == Driver::default_driver)
+      row.set(q.domain);
+    else
+      row.clear(q.domain);
+  }
   return row;
 }
 

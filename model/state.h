@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/kernel.h"
@@ -156,6 +157,22 @@ constexpr std::uint8_t after_wait(std::uint8_t rc) { return transient(rc) ? norm
 
 enum class Driver : std::uint8_t { none, default_driver, vfio_ap };
 
+// The name a driver has on the AP bus (/sys/bus/ap/drivers/<name>, what a driver_override
+// names): the default driver of CEX4 and newer queues is cex4queue; "" for Driver::none.
+// Example: driver_name(Driver::vfio_ap) == "vfio_ap".
+constexpr std::string_view driver_name(Driver d) {
+  switch (d) {
+    case Driver::none: return "";
+    case Driver::default_driver: return "cex4queue";
+    case Driver::vfio_ap: return "vfio_ap";
+  }
+  return "";
+}
+
+// The driver core's limit on a driver_override write (driver_set_override): a value of
+// PAGE_SIZE - 1 bytes or more is refused with EINVAL (s390 pages are 4 KiB).
+inline constexpr std::size_t kDriverOverrideMax = 4095;
+
 // The whole host: a plain value, so a test or a proof compares two states with ==.
 // Example: State s = State::initial(HostParams{}, cfg); model::apply(s, op) advances it.
 struct State {
@@ -169,12 +186,24 @@ struct State {
   // maximum IDs (`present`; the bus scan keeps it so). `cfg` itself is the QCI configuration as
   // vfio_ap's matrix_dev->info holds it, IDs beyond those maxima included.
   // A present queue is bound to the driver its ownership names (default driver iff reserved,
-  // else vfio_ap) unless it was unbound by hand or its probe failed: unbound[a] holds those.
+  // else vfio_ap; vfio_ap for override_bound, 6.19) unless it was unbound by hand or its probe
+  // failed: unbound[a] holds those.
   MaskRows unbound{};
   // What a ZAPQ of the queue answers, where not NORMAL (a host event sets it).
   std::map<std::uint16_t, std::uint8_t> hw_response;
   // The last reset status of vfio_ap's queue object, where not NORMAL. Zero at probe.
   std::map<std::uint16_t, std::uint8_t> last_response;
+  // Linux 6.19 (KernelBehaviour::queue_driver_override): the `driver_override` attribute of the
+  // present queue devices that have one set, keyed by packed APQN: the name last written, its
+  // trailing newline stripped (never empty: an empty write clears it). A queue device that goes
+  // in a configuration change takes its override with it; a new one has none.
+  std::map<std::uint16_t, std::string> driver_override;
+  // The queues bound to vfio_ap because their override named vfio_ap when they were probed,
+  // whatever the masks say (writing an override rebinds nothing; the administrator unbinds and
+  // binds). driver() answers vfio_ap for them. Only bound, present queues are in it: a queue
+  // leaves it when it leaves vfio_ap, and a bus mask write (possible only once no override is
+  // set) reprobes every queue by the masks and empties it.
+  MaskRows override_bound{};
   std::vector<Mdev> mdevs;  // in creation order (host events visit them newest first)
   std::vector<Guest> guests;  // in creation order
 
@@ -204,6 +233,22 @@ struct State {
   // aqmask bit are both set (initially true for every APQN).
   // Example: after writing "-5" to apmask, s.reserved({5, 0x47}) == false.
   bool reserved(Apqn q) const { return apmask.test(q.adapter) && aqmask.test(q.domain); }
+  // q's driver_override (6.19), or nullptr when none is set.
+  // Example: after `echo vfio_ap > .../05.0047/driver_override`,
+  //   *s.override_of({5, 0x47}) == "vfio_ap"; s.override_of({5, 0x48}) == nullptr.
+  const std::string* override_of(Apqn q) const;
+  // ap_owned_by_def_drv: whether vfio_ap must leave q to the host's default drivers. A queue
+  // with a driver_override (6.19) is the host's iff it is bound to the default driver; any
+  // other APQN (no override, or no queue device) is the host's iff reserved() by the masks.
+  // Example: with all-ones masks, s.owned_by_default(q) == true unless q has an override and is
+  //   not bound to the default driver.
+  bool owned_by_default(Apqn q) const;
+  // The domains d of adapter a with owned_by_default({a, d}).
+  // Example: on State::initial, s.owned_row(5) == Mask::all().
+  Mask owned_row(ApId a) const;
+  // Whether any queue has a driver_override set (the AP bus's ap_driver_override_ctr != 0).
+  // Example: false on State::initial.
+  bool any_override() const { return !driver_override.empty(); }
   // The driver q is bound to; Driver::none when q is not present, was unbound or failed its probe.
   // Example: on State::initial every present queue answers Driver::default_driver.
   Driver driver(Apqn q) const;

@@ -77,6 +77,8 @@ class Step {
   Errno operator()(const op::ReadBusMask& o);
   Errno operator()(const op::ReadQueueStatus& o);
   Errno operator()(const op::ReadFeatures& o);
+  Errno operator()(const op::DriverOverrideWrite& o);
+  Errno operator()(const op::DriverOverrideRead& o);
 
  private:
   // --- commits and resets ------------------------------------------------------------------
@@ -230,9 +232,14 @@ class Step {
   // --- validation shared by the assignment paths -------------------------------------------
   // vfio_ap_mdev_validate_masks on a candidate matrix for m: host-reserved APQNs first, then
   // APQNs another mdev holds.
+  // Host ownership is ap_apqn_in_matrix_owned_by_def_drv's, APQN by APQN: the masks, or from
+  // 6.19 a queue's driver_override (State::owned_by_default; identical without overrides).
   Errno validate_masks(const Mdev& m, const Matrix& candidate) const {
-    if (candidate.adapters.intersects(s_.apmask) && candidate.domains.intersects(s_.aqmask))
-      return Errno::eaddrnotavail;
+    bool host_owned = false;
+    candidate.adapters.for_each([&](ApId a) {
+      host_owned = host_owned || candidate.domains.intersects(s_.owned_row(a));
+    });
+    if (host_owned) return Errno::eaddrnotavail;
     for (const Mdev& other : s_.mdevs) {
       if (&other == &m) continue;
       if (candidate.adapters.intersects(other.assigned.adapters) &&
@@ -486,7 +493,11 @@ Errno Step::change_config(const Matrix& cur) {
   prev.adapters.for_each([&](ApId a) {
     if (!cur.adapters.test(a)) s_.unbound[a] = Mask{};
     else s_.unbound[a] &= cur.domains;
+    // A queue device that goes takes its driver_override and its override binding (6.19).
+    s_.override_bound[a] &= s_.bus_adapters().test(a) ? s_.bus_domains() : Mask{};
   });
+  std::erase_if(s_.driver_override,
+                [&](const auto& entry) { return !s_.present(Apqn::unpack(entry.first)); });
   // ... and new ones are probed by the driver their ownership names.
   for (Apqn q : arriving) {
     s_.unbound[q.adapter].clear(q.domain);
@@ -501,11 +512,21 @@ Errno Step::operator()(const op::QueueBind& o) {
   const Apqn q = o.apqn;
   if (!s_.present(q)) return Errno::enodev;
   if (s_.driver(q) != Driver::none) return Errno::ebusy;
-  // ap_device_probe refuses a driver the bus masks do not give the queue to.
   const bool wants_default = o.driver == Driver::default_driver;
-  if (o.driver == Driver::none || wants_default != s_.reserved(q)) return Errno::enodev;
+  if (o.driver == Driver::none) return Errno::enodev;
+  if (const std::string* name = s_.override_of(q)) {
+    // 6.19 ap_device_probe: a queue with a driver_override binds the driver it names and no
+    // other, whatever the masks say (d38a87d7c064).
+    if (*name != driver_name(o.driver)) return Errno::enodev;
+  } else if (wants_default != s_.reserved(q)) {
+    // ap_device_probe refuses a driver the bus masks do not give the queue to.
+    return Errno::enodev;
+  }
   s_.unbound[q.adapter].clear(q.domain);
-  if (o.driver == Driver::vfio_ap) probe_queue(q);
+  if (o.driver == Driver::vfio_ap) {
+    if (s_.reserved(q)) s_.override_bound[q.adapter].set(q.domain);
+    probe_queue(q);
+  }
   return Errno::ok;
 }
 
@@ -515,6 +536,7 @@ Errno Step::operator()(const op::QueueUnbind& o) {
   if (d == Driver::none || d != o.driver) return Errno::enodev;
   if (d == Driver::vfio_ap) remove_queue(q);
   s_.unbound[q.adapter].set(q.domain);
+  s_.override_bound[q.adapter].clear(q.domain);
   return Errno::ok;
 }
 
@@ -529,14 +551,21 @@ Errno Step::operator()(const op::ResetResponse& o) {
 Errno Step::operator()(const op::BusMaskWrite& o) {
   const bool is_apmask = o.mask == BusMask::apmask;
   const Mask& current = is_apmask ? s_.apmask : s_.aqmask;
+  // 6.19 (46030379f13c): no mask write while any queue has a driver_override.
+  if (behaviour(s_.kernel).queue_driver_override && s_.any_override()) return Errno::ebusy;
   const Parsed<Mask> parsed = parse_bus_mask(o.text, current);
   if (!parsed.ok()) return parsed.error;
   // Only newly reserved IDs can take a queue away from vfio_ap; the in_use veto asks whether
-  // any of the APQNs they reserve is assigned to an mdev.
+  // any of the APQNs they reserve is assigned to an mdev. From 6.19 (6917f434fda3, "all-bits-
+  // one apmask/aqmask for vfio in_use() checks") the veto asks about every APQN the new masks
+  // reserve: after the override regime, queues given to vfio_ap by an override sit under
+  // all-ones masks. In the mask regime no assigned APQN is reserved (P3), so the two agree.
   const Mask newly = parsed.value - current;
-  if (newly.any()) {
-    const Mask apm = is_apmask ? newly : s_.apmask;
-    const Mask aqm = is_apmask ? s_.aqmask : newly;
+  const bool whole = behaviour(s_.kernel).queue_driver_override;
+  if (newly.any() || whole) {
+    const Mask reserving = whole ? parsed.value : newly;
+    const Mask apm = is_apmask ? reserving : s_.apmask;
+    const Mask aqm = is_apmask ? s_.aqmask : reserving;
     for (const Mdev& m : s_.mdevs)
       if (m.assigned.adapters.intersects(apm) && m.assigned.domains.intersects(aqm))
         return Errno::ebusy;
@@ -557,6 +586,8 @@ Errno Step::operator()(const op::BusMaskWrite& o) {
   });
   for (Apqn q : to_default) remove_queue(q);
   (is_apmask ? s_.apmask : s_.aqmask) = parsed.value;
+  // Every bound queue now has the driver the masks name (no override is set).
+  s_.override_bound = MaskRows{};
   for (Apqn q : to_vfio) probe_queue(q);
   return Errno::ok;
 }
@@ -691,6 +722,32 @@ Errno Step::operator()(const op::ReadBusMask& o) {
 Errno Step::operator()(const op::ReadQueueStatus& o) {
   if (!s_.bound_to_vfio(o.apqn)) return Errno::enoent;
   obs_.output = render_queue_status(s_, o.apqn);
+  return Errno::ok;
+}
+
+// 6.19 driver_override_store (d38a87d7c064, 46030379f13c) with the driver core's
+// driver_set_override: no such file before 6.19 or without the queue device; a write of no
+// bytes never reaches the store; EINVAL unless both bus masks are all ones, and for a value of
+// a page less one byte or more; the value ends at its first NUL or newline, and an empty one
+// clears the override. Nothing is reprobed: the queue keeps its driver until unbound and bound.
+Errno Step::operator()(const op::DriverOverrideWrite& o) {
+  if (!behaviour(s_.kernel).queue_driver_override || !s_.present(o.apqn)) return Errno::enoent;
+  if (o.text.empty()) return Errno::ok;
+  if (s_.apmask != Mask::all() || s_.aqmask != Mask::all()) return Errno::einval;
+  if (o.text.size() >= kDriverOverrideMax) return Errno::einval;
+  const std::string name = o.text.substr(0, o.text.find_first_of(std::string_view("\0\n", 2)));
+  if (name.empty())
+    s_.driver_override.erase(o.apqn.packed());
+  else
+    s_.driver_override[o.apqn.packed()] = name;
+  return Errno::ok;
+}
+
+// 6.19 driver_override_show: the name and a newline, or a newline alone.
+Errno Step::operator()(const op::DriverOverrideRead& o) {
+  if (!behaviour(s_.kernel).queue_driver_override || !s_.present(o.apqn)) return Errno::enoent;
+  const std::string* name = s_.override_of(o.apqn);
+  obs_.output = (name != nullptr ? *name : std::string()) + "\n";
   return Errno::ok;
 }
 

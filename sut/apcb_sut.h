@@ -21,6 +21,9 @@
  * plugin's minor version (it compares as if that kind did not exist).
  *   minor 0: COMMIT and RESET events.
  *   minor 1: SIGNAL events (Linux 6.15's guest AP-configuration-changed eventfd).
+ *   minor 2: DRIVER_OVERRIDE_WRITE and DRIVER_OVERRIDE_READ operations (Linux 6.19's queue
+ *            device driver_override); a plugin of a lower minor version is never sent them
+ *            (apcb compares such a step as if the kind did not exist).
  *
  * Masks: 256-bit AP masks are four uint64_t words in MSB-0 order, as the kernel stores them: ID
  * i is word i/64, bit 63 - i%64 (word values, not bytes, so endianness does not matter).
@@ -40,7 +43,7 @@ extern "C" {
 
 #define APCB_SUT_ABI_VERSION 1u
 /* The minor version this header describes (see Versioning above). */
-#define APCB_SUT_ABI_MINOR 1u
+#define APCB_SUT_ABI_MINOR 2u
 
 /* Return codes of apcb_sut_plugin.apply. */
 #define APCB_SUT_OK 0
@@ -80,10 +83,14 @@ typedef enum {
   APCB_SUT_OP_READ_MDEV = 15,      /* cat .../<uuid>/<view> */
   APCB_SUT_OP_READ_BUS_MASK = 16,  /* cat /sys/bus/ap/{apmask,aqmask} */
   APCB_SUT_OP_READ_QUEUE_STATUS = 17, /* cat /sys/bus/ap/devices/cardXX/XX.YYYY/status */
-  APCB_SUT_OP_READ_FEATURES = 18      /* cat /sys/devices/vfio_ap/matrix/features */
+  APCB_SUT_OP_READ_FEATURES = 18,     /* cat /sys/devices/vfio_ap/matrix/features */
+  /* minor 2 (Linux 6.19): `text` written to /sys/bus/ap/devices/XX.YYYY/driver_override */
+  APCB_SUT_OP_DRIVER_OVERRIDE_WRITE = 19,
+  /* minor 2: cat /sys/bus/ap/devices/XX.YYYY/driver_override */
+  APCB_SUT_OP_DRIVER_OVERRIDE_READ = 20
 } apcb_sut_op_kind;
 /* The highest kind this header defines (apcb's alphabet, model/alphabet.def, has exactly these). */
-#define APCB_SUT_OP_LAST APCB_SUT_OP_READ_FEATURES
+#define APCB_SUT_OP_LAST APCB_SUT_OP_DRIVER_OVERRIDE_READ
 
 /* attr: 0 assign_adapter, 1 unassign_adapter, 2 assign_domain, 3 unassign_domain,
  *       4 assign_control_domain, 5 unassign_control_domain, 6 ap_config.

@@ -95,9 +95,23 @@ COp::COp(const model::Op& op) {
     void operator()(const model::op::ReadQueueStatus& o) {
       c.adapter = o.apqn.adapter; c.domain = o.apqn.domain;
     }
+    void operator()(const model::op::DriverOverrideWrite& o) {
+      c.adapter = o.apqn.adapter; c.domain = o.apqn.domain; text(o.text);
+    }
+    void operator()(const model::op::DriverOverrideRead& o) {
+      c.adapter = o.apqn.adapter; c.domain = o.apqn.domain;
+    }
   };
   op_.kind = model::info(model::kind_of(op)).abi;  // the alphabet's ABI number
   std::visit(Fill{*this, op_}, op);
+}
+
+std::uint32_t op_minor(model::OpKind kind) {
+  switch (kind) {
+    case model::OpKind::driver_override_write:
+    case model::OpKind::driver_override_read: return 2;
+    default: return 0;
+  }
 }
 
 std::optional<model::Op> op_from_c(const apcb_sut_op& c) {
@@ -145,6 +159,8 @@ std::optional<model::Op> op_from_c(const apcb_sut_op& c) {
     case OpKind::read_bus_mask: if (bus_mask_ok) return Op{op::ReadBusMask{bus_mask}}; break;
     case OpKind::read_queue_status: return Op{op::ReadQueueStatus{q}};
     case OpKind::read_features: return Op{op::ReadFeatures{}};
+    case OpKind::driver_override_write: return Op{op::DriverOverrideWrite{q, text}};
+    case OpKind::driver_override_read: return Op{op::DriverOverrideRead{q}};
   }
   return std::nullopt;
 }

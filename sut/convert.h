@@ -55,6 +55,12 @@ class COp {
   std::string text_;
 };
 
+// The ABI minor version that introduced operation kind `kind` (apcb_sut.h, Versioning): 2 for
+// the 6.19 driver_override write and read, 0 for the kinds of minor 0. apcb sends a plugin no
+// kind newer than its minor version.
+// Example: op_minor(model::OpKind::driver_override_read) == 2; op_minor(OpKind::attr_write) == 0.
+std::uint32_t op_minor(model::OpKind kind);
+
 // The operation a C struct describes; nullopt for an unknown kind or out-of-range field (a
 // plugin answers CANNOT_COMPLY to those): a driver other than 1 or 2, a bus mask, attribute or
 // view past its name table, a NULL uuid where the kind needs one. A NULL text reads as "".

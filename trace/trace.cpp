@@ -30,6 +30,22 @@ std::string hex(unsigned value, int digits) {
 
 std::string apqn_text(Apqn q) { return hex(q.adapter, 2) + "." + hex(q.domain, 4); }
 
+// /sys/bus/ap/devices/XX.YYYY/<leaf>: a queue device's attribute (the bus's flat link to it).
+constexpr std::string_view kQueueDevices = "/sys/bus/ap/devices/";
+
+// The queue name of /sys/bus/ap/devices/<name>/<leaf> when `path` has that shape and <name>
+// looks like a queue (XX.YYYY: seven characters with a dot), else nullopt; apqn() then checks
+// the digits and reports where they are wrong.
+std::optional<std::string_view> queue_device_file(std::string_view path, std::string_view leaf) {
+  if (path.substr(0, kQueueDevices.size()) != kQueueDevices) return std::nullopt;
+  std::string_view rest = path.substr(kQueueDevices.size());
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || rest.substr(slash + 1) != leaf) return std::nullopt;
+  std::string_view name = rest.substr(0, slash);
+  if (name.size() != 7 || name[2] != '.') return std::nullopt;
+  return name;
+}
+
 bool echo_safe(std::string_view word) {
   if (word.empty()) return false;
   for (char c : word) {
@@ -316,6 +332,11 @@ class LineParser {
     for (std::size_t m = 0; m < std::size(kBusMaskNames); ++m)
       if (is_path(path, kBus, kBusMaskNames[m]))
         return Op{op::BusMaskWrite{static_cast<BusMask>(m), std::move(w.bytes)}};
+    if (std::optional<std::string_view> qname = queue_device_file(path, "driver_override")) {
+      auto q = apqn(Token{*qname, w.path.column + static_cast<int>(kQueueDevices.size())});
+      if (auto* e = std::get_if<TraceError>(&q)) return *e;
+      return Op{op::DriverOverrideWrite{std::get<Apqn>(q), std::move(w.bytes)}};
+    }
     for (auto [prefix, driver] : {std::pair{kVfioDriver, Driver::vfio_ap},
                                   std::pair{kDefaultDriver, Driver::default_driver}}) {
       if (path.substr(0, prefix.size()) != prefix) continue;
@@ -354,6 +375,11 @@ class LineParser {
     std::string_view path = w[1].text;
     for (std::size_t m = 0; m < std::size(kBusMaskNames); ++m)
       if (is_path(path, kBus, kBusMaskNames[m])) return Op{op::ReadBusMask{static_cast<BusMask>(m)}};
+    if (std::optional<std::string_view> qname = queue_device_file(path, "driver_override")) {
+      auto q = apqn(Token{*qname, w[1].column + static_cast<int>(kQueueDevices.size())});
+      if (auto* e = std::get_if<TraceError>(&q)) return *e;
+      return Op{op::DriverOverrideRead{std::get<Apqn>(q)}};
+    }
     constexpr std::string_view devices = "/sys/bus/ap/devices/card";
     if (path.substr(0, devices.size()) == devices) {
       // cardXX/XX.YYYY/status
@@ -496,6 +522,12 @@ std::string format_op(const Op& op) {
       return "cat " + std::string(kBus) + std::string(name_of(o.mask));
     }
     std::string operator()(const op::ReadFeatures&) const { return "cat " + std::string(kMatrixDir) + "features"; }
+    std::string operator()(const op::DriverOverrideWrite& o) const {
+      return write_command(o.text, std::string(kQueueDevices) + apqn_text(o.apqn) + "/driver_override");
+    }
+    std::string operator()(const op::DriverOverrideRead& o) const {
+      return "cat " + std::string(kQueueDevices) + apqn_text(o.apqn) + "/driver_override";
+    }
     std::string operator()(const op::ReadQueueStatus& o) const {
       return "cat " + std::string(kBus) + "devices/card" + hex(o.apqn.adapter, 2) + "/" +
              apqn_text(o.apqn) + "/status";

@@ -46,7 +46,8 @@ TEST(KernelVersions, MainlineReleasesNeverLoseABehaviour) {
                              b.deconfigured_passable, b.checkstopped_passable, b.filter_resets_unplugged,
                              b.unbind_resets_adapter,
                              b.device_reset == DeviceResetReport::eio_if_any_nonzero, b.ap_config_attribute,
-                             b.matrix_features, b.request_clears_crycb, b.signals_guest_config_change};
+                             b.matrix_features, b.request_clears_crycb, b.signals_guest_config_change,
+                             b.queue_driver_override};
   };
   for (std::size_t i = 1; i < std::size(mainline); ++i) {
     const auto before = flags(behaviour(mainline[i - 1]));
@@ -163,6 +164,34 @@ TEST_F(Profile, CheckstoppedIsPassableFrom69AndDeconfiguredFrom66) {
   EXPECT_TRUE(passable_status(KernelVersion::v6_9, response::checkstopped));
   EXPECT_TRUE(passable_status(KernelVersion::v6_0, response::normal));
   EXPECT_FALSE(passable_status(KernelVersion::latest, response::busy));
+}
+
+}  // namespace
+}  // namespace apcb::model
+
+namespace apcb::model {
+namespace {
+
+// 6.19 d38a87d7c064: the queue device's driver_override attribute exists from 6.19 on; before,
+// the file does not exist (ENOENT for a write and a read, nothing changes).
+TEST(DriverOverrideProfile, TheAttributeExistsFrom619On) {
+  for (KernelVersion v : {KernelVersion::v6_12, KernelVersion::v6_15, KernelVersion::v6_19, KernelVersion::latest}) {
+    State s = State::initial(HostParams{}, Matrix{Mask::of({5}), Mask::of({4}), Mask{}});
+    s.kernel = v;
+    const bool exists = v == KernelVersion::v6_19 || v == KernelVersion::latest;
+    const State before = s;
+    EXPECT_EQ(apply(s, op::DriverOverrideWrite{{5, 4}, "vfio_ap\n"}).result, exists ? Errno::ok : Errno::enoent)
+        << kernel_version_name(v);
+    const Observation read = apply(s, op::DriverOverrideRead{{5, 4}});
+    EXPECT_EQ(read.result, exists ? Errno::ok : Errno::enoent) << kernel_version_name(v);
+    EXPECT_EQ(read.output, exists ? "vfio_ap\n" : "") << kernel_version_name(v);
+    if (!exists) {
+      EXPECT_EQ(s, before) << kernel_version_name(v);
+    }
+    // From 6.19 a mask write is refused while an override is set; before, it goes through.
+    EXPECT_EQ(apply(s, op::BusMaskWrite{BusMask::apmask, "-5\n"}).result, exists ? Errno::ebusy : Errno::ok)
+        << kernel_version_name(v);
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "model/invariants.h"
 #include "model/render.h"
 #include "tests/model/scenario.h"
 
@@ -569,6 +570,141 @@ TEST(HostEvents, ConfigChangeVisitsTheNewestMdevFirst) {
   EXPECT_EQ(std::get<Commit>(back.events[0]).guest, 2U);
   EXPECT_EQ(std::get<Signal>(back.events[1]).guest, 2U);
   EXPECT_TRUE(sc.violations.empty());
+}
+
+}  // namespace
+}  // namespace apcb::model
+
+namespace apcb::model {
+namespace {
+
+// The 6.19 AP bus driver_override regime (d38a87d7c064, 46030379f13c, 6917f434fda3): queue
+// 05.0004 given to vfio_ap by an override while both masks stay all ones.
+class DriverOverride : public ::testing::Test {
+ protected:
+  DriverOverride() : s(State::initial(HostParams{}, Matrix{Mask::of({5}), Mask::of({4, 6}), Mask::of({4})})) {}
+  Observation run(const Op& op) {
+    const Observation obs = apply(s, op);
+    const std::vector<Violation> v = check_state(s);
+    EXPECT_TRUE(v.empty()) << v.front().property << ": " << v.front().detail;
+    return obs;
+  }
+  Errno write(const std::string& text, Apqn q = {5, 4}) { return run(op::DriverOverrideWrite{q, text}).result; }
+  std::string read(Apqn q = {5, 4}) { return run(op::DriverOverrideRead{q}).output; }
+  // Override, unbind from the default driver, bind to vfio_ap.
+  void give_to_vfio(Apqn q = {5, 4}) {
+    ASSERT_EQ(write("vfio_ap\n", q), Errno::ok);
+    ASSERT_EQ(run(op::QueueUnbind{q, Driver::default_driver}).result, Errno::ok);
+    ASSERT_EQ(run(op::QueueBind{q, Driver::vfio_ap}).result, Errno::ok);
+  }
+  Errno assign(MdevAttr attr, const std::string& text) {
+    return run(op::AttrWrite{harness::kMdev1, attr, text}).result;
+  }
+  State s;
+};
+
+TEST_F(DriverOverride, WritingAnOverrideRebindsNothingAndTheReadShowsIt) {
+  EXPECT_EQ(read(), "\n");
+  EXPECT_EQ(write("vfio_ap\n"), Errno::ok);
+  EXPECT_EQ(read(), "vfio_ap\n");
+  EXPECT_EQ(s.driver({5, 4}), Driver::default_driver);
+  // The value ends at its first newline; a newline alone clears it; no bytes change nothing.
+  EXPECT_EQ(write("vfio_ap\nrest"), Errno::ok);
+  EXPECT_EQ(read(), "vfio_ap\n");
+  EXPECT_EQ(write(""), Errno::ok);
+  EXPECT_EQ(read(), "vfio_ap\n");
+  EXPECT_EQ(write("\n"), Errno::ok);
+  EXPECT_EQ(read(), "\n");
+  EXPECT_FALSE(s.any_override());
+}
+
+TEST_F(DriverOverride, AnOverrideBindsTheQueueToVfioApWithAllOnesMasksAndItReachesTheGuest) {
+  ASSERT_EQ(write("vfio_ap\n"), Errno::ok);
+  EXPECT_EQ(run(op::QueueBind{{5, 4}, Driver::vfio_ap}).result, Errno::ebusy);  // still bound
+  ASSERT_EQ(run(op::QueueUnbind{{5, 4}, Driver::default_driver}).result, Errno::ok);
+  EXPECT_EQ(run(op::QueueBind{{5, 4}, Driver::default_driver}).result, Errno::enodev);
+  ASSERT_EQ(run(op::QueueBind{{5, 4}, Driver::vfio_ap}).result, Errno::ok);
+  EXPECT_EQ(s.driver({5, 4}), Driver::vfio_ap);
+  EXPECT_FALSE(s.owned_by_default({5, 4}));
+  EXPECT_TRUE(s.owned_by_default({5, 6}));  // no override: the all-ones masks reserve it
+  ASSERT_EQ(run(op::MdevCreate{harness::kMdev1}).result, Errno::ok);
+  ASSERT_EQ(assign(MdevAttr::assign_adapter, "5\n"), Errno::ok);
+  ASSERT_EQ(assign(MdevAttr::assign_domain, "4\n"), Errno::ok);
+  EXPECT_EQ(assign(MdevAttr::assign_domain, "6\n"), Errno::eaddrnotavail);
+  ASSERT_EQ(run(op::GuestCreate{1, true}).result, Errno::ok);
+  ASSERT_EQ(run(op::GuestAttach{harness::kMdev1, 1}).result, Errno::ok);
+  EXPECT_EQ(s.find_guest(1)->apcb.adapters, Mask::of({5}));
+  EXPECT_EQ(s.find_guest(1)->apcb.domains, Mask::of({4}));
+}
+
+TEST_F(DriverOverride, WithoutAnOverrideAllOnesMasksReserveEveryApqn) {
+  ASSERT_EQ(run(op::MdevCreate{harness::kMdev1}).result, Errno::ok);
+  ASSERT_EQ(assign(MdevAttr::assign_adapter, "5\n"), Errno::ok);
+  EXPECT_EQ(assign(MdevAttr::assign_domain, "4\n"), Errno::eaddrnotavail);
+  // Written but not yet rebound: the queue is still the default driver's.
+  ASSERT_EQ(write("vfio_ap\n"), Errno::ok);
+  EXPECT_EQ(assign(MdevAttr::assign_domain, "4\n"), Errno::eaddrnotavail);
+}
+
+TEST_F(DriverOverride, AnOverrideWriteIsRefusedUnlessBothMasksAreAllOnes) {
+  ASSERT_EQ(run(op::BusMaskWrite{BusMask::aqmask, "-7\n"}).result, Errno::ok);
+  const State before = s;
+  EXPECT_EQ(write("vfio_ap\n"), Errno::einval);
+  EXPECT_EQ(s, before);
+  ASSERT_EQ(run(op::BusMaskWrite{BusMask::aqmask, "+7\n"}).result, Errno::ok);
+  EXPECT_EQ(write("vfio_ap\n"), Errno::ok);
+}
+
+TEST_F(DriverOverride, AMaskWriteIsRefusedWhileAnyOverrideIsSet) {
+  ASSERT_EQ(write("cex4queue\n", {5, 6}), Errno::ok);
+  const State before = s;
+  EXPECT_EQ(run(op::BusMaskWrite{BusMask::apmask, "-5\n"}).result, Errno::ebusy);
+  EXPECT_EQ(s, before);
+  ASSERT_EQ(write("\n", {5, 6}), Errno::ok);
+  EXPECT_EQ(run(op::BusMaskWrite{BusMask::apmask, "-5\n"}).result, Errno::ok);
+}
+
+TEST_F(DriverOverride, TooLongAValueOrAMissingQueueIsRefused) {
+  EXPECT_EQ(write(std::string(kDriverOverrideMax, 'v')), Errno::einval);
+  EXPECT_EQ(write(std::string(kDriverOverrideMax - 1, 'v')), Errno::ok);
+  EXPECT_EQ(write("vfio_ap\n", {6, 4}), Errno::enoent);  // no queue device 06.0004
+  EXPECT_EQ(run(op::DriverOverrideRead{{6, 4}}).result, Errno::enoent);
+}
+
+TEST_F(DriverOverride, AnOverrideNamingNoDriverLetsNoDriverBind) {
+  ASSERT_EQ(write("nosuchdriver\n"), Errno::ok);
+  ASSERT_EQ(run(op::QueueUnbind{{5, 4}, Driver::default_driver}).result, Errno::ok);
+  EXPECT_EQ(run(op::QueueBind{{5, 4}, Driver::default_driver}).result, Errno::enodev);
+  EXPECT_EQ(run(op::QueueBind{{5, 4}, Driver::vfio_ap}).result, Errno::enodev);
+  // Unbound with an override: vfio_ap may hold it (ap_owned_by_def_drv answers 0).
+  EXPECT_FALSE(s.owned_by_default({5, 4}));
+}
+
+TEST_F(DriverOverride, AQueueDeviceThatGoesTakesItsOverrideWithIt) {
+  give_to_vfio();
+  ASSERT_EQ(run(op::ConfigChange{Matrix{Mask::of({5}), Mask::of({6}), Mask::of({4})}}).result, Errno::ok);
+  EXPECT_FALSE(s.any_override());
+  EXPECT_EQ(s.override_bound[5], Mask{});
+  ASSERT_EQ(run(op::ConfigChange{Matrix{Mask::of({5}), Mask::of({4, 6}), Mask::of({4})}}).result, Errno::ok);
+  EXPECT_EQ(s.driver({5, 4}), Driver::default_driver);  // a new device: the masks decide
+  EXPECT_EQ(read(), "\n");
+}
+
+// After the override regime a queue bound to vfio_ap and assigned sits under all-ones masks;
+// a mask write then asks in_use about every APQN it reserves (6917f434fda3), not only the
+// newly reserved IDs (none here), so the assigned queue is not taken from its mdev.
+TEST_F(DriverOverride, AfterTheOverrideIsClearedAMaskWriteThatWouldReserveAnAssignedQueueIsVetoed) {
+  give_to_vfio();
+  ASSERT_EQ(run(op::MdevCreate{harness::kMdev1}).result, Errno::ok);
+  ASSERT_EQ(assign(MdevAttr::assign_adapter, "5\n"), Errno::ok);
+  ASSERT_EQ(assign(MdevAttr::assign_domain, "4\n"), Errno::ok);
+  ASSERT_EQ(write("\n"), Errno::ok);
+  EXPECT_EQ(s.driver({5, 4}), Driver::vfio_ap);  // clearing rebinds nothing
+  EXPECT_EQ(run(op::BusMaskWrite{BusMask::aqmask, "-7\n"}).result, Errno::ebusy);
+  // Releasing the queue's own adapter is no reservation of it: the bindings follow the masks.
+  ASSERT_EQ(run(op::BusMaskWrite{BusMask::apmask, "-5\n"}).result, Errno::ok);
+  EXPECT_EQ(s.driver({5, 4}), Driver::vfio_ap);
+  EXPECT_EQ(s.override_bound[5], Mask{});
 }
 
 }  // namespace
