@@ -50,6 +50,15 @@ Verdict make(Reason r, Apqn witness = {}) {
   return v;
 }
 
+// HOST_OWNED for q, which State::owned_by_default holds: by its driver_override (6.19) or by
+// the masks, and whether the host is in the override regime (what the fix is then).
+Verdict host_owned_verdict(const State& s, Apqn q) {
+  Verdict v = make(Reason::host_owned, q);
+  if (const std::string* name = s.override_of(q)) v.driver_override = *name;
+  v.override_regime = behaviour(s.kernel).queue_driver_override && s.any_override();
+  return v;
+}
+
 Verdict id_verdict(Reason r, IdKind kind, int id, int limit = 0) {
   Verdict v = make(r);
   v.kind = kind;
@@ -108,7 +117,7 @@ Verdict explain_apqn(const State& s, const Mdev& m, Apqn q) {
   if (!assigned) {
     // A candidate: the first thing that keeps it out is what stops the administrator from
     // assigning it (the reservation, another mdev), else simply that it is not assigned.
-    if (s.reserved(q)) return make(Reason::host_owned, q);
+    if (s.owned_by_default(q)) return host_owned_verdict(s, q);
     if (const Mdev* owner = s.owner_of(q); owner != nullptr && owner != &m) {
       Verdict v = make(Reason::in_other_mdev, q);
       v.other_mdev = owner->uuid;
@@ -134,10 +143,11 @@ Verdict explain_apqn(const State& s, const Mdev& m, Apqn q) {
   // Not in the shadow: why does the full filter F drop it, if it does?
   if (!s.cfg.adapters.test(a)) return id_verdict(Reason::not_in_host_config, IdKind::adapter, a);
   if (!s.cfg.domains.test(d)) return id_verdict(Reason::not_in_host_config, IdKind::domain, d);
-  if (s.reserved(q)) return make(Reason::host_owned, q);
+  if (s.owned_by_default(q)) return host_owned_verdict(s, q);
   if (const Driver drv = s.driver(q); drv != Driver::vfio_ap) {
     Verdict v = make(Reason::not_bound, q);
     v.driver = drv;
+    if (const std::string* name = s.override_of(q)) v.driver_override = *name;
     return v;
   }
   if (const std::uint8_t rc = s.last_response_of(q); !response::passable(rc)) {
@@ -253,10 +263,28 @@ std::string_view response_name(std::uint8_t rc) {
 
 namespace {
 
-std::string not_bound_text(Apqn q, Driver drv) {
-  return "APQN " + apqn_text(q) + " is not bound to vfio_ap " +
-         (drv == Driver::default_driver ? "(it is bound to the host's default driver)"
-                                        : "(no driver: unbound, or its probe failed)");
+std::string not_bound_text(Apqn q, Driver drv, const std::string& driver_override = {}) {
+  std::string text = "APQN " + apqn_text(q) + " is not bound to vfio_ap " +
+                     (drv == Driver::default_driver ? "(it is bound to the host's default driver)"
+                                                    : "(no driver: unbound, or its probe failed)");
+  if (driver_override == "vfio_ap") text += "; its driver_override names vfio_ap: binding it gives it to vfio_ap";
+  return text;
+}
+
+// HOST_OWNED in words: by the queue's own driver_override, by the masks in the driver_override
+// regime (where the fix is an override, not a mask write), or by the masks.
+std::string host_owned_text(const Verdict& v) {
+  const std::string apqn = apqn_text(v.witness);
+  if (!v.driver_override.empty())
+    return "the host's: APQN " + apqn + " has driver_override '" + printable(v.driver_override) +
+           "' and is bound to the host's default driver (6.19: an override, not the masks, decides)";
+  if (v.override_regime)
+    return "reserved for the host drivers: apmask and aqmask are all ones and cannot change while "
+           "driver_overrides are set (the 6.19 driver_override regime), and APQN " + apqn +
+           " has no driver_override; `echo vfio_ap > /sys/bus/ap/devices/" + apqn +
+           "/driver_override`, then unbind and bind it, gives it to vfio_ap";
+  return "reserved for the host drivers: adapter " + hex(v.witness.adapter, 2) + " is set in apmask and domain " +
+         hex(v.witness.domain, 4) + " in aqmask";
 }
 
 std::string reset_text(Apqn q, std::uint8_t rc) {
@@ -288,10 +316,8 @@ std::string describe(const Verdict& v) {
               : v.kind == IdKind::domain ? "ap_usage_domain_mask"
                                          : "ap_control_domain_mask") +
              ")";
-    case Reason::host_owned:
-      return "reserved for the host drivers: adapter " + hex(v.witness.adapter, 2) +
-             " is set in apmask and domain " + hex(v.witness.domain, 4) + " in aqmask";
-    case Reason::not_bound: return not_bound_text(v.witness, v.driver);
+    case Reason::host_owned: return host_owned_text(v);
+    case Reason::not_bound: return not_bound_text(v.witness, v.driver, v.driver_override);
     case Reason::reset_failed: return reset_text(v.witness, v.response);
     case Reason::adapter_filtered_unbound:
       return "adapter " + hex(v.witness.adapter, 2) + " is filtered out: " + not_bound_text(v.witness, v.driver);
@@ -454,9 +480,12 @@ std::string write_failure(const State& s, const op::AttrWrite& o, Errno result) 
       return {};
     }
     case Errno::eaddrnotavail:
-      if (auto q = first_apqn(candidate, [&](Apqn x) { return s.reserved(x); }))
-        return "APQN " + apqn_text(*q) + " would be reserved for the host drivers (adapter " +
-               hex(q->adapter, 2) + " is set in apmask and domain " + hex(q->domain, 4) + " in aqmask)";
+      if (auto q = first_apqn(candidate, [&](Apqn x) { return s.owned_by_default(x); })) {
+        const Verdict v = host_owned_verdict(s, *q);
+        if (!v.driver_override.empty() || v.override_regime) return "APQN " + apqn_text(*q) + " would be " + host_owned_text(v);
+        return "APQN " + apqn_text(*q) + " would be reserved for the host drivers (adapter " + hex(q->adapter, 2) +
+               " is set in apmask and domain " + hex(q->domain, 4) + " in aqmask)";
+      }
       return {};
     case Errno::eaddrinuse:
       if (auto q = first_apqn(candidate, [&](Apqn x) {
@@ -484,7 +513,26 @@ std::string explain_failure(const State& before, const Op& op, Errno result) {
     if (result == Errno::enoent) return "there is no mdev " + r->uuid;
     return {};
   }
+  if (const auto* d = std::get_if<op::DriverOverrideWrite>(&op)) {
+    if (result == Errno::enoent)
+      return behaviour(before.kernel).queue_driver_override
+                 ? "there is no queue device " + apqn_text(d->apqn) + " (not in the host's AP configuration)"
+                 : "the " + std::string(kernel_version_name(before.kernel)) +
+                       " profile has no driver_override attribute (6.19 d38a87d7c064)";
+    if (result != Errno::einval) return {};
+    if (before.apmask != Mask::all() || before.aqmask != Mask::all())
+      return std::string("a driver_override can be written only while apmask and aqmask are both all ones (6.19 "
+                         "46030379f13c), and ") + (before.apmask != Mask::all() ? "apmask" : "aqmask") + " is not";
+    return "the value is " + std::to_string(d->text.size()) + " bytes; the driver core takes at most " +
+           std::to_string(kDriverOverrideMax - 1);
+  }
   if (const auto* b = std::get_if<op::BusMaskWrite>(&op)) {
+    if (result == Errno::ebusy && behaviour(before.kernel).queue_driver_override && before.any_override()) {
+      const Apqn q = Apqn::unpack(before.driver_override.begin()->first);
+      return "APQN " + apqn_text(q) + " (and " + std::to_string(before.driver_override.size() - 1) +
+             " other queue(s)) has a driver_override: the 6.19 AP bus refuses apmask and aqmask writes while any "
+             "override is set (clear them with `echo > .../driver_override` first)";
+    }
     if (result == Errno::einval) return "'" + printable(b->text) + "' is neither a hex mask nor a +/- list";
     if (result != Errno::ebusy) return {};
     const bool is_apmask = b->mask == BusMask::apmask;

@@ -58,6 +58,12 @@ struct Verdict {
   Driver driver = Driver::none;  // *unbound / not_bound: the driver the queue has instead
   std::string other_mdev;       // in_other_mdev: its UUID
   GuestId guest = 0;            // guest reasons: the guest
+  // host_owned / not_bound (6.19): the queue's driver_override, empty when it has none.
+  std::string driver_override;
+  // host_owned (6.19): the host is in the driver_override regime (some queue has an override,
+  // so both bus masks are all ones and cannot change), where a queue reaches vfio_ap through
+  // its own override, not through the masks.
+  bool override_regime = false;
   CrycbFormat format = CrycbFormat::format2;  // exceeds_crycb_format: the guest's format
   // Whether the guest has the row.
   // Example: Verdict{}.has() == true (the default reason is in_guest).

@@ -208,7 +208,7 @@ std::variant<Snapshot, trace::TraceError> read_snapshot(const SnapshotFiles& f) 
   if (auto e = internal::read_configuration(rd)) return *e;
   rd.s = model::State::initial(rd.params, rd.cfg);
   if (auto e = internal::read_bus_masks(rd)) return *e;
-  internal::read_bindings(rd);
+  if (auto e = internal::read_bindings(rd)) return *e;
   if (auto e = internal::read_mdevs(rd)) return *e;
   internal::read_guests(rd);
   for (const model::Violation& v : model::check_state(rd.s, model::Strength::structural))
@@ -236,6 +236,10 @@ SnapshotFiles snapshot_files_of(const model::State& s) {
       const model::Apqn q{a, d};
       const std::string dir = card + "/" + hex(a, 2) + "." + hex(d, 4);
       f.dirs.insert(dir);
+      if (model::behaviour(s.kernel).queue_driver_override) {
+        const std::string* name = s.override_of(q);
+        f.files[dir + "/driver_override"] = (name != nullptr ? *name : std::string()) + "\n";
+      }
       switch (s.driver(q)) {
         case model::Driver::vfio_ap:
           f.links[dir + "/driver"] = "../../../../bus/ap/drivers/vfio_ap";
@@ -246,6 +250,16 @@ SnapshotFiles snapshot_files_of(const model::State& s) {
       }
     });
   });
+  // bindings_show: bound queue devices / all queue devices, " (complete)" when all are bound.
+  unsigned all = 0, bound = 0;
+  s.bus_adapters().for_each([&](model::ApId a) {
+    s.bus_domains().for_each([&](model::ApId d) {
+      ++all;
+      bound += s.driver(model::Apqn{a, d}) != model::Driver::none ? 1 : 0;
+    });
+  });
+  f.files["bus/ap/bindings"] =
+      std::to_string(bound) + "/" + std::to_string(all) + (bound == all ? " (complete)" : "") + "\n";
   f.files["devices/vfio_ap/matrix/features"] = "guest_matrix hotplug ap_config\n";
   for (const model::Mdev& m : s.mdevs) {
     const std::string dir = kMatrixDir + m.uuid;

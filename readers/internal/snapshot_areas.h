@@ -122,6 +122,8 @@ struct QueueInfo {
   std::string path;                   // the queue directory
   std::optional<std::string> driver;  // the driver's name, if any
   std::optional<std::string> status;  // "in use", "assigned" or "unassigned", if shown
+  // 6.19 `driver_override`, if the snapshot has the file: the name, or "" for none.
+  std::optional<std::string> driver_override;
 };
 
 struct SnapshotReading {
@@ -171,7 +173,8 @@ using AreaError = std::optional<trace::TraceError>;
 AreaError read_host_parameters(SnapshotReading& r);
 
 // The queue devices (snapshot_queues.cpp): bus/ap/devices/[cardXX/]XX.YYYY and
-// devices/ap/cardXX/XX.YYYY, their `driver` and `status`, into r.queues.
+// devices/ap/cardXX/XX.YYYY, their `driver`, `status` and (6.19) `driver_override`, into
+// r.queues.
 // Example: dirs {"bus/ap/devices/card05/05.0004"} with links[".../driver"] =
 //          "../../../../bus/ap/drivers/vfio_ap" -> r.queues[0x0504].driver == "vfio_ap";
 //          status "busy\n" -> error "ROOT/.../status:1:1: expected the kernel's queue status ...".
@@ -190,11 +193,18 @@ AreaError read_configuration(SnapshotReading& r);
 //          "ROOT/bus/ap/apmask:1:5: expected 64 hex digits, found 2".
 AreaError read_bus_masks(SnapshotReading& r);
 
-// Each queue's binding (snapshot_queues.cpp) from its `driver`, against what the bus masks
-// allow, into r.s.unbound; what the model cannot represent is noted, nothing is an error.
+// Each queue's binding (snapshot_queues.cpp) from its `driver` and (6.19) `driver_override`,
+// against what the bus masks allow, into r.s.unbound, r.s.driver_override and
+// r.s.override_bound; then bus/ap/bindings ("BOUND/ALL", " (complete)" once every queue
+// device is bound) against the queue devices read. What the model cannot represent, and a
+// bindings count the queue devices do not match, is noted; only a malformed bindings file is
+// an error.
 // Example: a queue the masks give to vfio_ap with driver "cex4queue" -> unbound, and the note
-//          "queue ... is bound to 'cex4queue' although the bus masks give it to vfio_ap ...".
-void read_bindings(SnapshotReading& r);
+//          "queue ... is bound to 'cex4queue' although the bus masks give it to vfio_ap ...";
+//          a queue bound to vfio_ap under all-ones masks with driver_override "vfio_ap\n" ->
+//          r.s.override_bound has it; bindings "3/4\n" -> a note that a queue device was not
+//          bound; bindings "3 of 4\n" -> error "ROOT/bus/ap/bindings:1:2: expected ...".
+AreaError read_bindings(SnapshotReading& r);
 
 // The matrix device's mdevs (snapshot_mdevs.cpp): devices/vfio_ap/matrix/<uuid>/{ap_config,
 // matrix,control_domains,guest_matrix}, in UUID order, into r.s.mdevs.

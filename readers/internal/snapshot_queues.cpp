@@ -1,5 +1,6 @@
 // The queue devices, read_snapshot's area of bus/ap/devices and devices/ap (snapshot_areas.h):
-// each queue's `driver` and `status`, then the bindings they give against the bus masks.
+// each queue's `driver`, `status` and `driver_override`, then the bindings they give against
+// the bus masks, and the bus's own count of them (bus/ap/bindings).
 #include "readers/internal/snapshot_areas.h"
 
 #include <algorithm>
@@ -61,6 +62,14 @@ AreaError read_queue_devices(SnapshotReading& rd) {
                                                    "'unassigned', not '" + model::printable(status) + "'"});
       info.status = std::string(status);
     }
+    if (const std::string* c = rd.file(dir + "/driver_override")) {
+      // 6.19 driver_override_show: the name and a newline, or a newline alone for none.
+      const std::string_view name = without_newline(*c);
+      if (!name.empty() && !driver_name(name))
+        return rd.fail(dir + "/driver_override", Problem{1, 1, "expected a driver's name or an empty line (no "
+                                                            "override), not '" + model::printable(name) + "'"});
+      info.driver_override = std::string(name);
+    }
     const auto key = static_cast<std::uint16_t>(a << 8 | d);
     if (const auto it = rd.queues.find(key); it != rd.queues.end()) {
       if (it->second.driver != info.driver)
@@ -69,7 +78,11 @@ AreaError read_queue_devices(SnapshotReading& rd) {
       // both copies show a status, they must agree.
       if (it->second.status && info.status && it->second.status != info.status)
         return rd.fail(dir + "/status", Problem{0, 0, "disagrees with " + rd.where(it->second.path) + "/status about the queue's status"});
+      if (it->second.driver_override && info.driver_override && it->second.driver_override != info.driver_override)
+        return rd.fail(dir + "/driver_override",
+                       Problem{0, 0, "disagrees with " + rd.where(it->second.path) + "/driver_override"});
       if (!it->second.status) it->second.status = info.status;
+      if (!it->second.driver_override) it->second.driver_override = info.driver_override;
       continue;
     }
     rd.queues.emplace(key, std::move(info));
@@ -77,8 +90,48 @@ AreaError read_queue_devices(SnapshotReading& rd) {
   return std::nullopt;
 }
 
-// Each queue's binding from its `driver`, against what the bus masks allow.
-void read_bindings(SnapshotReading& rd) {
+namespace {
+
+// bus/ap/bindings (bindings_show): "BOUND/ALL", then " (complete)" once the bus has scanned and
+// every queue device is bound, and at most one newline.
+// Example: parse_bindings("3/4\n") == {3, 4, false}; parse_bindings("4/4 (complete)") == {4, 4, true}.
+struct Bindings {
+  unsigned long bound = 0, all = 0;
+  bool complete = false;
+};
+Result<Bindings> parse_bindings(std::string_view text) {
+  const std::string_view line = without_newline(text);
+  Bindings b;
+  std::size_t i = 0;
+  const auto number = [&](unsigned long& out) {
+    const std::size_t start = i;
+    while (i < line.size() && line[i] >= '0' && line[i] <= '9' && i - start < 9) out = out * 10 + static_cast<unsigned long>(line[i++] - '0');
+    return i > start;
+  };
+  const auto problem = [&] {
+    return Problem{1, static_cast<int>(i) + 1, "expected the kernel's 'BOUND/ALL' or 'BOUND/ALL (complete)', not '" +
+                                                   model::printable(line) + "'"};
+  };
+  if (!number(b.bound) || i >= line.size() || line[i] != '/') return problem();
+  ++i;
+  if (!number(b.all)) return problem();
+  const std::string_view rest = line.substr(i);
+  if (rest == " (complete)") {
+    b.complete = true;
+  } else if (!rest.empty()) {
+    return problem();
+  }
+  if (b.bound > b.all || (b.complete && b.bound != b.all))
+    return Problem{1, 1, "bound queue devices " + std::to_string(b.bound) + " of " + std::to_string(b.all) +
+                             (b.complete ? " cannot be complete" : " cannot exceed all")};
+  return b;
+}
+
+}  // namespace
+
+// Each queue's binding from its `driver` and `driver_override`, against what the bus masks
+// allow; then the bus's bindings count.
+AreaError read_bindings(SnapshotReading& rd) {
   int outside = 0;
   std::string first_outside;
   for (const auto& [key, q] : rd.queues)
@@ -104,12 +157,18 @@ void read_bindings(SnapshotReading& rd) {
         return;
       }
       const std::optional<std::string>& drv = it->second.driver;
+      const std::optional<std::string>& over = it->second.driver_override;
+      if (over && !over->empty()) rd.s.driver_override[q.packed()] = *over;
       if (!drv) {
         rd.s.unbound[a].set(d);
       } else if (*drv == "vfio_ap") {
-        if (rd.s.reserved(q))
+        // 6.19: a queue probed while its override named vfio_ap is vfio_ap's whatever the masks.
+        if (rd.s.reserved(q) && over == "vfio_ap")
+          rd.s.override_bound[a].set(d);
+        else if (rd.s.reserved(q))
           rd.notes.push_back("queue " + it->second.path + " is bound to vfio_ap although apmask and aqmask reserve it "
-                           "for the host: the model treats it as the host's");
+                           "for the host and its driver_override does not name vfio_ap: the model treats it as the "
+                           "host's");
       } else if (!rd.s.reserved(q)) {
         rd.notes.push_back("queue " + it->second.path + " is bound to '" + model::printable(*drv) +
                          "' although the bus masks give it to vfio_ap: the model treats it as not bound");
@@ -119,6 +178,29 @@ void read_bindings(SnapshotReading& rd) {
   });
   if (missing > 0)
     rd.notes.push_back(std::to_string(missing) + " configured APQN(s) have no queue device in the snapshot: taken as not bound");
+  if (rd.s.any_override() && (rd.s.apmask != model::Mask::all() || rd.s.aqmask != model::Mask::all()))
+    rd.notes.push_back("queues have a driver_override although apmask and aqmask are not both all ones, which the 6.19 "
+                       "AP bus never allows (46030379f13c): the snapshot mixes two moments or comes from another kernel");
+
+  // The bus's own count (bindings_show) against the queue devices read.
+  const std::string* text = rd.file("bus/ap/bindings");
+  if (text == nullptr) return std::nullopt;
+  const Result<Bindings> parsed = parse_bindings(*text);
+  if (const auto* p = std::get_if<Problem>(&parsed)) return rd.fail("bus/ap/bindings", *p);
+  const Bindings& b = std::get<Bindings>(parsed);
+  if (!b.complete)
+    rd.notes.push_back("bus/ap/bindings says " + std::to_string(b.bound) + " of " + std::to_string(b.all) +
+                       " queue devices are bound: the AP bus had not bound every queue (a probe pending or failed, or "
+                       "a queue unbound by hand) when the snapshot was taken");
+  if (rd.queue_tree) {
+    unsigned long bound = 0;
+    for (const auto& [key, q] : rd.queues) bound += q.driver ? 1 : 0;
+    if (bound != b.bound || rd.queues.size() != b.all)
+      rd.notes.push_back("bus/ap/bindings counts " + std::to_string(b.bound) + "/" + std::to_string(b.all) +
+                         " bound queue devices but the snapshot's queue devices show " + std::to_string(bound) + "/" +
+                         std::to_string(rd.queues.size()) + ": it was taken while bindings changed");
+  }
+  return std::nullopt;
 }
 
 }  // namespace apcb::readers::internal

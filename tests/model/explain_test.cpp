@@ -221,6 +221,70 @@ TEST_F(ExplainThreeGuests, FailuresNameTheirWitness) {
   EXPECT_EQ(explain_failure(with0, op::MdevCreate{kMdev1}, Errno::ok), "");
 }
 
+// The 6.19 driver_override regime (issue 16): ownership comes from a queue's own override, the
+// masks are locked while any override is set, and each explanation says which rule applies and
+// what the fix is (an override and a rebind, not a mask write).
+TEST(Explain, DriverOverrideRegimeNamesItsRule) {
+  Host sc(kApxa, Matrix{Mask::of({5}), Mask::of({4, 6}), Mask::of({4})});
+  ASSERT_EQ(sc.create(kMdev1), Errno::ok);
+  const Apqn q54{5, 4};
+  const Apqn q56{5, 6};
+  // 05.0004 to vfio_ap by its override and a rebind; 05.0006 stays the host's.
+  ASSERT_EQ(sc.run(op::DriverOverrideWrite{q54, "vfio_ap\n"}).result, Errno::ok);
+  ASSERT_EQ(sc.run(op::QueueUnbind{q54, Driver::default_driver}).result, Errno::ok);
+  ASSERT_EQ(sc.run(op::QueueBind{q54, Driver::vfio_ap}).result, Errno::ok);
+  ASSERT_EQ(sc.s.driver(q54), Driver::vfio_ap);
+  ASSERT_EQ(sc.assign_adapter(kMdev1, "5"), Errno::ok);
+  // A candidate without an override under locked masks: the fix is an override.
+  const Verdict v56 = row(sc, kMdev1, 5, 6);
+  EXPECT_EQ(v56.reason, Reason::host_owned);
+  EXPECT_TRUE(v56.override_regime);
+  EXPECT_EQ(describe(v56),
+            "reserved for the host drivers: apmask and aqmask are all ones and cannot change while driver_overrides "
+            "are set (the 6.19 driver_override regime), and APQN 05.0006 has no driver_override; `echo vfio_ap > "
+            "/sys/bus/ap/devices/05.0006/driver_override`, then unbind and bind it, gives it to vfio_ap");
+  // The overridden queue is vfio_ap's: assigning its domain works, the other one is refused.
+  const State before = sc.s;
+  ASSERT_EQ(sc.assign_domain(kMdev1, "6"), Errno::eaddrnotavail);
+  EXPECT_EQ(explain_failure(before, op::AttrWrite{kMdev1, MdevAttr::assign_domain, "6\n"}, Errno::eaddrnotavail),
+            "APQN 05.0006 would be reserved for the host drivers: apmask and aqmask are all ones and cannot change "
+            "while driver_overrides are set (the 6.19 driver_override regime), and APQN 05.0006 has no "
+            "driver_override; `echo vfio_ap > /sys/bus/ap/devices/05.0006/driver_override`, then unbind and bind "
+            "it, gives it to vfio_ap");
+  ASSERT_EQ(sc.assign_domain(kMdev1, "4"), Errno::ok);
+  EXPECT_EQ(row(sc, kMdev1, 5, 4).reason, Reason::no_guest);
+  // Masks are locked while the override is set.
+  const State locked = sc.s;
+  ASSERT_EQ(sc.apmask("-5"), Errno::ebusy);
+  EXPECT_EQ(explain_failure(locked, op::BusMaskWrite{BusMask::apmask, "-5\n"}, Errno::ebusy),
+            "APQN 05.0004 (and 0 other queue(s)) has a driver_override: the 6.19 AP bus refuses apmask and aqmask "
+            "writes while any override is set (clear them with `echo > .../driver_override` first)");
+  // An override that names the default driver keeps a bound queue the host's, by the override.
+  ASSERT_EQ(sc.run(op::DriverOverrideWrite{q56, "cex4queue\n"}).result, Errno::ok);
+  EXPECT_EQ(describe(row(sc, kMdev1, 5, 6)),
+            "the host's: APQN 05.0006 has driver_override 'cex4queue' and is bound to the host's default driver "
+            "(6.19: an override, not the masks, decides)");
+  // Unbound with an override naming vfio_ap: binding it is the fix.
+  ASSERT_EQ(sc.run(op::QueueUnbind{q54, Driver::vfio_ap}).result, Errno::ok);
+  EXPECT_EQ(describe(row(sc, kMdev1, 5, 4)),
+            "APQN 05.0004 is not bound to vfio_ap (no driver: unbound, or its probe failed); its driver_override "
+            "names vfio_ap: binding it gives it to vfio_ap");
+  // Writing an override under a cleared mask bit, and before 6.19.
+  Host masks(kApxa, Matrix{Mask::of({5}), Mask::of({4}), Mask::of({4})});
+  ASSERT_EQ(masks.apmask("-5"), Errno::ok);
+  const State cleared = masks.s;
+  ASSERT_EQ(masks.run(op::DriverOverrideWrite{q54, "vfio_ap\n"}).result, Errno::einval);
+  EXPECT_EQ(explain_failure(cleared, op::DriverOverrideWrite{q54, "vfio_ap\n"}, Errno::einval),
+            "a driver_override can be written only while apmask and aqmask are both all ones (6.19 46030379f13c), "
+            "and apmask is not");
+  State old = State::initial(kApxa, Matrix{Mask::of({5}), Mask::of({4}), Mask::of({4})});
+  old.kernel = KernelVersion::v6_12;
+  EXPECT_EQ(explain_failure(old, op::DriverOverrideWrite{q54, "vfio_ap\n"}, Errno::enoent),
+            "the 6.12 profile has no driver_override attribute (6.19 d38a87d7c064)");
+  EXPECT_TRUE(sc.violations.empty()) << sc.violations.front().detail;
+  EXPECT_TRUE(masks.violations.empty());
+}
+
 TEST(Explain, NotInHostConfiguration) {
   Host sc(kApxa, Matrix{Mask::of({5}), Mask::of({4}), Mask::of({4})});
   ASSERT_EQ(sc.apmask("-5,-9"), Errno::ok);

@@ -175,6 +175,76 @@ std::string error_of(const SnapshotFiles& f) {
   return "accepted";
 }
 
+// 6.19 (issue 16): the driver_override regime and the bus's bindings count. A host in the
+// override regime (all-ones masks, 05.0004 given to vfio_ap by its override and a rebind,
+// 05.000a overridden to the default driver) survives the trip through sysfs files; a queue the
+// snapshot shows bound to vfio_ap under reserving masks counts as vfio_ap's only when its
+// override names vfio_ap.
+TEST(Snapshot, DriverOverrideAndBindingsRoundTrip) {
+  Host sc(model::HostParams{true, 255, 255}, Matrix{Mask::of({5}), Mask::of({4, 0xa}), Mask::of({4})});
+  const Apqn q54{5, 4};
+  ASSERT_EQ(sc.run(model::op::DriverOverrideWrite{q54, "vfio_ap\n"}).result, model::Errno::ok);
+  ASSERT_EQ(sc.run(model::op::DriverOverrideWrite{Apqn{5, 0xa}, "cex4queue\n"}).result, model::Errno::ok);
+  ASSERT_EQ(sc.run(model::op::QueueUnbind{q54, model::Driver::default_driver}).result, model::Errno::ok);
+  ASSERT_EQ(sc.run(model::op::QueueBind{q54, model::Driver::vfio_ap}).result, model::Errno::ok);
+  ASSERT_EQ(sc.create(kU1), model::Errno::ok);
+  ASSERT_EQ(sc.assign_adapter(kU1, "5"), model::Errno::ok);
+  ASSERT_EQ(sc.assign_domain(kU1, "4"), model::Errno::ok);
+  ASSERT_TRUE(sc.violations.empty()) << sc.violations.front().detail;
+  const SnapshotFiles files = snapshot_files_of(sc.s);
+  EXPECT_EQ(files.files.at("bus/ap/devices/card05/05.0004/driver_override"), "vfio_ap\n");
+  EXPECT_EQ(files.files.at("bus/ap/bindings"), "2/2 (complete)\n");
+  auto read = read_snapshot(files);
+  ASSERT_TRUE(std::holds_alternative<Snapshot>(read)) << input_error_text(std::get<trace::TraceError>(read));
+  const Snapshot& snap = std::get<Snapshot>(read);
+  EXPECT_EQ(snap.state, sc.s);
+  // Nothing about bindings or overrides is noted (the general note on guests always is).
+  EXPECT_FALSE(has_note(snap, "bound"));
+  EXPECT_FALSE(has_note(snap, "driver_override"));
+  EXPECT_EQ(snap.state.driver(q54), model::Driver::vfio_ap);
+  // The same files without the override: the vfio_ap binding under reserving masks is noted and
+  // taken as the host's, as before 6.19.
+  SnapshotFiles bare = files;
+  bare.files["bus/ap/devices/card05/05.0004/driver_override"] = "\n";
+  const Snapshot old = std::get<Snapshot>(read_snapshot(bare));
+  EXPECT_TRUE(has_note(old, "its driver_override does not name vfio_ap: the model treats it as the host's"));
+  EXPECT_EQ(old.state.driver(q54), model::Driver::default_driver);
+  // An unbound queue: the bindings count is incomplete, and a count the queue devices do not
+  // match is noted.
+  ASSERT_EQ(sc.run(model::op::QueueUnbind{Apqn{5, 0xa}, model::Driver::default_driver}).result, model::Errno::ok);
+  const SnapshotFiles unbound = snapshot_files_of(sc.s);
+  EXPECT_EQ(unbound.files.at("bus/ap/bindings"), "1/2\n");
+  const Snapshot partial = std::get<Snapshot>(read_snapshot(unbound));
+  EXPECT_EQ(partial.state, sc.s);
+  EXPECT_TRUE(has_note(partial, "bus/ap/bindings says 1 of 2 queue devices are bound"));
+  SnapshotFiles stale = unbound;
+  stale.files["bus/ap/bindings"] = "2/2 (complete)\n";
+  EXPECT_TRUE(has_note(std::get<Snapshot>(read_snapshot(stale)),
+                       "bus/ap/bindings counts 2/2 bound queue devices but the snapshot's queue devices show 1/2"));
+  // Overrides beside a cleared mask bit: a combination 6.19 never allows.
+  SnapshotFiles mixed = files;
+  mixed.files["bus/ap/apmask"] = "0x7f" + std::string(62, 'f') + "\n";
+  EXPECT_TRUE(has_note(std::get<Snapshot>(read_snapshot(mixed)), "which the 6.19 AP bus never allows"));
+  // Malformed files name file, line and column.
+  SnapshotFiles bad = files;
+  bad.root = "R";
+  bad.files["bus/ap/devices/card05/05.0004/driver_override"] = "vfio ap\n";
+  EXPECT_EQ(error_of(bad), "R/bus/ap/devices/card05/05.0004/driver_override:1:1: expected a driver's name or an "
+                                 "empty line (no override), not 'vfio ap'");
+  bad = files;
+  bad.root = "R";
+  for (const auto& [text, error] : std::vector<std::pair<std::string, std::string>>{
+           {"2 of 2\n", "R/bus/ap/bindings:1:2: expected the kernel's 'BOUND/ALL' or 'BOUND/ALL (complete)', not '2 of 2'"},
+           {"2/2 complete\n", "R/bus/ap/bindings:1:4: expected the kernel's 'BOUND/ALL' or 'BOUND/ALL (complete)', not '2/2 complete'"},
+           {"3/2\n", "R/bus/ap/bindings:1:1: bound queue devices 3 of 2 cannot exceed all"},
+           {"1/2 (complete)\n", "R/bus/ap/bindings:1:1: bound queue devices 1 of 2 cannot be complete"},
+           {"99999999999/1\n", "R/bus/ap/bindings:1:10: expected the kernel's 'BOUND/ALL' or 'BOUND/ALL (complete)', not '99999999999/1'"},
+       }) {
+    bad.files["bus/ap/bindings"] = text;
+    EXPECT_EQ(error_of(bad), error) << text;
+  }
+}
+
 TEST(Snapshot, EveryContentErrorNamesFileLineAndColumn) {
   const std::string mdev = std::string("devices/vfio_ap/matrix/") + kU1;
   struct Case {
