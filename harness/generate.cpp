@@ -40,7 +40,7 @@ GeneratorKnobs GeneratorKnobs::defaults() {
   // and guest operations that make the filter, the resets and the commits matter. Reads (35%
   // of draws, among themselves by these weights): the mdev's four views and the queue status
   // most, the vCPU view of the guest, the bus masks, the features file.
-  k.weights = Weights{3, 2, 3, 3, 3, 2, 1, 10, 3, 1, 4, 2, 2, 2, 4, 1, 3, 1, 0, 0};
+  k.weights = Weights{3, 2, 3, 3, 3, 2, 1, 10, 3, 1, 4, 2, 2, 2, 4, 1, 3, 1, 1, 1};
   k.host = HostShape::machines;
   k.guests = 3;
   k.read_percent = 35;
@@ -61,7 +61,7 @@ GeneratorKnobs GeneratorKnobs::defaults() {
 
 GeneratorKnobs GeneratorKnobs::mix() {
   GeneratorKnobs k;
-  k.weights = Weights{2, 1, 1, 1, 1, 1, 1, 6, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+  k.weights = Weights{2, 1, 1, 1, 1, 1, 1, 6, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   k.read_percent = 25;
   return k;
 }

@@ -94,6 +94,11 @@ const std::vector<ErrnoRow>& errno_table() {
        "step.cpp ReadQueueStatus: the attribute exists while the queue is bound to vfio_ap"},
       {"read_features", {Errno::ok, Errno::enoent},
        "step.cpp ReadFeatures: the file exists from 6.12 (ENOENT only before)"},
+      {"driver_override_write", {Errno::ok, Errno::enoent, Errno::einval},
+       "step.cpp DriverOverrideWrite: ENOENT no queue device (or before 6.19), EINVAL a mask bit "
+       "cleared or 4095 bytes or more"},
+      {"driver_override_read", {Errno::ok, Errno::enoent},
+       "step.cpp DriverOverrideRead: ENOENT no queue device (or before 6.19)"},
   };
   return table;
 }

@@ -715,6 +715,9 @@ def execute(host: Host, line: str):
                 "reset": host.vfio_reset}[words[1]](uuid)
     if words[0] == "vcpu":
         return "cannot comply"
+    # The queue device's driver_override (Linux 6.19) is not implemented here.
+    if words[-1].startswith(BUS + "devices/") and words[-1].endswith("/driver_override"):
+        return "cannot comply"
     if words[0] == "cat":
         path = words[1]
         if path in (BUS + "apmask", BUS + "aqmask"):

@@ -64,3 +64,6 @@ apcb_cli_test(hostile_cli_run_stdin_twice_is_refused 2 "apcb run: standard input
   run - --mdevctl -)
 apcb_cli_test(hostile_cli_explain_stdin_twice_is_refused 2 "apcb explain: standard input can be the TRACE or the --mdevctl FILE, not both"
   explain - --mdevctl -)
+apcb_cli_test(hostile_cli_driver_override_bad_apqn_is_bad_input 2
+  "driver-override-bad-apqn.trace:3:36: expected an APQN like 05.0004"
+  check ${hostile_cli}/driver-override-bad-apqn.trace)
