@@ -183,6 +183,10 @@ std::string profile_gap(model::KernelVersion kernel, const std::string& group, c
   if (k.device_reset == model::DeviceResetReport::eio_if_any_nonzero && is("errno", "device_reset EBUSY"))
     return "from 6.6 the device reset answers EIO for any non-zero reset (DeviceResetReport); EBUSY "
            "only before";
+  if (!k.queue_driver_override && (is("errno", "driver_override_write 0") || is("errno", "driver_override_write EINVAL") ||
+                                    is("errno", "driver_override_read 0")))
+    return v + " has no queue `driver_override` attribute (KernelBehaviour::queue_driver_override, 6.19 "
+               "d38a87d7c064): every write and read of it is ENOENT";
   if (!k.signals_guest_config_change && is("observation", "event signal"))
     return v + " has no AP-configuration-changed eventfd (KernelBehaviour::"
                "signals_guest_config_change, 6.15 07d89045bffe)";
