@@ -26,6 +26,7 @@ Op example_op(OpKind kind) {
     case OpKind::read_bus_mask: return op::ReadBusMask{BusMask::apmask};
     case OpKind::read_queue_status: return op::ReadQueueStatus{q};
     case OpKind::read_features: return op::ReadFeatures{};
+    case OpKind::guest_aqic: return op::GuestAqic{1, q};
   }
   return op::VcpuObserve{1};  // unreachable: every kind has a case (-Wswitch)
 }

@@ -21,6 +21,10 @@
  * plugin's minor version (it compares as if that kind did not exist).
  *   minor 0: COMMIT and RESET events.
  *   minor 1: SIGNAL events (Linux 6.15's guest AP-configuration-changed eventfd).
+ *   minor 2: (apcb never sends a plugin of a lower minor version an operation of these kinds:
+ *            the step is skipped on both sides, as for CANNOT_COMPLY)
+ *     - GUEST_AQIC: a guest's PQAP(AQIC), observed as the mdev whose handler ran and the
+ *       response code (output text).
  *
  * Masks: 256-bit AP masks are four uint64_t words in MSB-0 order, as the kernel stores them: ID
  * i is word i/64, bit 63 - i%64 (word values, not bytes, so endianness does not matter).
@@ -40,7 +44,7 @@ extern "C" {
 
 #define APCB_SUT_ABI_VERSION 1u
 /* The minor version this header describes (see Versioning above). */
-#define APCB_SUT_ABI_MINOR 1u
+#define APCB_SUT_ABI_MINOR 2u
 
 /* Return codes of apcb_sut_plugin.apply. */
 #define APCB_SUT_OK 0
@@ -80,10 +84,15 @@ typedef enum {
   APCB_SUT_OP_READ_MDEV = 15,      /* cat .../<uuid>/<view> */
   APCB_SUT_OP_READ_BUS_MASK = 16,  /* cat /sys/bus/ap/{apmask,aqmask} */
   APCB_SUT_OP_READ_QUEUE_STATUS = 17, /* cat /sys/bus/ap/devices/cardXX/XX.YYYY/status */
-  APCB_SUT_OP_READ_FEATURES = 18      /* cat /sys/devices/vfio_ap/matrix/features */
+  APCB_SUT_OP_READ_FEATURES = 18,     /* cat /sys/devices/vfio_ap/matrix/features */
+  /* 19 and 20 are reserved for the driver_override write and read (minor 2). */
+  APCB_SUT_OP_GUEST_AQIC = 21 /* minor 2: vcpu pqap <guest> aqic <adapter>.<domain>: a vCPU's
+                               * PQAP(AQIC) with IR=0; the output is what the guest observes,
+                               * "handler=<uuid> rc=0x%02x\n" (<uuid> "none" when no hook ran) or
+                               * "exception=specification\n" (docs/trace-format.md) */
 } apcb_sut_op_kind;
 /* The highest kind this header defines (apcb's alphabet, model/alphabet.def, has exactly these). */
-#define APCB_SUT_OP_LAST APCB_SUT_OP_READ_FEATURES
+#define APCB_SUT_OP_LAST APCB_SUT_OP_GUEST_AQIC
 
 /* attr: 0 assign_adapter, 1 unassign_adapter, 2 assign_domain, 3 unassign_domain,
  *       4 assign_control_domain, 5 unassign_control_domain, 6 ap_config.

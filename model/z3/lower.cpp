@@ -152,6 +152,9 @@ class Lowerer {
   }
   // A constant of the driver: nothing of the state it could show, nothing for the proofs.
   std::optional<Lowered> operator()(const op::ReadFeatures&) const { return std::nullopt; }
+  // A guest's PQAP(AQIC) changes nothing; which mdev it reaches is the attached one
+  // (step.cpp), which the encoding's guest slots already determine. Outside the encoding.
+  std::optional<Lowered> operator()(const op::GuestAqic&) const { return std::nullopt; }
   std::optional<Lowered> operator()(const op::ReadQueueStatus& o) const {
     if (!fits(o.apqn)) return std::nullopt;
     return done(sop::ReadQueueStatus{idx(o.apqn.adapter), idx(o.apqn.domain)});
