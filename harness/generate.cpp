@@ -28,9 +28,9 @@ namespace {
 // Weights in variant order (model/op.h): ConfigChange, QueueBind, QueueUnbind, ResetResponse,
 // BusMaskWrite, MdevCreate, MdevRemove, AttrWrite, DeviceReset, GuestCreate, GuestAttach,
 // GuestDetach, GuestRelease, VcpuObserve, ReadMdev, ReadBusMask, ReadQueueStatus, ReadFeatures,
-// DriverOverrideWrite, DriverOverrideRead.
+// DriverOverrideWrite, DriverOverrideRead, GuestAqic.
 using Weights = std::array<int, kOpKinds>;
-static_assert(kOpKinds == 20, "a new operation kind (model/alphabet.def) needs a weight in every preset");
+static_assert(kOpKinds == 21, "a new operation kind (model/alphabet.def) needs a weight in every preset");
 
 }  // namespace
 
@@ -39,8 +39,8 @@ GeneratorKnobs GeneratorKnobs::defaults() {
   // Mutations: attribute writes most (they decide what the filter sees), then the host events
   // and guest operations that make the filter, the resets and the commits matter. Reads (35%
   // of draws, among themselves by these weights): the mdev's four views and the queue status
-  // most, the vCPU view of the guest, the bus masks, the features file.
-  k.weights = Weights{3, 2, 3, 3, 3, 2, 1, 10, 3, 1, 4, 2, 2, 2, 4, 1, 3, 1, 1, 1};
+  // most, the vCPU view of the guest and its PQAP(AQIC), the bus masks, the features file.
+  k.weights = Weights{3, 2, 3, 3, 3, 2, 1, 10, 3, 1, 4, 2, 2, 2, 4, 1, 3, 1, 1, 1, 2};
   k.host = HostShape::machines;
   k.guests = 3;
   k.read_percent = 35;
@@ -61,14 +61,14 @@ GeneratorKnobs GeneratorKnobs::defaults() {
 
 GeneratorKnobs GeneratorKnobs::mix() {
   GeneratorKnobs k;
-  k.weights = Weights{2, 1, 1, 1, 1, 1, 1, 6, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  k.weights = Weights{2, 1, 1, 1, 1, 1, 1, 6, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   k.read_percent = 25;
   return k;
 }
 
 GeneratorKnobs GeneratorKnobs::focused() {
   GeneratorKnobs k;
-  k.weights = Weights{6, 3, 3, 6, 3, 3, 1, 21, 2, 3, 6, 2, 1, 3, 6, 1, 3, 1, 0, 0};
+  k.weights = Weights{6, 3, 3, 6, 3, 3, 1, 21, 2, 3, 6, 2, 1, 3, 6, 1, 3, 1, 0, 0, 2};
   k.ids = IdUniverse::focused;
   k.syntax_variants = false;
   k.malformed = false;
@@ -78,17 +78,18 @@ GeneratorKnobs GeneratorKnobs::focused() {
 
 GeneratorKnobs GeneratorKnobs::property() {
   GeneratorKnobs k;
-  k.weights = Weights{2, 2, 2, 3, 4, 3, 1, 14, 2, 2, 4, 2, 1, 2, 3, 1, 1, 1, 0, 0};
+  k.weights = Weights{2, 2, 2, 3, 4, 3, 1, 14, 2, 2, 4, 2, 1, 2, 3, 1, 1, 1, 0, 0, 2};
   k.guests = 3;
   return k;
 }
 
 GeneratorKnobs GeneratorKnobs::fuzz() {
   GeneratorKnobs k;
-  // features (a constant of the driver, nothing for a differential fuzzer to reach) weighs 0:
-  // the kind byte stays % 32, so the committed seeds keep decoding to the runs they were
-  // found for (fuzz/corpus/fuzz_ops/reaches-*).
-  k.weights = Weights{1, 1, 1, 2, 3, 2, 1, 8, 1, 2, 3, 1, 1, 1, 2, 1, 1, 0, 0, 0};
+  // features (a constant of the driver, nothing for a differential fuzzer to reach), the
+  // driver_override ops and the guest's PQAP(AQIC) (added after the seeds) weigh 0: the kind
+  // byte stays % 32, so the committed seeds keep decoding to the runs they were found for
+  // (fuzz/corpus/fuzz_ops/reaches-*).
+  k.weights = Weights{1, 1, 1, 2, 3, 2, 1, 8, 1, 2, 3, 1, 1, 1, 2, 1, 1, 0, 0, 0, 0};
   k.guests = 3;
   return k;
 }

@@ -176,7 +176,8 @@ struct GeneratorKnobs {
   int fresh_mdev_percent = 0;
   // The percentage of read draws (with a state) whose argument is what the last mutation
   // affected: its mdev (read_mdev), its queue or a queue of its mdev (read_queue_status), its
-  // guest or its mdev's guest (vcpu_observe), its mask (read_bus_mask). The read's kind is
+  // guest or its mdev's guest (vcpu_observe; guest_aqic with that queue), its mask
+  // (read_bus_mask). The read's kind is
   // still drawn by the weights, so a weight of 0 still never draws the kind.
   int follow_percent = 0;
   // Reset responses of every code the model distinguishes (model::response: 0x00 to 0x07
@@ -471,6 +472,16 @@ class OpGenerator {
           if (std::optional<model::Apqn> q = focus_queue()) return op::DriverOverrideRead{*q};
         }
         return op::DriverOverrideRead{apqn()};
+      }
+      case OpKind::guest_aqic: {
+        // Following: the guest the last mutation affected and its queue, so the hook's mdev
+        // and its queue table are what is asked about.
+        if (follow()) {
+          std::optional<GuestId> g = focus_guest();
+          std::optional<model::Apqn> q = focus_queue();
+          if (g) return op::GuestAqic{*g, q.value_or(apqn())};
+        }
+        return op::GuestAqic{guest(), apqn()};
       }
       case OpKind::read_queue_status: break;
     }

@@ -10,6 +10,7 @@
 #include "model/errno.h"
 #include "model/explain.h"
 #include "model/kernel.h"
+#include "model/render.h"
 #include "model/step.h"
 
 namespace apcb::harness {
@@ -99,6 +100,7 @@ const std::vector<ErrnoRow>& errno_table() {
        "cleared or 4095 bytes or more"},
       {"driver_override_read", {Errno::ok, Errno::enoent},
        "step.cpp DriverOverrideRead: ENOENT no queue device (or before 6.19)"},
+      {"guest_aqic", {Errno::ok, Errno::enoent}, "step.cpp GuestAqic: ENOENT no such guest"},
   };
   return table;
 }
@@ -157,6 +159,10 @@ const std::vector<std::pair<std::string, const char*>>& output_kinds() {
       {"aqmask all ones", "render_bus_mask: the boot default"},
       {"aqmask changed", "render_bus_mask after a write"},
       {"features", "render.cpp render_features"},
+      {"aqic no hook", "step.cpp GuestAqic: no mdev open for the guest, KVM answers 0x01"},
+      {"aqic handler 0x00", "step.cpp GuestAqic: the attached mdev's handler, queue in its table"},
+      {"aqic handler 0x01", "step.cpp GuestAqic: the attached mdev's handler, queue not in its table"},
+      {"aqic specification exception", "step.cpp GuestAqic: format-0/1 CRYCB, adapter > 63 or domain > 15"},
   };
   return kinds;
 }
@@ -354,6 +360,13 @@ void ReachCounter::add_step(const model::State& before, const model::Op& op, con
             hit("observation", "output " + std::string(name_of(o.mask)) + (m == Mask::all() ? " all ones" : " changed"));
           } else if constexpr (std::is_same_v<T, op::ReadFeatures>) {
             hit("observation", "output features");
+          } else if constexpr (std::is_same_v<T, op::GuestAqic>) {
+            const std::string& t = obs.output;
+            const char* shape = t == model::render_aqic_specification_exception() ? "specification exception"
+                                : t == model::render_aqic("", model::response::q_not_avail) ? "no hook"
+                                : t.ends_with(" rc=0x00\n")                  ? "handler 0x00"
+                                                                              : "handler 0x01";
+            hit("observation", std::string("output aqic ") + shape);
           }
         },
         op);

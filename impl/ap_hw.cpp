@@ -27,4 +27,9 @@ std::map<std::uint16_t, std::uint8_t> ApHardware::abnormal_responses() const {
   return out;
 }
 
+std::uint8_t ApHardware::disable_interruptions(model::Apqn q) const {
+  (void)q;  // the simulated queues have no interruption state apcb observes
+  return model::response::normal;
+}
+
 }  // namespace apcb::impl

@@ -26,6 +26,10 @@ class ApHardware {
   // (model::response::after_wait).
   // Example: a new ApHardware answers model::response::normal for every q.
   std::uint8_t reset_queue(model::Apqn q);
+  // AQIC with IR=0 (disable interruptions) on a configured queue: NORMAL. A reset response set
+  // for the queue says what a reset answers, nothing else.
+  // Example: hw.disable_interruptions({5, 4}) == model::response::normal.
+  std::uint8_t disable_interruptions(model::Apqn q) const;
   // Every queue whose reset does not answer NORMAL, keyed by packed APQN (model::State form).
   // Example: after set_reset_response({4, 2}, checkstopped): {{Apqn{4, 2}.packed(), checkstopped}}.
   std::map<std::uint16_t, std::uint8_t> abnormal_responses() const;

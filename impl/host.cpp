@@ -99,6 +99,15 @@ struct Host::Dispatch {
   Errno operator()(const model::op::DriverOverrideRead& o) {
     return h.bus_->show_override(ctx, o.apqn, out.output);
   }
+  // A vCPU's PQAP(AQIC): KVM's checks, then the hook the vfio_ap driver registered, if any.
+  Errno operator()(const model::op::GuestAqic& o) {
+    kvm::Kvm* g = h.kvms_.find(o.guest);
+    if (g == nullptr) return Errno::enoent;
+    const kvm::AqicAnswer a = g->pqap_aqic(ctx.locks, o.apqn);
+    out.output = a.specification_exception ? model::render_aqic_specification_exception()
+                                           : model::render_aqic(a.handler, a.rc);
+    return Errno::ok;
+  }
 };
 
 void Host::apply(const model::Op& op, model::Observation& out) {

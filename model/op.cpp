@@ -28,6 +28,7 @@ Op example_op(OpKind kind) {
     case OpKind::read_features: return op::ReadFeatures{};
     case OpKind::driver_override_write: return op::DriverOverrideWrite{q, "vfio_ap\n"};
     case OpKind::driver_override_read: return op::DriverOverrideRead{q};
+    case OpKind::guest_aqic: return op::GuestAqic{1, q};
   }
   return op::VcpuObserve{1};  // unreachable: every kind has a case (-Wswitch)
 }

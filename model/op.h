@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -177,6 +178,15 @@ struct DriverOverrideRead {
   Apqn apqn;
   friend bool operator==(const DriverOverrideRead&, const DriverOverrideRead&) = default;
 };
+// Guest: a vCPU of `guest` issues PQAP(AQIC) for `apqn` with IR=0 (disable interruptions), which
+// KVM intercepts and hands to the PQAP hook the vfio_ap driver registered at the open: the
+// observation is which mdev's handler ran and the AP response code the guest gets. IR=0 so that
+// no guest page (the notification byte) is involved. Changes nothing apcb models.
+struct GuestAqic {
+  GuestId guest = 0;
+  Apqn apqn;
+  friend bool operator==(const GuestAqic&, const GuestAqic&) = default;
+};
 }  // namespace op
 
 namespace internal {
@@ -220,6 +230,19 @@ inline constexpr std::array<OpInfo, kOpKindCount> kAlphabet{{
 inline OpKind kind_of(const Op& op) { return static_cast<OpKind>(op.index()); }
 // Example: info(OpKind::read_mdev).mutates == false; info(OpKind::read_mdev).abi == 15.
 constexpr const OpInfo& info(OpKind kind) { return kAlphabet[static_cast<std::size_t>(kind)]; }
+
+// The highest ABI number of the alphabet (APCB_SUT_OP_LAST). ABI numbers ascend with the
+// rows but need not be contiguous: a number can be reserved for a row another branch adds.
+// Example: kMaxOpAbi == info(kAlphabet.back().kind).abi.
+inline constexpr std::uint32_t kMaxOpAbi = kAlphabet.back().abi;
+
+// The kind whose ABI number is `abi` (APCB_SUT_OP_*), if any row has it.
+// Example: kind_of_abi(15) == OpKind::read_mdev; kind_of_abi(0) == std::nullopt.
+constexpr std::optional<OpKind> kind_of_abi(std::uint32_t abi) {
+  for (const OpInfo& row : kAlphabet)
+    if (row.abi == abi) return row.kind;
+  return std::nullopt;
+}
 
 // A representative operation of `kind` (fixed arguments: the first generator UUID, guest 1,
 // queue 05.0004, ...), for tests that walk the whole alphabet, the generated fuzz

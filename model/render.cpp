@@ -106,4 +106,17 @@ std::string render_apcb(const Matrix& apcb) { return render_ap_config(apcb); }
 
 std::string render_features() { return "guest_matrix hotplug ap_config\n"; }
 
+std::string render_aqic(std::string_view handler_uuid, std::uint8_t rc) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "handler=";
+  out += handler_uuid.empty() ? std::string_view("none") : handler_uuid;
+  out += " rc=0x";
+  out += kHex[rc >> 4];
+  out += kHex[rc & 0xf];
+  out += '\n';
+  return out;
+}
+
+std::string render_aqic_specification_exception() { return "exception=specification\n"; }
+
 }  // namespace apcb::model

@@ -2,7 +2,9 @@
 #ifndef APCB_MODEL_RENDER_H_
 #define APCB_MODEL_RENDER_H_
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "model/mask.h"
 #include "model/state.h"
@@ -46,6 +48,18 @@ std::string render_features();
 // What a vCPU observes: the guest's APCB in ap_config form ("0x…,0x…,0x…\n").
 // Example: render_apcb(m) == render_ap_config(m) for every Matrix m.
 std::string render_apcb(const Matrix& apcb);
+
+// What a guest observes of its PQAP(AQIC) (op::GuestAqic): the mdev whose PQAP handler ran
+// (`none` when KVM found no hook and answered itself) and the AP response code in general
+// register 1, "handler=<uuid> rc=0x%02x\n"; or, when KVM refused the instruction before looking
+// for a hook, the program exception it injected, "exception=specification\n". Every engine
+// renders its observation through these two, so the text is written in one place.
+// Example: render_aqic("11111111-1111-1111-1111-111111111111", 0)
+//            == "handler=11111111-1111-1111-1111-111111111111 rc=0x00\n";
+//          render_aqic("", response::q_not_avail) == "handler=none rc=0x01\n".
+std::string render_aqic(std::string_view handler_uuid, std::uint8_t rc);
+// Example: render_aqic_specification_exception() == "exception=specification\n".
+std::string render_aqic_specification_exception();
 
 }  // namespace apcb::model
 

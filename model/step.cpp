@@ -79,6 +79,7 @@ class Step {
   Errno operator()(const op::ReadFeatures& o);
   Errno operator()(const op::DriverOverrideWrite& o);
   Errno operator()(const op::DriverOverrideRead& o);
+  Errno operator()(const op::GuestAqic& o);
 
  private:
   // --- commits and resets ------------------------------------------------------------------
@@ -755,6 +756,37 @@ Errno Step::operator()(const op::DriverOverrideRead& o) {
 Errno Step::operator()(const op::ReadFeatures&) {
   if (!behaviour(s_.kernel).matrix_features) return Errno::enoent;
   obs_.output = render_features();
+  return Errno::ok;
+}
+
+// A guest's PQAP(AQIC) with IR=0, as KVM (arch/s390/kvm/priv.c handle_pqap) and the vfio_ap
+// driver's hook (vfio_ap_ops.c handle_pqap) answer it. KVM first checks the instruction: a
+// guest whose CRYCB is format 0 or 1 (no APXA for it) naming an adapter above 63 or a domain
+// above 15 gets a specification exception and no hook runs. Then, with no hook registered, KVM
+// answers Q_NOT_AVAIL itself. The hook is the one set_kvm registered at the successful open of
+// the guest's mdev and unset_kvm cleared at its close, so it reaches exactly the mdev attached
+// to the guest; that handler answers Q_NOT_AVAIL for an APQN not in the mdev's queue table
+// (linked: assigned and bound to vfio_ap), else the answer of AQIC disabling interruptions on
+// that queue, NORMAL: a linked queue is configured, and apcb's `host reset-response` says what
+// a reset answers, nothing else. The model assumes what QEMU sets up for a vfio-ap guest: AP
+// instructions interpreted (APIE), AP-queue interruption control (facility 65) and adapter
+// interruption virtualisation (AIV), so the hook, not user space, handles the intercept.
+Errno Step::operator()(const op::GuestAqic& o) {
+  const Guest* g = s_.find_guest(o.guest);
+  if (g == nullptr) return Errno::enoent;
+  if (g->format != CrycbFormat::format2 && (o.apqn.adapter > 63 || o.apqn.domain > 15)) {
+    obs_.output = render_aqic_specification_exception();
+    return Errno::ok;
+  }
+  const Mdev* hooked = nullptr;
+  for (const Mdev& m : s_.mdevs)
+    if (m.guest == o.guest) hooked = &m;
+  if (hooked == nullptr) {
+    obs_.output = render_aqic("", response::q_not_avail);
+    return Errno::ok;
+  }
+  const bool in_table = linked(s_, *hooked, o.apqn);
+  obs_.output = render_aqic(hooked->uuid, in_table ? response::normal : response::q_not_avail);
   return Errno::ok;
 }
 

@@ -21,9 +21,12 @@
  * plugin's minor version (it compares as if that kind did not exist).
  *   minor 0: COMMIT and RESET events.
  *   minor 1: SIGNAL events (Linux 6.15's guest AP-configuration-changed eventfd).
- *   minor 2: DRIVER_OVERRIDE_WRITE and DRIVER_OVERRIDE_READ operations (Linux 6.19's queue
- *            device driver_override); a plugin of a lower minor version is never sent them
- *            (apcb compares such a step as if the kind did not exist).
+ *   minor 2: (apcb never sends a plugin of a lower minor version an operation of these kinds:
+ *            the step is skipped on both sides, as for CANNOT_COMPLY)
+ *     - DRIVER_OVERRIDE_WRITE and DRIVER_OVERRIDE_READ: Linux 6.19's queue device
+ *       driver_override.
+ *     - GUEST_AQIC: a guest's PQAP(AQIC), observed as the mdev whose handler ran and the
+ *       response code (output text).
  *
  * Masks: 256-bit AP masks are four uint64_t words in MSB-0 order, as the kernel stores them: ID
  * i is word i/64, bit 63 - i%64 (word values, not bytes, so endianness does not matter).
@@ -87,10 +90,14 @@ typedef enum {
   /* minor 2 (Linux 6.19): `text` written to /sys/bus/ap/devices/XX.YYYY/driver_override */
   APCB_SUT_OP_DRIVER_OVERRIDE_WRITE = 19,
   /* minor 2: cat /sys/bus/ap/devices/XX.YYYY/driver_override */
-  APCB_SUT_OP_DRIVER_OVERRIDE_READ = 20
+  APCB_SUT_OP_DRIVER_OVERRIDE_READ = 20,
+  APCB_SUT_OP_GUEST_AQIC = 21 /* minor 2: vcpu pqap <guest> aqic <adapter>.<domain>: a vCPU's
+                               * PQAP(AQIC) with IR=0; the output is what the guest observes,
+                               * "handler=<uuid> rc=0x%02x\n" (<uuid> "none" when no hook ran) or
+                               * "exception=specification\n" (docs/trace-format.md) */
 } apcb_sut_op_kind;
 /* The highest kind this header defines (apcb's alphabet, model/alphabet.def, has exactly these). */
-#define APCB_SUT_OP_LAST APCB_SUT_OP_DRIVER_OVERRIDE_READ
+#define APCB_SUT_OP_LAST APCB_SUT_OP_GUEST_AQIC
 
 /* attr: 0 assign_adapter, 1 unassign_adapter, 2 assign_domain, 3 unassign_domain,
  *       4 assign_control_domain, 5 unassign_control_domain, 6 ap_config.

@@ -56,10 +56,9 @@ std::optional<model::Observation> Instance::apply(const model::Op& op) {
 }
 
 Instance::Applied Instance::apply_with_status(const model::Op& op) {
-  // A kind newer than the plugin's ABI minor version is never sent: the plugin could not
-  // know it, so the step is one it cannot comply with (compared as if the kind did not exist).
-  if (op_minor(model::kind_of(op)) > plugin_.abi_minor()) return Applied{APCB_SUT_CANNOT_COMPLY, std::nullopt};
   const COp c(op);
+  // A kind newer than the plugin's ABI minor version is never sent: skipped, as CANNOT_COMPLY.
+  if (abi_minor_of_op(c.get()->kind) > plugin_.abi_minor()) return Applied{APCB_SUT_CANNOT_COMPLY, std::nullopt};
   apcb_sut_observation obs{};
   const int status = plugin_.vtable().apply(instance_, c.get(), &obs);
   if (status != APCB_SUT_OK) return Applied{status, std::nullopt};

@@ -101,7 +101,8 @@ class Instance {
     std::optional<model::Observation> observation;
   };
   // Applies `op` and answers the plugin's status as it is, with the observation when it is
-  // APCB_SUT_OK (apply is this, less the status).
+  // APCB_SUT_OK (apply is this, less the status). A kind newer than the plugin's ABI minor
+  // version (sut::abi_minor_of_op) is not sent: {APCB_SUT_CANNOT_COMPLY, nullopt}.
   //
   // Example: instance->apply_with_status(model::op::ReadBusMask{model::BusMask::aqmask}).status == APCB_SUT_OK
   Applied apply_with_status(const model::Op& op);

@@ -11,7 +11,7 @@ namespace apcb::sut {
 #define APCB_EVENT(Type, kind, abi, abi_enum) \
   static_assert((abi_enum) == (abi), #abi_enum " must equal the alphabet's number for " #kind);
 #include "model/alphabet.def"
-static_assert(APCB_SUT_OP_LAST == model::kOpKindCount, "apcb_sut.h and model/alphabet.def list the same kinds");
+static_assert(APCB_SUT_OP_LAST == model::kMaxOpAbi, "apcb_sut.h and model/alphabet.def end with the same kind");
 
 namespace {
 
@@ -101,17 +101,12 @@ COp::COp(const model::Op& op) {
     void operator()(const model::op::DriverOverrideRead& o) {
       c.adapter = o.apqn.adapter; c.domain = o.apqn.domain;
     }
+    void operator()(const model::op::GuestAqic& o) {
+      c.guest = o.guest; c.adapter = o.apqn.adapter; c.domain = o.apqn.domain;
+    }
   };
   op_.kind = model::info(model::kind_of(op)).abi;  // the alphabet's ABI number
   std::visit(Fill{*this, op_}, op);
-}
-
-std::uint32_t op_minor(model::OpKind kind) {
-  switch (kind) {
-    case model::OpKind::driver_override_write:
-    case model::OpKind::driver_override_read: return 2;
-    default: return 0;
-  }
 }
 
 std::optional<model::Op> op_from_c(const apcb_sut_op& c) {
@@ -129,9 +124,9 @@ std::optional<model::Op> op_from_c(const apcb_sut_op& c) {
   };
   // The ABI number names the kind; the switch has no default, so a kind the alphabet gains
   // does not compile until it converts here.
-  if (c.kind < 1 || c.kind > model::kOpKindCount) return std::nullopt;
-  const auto kind = static_cast<OpKind>(c.kind - 1);
-  static_assert(model::info(OpKind::config_change).abi == 1, "ABI numbers are kind + 1");
+  const std::optional<OpKind> known = kind_of_abi(c.kind);
+  if (!known) return std::nullopt;
+  const OpKind kind = *known;
   const bool bus_mask_ok = c.bus_mask < std::size(kBusMaskNames);
   const auto bus_mask = static_cast<BusMask>(c.bus_mask);
   switch (kind) {
@@ -161,6 +156,7 @@ std::optional<model::Op> op_from_c(const apcb_sut_op& c) {
     case OpKind::read_features: return Op{op::ReadFeatures{}};
     case OpKind::driver_override_write: return Op{op::DriverOverrideWrite{q, text}};
     case OpKind::driver_override_read: return Op{op::DriverOverrideRead{q}};
+    case OpKind::guest_aqic: return Op{op::GuestAqic{c.guest, q}};
   }
   return std::nullopt;
 }

@@ -31,6 +31,14 @@ apcb_sut_host to_c_host(const model::HostParams& params, const model::Matrix& co
 // Example: params_from_c(to_c_host(p, cfg)) == p
 model::HostParams params_from_c(const apcb_sut_host& host);
 
+// The plugin ABI minor version that introduced operation kind `abi` (APCB_SUT_OP_*;
+// apcb_sut.h, Versioning): kinds 1..18 are minor 0, 19 and later minor 2. apcb never sends a
+// plugin a kind newer than its minor version: the step is skipped as if the plugin had
+// answered APCB_SUT_CANNOT_COMPLY (sut::Instance::apply_with_status).
+//
+// Example: abi_minor_of_op(APCB_SUT_OP_GUEST_AQIC) == 2; abi_minor_of_op(APCB_SUT_OP_READ_FEATURES) == 0.
+constexpr std::uint32_t abi_minor_of_op(std::uint32_t abi) { return abi >= 19 ? 2u : 0u; }
+
 // An operation in C form; the C struct points into this object, so keep it alive while the
 // plugin runs.
 //
@@ -54,12 +62,6 @@ class COp {
   std::string uuid_;
   std::string text_;
 };
-
-// The ABI minor version that introduced operation kind `kind` (apcb_sut.h, Versioning): 2 for
-// the 6.19 driver_override write and read, 0 for the kinds of minor 0. apcb sends a plugin no
-// kind newer than its minor version.
-// Example: op_minor(model::OpKind::driver_override_read) == 2; op_minor(OpKind::attr_write) == 0.
-std::uint32_t op_minor(model::OpKind kind);
 
 // The operation a C struct describes; nullopt for an unknown kind or out-of-range field (a
 // plugin answers CANNOT_COMPLY to those): a driver other than 1 or 2, a bus mask, attribute or

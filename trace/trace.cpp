@@ -440,6 +440,16 @@ class LineParser {
       if (auto* e = std::get_if<TraceError>(&g)) return *e;
       return Op{op::VcpuObserve{std::get<GuestId>(g)}};
     }
+    if (verb == "vcpu" && what == "pqap") {
+      if (w.size() != 5 || w[3].text != "aqic")
+        return error(w.size() > 3 && w[3].text != "aqic" ? w[3].column : w[0].column,
+                     "expected: vcpu pqap G aqic XX.YYYY");
+      auto g = guest_id(w[2]);
+      if (auto* e = std::get_if<TraceError>(&g)) return *e;
+      auto q = apqn(w[4]);
+      if (auto* e = std::get_if<TraceError>(&q)) return *e;
+      return Op{op::GuestAqic{std::get<GuestId>(g), std::get<Apqn>(q)}};
+    }
     if (verb == "vfio") {
       if (what == "open") {
         if (w.size() != 4) return error(w[0].column, "expected: vfio open UUID guest=G");
@@ -527,6 +537,9 @@ std::string format_op(const Op& op) {
     }
     std::string operator()(const op::DriverOverrideRead& o) const {
       return "cat " + std::string(kQueueDevices) + apqn_text(o.apqn) + "/driver_override";
+    }
+    std::string operator()(const op::GuestAqic& o) const {
+      return "vcpu pqap " + std::to_string(o.guest) + " aqic " + apqn_text(o.apqn);
     }
     std::string operator()(const op::ReadQueueStatus& o) const {
       return "cat " + std::string(kBus) + "devices/card" + hex(o.apqn.adapter, 2) + "/" +

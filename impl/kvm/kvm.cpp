@@ -121,4 +121,15 @@ Matrix Kvm::observe() {
   return run_ap_instruction(0);
 }
 
+AqicAnswer Kvm::pqap_aqic(LockSet& locks, model::Apqn apqn) {
+  // KVM's checks before the hook: without APXA in the guest's CRYCB (formats 0 and 1) the
+  // instruction may not name an adapter above 63 or a domain above 15.
+  if (format() != CrycbFormat::format2 && (apqn.adapter > 63 || apqn.domain > 15))
+    return AqicAnswer{true, {}, model::response::q_not_avail};
+  locks.acquire(lock_);  // pqap_hook_rwsem, read side
+  if (pqap_hook_ == nullptr) return AqicAnswer{false, {}, model::response::q_not_avail};
+  const std::uint8_t rc = pqap_hook_->handle_pqap(locks, *this, apqn);
+  return AqicAnswer{false, pqap_hook_->owner_uuid(), rc};
+}
+
 }  // namespace apcb::impl::kvm

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string_view>
 
 #include "impl/fault.h"
 #include "impl/kvm/crycb.h"
@@ -42,6 +43,32 @@ struct KvmEnv {
   // Under test: every commit's protocol events (protocol_log.h). Set before the guests are
   // created; null (the default) records nothing.
   ProtocolRecorder* recorder = nullptr;
+};
+
+class Kvm;
+
+// The PQAP(AQIC) hook a VFIO driver registers with KVM (kvm->arch.crypto.pqap_hook): KVM hands
+// a guest's intercepted PQAP(AQIC) to it. vfio_ap's lives in each matrix mdev (its pqap_hook
+// member); set_kvm registers it, unset_kvm withdraws it.
+class PqapHook {
+ public:
+  // The handler (vfio_ap handle_pqap) for AQIC with IR=0 on `apqn` from a vCPU of `guest`: the
+  // AP response code the guest gets in general register 1. Called with guest.lock() held.
+  // Example: the hook of an mdev whose queue table holds 05.0004 answers response::normal.
+  virtual std::uint8_t handle_pqap(LockSet& locks, Kvm& guest, model::Apqn apqn) = 0;
+  // Which mdev the hook belongs to (container_of the hook): the observation's `handler=`.
+  // Example: the hook inside mdev u answers u's UUID.
+  virtual std::string_view owner_uuid() const = 0;
+
+ protected:
+  ~PqapHook() = default;
+};
+
+// What a guest's PQAP(AQIC) observes (model/render.h render_aqic).
+struct AqicAnswer {
+  bool specification_exception = false;  // KVM refused it before looking for a hook
+  std::string_view handler;              // the UUID of the mdev whose hook ran; empty: none
+  std::uint8_t rc = model::response::q_not_avail;
 };
 
 class Kvm {
@@ -96,6 +123,18 @@ class Kvm {
   // Example: op::VcpuObserve{7} renders h.guest(7)->observe().
   model::Matrix observe();
 
+  // The PQAP hook KVM calls (kvm->arch.crypto.pqap_hook); guarded by lock() (the kernel's
+  // pqap_hook_rwsem, which vfio_ap takes with kvm->lock in get_update_locks_for_kvm). A driver
+  // sets and clears it through the operation's undo log, so a failed open leaves it as it was.
+  // Example: after a successful open of mdev u for this guest, pqap_hook()->owner_uuid() == u.
+  PqapHook*& pqap_hook() { return pqap_hook_; }
+  // A vCPU's PQAP(AQIC) with IR=0 for `apqn` (arch/s390/kvm/priv.c handle_pqap): a format-0/1
+  // CRYCB (no APXA for the guest) refuses an adapter above 63 or a domain above 15 with a
+  // specification exception; with no hook KVM answers Q_NOT_AVAIL itself; else the hook
+  // answers. Takes lock().
+  // Example: a guest without a hook: pqap_aqic(locks, {5, 4}) == AqicAnswer{false, "", 0x01}.
+  AqicAnswer pqap_aqic(LockSet& locks, model::Apqn apqn);
+
  private:
   void block_all();
   void unblock_all();
@@ -113,6 +152,7 @@ class Kvm {
   ProtocolRecorder* recorder_ = nullptr;  // env_.recorder when the guest was created
   RankedMutex lock_;
   std::mutex observe_lock_;  // leaf: serialises op::VcpuObserve on vCPU 0
+  PqapHook* pqap_hook_ = nullptr;
   Crycb crycb_;
   std::array<Vcpu, kMaxVcpus> vcpu_{};
 };

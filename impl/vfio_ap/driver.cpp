@@ -264,7 +264,7 @@ Errno VfioApDriver::create_mdev(OpContext& ctx, std::string_view uuid) {
   ctx.locks.acquire(mdevs_lock_);
   if (find_mdev(uuid) != nullptr) return Errno::eexist;
   if (ctx.faults.hit(FaultPoint::mdev_alloc)) return fault_errno(FaultPoint::mdev_alloc);
-  auto* m = new MatrixMdev;
+  auto* m = new MatrixMdev(*this);
   m->uuid = std::string(uuid);
   // The kernel's list_add puts a new mdev at the head: host events visit the newest first.
   mdev_list_.insert(mdev_list_.begin(), m);
@@ -335,6 +335,10 @@ Errno VfioApDriver::open_device(OpContext& ctx, std::string_view uuid, model::Gu
     if (other->kvm == g) return Errno::eperm;
   ctx.locks.acquire(g->lock());
   ctx.locks.acquire(mdevs_lock_);
+  // set_kvm: the guest's PQAP(AQIC) now reaches this mdev's handler; the journal withdraws it
+  // again if the open fails after this point.
+  kvm::PqapHook* hook = &m->pqap_hook;
+  ctx.undo.set_ptr(g->pqap_hook(), hook);
   // The shadow was kept current while no guest was attached: commit it as it is. No signal:
   // user space registers the eventfd on the device this open returns.
   ctx.undo.set_ptr(m->kvm, g);
@@ -345,6 +349,8 @@ Errno VfioApDriver::close_device(OpContext& ctx, std::string_view uuid) {
   MatrixMdev* m = get_update_locks_for_mdev(ctx, uuid);
   if (m == nullptr) return Errno::enoent;
   if (m->kvm == nullptr) return Errno::einval;
+  // unset_kvm withdraws the PQAP hook first, under the same locks.
+  ctx.undo.set_ptr(m->kvm->pqap_hook(), static_cast<kvm::PqapHook*>(nullptr));
   // The guest loses every queue first, then every linked queue is reset.
   if (Errno e = clear_guest_apcb(ctx, *m); e != Errno::ok) return e;
   if (Errno e = reset_all_queues(ctx, *m); e != Errno::ok) return e;
@@ -362,6 +368,22 @@ Errno VfioApDriver::request(OpContext& ctx, std::string_view uuid) {
   ctx.undo.set(m->crycb_released, true);
   return Errno::ok;
 }
+
+std::uint8_t VfioApDriver::handle_pqap(LockSet& locks, MatrixMdev& m, model::Apqn apqn) {
+  locks.acquire(mdevs_lock_);
+  // An mdev no guest uses has nothing to do, and a queue not in its table is not available.
+  if (m.kvm == nullptr) return model::response::q_not_avail;
+  if (m.qtable.find(apqn) == nullptr) return model::response::q_not_avail;
+  // IR=0: disable interruptions on the queue; no notification byte, no page pinned.
+  return hw_.disable_interruptions(apqn);
+}
+
+std::uint8_t MdevPqapHook::handle_pqap(LockSet& locks, kvm::Kvm& guest, model::Apqn apqn) {
+  (void)guest;  // the handler needs no more of the vCPU than its registers (apqn, IR=0)
+  return driver_.handle_pqap(locks, mdev_, apqn);
+}
+
+std::string_view MdevPqapHook::owner_uuid() const { return mdev_.uuid; }
 
 Errno VfioApDriver::show_queue_status(OpContext& ctx, Apqn apqn, std::string& out) {
   ctx.locks.acquire(mdevs_lock_);

@@ -94,6 +94,11 @@ class VfioApDriver final : public ApDriver {
   // AP-configuration-changed eventfd signalled, the shadow stays.
   // Example: request(ctx, u) emits Commit{g, {}}, Signal{g}; the next commit plugs the shadow back.
   model::Errno request(OpContext& ctx, std::string_view uuid);
+  // handle_pqap, reached through m's PQAP hook for a guest's PQAP(AQIC) with IR=0 (the caller
+  // holds the guest's kvm->lock): Q_NOT_AVAIL when m has no guest or `apqn` is not in m's queue
+  // table, else what the hardware answers to disabling the queue's interruptions.
+  // Example: with 05.0004 linked to m, handle_pqap(locks, m, {5, 4}) == response::normal.
+  std::uint8_t handle_pqap(LockSet& locks, MatrixMdev& m, model::Apqn apqn);
 
   // --- update locks (vfio-ap-locking.rst) -----------------------------------------------------
   // guests_lock, the mdev's kvm->lock if a guest is attached, mdevs_lock; returns the mdev or

@@ -156,6 +156,9 @@ class Lowerer {
   // a trace that writes or reads an override is outside the encoding.
   std::optional<Lowered> operator()(const op::DriverOverrideWrite&) const { return std::nullopt; }
   std::optional<Lowered> operator()(const op::DriverOverrideRead&) const { return std::nullopt; }
+  // A guest's PQAP(AQIC) changes nothing; which mdev it reaches is the attached one
+  // (step.cpp), which the encoding's guest slots already determine. Outside the encoding.
+  std::optional<Lowered> operator()(const op::GuestAqic&) const { return std::nullopt; }
   std::optional<Lowered> operator()(const op::ReadQueueStatus& o) const {
     if (!fits(o.apqn)) return std::nullopt;
     return done(sop::ReadQueueStatus{idx(o.apqn.adapter), idx(o.apqn.domain)});

@@ -214,6 +214,14 @@ static int run(struct apcb_sut_instance* in, const apcb_sut_op* op) {
       in->output_len = (size_t)n;
       return 0;
     }
+    case APCB_SUT_OP_GUEST_AQIC: {
+      struct kvm* kvm = kshim_kvm_find(op->guest);
+      if (!kvm) return -ENOENT;
+      int n = kshim_kvm_pqap_aqic(kvm, apqn, in->output, sizeof in->output);
+      if (n < 0) return n;
+      in->output_len = (size_t)n;
+      return 0;
+    }
     case APCB_SUT_OP_READ_FEATURES: {
       /* The matrix device's attributes are its driver's dev_groups (6.12: features); 6.1 has none. */
       struct device* matrix = kshim_bus_device("matrix");
@@ -272,6 +280,11 @@ __attribute__((visibility("default"))) const apcb_sut_plugin* apcb_sut_get_plugi
                                           plugin_destroy, plugin_apply };
   return abi_version == APCB_SUT_ABI_VERSION ? &plugin : NULL;
 }
+
+/* ABI minor 2: the guest's PQAP(AQIC) (GUEST_AQIC). The Debian drivers have no AP-configuration
+ * eventfd, so the plugin never reports a SIGNAL (minor 1), which their profiles (6.1, 6.12)
+ * never expect. */
+__attribute__((visibility("default"))) uint32_t apcb_sut_get_abi_minor(void) { return APCB_SUT_ABI_MINOR; }
 
 #ifdef APCB_KERNEL_PROFILE
 /* The profile apcb follows for this driver (docs/kernel-versions.md): the Debian package's

@@ -3,8 +3,10 @@
 //   apcb_silent_minor0_sut  exports only apcb_sut_get_plugin, as a plugin built against minor
 //                           version 0 (before signals existed) does: apcb compares it without
 //                           signals, so it conforms;
-//   apcb_silent_sut         exports minor version 1 too (APCB_SUT_EXPORT_PLUGIN) and so claims
-//                           to report signals: its missing signals are divergences.
+//   apcb_silent_sut         exports minor version 1 too, as a plugin built against minor
+//                           version 1 does, and so claims to report signals: its missing
+//                           signals are divergences; it is never sent a minor-2 kind (a guest's
+//                           PQAP(AQIC)): those steps are skipped.
 #include <variant>
 
 #include "model/step.h"
@@ -30,14 +32,19 @@ class SilentEngine {
 }  // namespace
 
 #ifdef APCB_SILENT_MINOR0
-// What APCB_SUT_EXPORT_PLUGIN expanded to before minor version 1: no apcb_sut_get_abi_minor.
+#define APCB_SILENT_NAME "silent (ABI minor 0: built before signals)"
+#else
+#define APCB_SILENT_NAME "silent (ABI minor 1, but never reports a signal)"
+#endif
+// What APCB_SUT_EXPORT_PLUGIN expanded to before minor version 1 (no apcb_sut_get_abi_minor), and
+// with minor version 1.
 extern "C" __attribute__((visibility("default"))) const apcb_sut_plugin* apcb_sut_get_plugin(uint32_t abi_version) {
-  static const apcb_sut_plugin plugin{APCB_SUT_ABI_VERSION, "silent (ABI minor 0: built before signals)",
+  static const apcb_sut_plugin plugin{APCB_SUT_ABI_VERSION, APCB_SILENT_NAME,
                                       &::apcb::sut::PluginAdapter<SilentEngine>::create,
                                       &::apcb::sut::PluginAdapter<SilentEngine>::destroy,
                                       &::apcb::sut::PluginAdapter<SilentEngine>::apply};
   return abi_version == APCB_SUT_ABI_VERSION ? &plugin : nullptr;
 }
-#else
-APCB_SUT_EXPORT_PLUGIN(SilentEngine, "silent (ABI minor 1, but never reports a signal)")
+#ifndef APCB_SILENT_MINOR0
+extern "C" __attribute__((visibility("default"))) uint32_t apcb_sut_get_abi_minor(void) { return 1; }
 #endif

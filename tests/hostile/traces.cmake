@@ -53,3 +53,15 @@ add_test(NAME hostile_trace_run_prints_up_to_a_bad_line COMMAND bash -c
   $<TARGET_FILE:apcb> "${hostile_diverge_then_bad}")
 set_tests_properties(hostile_trace_run_prints_up_to_a_bad_line PROPERTIES PASS_REGULAR_EXPRESSION
   "/create\n= 0\nrun-bad.trace:5:1: unknown step 'bogus step'\nexit=2\n$")
+# The guest's PQAP(AQIC) step (`vcpu pqap G aqic XX.YYYY`): a missing or misspelt word, a bad
+# guest number or APQN is bad input positioned at the word.
+hostile_trace_test(hostile_trace_pqap_without_apqn 2 "hostile_trace_pqap_without_apqn.trace:3:1: expected: vcpu pqap G aqic XX.YYYY"
+  "apcb-trace 1\\n${hostile_host}\\nvcpu pqap 1 aqic\\n= 0\\n")
+hostile_trace_test(hostile_trace_pqap_other_function 2 "hostile_trace_pqap_other_function.trace:3:13: expected: vcpu pqap G aqic XX.YYYY"
+  "apcb-trace 1\\n${hostile_host}\\nvcpu pqap 1 tapq 02.0003\\n= 0\\n")
+hostile_trace_test(hostile_trace_pqap_bad_apqn 2 "hostile_trace_pqap_bad_apqn.trace:3:18: "
+  "apcb-trace 1\\n${hostile_host}\\nvcpu pqap 1 aqic 02.00zz\\n= 0\\n")
+hostile_trace_test(hostile_trace_pqap_bad_guest 2 "hostile_trace_pqap_bad_guest.trace:3:11: "
+  "apcb-trace 1\\n${hostile_host}\\nvcpu pqap -1 aqic 02.0003\\n= 0\\n")
+hostile_trace_test(hostile_trace_pqap_extra_word 2 "hostile_trace_pqap_extra_word.trace:3:1: expected: vcpu pqap G aqic XX.YYYY"
+  "apcb-trace 1\\n${hostile_host}\\nvcpu pqap 1 aqic 02.0003 ir=1\\n= 0\\n")

@@ -107,6 +107,14 @@ TEST(RenderApcb, UsesTheApConfigForm) {
   EXPECT_EQ(render_apcb(Matrix{}), "0x" + zeros(64) + ",0x" + zeros(64) + ",0x" + zeros(64) + "\n");
 }
 
+TEST(Render, AqicNamesTheHandlerAndTheResponseCode) {
+  EXPECT_EQ(render_aqic("11111111-1111-1111-1111-111111111111", response::normal),
+            "handler=11111111-1111-1111-1111-111111111111 rc=0x00\n");
+  EXPECT_EQ(render_aqic("", response::q_not_avail), "handler=none rc=0x01\n");
+  EXPECT_EQ(render_aqic("u", 0xAB), "handler=u rc=0xab\n");
+  EXPECT_EQ(render_aqic_specification_exception(), "exception=specification\n");
+}
+
 // Queue status needs the state's ownership lookup.
 State status_state() {
   State s;

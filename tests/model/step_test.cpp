@@ -308,6 +308,32 @@ TEST_F(Attached, ReleaseClearsTheCrycbButKeepsTheShadow) {
   EXPECT_FALSE(sc.mdev(kMdev1).shadow.empty());
 }
 
+// --- the PQAP(AQIC) hook (vfio_ap_mdev_set_kvm / unset_kvm, handle_pqap) --------------------
+
+TEST_F(Attached, AqicReachesTheAttachedMdevAndAFailedOpenLeavesTheHook) {
+  const std::string none = render_aqic("", response::q_not_avail);
+  EXPECT_EQ(sc.run(op::GuestAqic{7, {3, 1}}).output, none);  // no open yet: KVM answers
+  ASSERT_EQ(sc.run(op::GuestAttach{kMdev1, 7}).result, Errno::ok);
+  EXPECT_EQ(sc.run(op::GuestAqic{7, {3, 1}}).output, render_aqic(kMdev1, response::normal));
+  // 03.0005 is not in kMdev1's queue table: its handler answers Q_NOT_AVAIL.
+  EXPECT_EQ(sc.run(op::GuestAqic{7, {3, 5}}).output, render_aqic(kMdev1, response::q_not_avail));
+  ASSERT_EQ(sc.create(kMdev2), Errno::ok);
+  EXPECT_EQ(sc.run(op::GuestAttach{kMdev2, 7}).result, Errno::eperm);
+  EXPECT_EQ(sc.run(op::GuestAqic{7, {3, 1}}).output, render_aqic(kMdev1, response::normal));
+  ASSERT_EQ(sc.run(op::GuestDetach{kMdev1}).result, Errno::ok);
+  EXPECT_EQ(sc.run(op::GuestAqic{7, {3, 1}}).output, none);
+  EXPECT_EQ(sc.run(op::GuestAqic{8, {3, 1}}).result, Errno::enoent);
+}
+
+TEST_F(Attached, AqicOnAFormat0GuestBeyondApcb0IsASpecificationException) {
+  sc.run(op::GuestCreate{9, false});
+  EXPECT_EQ(sc.run(op::GuestAqic{9, {64, 1}}).output, render_aqic_specification_exception());
+  EXPECT_EQ(sc.run(op::GuestAqic{9, {3, 16}}).output, render_aqic_specification_exception());
+  EXPECT_EQ(sc.run(op::GuestAqic{9, {63, 15}}).output, render_aqic("", response::q_not_avail));
+  // Format 2 (MSAX3 with APXA) names every adapter and domain.
+  EXPECT_EQ(sc.run(op::GuestAqic{7, {64, 16}}).output, render_aqic("", response::q_not_avail));
+}
+
 // --- 6.15 guest notification (07d89045bffe and its follow-up; model/README.md) ---------------
 
 std::vector<GuestId> signals_of(const Observation& obs) {

@@ -151,10 +151,13 @@ struct ap_queue_status kshim_fw_zapq(ap_qid_t qid, int fbit) {
   return status_of(q, transient(q->response) ? AP_RC_NORMAL : q->response);
 }
 
+/* AQIC of a configured queue answers NORMAL: the reset response a trace sets says what a reset
+ * answers, nothing else (apcb's model: a guest's AQIC with IR=0 on a queue of its mdev's table
+ * answers 0x00). */
 struct ap_queue_status kshim_fw_aqic(ap_qid_t qid, bool enable, unsigned long pa_ind) {
   (void)pa_ind;
   struct fw_queue* q = &fw.q[qid & 0xffff];
   if (!kshim_fw_apqn_configured(qid)) return status_of(q, AP_RC_Q_NOT_AVAIL);
-  if (q->response == AP_RC_NORMAL) q->irq_enabled = enable;
-  return status_of(q, q->response);
+  q->irq_enabled = enable;
+  return status_of(q, AP_RC_NORMAL);
 }

@@ -145,6 +145,58 @@ int kvm_s390_gisc_unregister(struct kvm* kvm, u32 gisc) {
   return 0;
 }
 
+/* ---- a guest's PQAP(AQIC) (arch/s390/kvm/priv.c handle_pqap, KVM's side, written from its
+ * behaviour: the checks before the hook, the hook call, the answer without a hook). ---------- */
+/* driver_unit.c, which knows the driver's struct ap_matrix_mdev; weak, because the shim's own
+ * test links the shim without a driver. */
+__attribute__((weak)) const char* kshim_pqap_hook_owner(crypto_hook* hook);
+static u64* pqap_register1;                  /* register 1 of the vCPU while the hook runs */
+static struct ap_queue_status pqap_status;  /* the status word the hook stored there */
+static bool pqap_status_stored;
+
+void* kshim_register_store(void* to, const void* from, size_t n) {
+  if (pqap_register1 && to == (void*)pqap_register1 && n == sizeof pqap_status) {
+    memcpy(&pqap_status, from, n);
+    pqap_status_stored = true;
+  }
+  return memcpy(to, from, n);
+}
+
+int kshim_kvm_pqap_aqic(struct kvm* kvm, unsigned int apqn, char* buf, size_t size) {
+  /* Register 0: function code 3 (AQIC) and the APQN; register 1: IR=0 (disable interruptions),
+   * so no notification byte is involved. The guest is in supervisor state, AP instructions and
+   * facility 65 are available (what QEMU sets up for a vfio-ap guest). */
+  const unsigned long reg0 = (0x03UL << 24) | (apqn & 0xffff);
+  /* Without APXA in the CRYCB designation (formats 0 and 1) an adapter above 63 or a domain
+   * above 15 is a specification exception: no hook runs. */
+  if (!(kvm->arch.crypto.crycbd & 0x02) && (reg0 & 0x0000c0f0UL))
+    return scnprintf(buf, size, "exception=specification\n");
+  down_read(&kvm->arch.crypto.pqap_hook_rwsem);
+  crypto_hook* hook = kvm->arch.crypto.pqap_hook;
+  if (!hook) {
+    up_read(&kvm->arch.crypto.pqap_hook_rwsem);
+    return scnprintf(buf, size, "handler=none rc=0x01\n"); /* KVM answers Q_NOT_AVAIL itself */
+  }
+  struct kvm_s390_sie_block sie = { .eca = ECA_AIV };
+  struct kvm_run run;
+  memset(&run, 0, sizeof run);
+  run.s.regs.gprs[0] = reg0;
+  struct kvm_vcpu vcpu = { .kvm = kvm, .run = &run, .arch = { .sie_block = &sie } };
+  pqap_register1 = &run.s.regs.gprs[1];
+  pqap_status_stored = false;
+  int ret = (*hook)(&vcpu);
+  pqap_register1 = NULL;
+  if (!kshim_pqap_hook_owner) kshim_fatal("a PQAP hook is registered but no driver is linked");
+  const char* owner = kshim_pqap_hook_owner(hook);
+  up_read(&kvm->arch.crypto.pqap_hook_rwsem);
+  if (ret) { /* the handler handed the instruction to user space: not what apcb models */
+    kshim_log("harness", "PQAP hook returned %d", ret);
+    return -EIO;
+  }
+  if (!pqap_status_stored) kshim_fatal("the PQAP hook stored no status word in register 1");
+  return scnprintf(buf, size, "handler=%s rc=0x%02x\n", owner, (unsigned int)pqap_status.response_code);
+}
+
 int kshim_kvm_render_apcb(struct kvm* kvm, char* buf, size_t size) {
   unsigned long apm[4], aqm[4], adm[4];
   read_apcb(kvm, apm, aqm, adm);

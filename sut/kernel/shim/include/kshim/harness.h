@@ -76,6 +76,10 @@ struct kvm* kshim_kvm_find(unsigned int guest);
 /* The APCB as the guest's vCPUs read it now, rendered as apcb does: 0x<apm>,0x<aqm>,0x<adm>. */
 int kshim_kvm_render_apcb(struct kvm* kvm, char* buf, size_t size);
 void kshim_kvm_destroy_all(void);
+/* A vCPU of the guest issues PQAP(AQIC) with IR=0 for `apqn`, as KVM intercepts it: the
+ * observation as apcb renders it ("handler=<uuid> rc=0x%02x\n", "handler=none rc=0x01\n" when
+ * no hook is registered, "exception=specification\n"); the length, or a negative errno. */
+int kshim_kvm_pqap_aqic(struct kvm* kvm, unsigned int apqn, char* buf, size_t size);
 
 /* ---- the mdev and VFIO cores --------------------------------------------------------------- */
 /* create: the mdev core's `create` attribute (EINVAL for a malformed UUID, EEXIST for an
