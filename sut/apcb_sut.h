@@ -21,6 +21,11 @@
  * plugin's minor version (it compares as if that kind did not exist).
  *   minor 0: COMMIT and RESET events.
  *   minor 1: SIGNAL events (Linux 6.15's guest AP-configuration-changed eventfd).
+ *   minor 2:
+ *     - RESET_RESPONSE sequences: `text` holds the answers of a reset's successive AP
+ *       instructions, one byte per code (`response` is still the first). A plugin of minor
+ *       0 or 1 is never sent a sequence of two or more: apcb treats such a step as one the
+ *       plugin cannot comply with (skipped on both sides), as it drops SIGNAL for minor 0.
  *
  * Masks: 256-bit AP masks are four uint64_t words in MSB-0 order, as the kernel stores them: ID
  * i is word i/64, bit 63 - i%64 (word values, not bytes, so endianness does not matter).
@@ -40,7 +45,7 @@ extern "C" {
 
 #define APCB_SUT_ABI_VERSION 1u
 /* The minor version this header describes (see Versioning above). */
-#define APCB_SUT_ABI_MINOR 1u
+#define APCB_SUT_ABI_MINOR 2u
 
 /* Return codes of apcb_sut_plugin.apply. */
 #define APCB_SUT_OK 0
@@ -66,7 +71,9 @@ typedef enum {
   APCB_SUT_OP_CONFIG_CHANGE = 1,   /* host config: `matrix` is the new configuration */
   APCB_SUT_OP_QUEUE_BIND = 2,      /* echo XX.YYYY > /sys/bus/ap/drivers/<driver>/bind */
   APCB_SUT_OP_QUEUE_UNBIND = 3,    /* echo XX.YYYY > /sys/bus/ap/drivers/<driver>/unbind */
-  APCB_SUT_OP_RESET_RESPONSE = 4,  /* host reset-response XX.YYYY `response` */
+  APCB_SUT_OP_RESET_RESPONSE = 4,  /* host reset-response XX.YYYY `response`; minor 2: when
+                                      `text_len` > 0, `text` is the whole sequence RC,RC,...
+                                      (one byte per code, text[0] == response, at most 16) */
   APCB_SUT_OP_BUS_MASK_WRITE = 5,  /* `text` written to /sys/bus/ap/{apmask,aqmask} */
   APCB_SUT_OP_MDEV_CREATE = 6,     /* `uuid` written to .../vfio_ap-passthrough/create */
   APCB_SUT_OP_MDEV_REMOVE = 7,     /* echo 1 > .../<uuid>/remove */
