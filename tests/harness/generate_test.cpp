@@ -138,6 +138,7 @@ TEST(harness_Generate, NewKnobsAreOffOutsideTheDefaults) {
     EXPECT_EQ(k.fresh_mdev_percent, 0);
     EXPECT_EQ(k.follow_percent, 0);
     EXPECT_FALSE(k.every_reset_code);
+    EXPECT_EQ(k.reset_sequence_percent, 0);
     EXPECT_FALSE(k.overflow_text);
     EXPECT_FALSE(k.mask_variants);
     EXPECT_EQ(k.setup_percent, 0);
