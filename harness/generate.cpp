@@ -49,6 +49,7 @@ GeneratorKnobs GeneratorKnobs::defaults() {
   k.fresh_mdev_percent = 75;
   k.follow_percent = 60;
   k.every_reset_code = true;
+  k.reset_sequence_percent = 25;
   k.overflow_text = true;
   k.mask_variants = true;
   k.setup_percent = 50;

@@ -184,6 +184,10 @@ struct GeneratorKnobs {
   // and 0x0A; 0x00 and the non-passable final answers 0x01, 0x06, 0x07 twice as often); off:
   // `pick(8)`, codes 0x00 to 0x07.
   bool every_reset_code = false;
+  // The percentage of reset responses that are a sequence (2 to 5 answers of the reset's
+  // successive instructions, drawn among the transient codes, the Secure Execution codes
+  // 0x35/0x36 and the final ones; op::ResetResponse::then); 0: always one code.
+  int reset_sequence_percent = 0;
   // With `malformed`, ID texts include a number beyond 64 bits (kstrtoul's ERANGE).
   bool overflow_text = false;
   // The percentage of single-ID attribute writes that assign (the others unassign; adapter,
@@ -364,6 +368,19 @@ class OpGenerator {
       }
       case OpKind::reset_response: {
         model::Apqn q = aim() ? assigned_queue().value_or(apqn()) : apqn();
+        if (k_.reset_sequence_percent > 0 && pick(100) < k_.reset_sequence_percent) {
+          // Transient answers most (they are what a sequence walks), then the SE and final ones.
+          static constexpr std::array<std::uint8_t, 12> kAnswers{
+              response::busy,         response::busy,         response::reset_in_progress,
+              response::reset_in_progress, response::state_change_in_progress, response::normal,
+              response::normal,       response::assoc_secret_not_unique, response::assoc_failed,
+              response::deconfigured, response::checkstopped, response::q_not_avail};
+          auto answer = [&] { return kAnswers[static_cast<std::size_t>(pick(static_cast<int>(kAnswers.size())))]; };
+          op::ResetResponse r{q, answer()};
+          const int more = 1 + pick(4);
+          for (int i = 0; i < more; ++i) r.then.push_back(answer());
+          return r;
+        }
         if (k_.every_reset_code) {
           // NORMAL (restoring a queue) and the non-passable final answers twice as often.
           static constexpr std::array<std::uint8_t, 13> kCodes{

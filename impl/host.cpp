@@ -60,7 +60,7 @@ struct Host::Dispatch {
   Errno operator()(const model::op::QueueBind& o) { return h.bus_->bind(ctx, o.apqn, o.driver); }
   Errno operator()(const model::op::QueueUnbind& o) { return h.bus_->unbind(ctx, o.apqn, o.driver); }
   Errno operator()(const model::op::ResetResponse& o) {
-    h.hw_.set_reset_response(o.apqn, o.response);
+    h.hw_.set_reset_response(o.apqn, o.response, o.then);
     return Errno::ok;
   }
   Errno operator()(const model::op::BusMaskWrite& o) { return h.bus_->store_mask(ctx, o.mask, o.text); }

@@ -150,9 +150,10 @@ Verdict explain_apqn(const State& s, const Mdev& m, Apqn q) {
     if (const std::string* name = s.override_of(q)) v.driver_override = *name;
     return v;
   }
-  if (const std::uint8_t rc = s.last_response_of(q); !response::passable(rc)) {
+  if (const std::uint8_t rc = s.last_response_of(q); !passable_status(s.kernel, rc)) {
     Verdict v = make(Reason::reset_failed, q);
     v.response = rc;
+    v.reset_waited = behaviour(s.kernel).reset_waits_for_completion;
     return v;
   }
   // The whole-adapter rule: the lowest domain of Q0 = M.Q ∩ cfgQ whose APQN on this adapter
@@ -167,6 +168,7 @@ Verdict explain_apqn(const State& s, const Mdev& m, Apqn q) {
     }
     Verdict v = make(Reason::adapter_filtered_reset, sib);
     v.response = s.last_response_of(sib);
+    v.reset_waited = behaviour(s.kernel).reset_waits_for_completion;
     return v;
   }
   return make(Reason::shadow_stale, q);
@@ -257,6 +259,9 @@ std::string_view response_name(std::uint8_t rc) {
     case response::busy: return "BUSY";
     case response::invalid_address: return "INVALID_ADDRESS";
     case response::otherwise_changed: return "OTHERWISE_CHANGED";
+    case response::state_change_in_progress: return "STATE_CHANGE_IN_PROGRESS";
+    case response::assoc_secret_not_unique: return "ASSOC_SECRET_NOT_UNIQUE";
+    case response::assoc_failed: return "ASSOC_FAILED";
     default: return "UNKNOWN";
   }
 }
@@ -287,9 +292,17 @@ std::string host_owned_text(const Verdict& v) {
          hex(v.witness.domain, 4) + " in aqmask";
 }
 
-std::string reset_text(Apqn q, std::uint8_t rc) {
-  return "the last reset of APQN " + apqn_text(q) + " answered 0x" + hex(rc, 2) + " (" +
-         std::string(response_name(rc)) + ")";
+// A final status is what the reset answered. A transient one is no answer a completed reset
+// gives: from 6.6 the driver polls until the reset completes, so it stays only when the check
+// gave up (a poll answered Q_NOT_AVAIL or an unexpected code: response::final_status); before
+// 6.6 the driver does not wait, so the in-progress answer is kept.
+std::string reset_text(Apqn q, std::uint8_t rc, bool waited) {
+  std::string out = "the last reset of APQN " + apqn_text(q) + " answered 0x" + hex(rc, 2) + " (" +
+                    std::string(response_name(rc)) + ")";
+  if (response::transient(rc))
+    out += waited ? " and the driver's check that it completed gave up, keeping that status"
+                  : " and, before Linux 6.6, the driver does not wait for a reset in progress";
+  return out;
 }
 
 std::string format_text(CrycbFormat f) {
@@ -318,11 +331,11 @@ std::string describe(const Verdict& v) {
              ")";
     case Reason::host_owned: return host_owned_text(v);
     case Reason::not_bound: return not_bound_text(v.witness, v.driver, v.driver_override);
-    case Reason::reset_failed: return reset_text(v.witness, v.response);
+    case Reason::reset_failed: return reset_text(v.witness, v.response, v.reset_waited);
     case Reason::adapter_filtered_unbound:
       return "adapter " + hex(v.witness.adapter, 2) + " is filtered out: " + not_bound_text(v.witness, v.driver);
     case Reason::adapter_filtered_reset:
-      return "adapter " + hex(v.witness.adapter, 2) + " is filtered out: " + reset_text(v.witness, v.response);
+      return "adapter " + hex(v.witness.adapter, 2) + " is filtered out: " + reset_text(v.witness, v.response, v.reset_waited);
     case Reason::in_other_mdev: return "assigned to another mdev, " + v.other_mdev;
     case Reason::not_assigned: return id_text(v.kind, v.id) + " is not assigned to this mdev";
     case Reason::shadow_stale:

@@ -55,6 +55,10 @@ struct Verdict {
   int id = 0;                   // that ID
   int limit = 0;                // exceeds_*: the highest ID allowed
   std::uint8_t response = 0;    // *reset*: the last reset's response code
+  // *reset*: whether the profile waits for a reset in progress (6.6+,
+  // KernelBehaviour::reset_waits_for_completion): a transient status kept then is a check that
+  // gave up (the poll answered something else), before it a reset that was not waited for.
+  bool reset_waited = true;
   Driver driver = Driver::none;  // *unbound / not_bound: the driver the queue has instead
   std::string other_mdev;       // in_other_mdev: its UUID
   GuestId guest = 0;            // guest reasons: the guest

@@ -84,10 +84,22 @@ struct QueueUnbind {
   Driver driver = Driver::vfio_ap;
   friend bool operator==(const QueueUnbind&, const QueueUnbind&) = default;
 };
-// Hardware: from now on a reset (ZAPQ, then TAPQ until done) of this queue ends with `response`.
+// Hardware: from now on the AP instructions of each reset of this queue (ZAPQ, then each TAPQ
+// poll or re-issued ZAPQ) answer `response`, then `then` in order, then NORMAL; one answer alone
+// keeps its meaning from before sequences (response::final_status).
 struct ResetResponse {
   Apqn apqn;
   std::uint8_t response = response::normal;
+  std::vector<std::uint8_t> then{};  // the answers after the first; at most max_reset_answers - 1
+  // Every answer, first to last.
+  // Example: op::ResetResponse{q, response::busy, {response::normal}}.answers() == {0x05, 0x00}.
+  std::vector<std::uint8_t> answers() const {
+    std::vector<std::uint8_t> out;
+    out.reserve(then.size() + 1);
+    out.push_back(response);
+    for (std::uint8_t rc : then) out.push_back(rc);
+    return out;
+  }
   friend bool operator==(const ResetResponse&, const ResetResponse&) = default;
 };
 // Host: a write to /sys/bus/ap/apmask or aqmask (absolute hex or relative `+a,-b-c`).

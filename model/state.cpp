@@ -62,7 +62,12 @@ std::uint8_t lookup(const std::map<std::uint16_t, std::uint8_t>& table, Apqn q) 
 }
 }  // namespace
 
-std::uint8_t State::hw_response_of(Apqn q) const { return lookup(hw_response, q); }
+std::uint8_t State::hw_response_of(Apqn q) const { return hw_answers_of(q).front(); }
+std::vector<std::uint8_t> State::hw_answers_of(Apqn q) const {
+  auto it = hw_response.find(q.packed());
+  if (it == hw_response.end() || it->second.empty()) return {response::normal};
+  return it->second;
+}
 std::uint8_t State::last_response_of(Apqn q) const { return lookup(last_response, q); }
 
 Mdev* State::find_mdev(std::string_view uuid) {
@@ -93,6 +98,43 @@ Mask linked_row(const State& s, const Mdev& m, ApId a) {
 bool linked(const State& s, const Mdev& m, Apqn q) {
   return linked_row(s, m, q.adapter).test(q.domain);
 }
+
+namespace response {
+std::uint8_t final_status(KernelVersion kernel, const std::vector<std::uint8_t>& answers) {
+  const bool waits = behaviour(kernel).reset_waits_for_completion;
+  if (answers.empty()) return normal;
+  if (answers.size() == 1) return waits ? after_wait(answers.front()) : answers.front();
+  std::size_t next = 0;
+  // The answer of the next instruction; NORMAL once the sequence is used up.
+  auto answer = [&] { return next < answers.size() ? answers[next++] : normal; };
+  std::uint8_t zapq = answer();
+  if (!waits) {
+    // Before 6.6: one retry of ZAPQ after RESET IN PROGRESS, then the status is kept.
+    if (zapq == reset_in_progress) zapq = answer();
+    return zapq;
+  }
+  // 6.6+: only NORMAL and the transient codes go on to the reset check (vfio_ap_mdev_reset_queue).
+  if (zapq != normal && !transient(zapq)) return zapq;
+  // The reset check (apq_reset_check). It ends: past the sequence a poll answers NORMAL and a
+  // re-issued ZAPQ NORMAL, so at most answers.size() + 2 more instructions are issued.
+  while (true) {
+    const std::uint8_t tapq = answer();
+    if (tapq == busy || tapq == reset_in_progress) continue;
+    if (tapq == assoc_secret_not_unique || tapq == assoc_failed) {
+      zapq = answer();
+      continue;
+    }
+    if (tapq == normal || tapq == deconfigured || tapq == checkstopped) {
+      if (transient(zapq)) {
+        zapq = answer();
+        continue;
+      }
+      return zapq;
+    }
+    return zapq;  // Q NOT AVAILABLE or an unexpected code: the check gives up
+  }
+}
+}  // namespace response
 
 bool passable_status(KernelVersion kernel, std::uint8_t rc) {
   const KernelBehaviour& b = behaviour(kernel);

@@ -143,6 +143,13 @@ constexpr bool passable(std::uint8_t rc) {
   return rc == normal || rc == deconfigured || rc == checkstopped;
 }
 inline constexpr std::uint8_t state_change_in_progress = 0x0A;
+// Secure Execution: a PQAP(AAPQ) associating a secret with the guest failed; every AP instruction
+// answers it until the queue is reset. From 6.6 a TAPQ answering either re-issues ZAPQ
+// (7847a19b5b62 "s390/vfio-ap: check for TAPQ response codes 0x35 and 0x36").
+inline constexpr std::uint8_t assoc_secret_not_unique = 0x35;
+inline constexpr std::uint8_t assoc_failed = 0x36;
+// The most answers one `host reset-response` gives a reset (trace/trace.cpp enforces it).
+inline constexpr std::size_t max_reset_answers = 16;
 // The answers of a reset that has not finished: polled until it has from 6.6 on.
 // Example: transient(busy) == true, transient(deconfigured) == false.
 constexpr bool transient(std::uint8_t rc) {
@@ -153,6 +160,24 @@ constexpr bool transient(std::uint8_t rc) {
 // the queue's final status is the completed reset's, NORMAL; any other answer is final.
 // Example: after_wait(busy) == normal, after_wait(checkstopped) == checkstopped.
 constexpr std::uint8_t after_wait(std::uint8_t rc) { return transient(rc) ? normal : rc; }
+// What vfio_ap keeps as a queue's reset status under `kernel` when the successive AP
+// instructions of the reset (the ZAPQ, then each TAPQ poll or re-issued ZAPQ in the order the
+// driver issues them) answer `answers`, and NORMAL once they are used up. One answer keeps its
+// meaning from before sequences: a lasting code is ZAPQ's answer, a transient one a reset in
+// flight for a while that completes (after_wait from 6.6, kept as it is before).
+// Two or more are walked instruction by instruction:
+//   6.0-6.5 (vfio_ap_mdev_reset_queue with retry 1): ZAPQ; RESET IN PROGRESS re-issues ZAPQ
+//     once; the status is the last ZAPQ's answer (the wait loop issues no TAPQ: a reset leaves
+//     the queue empty with interruptions off).
+//   6.6+ (reset_waits_for_completion; apq_reset_check): ZAPQ; NORMAL, RESET IN PROGRESS, BUSY
+//     and 0x0A go on to TAPQ polling, anything else is final. A poll answering BUSY or RESET IN
+//     PROGRESS polls again; NORMAL, DECONFIGURED or CHECKSTOPPED re-issue ZAPQ when the last
+//     ZAPQ answered a transient code and end otherwise; 0x35/0x36 re-issue ZAPQ; any other
+//     answer ends the check. The status is always the last ZAPQ's answer.
+// Example: final_status(KernelVersion::latest, {busy, busy, normal}) == normal;
+//   final_status(KernelVersion::latest, {busy, q_not_avail}) == busy;
+//   final_status(KernelVersion::v6_1, {reset_in_progress, reset_in_progress}) == reset_in_progress.
+std::uint8_t final_status(KernelVersion kernel, const std::vector<std::uint8_t>& answers);
 }  // namespace response
 
 enum class Driver : std::uint8_t { none, default_driver, vfio_ap };
@@ -189,8 +214,9 @@ struct State {
   // else vfio_ap; vfio_ap for override_bound, 6.19) unless it was unbound by hand or its probe
   // failed: unbound[a] holds those.
   MaskRows unbound{};
-  // What a ZAPQ of the queue answers, where not NORMAL (a host event sets it).
-  std::map<std::uint16_t, std::uint8_t> hw_response;
+  // What the successive AP instructions of a reset of the queue answer (response::final_status),
+  // where not the single answer NORMAL (a host event sets it).
+  std::map<std::uint16_t, std::vector<std::uint8_t>> hw_response;
   // The last reset status of vfio_ap's queue object, where not NORMAL. Zero at probe.
   std::map<std::uint16_t, std::uint8_t> last_response;
   // Linux 6.19 (KernelBehaviour::queue_driver_override): the `driver_override` attribute of the
@@ -261,6 +287,10 @@ struct State {
   // What a ZAPQ of q answers now: response::normal unless an op::ResetResponse set another code.
   // Example: s.hw_response_of({5, 0x47}) == response::normal on a fresh state.
   std::uint8_t hw_response_of(Apqn q) const;
+  // The answers of the instructions of a reset of q, first to last: {response::normal} unless an
+  // op::ResetResponse set others.
+  // Example: after host reset-response 05.0047 0x05,0x00: s.hw_answers_of({5, 0x47}) == {5, 0}.
+  std::vector<std::uint8_t> hw_answers_of(Apqn q) const;
   // The status of q's last reset as vfio_ap keeps it: response::normal when none is recorded.
   // Example: s.last_response_of({5, 0x47}) == response::normal on a fresh state.
   std::uint8_t last_response_of(Apqn q) const;

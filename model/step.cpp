@@ -104,13 +104,12 @@ class Step {
     g.apcb = Matrix{};
     obs_.events.push_back(Commit{g.id, g.apcb});
   }
-  // A reset (ZAPQ, waited for) of a queue vfio_ap holds: it ends with the hardware's answer.
+  // A reset (ZAPQ, waited for) of a queue vfio_ap holds: it ends with the status the profile's
+  // walk of the hardware's answers keeps (response::final_status; from 6.6 a reset still in
+  // progress is polled until it completes, KernelBehaviour::reset_waits_for_completion).
   void reset_queue(Apqn q) {
     obs_.events.push_back(Reset{q});
-    std::uint8_t rc = s_.hw_response_of(q);
-    // From 6.6 a reset still in progress is polled until it completes (KernelBehaviour).
-    if (behaviour(s_.kernel).reset_waits_for_completion) rc = response::after_wait(rc);
-    set_reset_status(q, rc);
+    set_reset_status(q, response::final_status(s_.kernel, s_.hw_answers_of(q)));
   }
   // The queue's reset status, which the model keeps as State::last_response (absent: normal).
   void set_reset_status(Apqn q, std::uint8_t rc) {
@@ -542,10 +541,11 @@ Errno Step::operator()(const op::QueueUnbind& o) {
 }
 
 Errno Step::operator()(const op::ResetResponse& o) {
-  if (o.response == response::normal)
+  if (o.response == response::normal && o.then.empty()) {
     s_.hw_response.erase(o.apqn.packed());
-  else
-    s_.hw_response[o.apqn.packed()] = o.response;
+    return Errno::ok;
+  }
+  s_.hw_response[o.apqn.packed()] = o.answers();
   return Errno::ok;
 }
 

@@ -103,7 +103,15 @@ std::vector<std::string> describe(const State& s) {
       out.push_back(buf);
     }
   };
-  table("reset of", s.hw_response);
+  for (const auto& [qid, answers] : s.hw_response) {
+    std::string codes;
+    for (std::uint8_t rc : answers) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "%s0x%02x", codes.empty() ? "" : ",", rc);
+      codes += buf;
+    }
+    out.push_back("#   reset of " + apqn_text(Apqn::unpack(qid)) + " = " + codes);
+  }
   table("last reset status of", s.last_response);
   for (const model::Mdev& m : s.mdevs)
     out.push_back("#   mdev " + m.uuid + ": M " + matrix_text(m.assigned) + "; S " +
@@ -247,7 +255,11 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
     run(op::DeviceReset{m.uuid});
     for (Apqn q : bad) run(op::ResetResponse{q, model::response::normal});
   }
-  for (const auto& [qid, rc] : target.hw_response) run(op::ResetResponse{Apqn::unpack(qid), rc});
+  for (const auto& [qid, answers] : target.hw_response) {
+    op::ResetResponse r{Apqn::unpack(qid), answers.front()};
+    r.then.assign(answers.begin() + 1, answers.end());
+    run(r);
+  }
   for (const model::Mdev& m : target.mdevs) {
     if (!m.guest) continue;
     run(op::GuestAttach{m.uuid, *m.guest});

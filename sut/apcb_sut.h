@@ -27,6 +27,10 @@
  *       driver_override.
  *     - GUEST_AQIC: a guest's PQAP(AQIC), observed as the mdev whose handler ran and the
  *       response code (output text).
+ *     - RESET_RESPONSE sequences: `text` holds the answers of a reset's successive AP
+ *       instructions, one byte per code (`response` is still the first). A plugin of minor
+ *       0 or 1 is never sent a sequence of two or more: apcb treats such a step as one the
+ *       plugin cannot comply with (skipped on both sides), as it drops SIGNAL for minor 0.
  *
  * Masks: 256-bit AP masks are four uint64_t words in MSB-0 order, as the kernel stores them: ID
  * i is word i/64, bit 63 - i%64 (word values, not bytes, so endianness does not matter).
@@ -72,7 +76,9 @@ typedef enum {
   APCB_SUT_OP_CONFIG_CHANGE = 1,   /* host config: `matrix` is the new configuration */
   APCB_SUT_OP_QUEUE_BIND = 2,      /* echo XX.YYYY > /sys/bus/ap/drivers/<driver>/bind */
   APCB_SUT_OP_QUEUE_UNBIND = 3,    /* echo XX.YYYY > /sys/bus/ap/drivers/<driver>/unbind */
-  APCB_SUT_OP_RESET_RESPONSE = 4,  /* host reset-response XX.YYYY `response` */
+  APCB_SUT_OP_RESET_RESPONSE = 4,  /* host reset-response XX.YYYY `response`; minor 2: when
+                                      `text_len` > 0, `text` is the whole sequence RC,RC,...
+                                      (one byte per code, text[0] == response, at most 16) */
   APCB_SUT_OP_BUS_MASK_WRITE = 5,  /* `text` written to /sys/bus/ap/{apmask,aqmask} */
   APCB_SUT_OP_MDEV_CREATE = 6,     /* `uuid` written to .../vfio_ap-passthrough/create */
   APCB_SUT_OP_MDEV_REMOVE = 7,     /* echo 1 > .../<uuid>/remove */

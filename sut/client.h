@@ -55,6 +55,10 @@ class Plugin {
   //
   // Example: a plugin that does not export apcb_sut_get_abi_minor: sees_signals() == false.
   bool sees_signals() const { return minor_ >= 1; }
+  // Whether the plugin reads a reset-response sequence (minor version 2 on); an older one is
+  // never sent one (Instance::apply answers CANNOT_COMPLY for it, so the step is skipped).
+  // Example: a plugin of APCB_SUT_EXPORT_PLUGIN built at minor 1: takes_reset_sequences() == false.
+  bool takes_reset_sequences() const { return minor_ >= 2; }
 
  private:
   Plugin(void* handle, const apcb_sut_plugin* vtable, std::uint32_t minor, std::optional<std::string> kernel_version)

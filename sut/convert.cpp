@@ -68,6 +68,12 @@ COp::COp(const model::Op& op) {
     }
     void operator()(const model::op::ResetResponse& o) {
       c.adapter = o.apqn.adapter; c.domain = o.apqn.domain; c.response = o.response;
+      // ABI minor 2: a sequence travels whole in `text`, one byte per code.
+      if (!o.then.empty()) {
+        std::string bytes(1, static_cast<char>(o.response));
+        for (std::uint8_t rc : o.then) bytes += static_cast<char>(rc);
+        text(bytes);
+      }
     }
     void operator()(const model::op::BusMaskWrite& o) {
       c.bus_mask = static_cast<std::uint8_t>(o.mask); text(o.text);
@@ -133,7 +139,14 @@ std::optional<model::Op> op_from_c(const apcb_sut_op& c) {
     case OpKind::config_change: return Op{op::ConfigChange{from_c(c.matrix)}};
     case OpKind::queue_bind: if (auto d = driver()) return Op{op::QueueBind{q, *d}}; break;
     case OpKind::queue_unbind: if (auto d = driver()) return Op{op::QueueUnbind{q, *d}}; break;
-    case OpKind::reset_response: return Op{op::ResetResponse{q, c.response}};
+    case OpKind::reset_response: {
+      if (text.empty()) return Op{op::ResetResponse{q, c.response}};
+      // A sequence (minor 2): its first byte is `response`; its length is bounded as a trace's.
+      if (text.size() > response::max_reset_answers || static_cast<std::uint8_t>(text[0]) != c.response) break;
+      op::ResetResponse out{q, c.response};
+      for (std::size_t i = 1; i < text.size(); ++i) out.then.push_back(static_cast<std::uint8_t>(text[i]));
+      return Op{std::move(out)};
+    }
     case OpKind::bus_mask_write: if (bus_mask_ok) return Op{op::BusMaskWrite{bus_mask, text}}; break;
     case OpKind::mdev_create: if (auto u = uuid()) return Op{op::MdevCreate{*u}}; break;
     case OpKind::mdev_remove: if (auto u = uuid()) return Op{op::MdevRemove{*u}}; break;

@@ -417,12 +417,30 @@ class LineParser {
       return Op{op::ConfigChange{std::get<Matrix>(m)}};
     }
     if (verb == "host" && what == "reset-response") {
-      if (w.size() != 4) return error(w[0].column, "expected: host reset-response XX.YYYY RC");
+      if (w.size() != 4) return error(w[0].column, "expected: host reset-response XX.YYYY RC[,RC...]");
       auto q = apqn(w[2]);
       if (auto* e = std::get_if<TraceError>(&q)) return *e;
-      auto rc = number(w[3].text, 0xFF);
-      if (!rc) return error(w[3].column, "expected a response code 0..0xff");
-      return Op{op::ResetResponse{std::get<Apqn>(q), static_cast<std::uint8_t>(*rc)}};
+      // RC[,RC...]: the answers of the reset's successive instructions (op::ResetResponse).
+      op::ResetResponse out{std::get<Apqn>(q)};
+      const std::string_view list = w[3].text;
+      std::size_t start = 0;
+      for (std::size_t n = 0;; ++n) {
+        const std::size_t comma = list.find(',', start);
+        const std::string_view item = list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
+        const int column = w[3].column + static_cast<int>(start);
+        if (n == response::max_reset_answers)
+          return error(column, "at most " + std::to_string(response::max_reset_answers) +
+                                   " response codes in a reset-response sequence");
+        auto rc = number(item, 0xFF);
+        if (!rc) return error(column, "expected a response code 0..0xff");
+        if (n == 0)
+          out.response = static_cast<std::uint8_t>(*rc);
+        else
+          out.then.push_back(static_cast<std::uint8_t>(*rc));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
+      return Op{std::move(out)};
     }
     if (verb == "guest" && what == "create") {
       if (w.size() != 4) return error(w[0].column, "expected: guest create G msax3=0|1");
@@ -499,7 +517,9 @@ std::string format_op(const Op& op) {
                            std::string(o.driver == Driver::vfio_ap ? kVfioDriver : kDefaultDriver) + "unbind");
     }
     std::string operator()(const op::ResetResponse& o) const {
-      return "host reset-response " + apqn_text(o.apqn) + " 0x" + hex(o.response, 2);
+      std::string out = "host reset-response " + apqn_text(o.apqn) + " 0x" + hex(o.response, 2);
+      for (std::uint8_t rc : o.then) out += ",0x" + hex(rc, 2);
+      return out;
     }
     std::string operator()(const op::BusMaskWrite& o) const {
       return write_command(o.text, std::string(kBus) + std::string(name_of(o.mask)));

@@ -42,14 +42,36 @@ Errno VfioApDriver::clear_guest_apcb(OpContext& ctx, MatrixMdev& m) {
   return Errno::ok;
 }
 
+namespace {
+// ZAPQ, then TAPQ until the reset is verified (Linux 6.6+: vfio_ap_mdev_reset_queue and the work
+// item apq_reset_check, with no time limit since dd174833e44e "s390/vfio-ap: remove upper limit
+// on wait for queue reset to complete"); returns the status the queue keeps, always the last
+// ZAPQ's answer.
+std::uint8_t walk_reset(ResetInFlight reset) {
+  namespace rc = model::response;
+  std::uint8_t zapq = reset.next();
+  // Only a reset that started (NORMAL) or is under way is verified; anything else is final.
+  if (zapq != rc::normal && !rc::transient(zapq)) return zapq;
+  while (true) {
+    const std::uint8_t tapq = reset.next();
+    if (tapq == rc::busy || tapq == rc::reset_in_progress) continue;  // not done yet: poll again
+    const bool done = tapq == rc::normal || tapq == rc::deconfigured || tapq == rc::checkstopped;
+    // A Secure Execution association failure answers until the queue is reset: ZAPQ again
+    // (7847a19b5b62). A ZAPQ that answered a transient code is re-issued once the queue is
+    // quiet (e1f17f8ea93d for 0x0A, 411b0109daa5 for BUSY).
+    const bool se = tapq == rc::assoc_secret_not_unique || tapq == rc::assoc_failed;
+    if (se || (done && rc::transient(zapq))) {
+      zapq = reset.next();
+      continue;
+    }
+    return zapq;  // verified, Q NOT AVAILABLE, or an answer the check gives up on
+  }
+}
+}  // namespace
+
 Errno VfioApDriver::reset_queue(OpContext& ctx, VfioApQueue& q) {
   if (ctx.faults.hit(FaultPoint::reset)) return fault_errno(FaultPoint::reset);
-  // ZAPQ, then TAPQ until the reset completes (vfio_ap_mdev_reset_queue, apq_reset_check): a
-  // transient answer (RESET IN PROGRESS, BUSY, STATE CHANGE IN PROGRESS) is polled, and the
-  // ZAPQ re-issued, until the reset is done, so the queue's status is the completed reset's
-  // (NORMAL); any other answer is the status it ended with.
-  const std::uint8_t answer = hw_.reset_queue(q.apqn);
-  set_reset_status(ctx, q, model::response::after_wait(answer));
+  set_reset_status(ctx, q, walk_reset(hw_.reset_queue(q.apqn)));
   ctx.emit(model::Reset{q.apqn});
   return Errno::ok;
 }

@@ -26,8 +26,15 @@ std::string synthetic_uuid(int slot) {
 
 }  // namespace
 
-std::uint8_t reset_ends_with(KernelVersion kernel, std::uint8_t answer, bool hw) {
-  return hw && behaviour(kernel).reset_waits_for_completion ? response::after_wait(answer) : answer;
+std::uint8_t reset_ends_with(KernelVersion kernel, const std::vector<std::uint8_t>& answers) {
+  return response::final_status(kernel, answers);
+}
+
+std::map<std::uint16_t, std::uint8_t> folded_hw_responses(
+    KernelVersion kernel, const std::map<std::uint16_t, std::vector<std::uint8_t>>& hw) {
+  std::map<std::uint16_t, std::uint8_t> out;
+  for (const auto& [qid, answers] : hw) out[qid] = reset_ends_with(kernel, answers);
+  return out;
 }
 
 std::optional<std::uint8_t> passable_nonzero_code(KernelVersion kernel) {
@@ -270,14 +277,12 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
       throw std::invalid_argument("z3enc: an unbound queue beyond the width");
   // Rows are a store per row that differs from the default row. Reset-response tables keep
   // only what the encoding represents: entries inside the width that are not passable (or, for
-  // `zero`, not NORMAL). A hardware answer counts as what a reset answering it ends with
-  // (`hw`: response::after_wait, a transient answer ends NORMAL); a last status as it is.
-  auto table_rows = [&](const std::map<std::uint16_t, std::uint8_t>& table, bool hw,
-                        bool zero = false) {
+  // `zero`, not NORMAL). Hardware answers count as what a reset answering them ends with
+  // (folded_hw_responses); a last status as it is.
+  auto table_rows = [&](const std::map<std::uint16_t, std::uint8_t>& table, bool zero = false) {
     std::vector<Mask> bad(static_cast<std::size_t>(n));
-    for (const auto& [qid, answer] : table) {
+    for (const auto& [qid, rc] : table) {
       const Apqn q = Apqn::unpack(qid);
-      const std::uint8_t rc = reset_ends_with(shape_.kernel, answer, hw);
       const bool good = zero ? rc == response::normal : passable_status(shape_.kernel, rc);
       if (q.adapter < n && q.domain < n && !good) bad[q.adapter].set(q.domain);
     }
@@ -297,9 +302,9 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
                mask(s.apmask & inside),
                mask(s.aqmask & inside),
                unbound_rows,
-               table_rows(s.hw_response, /*hw=*/true),
-               table_rows(s.hw_response, /*hw=*/true, /*zero=*/true),
-               table_rows(s.last_response, /*hw=*/false),
+               table_rows(folded_hw_responses(shape_.kernel, s.hw_response)),
+               table_rows(folded_hw_responses(shape_.kernel, s.hw_response), /*zero=*/true),
+               table_rows(s.last_response),
                {},
                {}};
 
@@ -425,10 +430,10 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
   for (int a = 0; a < n; ++a)
     st.unbound[static_cast<std::size_t>(a)] = unbound[static_cast<std::size_t>(a)];
   const Mask inside = Mask::up_to(n - 1);
-  auto table = [&](const std::vector<Mask>& ok, std::map<std::uint16_t, std::uint8_t>& out) {
+  auto table = [&](const std::vector<Mask>& ok, auto& out) {
     for (int a = 0; a < n; ++a)
       (inside - ok[static_cast<std::size_t>(a)]).for_each([&](ApId d) {
-        out[Apqn{static_cast<ApId>(a), d}.packed()] = kNonPassableResponse;
+        out[Apqn{static_cast<ApId>(a), d}.packed()] = {kNonPassableResponse};
       });
   };
   const std::vector<Mask> hw_ok = rows(s.hw_ok);
@@ -439,7 +444,7 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
     const std::vector<Mask> hw_zero = rows(s.hw_zero);
     for (int a = 0; a < n; ++a)
       (hw_ok[static_cast<std::size_t>(a)] - hw_zero[static_cast<std::size_t>(a)]).for_each([&](ApId d) {
-        st.hw_response[Apqn{static_cast<ApId>(a), d}.packed()] = *code;
+        st.hw_response[Apqn{static_cast<ApId>(a), d}.packed()] = {*code};
       });
   }
 

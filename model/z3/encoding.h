@@ -93,12 +93,16 @@ static_assert(!response::transient(kPassableNonZeroResponse) &&
               response::passable(kPassableNonZeroResponse) &&
               kPassableNonZeroResponse != response::normal);
 
-// What a reset answering `answer` ends with under `kernel`: response::after_wait of it from 6.6
-// (reset_waits_for_completion) when `hw` (a hardware answer), else the answer itself (a
-// recorded status is already what a reset ended with).
-// Example: reset_ends_with(KernelVersion::latest, response::busy, true) == response::normal;
-//   reset_ends_with(KernelVersion::v6_1, response::busy, true) == response::busy.
-std::uint8_t reset_ends_with(KernelVersion kernel, std::uint8_t answer, bool hw);
+// What a reset whose instructions answer `answers` ends with under `kernel`
+// (response::final_status): the encoding keeps per queue only this folded status, so a
+// reset-response sequence changes what the op writes, not the encoding's shape.
+// Example: reset_ends_with(KernelVersion::latest, {response::busy}) == response::normal;
+//   reset_ends_with(KernelVersion::v6_1, {response::busy}) == response::busy.
+std::uint8_t reset_ends_with(KernelVersion kernel, const std::vector<std::uint8_t>& answers);
+// A state's hardware answers (State::hw_response) folded per queue by reset_ends_with.
+// Example: folded_hw_responses(KernelVersion::latest, {{q, {busy, q_not_avail}}}) == {{q, busy}}.
+std::map<std::uint16_t, std::uint8_t> folded_hw_responses(
+    KernelVersion kernel, const std::map<std::uint16_t, std::vector<std::uint8_t>>& hw);
 // The code the encoding writes for a passable reset status that is not NORMAL under `kernel`
 // (kPassableNonZeroResponse, CHECKSTOPPED, from 6.9; DECONFIGURED in 6.6 and 6.8), or nullopt
 // before 6.6, where only NORMAL is passable.

@@ -55,10 +55,10 @@ class Lowerer {
   }
   std::optional<Lowered> operator()(const op::ResetResponse& o) const {
     if (!fits(o.apqn)) return std::nullopt;
-    // What a reset answering it ends with under the profile: from 6.6 a transient answer is
-    // waited out (NORMAL); before, it is kept (not passable).
+    // What a reset answering them ends with under the profile (response::final_status): from
+    // 6.6 a transient answer is waited out; before, an in-progress answer is kept.
     const KernelVersion k = enc_.shape().kernel;
-    const std::uint8_t rc = reset_ends_with(k, o.response, /*hw=*/true);
+    const std::uint8_t rc = reset_ends_with(k, o.answers());
     return done(sop::ResetResponse{idx(o.apqn.adapter), idx(o.apqn.domain),
                                    enc_.ctx().bool_val(passable_status(k, rc)),
                                    enc_.ctx().bool_val(rc == response::normal)});
@@ -204,8 +204,8 @@ State normalize(const State& s, int width) {
   out.apmask &= inside;
   out.aqmask &= inside;
   for (int a = width; a < 256; ++a) out.unbound[static_cast<std::size_t>(a)] = Mask{};
-  // A hardware answer as what a reset answering it ends with (response::after_wait: a
-  // transient answer ends NORMAL); non-passable as kNonPassableResponse; passable but not NORMAL
+  // Hardware answers as what a reset answering them ends with (response::final_status: a
+  // transient answer waited out ends NORMAL from 6.6); non-passable as kNonPassableResponse; passable but not NORMAL
   // as kPassableNonZeroResponse where the zero bit is kept (the hardware's answers, which a
   // device reset's EIO reads), else as NORMAL.
   // All of it under the state's kernel profile (State::kernel): what a reset ends with, what
@@ -213,16 +213,18 @@ State normalize(const State& s, int width) {
   const std::optional<std::uint8_t> nonzero = passable_nonzero_code(s.kernel);
   auto table = [&](const std::map<std::uint16_t, std::uint8_t>& in, bool hw) {
     std::map<std::uint16_t, std::uint8_t> t;
-    for (const auto& [qid, answer] : in) {
+    for (const auto& [qid, rc] : in) {
       const Apqn q = Apqn::unpack(qid);
-      const std::uint8_t rc = reset_ends_with(s.kernel, answer, hw);
       if (q.adapter >= width || q.domain >= width || rc == response::normal) continue;
       if (!passable_status(s.kernel, rc)) t[qid] = kNonPassableResponse;
       else if (hw && nonzero) t[qid] = *nonzero;
     }
     return t;
   };
-  out.hw_response = table(s.hw_response, true);
+  // A sequence of answers becomes the one code its reset ends with (folded_hw_responses).
+  out.hw_response.clear();
+  for (const auto& [qid, rc] : table(folded_hw_responses(s.kernel, s.hw_response), true))
+    out.hw_response[qid] = {rc};
   out.last_response = table(s.last_response, false);
   return out;
 }

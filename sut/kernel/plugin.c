@@ -137,8 +137,13 @@ static int run(struct apcb_sut_instance* in, const apcb_sut_op* op) {
       if (op->driver != 1 && op->driver != 2) return 1;
       return op->kind == APCB_SUT_OP_QUEUE_BIND ? kshim_bus_bind(apqn, op->driver) : kshim_bus_unbind(apqn, op->driver);
     case APCB_SUT_OP_RESET_RESPONSE:
-      kshim_fw_set_reset_response(apqn, op->response);
-      return 0;
+      /* ABI minor 2: a sequence travels in `text`, one byte per code, text[0] == response. */
+      if (op->text_len == 0) {
+        kshim_fw_set_reset_response(apqn, op->response);
+        return 0;
+      }
+      if (!op->text || op->text[0] != op->response) return 1;
+      return kshim_fw_set_reset_sequence(apqn, op->text, op->text_len) == 0 ? 0 : 1;
     case APCB_SUT_OP_BUS_MASK_WRITE:
       if (op->bus_mask > 1 || op->text_len >= PAGE_SIZE) return 1;
       return kshim_bus_mask_store(op->bus_mask, (const char*)op->text, op->text_len);
@@ -222,6 +227,11 @@ static int run(struct apcb_sut_instance* in, const apcb_sut_op* op) {
       in->output_len = (size_t)n;
       return 0;
     }
+    case APCB_SUT_OP_DRIVER_OVERRIDE_WRITE:
+    case APCB_SUT_OP_DRIVER_OVERRIDE_READ:
+      /* Debian's 6.1 and 6.12 AP bus (ap_bus.c) has no driver_override attribute on queue
+       * devices (added in 6.19, d38a87d7c064): no such sysfs file. */
+      return -ENOENT;
     case APCB_SUT_OP_READ_FEATURES: {
       /* The matrix device's attributes are its driver's dev_groups (6.12: features); 6.1 has none. */
       struct device* matrix = kshim_bus_device("matrix");
@@ -281,9 +291,10 @@ __attribute__((visibility("default"))) const apcb_sut_plugin* apcb_sut_get_plugi
   return abi_version == APCB_SUT_ABI_VERSION ? &plugin : NULL;
 }
 
-/* ABI minor 2: the guest's PQAP(AQIC) (GUEST_AQIC). The Debian drivers have no AP-configuration
- * eventfd, so the plugin never reports a SIGNAL (minor 1), which their profiles (6.1, 6.12)
- * never expect. */
+/* ABI minor 2: the guest's PQAP(AQIC) (GUEST_AQIC) and reset-response sequences (the firmware
+ * answers them instruction by instruction, so the real driver walks them). Minor 1's signals:
+ * Debian's 6.1 and 6.12 drivers have no AP-configuration-changed eventfd and their --kernel
+ * profiles signal nothing, so reporting none is what apcb expects of them. */
 __attribute__((visibility("default"))) uint32_t apcb_sut_get_abi_minor(void) { return APCB_SUT_ABI_MINOR; }
 
 #ifdef APCB_KERNEL_PROFILE

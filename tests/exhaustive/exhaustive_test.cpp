@@ -150,7 +150,11 @@ std::string key(const model::State& s) {
   for (int a = 0; a < 256; ++a)
     if (s.unbound[static_cast<std::size_t>(a)].any()) k += static_cast<char>(a), mask(s.unbound[static_cast<std::size_t>(a)]);
   k += '|';
-  for (const auto& [q, r] : s.hw_response) put(&q, sizeof q), k += static_cast<char>(r);
+  for (const auto& [q, answers] : s.hw_response) {
+    put(&q, sizeof q);
+    k += static_cast<char>(answers.size());
+    for (std::uint8_t r : answers) k += static_cast<char>(r);
+  }
   k += '|';
   for (const auto& [q, r] : s.last_response) put(&q, sizeof q), k += static_cast<char>(r);
   k += '|';

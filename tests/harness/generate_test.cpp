@@ -138,6 +138,7 @@ TEST(harness_Generate, NewKnobsAreOffOutsideTheDefaults) {
     EXPECT_EQ(k.fresh_mdev_percent, 0);
     EXPECT_EQ(k.follow_percent, 0);
     EXPECT_FALSE(k.every_reset_code);
+    EXPECT_EQ(k.reset_sequence_percent, 0);
     EXPECT_FALSE(k.overflow_text);
     EXPECT_FALSE(k.mask_variants);
     EXPECT_EQ(k.setup_percent, 0);
@@ -172,9 +173,26 @@ TEST(harness_Generate, DefaultsDrawEveryResetCode) {
   k.weights.fill(0);
   k.weight(model::OpKind::reset_response) = 1;
   OpGenerator gen(SeededEntropy(6), k);
-  std::set<int> codes;
-  for (int i = 0; i < 2000; ++i) codes.insert(std::get<model::op::ResetResponse>(gen.next()).response);
+  std::set<int> codes;          // of one-code reset responses
+  std::set<int> answers;        // of sequences, every position
+  std::set<std::size_t> lengths;
+  int sequences = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const auto r = std::get<model::op::ResetResponse>(gen.next());
+    if (r.then.empty()) {
+      codes.insert(r.response);
+      continue;
+    }
+    ++sequences;
+    lengths.insert(r.answers().size());
+    for (std::uint8_t rc : r.answers()) answers.insert(rc);
+  }
   EXPECT_EQ(codes, (std::set<int>{0, 1, 2, 3, 4, 5, 6, 7, 0x0A}));
+  // reset_sequence_percent = 25: sequences of 2 to 5 answers, transient, SE and final codes.
+  EXPECT_GT(sequences, 400);
+  EXPECT_LT(sequences, 600);
+  EXPECT_EQ(lengths, (std::set<std::size_t>{2, 3, 4, 5}));
+  EXPECT_EQ(answers, (std::set<int>{0, 1, 2, 3, 4, 5, 0x0A, 0x35, 0x36}));
 }
 
 // Creations name a pool UUID no mdev has while one is left: three mdevs at once are common.

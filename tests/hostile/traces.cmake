@@ -25,6 +25,20 @@ hostile_trace_test(hostile_trace_no_step_checks_nothing 2 "nothing was checked: 
   "apcb-trace 1\\n${hostile_host}\\n# caf\\xc3\\n")
 hostile_trace_test(hostile_trace_crlf_is_read 0 "hostile_trace_crlf_is_read.trace: conforms \\(1 step checked"
   "apcb-trace 1\\r\\n${hostile_host}\\r\\n${hostile_create}\\r\\n= 0\\r\\n")
+# host reset-response sequences: at most 16 codes, each 0..0xff, no empty item; the error names
+# the offending code's column.
+hostile_trace_test(hostile_trace_reset_sequence_of_17_codes 2
+  "hostile_trace_reset_sequence_of_17_codes.trace:3:109: at most 16 response codes in a reset-response sequence"
+  "apcb-trace 1\n${hostile_host}\nhost reset-response 02.0003 0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x05,0x00\n")
+hostile_trace_test(hostile_trace_reset_sequence_empty_item 2
+  "hostile_trace_reset_sequence_empty_item.trace:3:34: expected a response code 0..0xff"
+  "apcb-trace 1\n${hostile_host}\nhost reset-response 02.0003 0x05,,0x00\n")
+hostile_trace_test(hostile_trace_reset_sequence_trailing_comma 2
+  "hostile_trace_reset_sequence_trailing_comma.trace:3:34: expected a response code 0..0xff"
+  "apcb-trace 1\n${hostile_host}\nhost reset-response 02.0003 0x05,\n")
+hostile_trace_test(hostile_trace_reset_sequence_code_beyond_a_byte 2
+  "hostile_trace_reset_sequence_code_beyond_a_byte.trace:3:34: expected a response code 0..0xff"
+  "apcb-trace 1\n${hostile_host}\nhost reset-response 02.0003 0x05,0x100\n")
 # A 5 MB comment line is read (the limit is 16 MiB, below) and the error after it is
 # still positioned.
 add_test(NAME hostile_trace_long_line_then_error COMMAND bash -c

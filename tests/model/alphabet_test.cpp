@@ -59,6 +59,28 @@ TEST(Alphabet, EveryKindRoundTripsThroughThePluginAbi) {
   }
 }
 
+// A reset-response sequence (ABI minor 2) round-trips through the trace format and the ABI's
+// `text`; a `text` whose first byte is not `response`, or longer than 16 codes, is no operation.
+TEST(Alphabet, ResetResponseSequenceRoundTripsThroughTheTraceFormatAndThePluginAbi) {
+  const Op op = op::ResetResponse{Apqn{5, 4}, response::busy, {response::busy, response::assoc_failed}};
+  EXPECT_EQ(trace::format_op(op), "host reset-response 05.0004 0x05,0x05,0x36");
+  const sut::COp c(op);
+  ASSERT_EQ(c.get()->text_len, 3U);
+  EXPECT_EQ(c.get()->response, response::busy);
+  const std::optional<Op> back = sut::op_from_c(*c.get());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, op);
+  apcb_sut_op bad = *c.get();
+  const std::uint8_t other[] = {response::normal, response::busy};
+  bad.text = other;
+  bad.text_len = sizeof other;
+  EXPECT_FALSE(sut::op_from_c(bad).has_value());
+  const std::uint8_t too_long[17] = {response::busy};
+  bad.text = too_long;
+  bad.text_len = sizeof too_long;
+  EXPECT_FALSE(sut::op_from_c(bad).has_value());
+}
+
 TEST(Alphabet, KindsThatDoNotMutateLeaveTheStateAsItWas) {
   // A state where every read has something to show: an mdev with a queue, a guest attached.
   State s = State::initial(HostParams{true, 255, 255}, Matrix{Mask::of({5}), Mask::of({4}), Mask::of({4})});

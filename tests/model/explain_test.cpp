@@ -199,6 +199,50 @@ TEST_F(ExplainThreeGuests, TransientResetAnswerIsNoFailedReset) {
   EXPECT_EQ(row(sc, kMdev1, 5, 0xab).reason, Reason::no_guest);
 }
 
+// A reset-response sequence whose poll gives up (Q_NOT_AVAIL after BUSY) keeps the ZAPQ's BUSY
+// from 6.6: a failed reset, named with why a transient code stayed
+// (tests/traces/reset-sequence-busy-polls-complete.trace).
+TEST_F(ExplainThreeGuests, TransientStatusKeptWhenThePollGivesUpIsAFailedReset) {
+  attach();
+  ASSERT_EQ(sc.run(op::ResetResponse{Apqn{5, 4}, response::busy, {response::q_not_avail}}).result, Errno::ok);
+  ASSERT_EQ(sc.run(op::GuestDetach{kMdev1}).result, Errno::ok);
+  EXPECT_EQ(sc.s.last_response_of(Apqn{5, 4}), response::busy);
+  ASSERT_EQ(sc.assign_domain(kMdev1, "0"), Errno::ok);
+  const Verdict v = row(sc, kMdev1, 5, 4);
+  EXPECT_EQ(v.reason, Reason::reset_failed);
+  EXPECT_EQ(describe(v), "the last reset of APQN 05.0004 answered 0x05 (BUSY) and the driver's check that it "
+                         "completed gave up, keeping that status");
+  sc.violations.clear();  // F1 breaks the spec-strength P7 only; check_state is structural here
+}
+
+// Under 6.1 the in-progress answer is kept because the driver does not wait (one ZAPQ retry):
+// the same sequence shape that completes from 6.6 (0x02,0x02 then NORMAL) is a failed reset.
+TEST_F(ExplainThreeGuests, InProgressStatusKeptBefore6_6NamesTheMissingWait) {
+  sc.s.kernel = KernelVersion::v6_1;
+  attach();
+  ASSERT_EQ(sc.run(op::ResetResponse{Apqn{5, 4}, response::reset_in_progress, {response::reset_in_progress}}).result,
+            Errno::ok);
+  ASSERT_EQ(sc.run(op::GuestDetach{kMdev1}).result, Errno::ok);
+  EXPECT_EQ(sc.s.last_response_of(Apqn{5, 4}), response::reset_in_progress);
+  ASSERT_EQ(sc.assign_domain(kMdev1, "0"), Errno::ok);
+  const Verdict v = row(sc, kMdev1, 5, 4);
+  EXPECT_EQ(v.reason, Reason::reset_failed);
+  EXPECT_EQ(describe(v), "the last reset of APQN 05.0004 answered 0x02 (RESET_IN_PROGRESS) and, before Linux 6.6, "
+                         "the driver does not wait for a reset in progress");
+  sc.violations.clear();
+}
+
+// From 6.6 a sequence that polls through BUSY completes: no failed reset.
+TEST_F(ExplainThreeGuests, BusyPollsThatCompleteAreNoFailedReset) {
+  attach();
+  ASSERT_EQ(sc.run(op::ResetResponse{Apqn{5, 4}, response::busy, {response::busy, response::normal}}).result,
+            Errno::ok);
+  ASSERT_EQ(sc.run(op::GuestDetach{kMdev1}).result, Errno::ok);
+  EXPECT_EQ(sc.s.last_response_of(Apqn{5, 4}), response::normal);
+  ASSERT_EQ(sc.assign_domain(kMdev1, "0"), Errno::ok);
+  EXPECT_EQ(row(sc, kMdev1, 5, 4).reason, Reason::no_guest);
+}
+
 TEST_F(ExplainThreeGuests, FailuresNameTheirWitness) {
   const State before = sc.s;
   const op::AttrWrite clash{kMdev2, MdevAttr::assign_domain, "4\n"};

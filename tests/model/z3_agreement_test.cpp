@@ -59,6 +59,17 @@ std::string table_text(const std::map<std::uint16_t, std::uint8_t>& t) {
   return out;
 }
 
+std::string table_text(const std::map<std::uint16_t, std::vector<std::uint8_t>>& t) {
+  std::string out;
+  for (const auto& [qid, answers] : t) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, " %d.%d=", qid >> 8, qid & 0xff);
+    out += buf;
+    for (std::size_t i = 0; i < answers.size(); ++i) out += (i ? "," : "") + std::to_string(answers[i]);
+  }
+  return out;
+}
+
 // Every field where two states differ, for failure messages.
 std::string diff(const State& want, const State& got) {
   std::ostringstream out;
@@ -750,8 +761,17 @@ State arbitrary(const Shape& shape, Gen& gen, bool respect_assumptions) {
   // latest reset records, which both definitions read as not passable.
   static constexpr std::array<std::uint8_t, 3> kRc{response::busy, response::q_not_avail,
                                                    response::deconfigured};
-  for (int i = gen.pick(4); i > 0; --i)
-    s.hw_response[gen.apqn().packed()] = kRc[static_cast<std::size_t>(gen.pick(3))];
+  // Sometimes a sequence of answers (response::final_status folds it per profile): transient,
+  // Secure Execution and final codes, so the encoding's folded status is checked on them too.
+  static constexpr std::array<std::uint8_t, 6> kSeq{response::busy, response::reset_in_progress,
+                                                    response::normal, response::assoc_failed,
+                                                    response::q_not_avail, response::checkstopped};
+  for (int i = gen.pick(4); i > 0; --i) {
+    std::vector<std::uint8_t> answers{kRc[static_cast<std::size_t>(gen.pick(3))]};
+    if (gen.coin(3))
+      for (int n = 1 + gen.pick(3); n > 0; --n) answers.push_back(kSeq[static_cast<std::size_t>(gen.pick(6))]);
+    s.hw_response[gen.apqn().packed()] = answers;
+  }
   for (int i = gen.pick(4); i > 0; --i)
     s.last_response[gen.apqn().packed()] = kRc[static_cast<std::size_t>(gen.pick(3))];
   const int guests = gen.pick(shape.guests + 1);
@@ -796,12 +816,15 @@ State arbitrary(const Shape& shape, Gen& gen, bool respect_assumptions) {
       });
     });
   }
-  for (auto* t : {&s.hw_response, &s.last_response})
-    for (auto it = t->begin(); it != t->end();)
+  auto inside = [&](auto& t) {
+    for (auto it = t.begin(); it != t.end();)
       it = Apqn::unpack(it->first).adapter < shape.width &&
                    Apqn::unpack(it->first).domain < shape.width
                ? std::next(it)
-               : t->erase(it);
+               : t.erase(it);
+  };
+  inside(s.hw_response);
+  inside(s.last_response);
   return s;
 }
 

@@ -182,6 +182,25 @@ static void test_firmware_resets(void) {
   CHECK(kshim_fw_zapq(q, 0).response_code == 0x03 && kshim_event_count() == 3);
   CHECK(kshim_fw_zapq(AP_MKQID(6, 4), 0).response_code == 0x01); /* not configured */
   CHECK(kshim_event_count() == 3);
+  /* A sequence: each instruction of the reset answers the next code, ZAPQ and TAPQ alike, then
+   * NORMAL; one reset (one event); the next reset starts it again; outside a reset TAPQ is NORMAL. */
+  const unsigned char seq[] = { 0x05, 0x05, 0x00, 0x35 };
+  CHECK(kshim_fw_set_reset_sequence(q, seq, sizeof seq) == 0);
+  kshim_fw_end_batch();
+  CHECK(kshim_fw_tapq(q, NULL).response_code == 0x00);
+  CHECK(kshim_fw_zapq(q, 0).response_code == 0x05 && kshim_event_count() == 4);
+  CHECK(kshim_fw_tapq(q, NULL).response_code == 0x05);
+  CHECK(kshim_fw_zapq(q, 0).response_code == 0x00);
+  CHECK(kshim_fw_tapq(q, NULL).response_code == 0x35);
+  CHECK(kshim_fw_tapq(q, NULL).response_code == 0x00 && kshim_fw_zapq(q, 0).response_code == 0x00);
+  CHECK(kshim_event_count() == 4);
+  kshim_fw_end_batch();
+  CHECK(kshim_fw_zapq(q, 0).response_code == 0x05 && kshim_event_count() == 5);
+  unsigned char too_long[KSHIM_FW_MAX_SEQUENCE + 1] = { 0 };
+  CHECK(kshim_fw_set_reset_sequence(q, too_long, sizeof too_long) == -1);
+  CHECK(kshim_fw_set_reset_sequence(q, seq, 0) == -1);
+  kshim_fw_set_reset_response(q, 0x00);
+  kshim_fw_end_batch();
   struct ap_config_info info;
   CHECK(kshim_fw_qci(&info) == 0 && info.apxa == 1 && test_bit_inv(5, (unsigned long*)info.apm) &&
         test_bit_inv(4, (unsigned long*)info.aqm));

@@ -15,6 +15,12 @@
  *    is a reset that takes a while: ZAPQ answers it, and so do ZAPQs re-issued within the next
  *    KSHIM_FW_TRANSIENT_POLLS polls; TAPQ answers RESET IN PROGRESS (BUSY for a BUSY reset)
  *    for those polls; after them the reset has completed and everything answers NORMAL.
+ * A sequence (`host reset-response A.D R1,R2,...`, kshim_fw_set_reset_sequence) is answered
+ * instruction by instruction instead: the ZAPQ that starts a reset answers R1, and each later
+ * ZAPQ or TAPQ of that queue while the reset is in flight (in the same batch) answers the next
+ * code, then NORMAL once the sequence is used up, so a driver that polls until the queue is
+ * quiet always ends (Debian 6.12's apq_reset_check has no time limit). Outside a reset TAPQ
+ * answers NORMAL as above, and the next reset starts the sequence again.
  * A reset is recorded as an observation (kshim_record_reset) when ZAPQ starts one. A ZAPQ
  * re-issued for the same queue in the same batch (between two commits of the operation) is the
  * same reset carried on, not a new one: 6.1 retries ZAPQ after RESET IN PROGRESS, 6.12's reset
@@ -29,6 +35,8 @@ enum { AP_RC_NORMAL = 0x00, AP_RC_Q_NOT_AVAIL = 0x01, AP_RC_RESET_IN_PROGRESS = 
 
 struct fw_queue {
   unsigned char response;  /* what a reset of this queue answers */
+  unsigned char seq[KSHIM_FW_MAX_SEQUENCE]; /* a sequence of answers (seq_len >= 2), or none */
+  unsigned char seq_len, seq_pos;
   unsigned char polls_left; /* > 0: a transient reset in flight */
   bool in_flight;          /* a reset was started in the current batch */
   bool irq_enabled;
@@ -67,8 +75,25 @@ void kshim_fw_set_config(const unsigned long apm[4], const unsigned long aqm[4],
 void kshim_fw_set_reset_response(unsigned int apqn, unsigned int response) {
   struct fw_queue* q = &fw.q[apqn & 0xffff];
   q->response = (unsigned char)response;
+  q->seq_len = 0;
+  q->seq_pos = 0;
   q->polls_left = 0;
   q->in_flight = false;
+}
+
+int kshim_fw_set_reset_sequence(unsigned int apqn, const unsigned char* codes, size_t n) {
+  if (n == 0 || n > KSHIM_FW_MAX_SEQUENCE) return -1;
+  kshim_fw_set_reset_response(apqn, codes[0]);
+  if (n == 1) return 0;
+  struct fw_queue* q = &fw.q[apqn & 0xffff];
+  memcpy(q->seq, codes, n);
+  q->seq_len = (unsigned char)n;
+  return 0;
+}
+
+/* The next answer of a reset walking a sequence: NORMAL once it is used up. */
+static unsigned int next_in_sequence(struct fw_queue* q) {
+  return q->seq_pos < q->seq_len ? q->seq[q->seq_pos++] : AP_RC_NORMAL;
 }
 
 bool kshim_fw_apqn_configured(unsigned int apqn) {
@@ -119,6 +144,7 @@ struct ap_queue_status kshim_fw_tapq(ap_qid_t qid, struct ap_tapq_hwinfo* info) 
     info->qd = 7;
   }
   if (!kshim_fw_apqn_configured(qid)) return status_of(q, AP_RC_Q_NOT_AVAIL);
+  if (q->seq_len && q->in_flight) return status_of(q, next_in_sequence(q));
   if (q->polls_left) {
     q->polls_left--;
     return status_of(q, q->response == AP_RC_BUSY ? AP_RC_BUSY : AP_RC_RESET_IN_PROGRESS);
@@ -140,10 +166,15 @@ struct ap_queue_status kshim_fw_zapq(ap_qid_t qid, int fbit) {
     q->in_flight = true;
     fw.in_flight[fw.in_flight_count++] = (unsigned short)(qid & 0xffff);
     q->irq_enabled = false; /* a reset disables interruptions */
+    if (q->seq_len) {
+      q->seq_pos = 0;
+      return status_of(q, next_in_sequence(q));
+    }
     if (transient(q->response)) q->polls_left = KSHIM_FW_TRANSIENT_POLLS;
     return status_of(q, q->response);
   }
   /* Re-issued while the reset is in flight: the same reset goes on. */
+  if (q->seq_len) return status_of(q, next_in_sequence(q));
   if (q->polls_left) {
     q->polls_left--;
     return status_of(q, q->response);

@@ -42,6 +42,12 @@ void kshim_fw_set_config(const unsigned long apm[4], const unsigned long aqm[4],
  * (a re-issued ZAPQ included) until the next reset-response. */
 #define KSHIM_FW_TRANSIENT_POLLS 2
 void kshim_fw_set_reset_response(unsigned int apqn, unsigned int response);
+/* From now on the instructions of a reset of `apqn` answer codes[0..n) in the order issued
+ * (the starting ZAPQ, then each TAPQ or re-issued ZAPQ while the reset is in flight), then
+ * NORMAL. n == 1 is kshim_fw_set_reset_response. Returns -1 (nothing changed) for n == 0 or
+ * n > KSHIM_FW_MAX_SEQUENCE. */
+#define KSHIM_FW_MAX_SEQUENCE 16
+int kshim_fw_set_reset_sequence(unsigned int apqn, const unsigned char* codes, size_t n);
 bool kshim_fw_apqn_configured(unsigned int apqn);
 unsigned int kshim_fw_max_adapter(void);
 unsigned int kshim_fw_max_domain(void);
