@@ -699,6 +699,10 @@ def execute(host: Host, line: str):
     if words[0] == "host" and words[1] == "config":
         return host.host_config(parse_matrix(parse_fields(words[2:])))
     if words[0] == "host" and words[1] == "reset-response":
+        # A sequence of answers (RC,RC,...: each instruction of one reset) is not implemented
+        # here; one answer is what every reset of the queue ends with.
+        if "," in words[3]:
+            return "cannot comply"
         q, answer = parse_apqn(words[2]), int(words[3], 0)
         if answer == NORMAL:
             host.hw_answer.pop(q, None)
