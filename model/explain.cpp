@@ -340,7 +340,8 @@ std::string describe(const Verdict& v) {
     case Reason::not_assigned: return id_text(v.kind, v.id) + " is not assigned to this mdev";
     case Reason::shadow_stale:
       return "stale shadow (S ⊊ F): the full filter passes it, but the kernel has not refiltered "
-             "since an unassign, unbind or host configuration removal";
+             "since an unassign, unbind, host configuration removal or a reset that ended passable (the "
+             "resets after a filter of the queues it took out, 6.8 f848cba767e5)";
     case Reason::no_guest: return "in the shadow, but no guest is attached (a guest gets it when it opens the mdev)";
     case Reason::guest_released:
       return "in the shadow, but " + guest + " was asked to release the device: its CRYCB is cleared until the next commit";

@@ -402,7 +402,8 @@ TEST(Explain, StaleShadowAfterUnassignDomain) {
   EXPECT_EQ(v.reason, Reason::shadow_stale);
   EXPECT_EQ(describe(v),
             "stale shadow (S ⊊ F): the full filter passes it, but the kernel has not refiltered since an unassign, "
-            "unbind or host configuration removal");
+            "unbind, host configuration removal or a reset that ended passable (the resets after a filter of the "
+            "queues it took out, 6.8 f848cba767e5)");
   EXPECT_EQ(describe(row(sc, kMdev1, 0x10, 5)), "domain 0005 is not assigned to this mdev");
   EXPECT_TRUE(sc.violations.empty());
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "model/filter.h"
@@ -168,6 +169,16 @@ TEST(Invariants, HoldOnRandomSequences) {
         // returns before it): the shadow may then still be stale, as after a failed reset
         // (tests/traces/assign-already-assigned-runs-no-filter.trace, found by this test).
         if (const Mdev* was = before.find_mdev(w->uuid); was != nullptr && was->assigned == m->assigned) continue;
+        // The filter's own resets of the queues it took out (6.8 f848cba767e5) may end passable
+        // (a failed reset followed by DECONFIGURED): the shadow is then stale until the next
+        // filter (tests/traces/filter-reset-makes-a-filtered-queue-passable-shadow-stale.trace,
+        // found by this test once reset-response sequences were drawn, seed 476).
+        const bool reset_became_passable = std::any_of(obs.events.begin(), obs.events.end(), [&](const Event& e) {
+          const auto* r = std::get_if<Reset>(&e);
+          return r != nullptr && !passable_status(s.kernel, before.last_response_of(r->apqn)) &&
+                 passable_status(s.kernel, s.last_response_of(r->apqn));
+        });
+        if (reset_became_passable) continue;
         ASSERT_TRUE(shadow_equals_filter(s, *m)) << "seed " << seed << " step " << step << "\n" << format_trace(trace);
         ++full_filters;
       }
