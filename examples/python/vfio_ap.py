@@ -21,6 +21,10 @@ implement that operation kind, and the step is not compared. Cannot comply here:
 
     vcpu read G         (this implementation models the CRYCB's contents, not the vCPUs
                          that read it; the commits already show every APCB written)
+    vcpu pqap G aqic    (the same: no vCPUs, so no PQAP interception)
+    .../driver_override (Linux 6.19's queue device driver_override is not implemented)
+    host reset-response XX.YYYY RC,RC,...
+                        (a sequence of answers per reset; one answer per queue is)
 
 Everything else is implemented: host init/config (QCI changes with the bus scan), queue
 reset responses, AP bus apmask/aqmask (absolute and relative syntax, the in-use veto), queue
