@@ -62,7 +62,10 @@ std::uint8_t lookup(const std::map<std::uint16_t, std::uint8_t>& table, Apqn q) 
 }
 }  // namespace
 
-std::uint8_t State::hw_response_of(Apqn q) const { return hw_answers_of(q).front(); }
+std::uint8_t State::hw_response_of(Apqn q) const {
+  const auto it = hw_response.find(q.packed());  // no copy of the sequence: only its first code
+  return it == hw_response.end() || it->second.empty() ? response::normal : it->second.front();
+}
 std::vector<std::uint8_t> State::hw_answers_of(Apqn q) const {
   auto it = hw_response.find(q.packed());
   if (it == hw_response.end() || it->second.empty()) return {response::normal};

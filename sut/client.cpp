@@ -56,13 +56,10 @@ std::optional<model::Observation> Instance::apply(const model::Op& op) {
 }
 
 Instance::Applied Instance::apply_with_status(const model::Op& op) {
-  // A reset-response sequence is minor 2: an older plugin would read only its first code.
-  if (const auto* r = std::get_if<model::op::ResetResponse>(&op); r && !r->then.empty() &&
-      !plugin_.takes_reset_sequences())
-    return Applied{APCB_SUT_CANNOT_COMPLY, std::nullopt};
+  // An operation newer than the plugin's ABI minor version is never sent: skipped, as
+  // CANNOT_COMPLY.
+  if (abi_minor_of(op) > plugin_.abi_minor()) return Applied{APCB_SUT_CANNOT_COMPLY, std::nullopt};
   const COp c(op);
-  // A kind newer than the plugin's ABI minor version is never sent: skipped, as CANNOT_COMPLY.
-  if (abi_minor_of_op(c.get()->kind) > plugin_.abi_minor()) return Applied{APCB_SUT_CANNOT_COMPLY, std::nullopt};
   apcb_sut_observation obs{};
   const int status = plugin_.vtable().apply(instance_, c.get(), &obs);
   if (status != APCB_SUT_OK) return Applied{status, std::nullopt};

@@ -55,10 +55,6 @@ class Plugin {
   //
   // Example: a plugin that does not export apcb_sut_get_abi_minor: sees_signals() == false.
   bool sees_signals() const { return minor_ >= 1; }
-  // Whether the plugin reads a reset-response sequence (minor version 2 on); an older one is
-  // never sent one (Instance::apply answers CANNOT_COMPLY for it, so the step is skipped).
-  // Example: a plugin of APCB_SUT_EXPORT_PLUGIN built at minor 1: takes_reset_sequences() == false.
-  bool takes_reset_sequences() const { return minor_ >= 2; }
 
  private:
   Plugin(void* handle, const apcb_sut_plugin* vtable, std::uint32_t minor, std::optional<std::string> kernel_version)
@@ -106,7 +102,7 @@ class Instance {
   };
   // Applies `op` and answers the plugin's status as it is, with the observation when it is
   // APCB_SUT_OK (apply is this, less the status). A kind newer than the plugin's ABI minor
-  // version (sut::abi_minor_of_op) is not sent: {APCB_SUT_CANNOT_COMPLY, nullopt}.
+  // version (sut::abi_minor_of) is not sent: {APCB_SUT_CANNOT_COMPLY, nullopt}.
   //
   // Example: instance->apply_with_status(model::op::ReadBusMask{model::BusMask::aqmask}).status == APCB_SUT_OK
   Applied apply_with_status(const model::Op& op);

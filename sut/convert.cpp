@@ -115,6 +115,11 @@ COp::COp(const model::Op& op) {
   std::visit(Fill{*this, op_}, op);
 }
 
+std::uint32_t abi_minor_of(const model::Op& op) {
+  if (const auto* r = std::get_if<model::op::ResetResponse>(&op); r != nullptr && !r->then.empty()) return 2;
+  return model::info(model::kind_of(op)).abi >= 19 ? 2u : 0u;
+}
+
 std::optional<model::Op> op_from_c(const apcb_sut_op& c) {
   using namespace model;
   const Apqn q{c.adapter, c.domain};

@@ -31,13 +31,15 @@ apcb_sut_host to_c_host(const model::HostParams& params, const model::Matrix& co
 // Example: params_from_c(to_c_host(p, cfg)) == p
 model::HostParams params_from_c(const apcb_sut_host& host);
 
-// The plugin ABI minor version that introduced operation kind `abi` (APCB_SUT_OP_*;
-// apcb_sut.h, Versioning): kinds 1..18 are minor 0, 19 and later minor 2. apcb never sends a
-// plugin a kind newer than its minor version: the step is skipped as if the plugin had
-// answered APCB_SUT_CANNOT_COMPLY (sut::Instance::apply_with_status).
+// The plugin ABI minor version an operation needs (apcb_sut.h, Versioning): kinds 1..18 are
+// minor 0, 19 and later minor 2, and a reset-response sequence of two or more codes is minor 2
+// (an older plugin would read only its first code). apcb never sends a plugin an operation
+// newer than its minor version: the step is skipped as if the plugin had answered
+// APCB_SUT_CANNOT_COMPLY (sut::Instance::apply_with_status).
 //
-// Example: abi_minor_of_op(APCB_SUT_OP_GUEST_AQIC) == 2; abi_minor_of_op(APCB_SUT_OP_READ_FEATURES) == 0.
-constexpr std::uint32_t abi_minor_of_op(std::uint32_t abi) { return abi >= 19 ? 2u : 0u; }
+// Example: abi_minor_of(model::op::GuestAqic{1, q}) == 2; abi_minor_of(model::op::ReadFeatures{}) == 0;
+//   abi_minor_of(model::op::ResetResponse{q, 0x05, {0x00}}) == 2.
+std::uint32_t abi_minor_of(const model::Op& op);
 
 // An operation in C form; the C struct points into this object, so keep it alive while the
 // plugin runs.
