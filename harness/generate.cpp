@@ -79,7 +79,7 @@ GeneratorKnobs GeneratorKnobs::focused() {
 
 GeneratorKnobs GeneratorKnobs::property() {
   GeneratorKnobs k;
-  k.weights = Weights{2, 2, 2, 3, 4, 3, 1, 14, 2, 2, 4, 2, 1, 2, 3, 1, 1, 1, 0, 0, 2};
+  k.weights = Weights{2, 2, 2, 3, 4, 3, 1, 14, 2, 2, 4, 2, 1, 2, 3, 1, 1, 1, 1, 1, 2};
   k.guests = 3;
   return k;
 }
