@@ -493,11 +493,18 @@ Errno Step::change_config(const Matrix& cur) {
   prev.adapters.for_each([&](ApId a) {
     if (!cur.adapters.test(a)) s_.unbound[a] = Mask{};
     else s_.unbound[a] &= cur.domains;
-    // A queue device that goes takes its driver_override and its override binding (6.19).
-    s_.override_bound[a] &= s_.bus_adapters().test(a) ? s_.bus_domains() : Mask{};
   });
-  std::erase_if(s_.driver_override,
-                [&](const auto& entry) { return !s_.present(Apqn::unpack(entry.first)); });
+  // A queue device that goes takes its driver_override and its override binding with it (6.19);
+  // one that arrives is a new device with neither. Both are kept only for queues present before
+  // and after (a State only has them on present queues; the Z3 encoding states the same rule).
+  const auto stays = [&](Apqn q) {
+    return s_.present(q) && (prev.adapters & bus_a).test(q.adapter) && (prev.domains & bus_q).test(q.domain);
+  };
+  for (std::size_t a = 0; a < s_.override_bound.size(); ++a)
+    Mask(s_.override_bound[a]).for_each([&](ApId d) {
+      if (!stays(Apqn{static_cast<ApId>(a), d})) s_.override_bound[a].clear(d);
+    });
+  std::erase_if(s_.driver_override, [&](const auto& entry) { return !stays(Apqn::unpack(entry.first)); });
   // ... and new ones are probed by the driver their ownership names.
   for (Apqn q : arriving) {
     s_.unbound[q.adapter].clear(q.domain);

@@ -142,8 +142,12 @@ z3::expr equal_at(const z3enc::Encoder& enc, const z3enc::SymState& a, const z3e
   all.push_back(mat(a.cfg, b.cfg));
   all.push_back(a.apmask == b.apmask);
   all.push_back(a.aqmask == b.aqmask);
+  all.push_back(a.apmask_high == b.apmask_high);
+  all.push_back(a.aqmask_high == b.aqmask_high);
   for (auto rows : {&z3enc::SymState::unbound, &z3enc::SymState::hw_ok, &z3enc::SymState::hw_zero,
-                    &z3enc::SymState::last_ok})
+                    &z3enc::SymState::last_ok, &z3enc::SymState::overrides,
+                    &z3enc::SymState::override_vfio, &z3enc::SymState::override_default,
+                    &z3enc::SymState::override_bound})
     all.push_back(z3::select(a.*rows, x) == z3::select(b.*rows, x));
   for (std::size_t k = 0; k < a.mdevs.size(); ++k) {
     const z3enc::SymMdev& p = a.mdevs[k];
@@ -191,13 +195,24 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
   s.hw_ok = z3::store(z3::const_array(enc.index_sort(), enc.ones()), ih, rh);
   s.hw_zero = z3::store(z3::const_array(enc.index_sort(), enc.ones()), ih, rz);
   s.last_ok = z3::store(z3::const_array(enc.index_sort(), enc.ones()), il, rl);
+  // A witness has no driver_override and no override binding (6.19): its counterexamples are
+  // of the mask regime.
+  for (z3::expr* rows : {&s.overrides, &s.override_vfio, &s.override_default, &s.override_bound})
+    *rows = z3::const_array(enc.index_sort(), enc.zero());
 
   z3::expr_vector all(c);
   for (int k = 0; k < 6; ++k) w.pool.push_back(idx("pool" + std::to_string(k)));
   auto small = [&](const z3::expr& m) { all.push_back(within(enc, m, w.pool)); };
-  for (const z3::expr& m : {s.cfg.adapters, s.cfg.domains, s.cfg.control_domains, s.apmask,
-                            s.aqmask, ru, ~rh, ~rz, ~rl, enc.onehot(iu), enc.onehot(ih), enc.onehot(il)})
+  for (const z3::expr& m : {s.cfg.adapters, s.cfg.domains, s.cfg.control_domains, ru, ~rh, ~rz,
+                            ~rl, enc.onehot(iu), enc.onehot(ih), enc.onehot(il)})
     small(m);
+  // A bus mask names few IDs, or all of them while there is no mdev (the 6.19 driver_override
+  // regime's masks, which an override write needs; construct() builds no assignment under
+  // them).
+  z3::expr no_mdev = c.bool_val(true);
+  for (const z3enc::SymMdev& m : s.mdevs) no_mdev = no_mdev && !m.present;
+  for (const z3::expr& m : {s.apmask, s.aqmask})
+    all.push_back(within(enc, m, w.pool) || (m == enc.ones() && no_mdev));
   // A State's zero answers are passable (NORMAL is).
   all.push_back(subset(enc, rz, rh));
   for (const z3enc::SymMdev& m : s.mdevs)

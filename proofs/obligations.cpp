@@ -96,7 +96,12 @@ SymState initial_state(Prover& p) {
   SymState s = enc.fresh("init");
   s.apmask = enc.ones();
   s.aqmask = enc.ones();
+  s.apmask_high = p.ctx().bool_val(true);
+  s.aqmask_high = p.ctx().bool_val(true);
   s.unbound = z3::const_array(enc.index_sort(), enc.zero());
+  // No driver_override and no override binding (6.19; constant in other profiles anyway).
+  for (z3::expr* rows : {&s.overrides, &s.override_vfio, &s.override_default, &s.override_bound})
+    *rows = z3::const_array(enc.index_sort(), enc.zero());
   s.hw_ok = z3::const_array(enc.index_sort(), enc.ones());
   s.hw_zero = z3::const_array(enc.index_sort(), enc.ones());
   s.last_ok = z3::const_array(enc.index_sort(), enc.ones());

@@ -18,7 +18,8 @@ const std::vector<std::string>& op_kind_names() {
       "unassign_control_domain", "ap_config",     "device_reset",
       "guest_create",      "guest_attach",        "guest_detach",
       "guest_release",     "vcpu_observe",        "read_mdev",
-      "read_bus_mask",     "read_queue_status"};
+      "read_bus_mask",     "read_queue_status",   "driver_override_write",
+      "driver_override_read"};
   return names;
 }
 
@@ -71,9 +72,12 @@ OpKind op_kind(const z3enc::Encoder& enc, const std::string& prefix, const std::
     for (model::BusMask m : {model::BusMask::apmask, model::BusMask::aqmask}) {
       const char* label = m == model::BusMask::apmask ? "apmask" : "aqmask";
       const z3::expr value = mask("value");
+      // IDs beyond the width (none at 256): all set or none.
+      const z3::expr high = enc.width() == 256 ? c.bool_val(true)
+                                               : c.bool_const((prefix + ".value_high").c_str());
       z3enc::SymOp op = name == "read_bus_mask"
                             ? z3enc::SymOp{z3enc::sop::ReadBusMask{m}}
-                            : z3enc::SymOp{z3enc::sop::BusMaskWrite{m, value}};
+                            : z3enc::SymOp{z3enc::sop::BusMaskWrite{m, value, high}};
       kind.instances.push_back({label, op, {}, {}, -1, {value}});
     }
     kind.mutating = name == "bus_mask_write";
@@ -130,6 +134,24 @@ OpKind op_kind(const z3enc::Encoder& enc, const std::string& prefix, const std::
   } else if (name == "read_queue_status") {
     const z3::expr a = idx("a");
     kind.instances.push_back({"", z3enc::sop::ReadQueueStatus{a, idx("d")}, {a}, {}, -1, {}});
+    kind.mutating = false;
+  } else if (name == "driver_override_write") {
+    const z3::expr a = idx("a");
+    const z3::expr d = idx("d");
+    const std::pair<z3enc::sop::OverrideName, const char*> names[] = {
+        {z3enc::sop::OverrideName::vfio_ap, "vfio_ap"},  // first: nonvacuity's witness
+        {z3enc::sop::OverrideName::clear, "clear"},
+        {z3enc::sop::OverrideName::default_driver, "default"},
+        {z3enc::sop::OverrideName::other, "other"}};
+    for (const auto& [what, label] : names)
+      kind.instances.push_back({label,
+                                z3enc::sop::DriverOverrideWrite{
+                                    a, d, what, c.bool_const((prefix + ".empty").c_str()),
+                                    c.bool_const((prefix + ".too_long").c_str())},
+                                {a}, {}, -1, {}});
+  } else if (name == "driver_override_read") {
+    const z3::expr a = idx("a");
+    kind.instances.push_back({"", z3enc::sop::DriverOverrideRead{a, idx("d")}, {a}, {}, -1, {}});
     kind.mutating = false;
   } else {
     throw std::invalid_argument("proofs: no operation kind " + name);
@@ -203,7 +225,9 @@ model::Op concrete_op(const z3enc::Encoder& enc, const z3enc::SymOp& op,
                                     : value(o.zero).is_true() ? model::response::normal
                                                               : z3enc::kPassableNonZeroResponse};
         } else if constexpr (std::is_same_v<T, s::BusMaskWrite>) {
-          return op_::BusMaskWrite{o.mask, "0x" + mask(o.value).hex() + "\n"};
+          const model::Mask above = model::Mask::all() - model::Mask::up_to(n - 1);
+          const model::Mask full = mask(o.value) | (value(o.high).is_true() ? above : model::Mask{});
+          return op_::BusMaskWrite{o.mask, "0x" + full.hex() + "\n"};
         } else if constexpr (std::is_same_v<T, s::MdevCreate>) {
           return op_::MdevCreate{uuid(o.slot)};
         } else if constexpr (std::is_same_v<T, s::MdevRemove>) {
@@ -230,6 +254,23 @@ model::Op concrete_op(const z3enc::Encoder& enc, const z3enc::SymOp& op,
           return op_::ReadMdev{uuid(o.slot), model::MdevView::guest_matrix};
         } else if constexpr (std::is_same_v<T, s::ReadBusMask>) {
           return op_::ReadBusMask{o.mask};
+        } else if constexpr (std::is_same_v<T, s::DriverOverrideWrite>) {
+          // A value of the name's class; a too-long one is the name padded to a page.
+          std::string text;
+          if (!value(o.empty).is_true()) {
+            switch (o.name) {
+              case s::OverrideName::clear: text = "\n"; break;
+              case s::OverrideName::vfio_ap: text = std::string(model::driver_name(Driver::vfio_ap)) + "\n"; break;
+              case s::OverrideName::default_driver:
+                text = std::string(model::driver_name(Driver::default_driver)) + "\n";
+                break;
+              case s::OverrideName::other: text = std::string(z3enc::kOtherOverrideName) + "\n"; break;
+            }
+            if (value(o.too_long).is_true()) text.resize(model::kDriverOverrideMax, '\n');
+          }
+          return op_::DriverOverrideWrite{apqn(o.adapter, o.domain), text};
+        } else if constexpr (std::is_same_v<T, s::DriverOverrideRead>) {
+          return op_::DriverOverrideRead{apqn(o.adapter, o.domain)};
         } else {
           static_assert(std::is_same_v<T, s::ReadQueueStatus>);
           return op_::ReadQueueStatus{apqn(o.adapter, o.domain)};

@@ -136,8 +136,77 @@ z3::expr Encoder::vfio_row(const SymState& s, const z3::expr& a) const {
   const HostParams& p = shape_.params;
   return z3::ite(bit(within_max(*this, s.cfg.adapters, p.bus_max_adapter()), a),
                  within_max(*this, s.cfg.domains, p.bus_max_domain()) &
-                     ~z3::select(s.unbound, a) & ~reserved_row(s, a),
+                     ~z3::select(s.unbound, a) & not_reserved_or_override_bound(s, a),
                  zero());
+}
+
+z3::expr Encoder::default_row(const SymState& s, const z3::expr& a) const {
+  const z3::expr row = present_row(s, a) & ~z3::select(s.unbound, a) & reserved_row(s, a);
+  // Without the regime there is no override binding: the term stays what it was before it.
+  if (!model::behaviour(shape_.kernel).queue_driver_override) return row;
+  return row & ~z3::select(s.override_bound, a);
+}
+
+z3::expr Encoder::not_reserved_or_override_bound(const SymState& s, const z3::expr& a) const {
+  if (!model::behaviour(shape_.kernel).queue_driver_override) return ~reserved_row(s, a);
+  return ~reserved_row(s, a) | z3::select(s.override_bound, a);
+}
+
+z3::expr Encoder::owned_row(const SymState& s, const z3::expr& a) const {
+  const z3::expr ov = z3::select(s.overrides, a);
+  return (reserved_row(s, a) & ~ov) | (ov & default_row(s, a));
+}
+
+z3::expr Encoder::override_names_row(const SymState& s, const z3::expr& a, Driver driver) const {
+  const z3::expr ov = z3::select(s.overrides, a);
+  const z3::expr vfio = z3::select(s.override_vfio, a);
+  if (driver == Driver::vfio_ap) return ov & vfio;
+  if (driver == Driver::default_driver) return ov & ~vfio & z3::select(s.override_default, a);
+  return zero();
+}
+
+namespace {
+// Whether a ground array (a chain of stores at numeral indices over a constant array of zero,
+// as concretize builds) has a non-zero row, or nullopt when the array is not of that form.
+// Z3's simplifier leaves `store(K(0), i, v) = K(0)` alone, so a concrete evaluation (close,
+// then simplify) needs the answer as a constant.
+std::optional<bool> ground_nonzero(const z3::expr& arr) {
+  std::set<std::uint64_t> seen;
+  bool nonzero = false;
+  z3::expr v = arr;
+  while (v.is_app()) {
+    const Z3_decl_kind kind = v.decl().decl_kind();
+    if (kind == Z3_OP_STORE && v.arg(1).is_numeral() && v.arg(2).is_numeral()) {
+      const z3::expr row = v.arg(2);
+      // A row written later (outer) hides the ones below it at the same index.
+      if (seen.insert(v.arg(1).get_numeral_uint64()).second &&
+          std::string(Z3_get_numeral_string(row.ctx(), row)) != "0")
+        nonzero = true;
+      v = v.arg(0);
+      continue;
+    }
+    if (kind == Z3_OP_CONST_ARRAY && v.arg(0).is_numeral() &&
+        std::string(Z3_get_numeral_string(v.arg(0).ctx(), v.arg(0))) == "0")
+      return nonzero;
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+z3::expr Encoder::any_override(const SymState& s) const {
+  if (const std::optional<bool> ground = ground_nonzero(s.overrides)) return ctx_->bool_val(*ground);
+  return s.overrides != z3::const_array(index_sort(), zero());
+}
+
+z3::expr Encoder::no_override_binding(const SymState& s) const {
+  if (const std::optional<bool> ground = ground_nonzero(s.override_bound))
+    return ctx_->bool_val(!*ground);
+  return s.override_bound == z3::const_array(index_sort(), zero());
+}
+
+z3::expr Encoder::all_ones_masks(const SymState& s) const {
+  return s.apmask == ones() && s.apmask_high && s.aqmask == ones() && s.aqmask_high;
 }
 
 z3::expr Encoder::linked_row(const SymState& s, int k, const z3::expr& a) const {
@@ -221,8 +290,28 @@ SymState Encoder::fresh(const std::string& prefix) const {
   auto rows = [&](const std::string& name) {
     return c.constant((prefix + "." + name).c_str(), rows_sort());
   };
-  SymState s{mat("cfg"),      bv("apmask"),      bv("aqmask"), rows("unbound"), rows("hw_ok"),
-             rows("hw_zero"), rows("last_ok"), {},           {}};
+  // The driver_override regime's parts: constants where the profile or the width fixes them.
+  const bool regime = model::behaviour(shape_.kernel).queue_driver_override;
+  const z3::expr none = z3::const_array(index_sort(), zero());
+  auto high = [&](const std::string& name) {
+    return width() == 256 ? c.bool_val(true) : c.bool_const((prefix + "." + name).c_str());
+  };
+  auto override_rows = [&](const std::string& name) { return regime ? rows(name) : none; };
+  SymState s{mat("cfg"),
+             bv("apmask"),
+             bv("aqmask"),
+             rows("unbound"),
+             rows("hw_ok"),
+             rows("hw_zero"),
+             rows("last_ok"),
+             high("apmask_high"),
+             high("aqmask_high"),
+             override_rows("overrides"),
+             override_rows("override_vfio"),
+             override_rows("override_default"),
+             override_rows("override_bound"),
+             {},
+             {}};
   for (int k = 0; k < shape_.mdevs; ++k) {
     const std::string m = "mdev" + std::to_string(k);
     s.mdevs.push_back(SymMdev{
@@ -292,11 +381,33 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
         arr = z3::store(arr, index(a), ~mask(bad[static_cast<std::size_t>(a)]));
     return arr;
   };
-  z3::expr unbound_rows = z3::const_array(index_sort(), zero());
-  for (int a = 0; a < n; ++a)
-    if (s.unbound[static_cast<std::size_t>(a)].any())
-      unbound_rows = z3::store(unbound_rows, index(a),
-                               fits(s.unbound[static_cast<std::size_t>(a)], "unbound"));
+  auto mask_rows = [&](const MaskRows& r, const char* what) {
+    z3::expr arr = z3::const_array(index_sort(), zero());
+    for (int a = 0; a < n; ++a)
+      if (r[static_cast<std::size_t>(a)].any())
+        arr = z3::store(arr, index(a), fits(r[static_cast<std::size_t>(a)], what));
+    return arr;
+  };
+  const z3::expr unbound_rows = mask_rows(s.unbound, "unbound");
+  // driver_override entries inside the width, by what they name (normalize drops the others).
+  if (!model::behaviour(shape_.kernel).queue_driver_override &&
+      (s.any_override() || s.override_bound != MaskRows{}))
+    throw std::invalid_argument("z3enc: a driver_override in a profile without the attribute");
+  MaskRows overrides{};
+  MaskRows names_vfio{};
+  MaskRows names_default{};
+  for (const auto& [qid, name] : s.driver_override) {
+    const Apqn q = Apqn::unpack(qid);
+    if (q.adapter >= n || q.domain >= n) continue;
+    overrides[q.adapter].set(q.domain);
+    if (name == driver_name(Driver::vfio_ap)) names_vfio[q.adapter].set(q.domain);
+    if (name == driver_name(Driver::default_driver)) names_default[q.adapter].set(q.domain);
+  }
+  for (int a = n; a < 256; ++a)
+    if (s.override_bound[static_cast<std::size_t>(a)].any())
+      throw std::invalid_argument("z3enc: an override binding beyond the width");
+  const Mask above = Mask::all() - inside;
+  auto high = [&](const Mask& m) { return c.bool_val(above.subset_of(m)); };
 
   SymState out{fits_matrix(s.cfg, "cfg"),
                mask(s.apmask & inside),
@@ -305,6 +416,12 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
                table_rows(folded_hw_responses(shape_.kernel, s.hw_response)),
                table_rows(folded_hw_responses(shape_.kernel, s.hw_response), /*zero=*/true),
                table_rows(s.last_response),
+               high(s.apmask),
+               high(s.aqmask),
+               mask_rows(overrides, "a driver_override"),
+               mask_rows(names_vfio, "a driver_override"),
+               mask_rows(names_default, "a driver_override"),
+               mask_rows(s.override_bound, "an override binding"),
                {},
                {}};
 
@@ -424,12 +541,27 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
   st.params = shape_.params;
   st.kernel = shape_.kernel;
   st.cfg = mat(s.cfg);
-  st.apmask = m(s.apmask);
-  st.aqmask = m(s.aqmask);
+  const Mask inside = Mask::up_to(n - 1);
+  st.apmask = m(s.apmask) | (b(s.apmask_high) ? Mask::all() - inside : Mask{});
+  st.aqmask = m(s.aqmask) | (b(s.aqmask_high) ? Mask::all() - inside : Mask{});
   const std::vector<Mask> unbound = rows(s.unbound);
   for (int a = 0; a < n; ++a)
     st.unbound[static_cast<std::size_t>(a)] = unbound[static_cast<std::size_t>(a)];
-  const Mask inside = Mask::up_to(n - 1);
+  // The driver_override regime (constant empty rows in a profile without it).
+  const std::vector<Mask> overrides = rows(s.overrides);
+  const std::vector<Mask> names_vfio = rows(s.override_vfio);
+  const std::vector<Mask> names_default = rows(s.override_default);
+  const std::vector<Mask> override_bound = rows(s.override_bound);
+  for (int a = 0; a < n; ++a) {
+    const auto r = static_cast<std::size_t>(a);
+    st.override_bound[r] = override_bound[r];
+    overrides[r].for_each([&](ApId d) {
+      const std::string_view name = names_vfio[r].test(d)      ? driver_name(Driver::vfio_ap)
+                                    : names_default[r].test(d) ? driver_name(Driver::default_driver)
+                                                               : kOtherOverrideName;
+      st.driver_override[Apqn{static_cast<ApId>(a), d}.packed()] = std::string(name);
+    });
+  }
   auto table = [&](const std::vector<Mask>& ok, auto& out) {
     for (int a = 0; a < n; ++a)
       (inside - ok[static_cast<std::size_t>(a)]).for_each([&](ApId d) {
@@ -512,6 +644,12 @@ z3::expr Encoder::equal(const SymState& a, const SymState& b) const {
   all.push_back(a.hw_ok == b.hw_ok);
   all.push_back(a.hw_zero == b.hw_zero);
   all.push_back(a.last_ok == b.last_ok);
+  all.push_back(a.apmask_high == b.apmask_high);
+  all.push_back(a.aqmask_high == b.aqmask_high);
+  all.push_back(a.overrides == b.overrides);
+  all.push_back(a.override_vfio == b.override_vfio);
+  all.push_back(a.override_default == b.override_default);
+  all.push_back(a.override_bound == b.override_bound);
   for (std::size_t k = 0; k < a.mdevs.size(); ++k) {
     const SymMdev& x = a.mdevs[k];
     const SymMdev& y = b.mdevs[k];
@@ -547,12 +685,22 @@ z3::expr Encoder::wf(const SymState& s) const {
   return conjunction(all);
 }
 
-z3::expr Encoder::assumptions(const SymState& s) const {
+z3::expr Encoder::not_reserved(const SymState& s) const {
   z3::expr_vector all(*ctx_);
   for (const SymMdev& m : s.mdevs)
     all.push_back(z3::implies(m.present, !((m.assigned.adapters & s.apmask) != zero() &&
                                            (m.assigned.domains & s.aqmask) != zero())));
+  // From 6.19 all-ones masks are the driver_override regime, where ownership is per queue.
+  if (model::behaviour(shape_.kernel).queue_driver_override)
+    return z3::implies(!all_ones_masks(s), conjunction(all));
   return conjunction(all);
+}
+
+z3::expr Encoder::assumptions(const SymState& s) const {
+  if (!model::behaviour(shape_.kernel).queue_driver_override) return not_reserved(s);
+  // The mask regime (6.19) has no override and no override binding.
+  return not_reserved(s) &&
+         z3::implies(!all_ones_masks(s), !any_override(s) && no_override_binding(s));
 }
 
 // --- invariant predicates --------------------------------------------------------------------
@@ -599,7 +747,7 @@ z3::expr Encoder::p2_passable(const SymState& s) const {
 
 z3::expr Encoder::p3(const SymState& s) const {
   z3::expr_vector all(*ctx_);
-  all.push_back(assumptions(s));
+  all.push_back(not_reserved(s));
   auto meets = [&](const SymMatrix& x, const SymMatrix& y) {
     return (x.adapters & y.adapters) != zero() && (x.domains & y.domains) != zero();
   };

@@ -58,6 +58,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -87,6 +88,9 @@ inline z3::expr disjunction(const z3::expr_vector& v) {
 // are final answers, not transient ones (response::transient), so a reset answering one ends
 // with it: BUSY, the earlier choice, is a reset that completes NORMAL.
 inline constexpr std::uint8_t kNonPassableResponse = response::q_not_avail;
+// The name extract and normalize write for a driver_override that names neither vfio_ap nor the
+// default driver (OverrideName::other): the AP bus only compares a name with its drivers'.
+inline constexpr std::string_view kOtherOverrideName = "other_driver";
 inline constexpr std::uint8_t kPassableNonZeroResponse = response::checkstopped;
 static_assert(!response::transient(kNonPassableResponse) && !response::passable(kNonPassableResponse));
 static_assert(!response::transient(kPassableNonZeroResponse) &&
@@ -171,6 +175,17 @@ struct SymGuest {
 // is a reset that completes: passable and zero); last_ok is the status a reset recorded.
 // A State always has hw_zero ⊆ hw_ok (NORMAL is passable); a queue with hw_zero but not hw_ok
 // (no State has one) counts as non-zero wherever the zero bit is read (Encoder::nonzero_row).
+//
+// The 6.19 driver_override regime (KernelBehaviour::queue_driver_override), four more rows:
+//   overrides[a] ∋ d         iff State::driver_override has an entry for (a, d),
+//   override_vfio[a] ∋ d     iff that entry names vfio_ap (read only within `overrides`),
+//   override_default[a] ∋ d  iff it names the default driver (read only within `overrides`
+//                            and outside `override_vfio`); any other name is neither,
+//   override_bound[a] ∋ d    iff State::override_bound[a] ∋ d,
+// and two Booleans saying whether the bus masks hold every ID from N to 255 (the masks' own
+// bits stop at N; "all ones", which an override write asks for, is about all 256). A profile
+// without the regime has the constant empty rows here (no State of it has an override), and
+// at N = 256 the two Booleans are the constant true (there is no ID beyond the width).
 // Example: enc.concretize(model_state).first is the ground SymState of a concrete State.
 struct SymState {
   SymMatrix cfg;
@@ -180,6 +195,12 @@ struct SymState {
   z3::expr hw_ok;
   z3::expr hw_zero;
   z3::expr last_ok;
+  z3::expr apmask_high;  // Bool: IDs N..255 all in apmask
+  z3::expr aqmask_high;  // Bool: IDs N..255 all in aqmask
+  z3::expr overrides;
+  z3::expr override_vfio;
+  z3::expr override_default;
+  z3::expr override_bound;
   std::vector<SymMdev> mdevs;
   std::vector<SymGuest> guests;
 };
@@ -214,12 +235,34 @@ struct ResetResponse {
   z3::expr passable;
   z3::expr zero;  // the reset ends NORMAL (0); taken only together with `passable`
 };
-// apmask or aqmask becomes `value` (a relative write already applied to the old mask).
-// Example: sop::BusMaskWrite{BusMask::apmask, enc.ones()}.
+// apmask or aqmask becomes `value` (a relative write already applied to the old mask), and
+// its IDs N..255 all set when `high` (the constant true at N = 256).
+// Example: sop::BusMaskWrite{BusMask::apmask, enc.ones(), ctx.bool_val(true)} writes all ones.
 struct BusMaskWrite {
   BusMask mask;
-  z3::expr value;
-};  // the parsed new mask
+  z3::expr value;  // the parsed new mask
+  z3::expr high;   // Bool
+};
+// What a driver_override write names, as far as the AP bus compares it: nothing (the write
+// clears the override), vfio_ap, the default driver's name, or any other name.
+enum class OverrideName { clear, vfio_ap, default_driver, other };
+// `echo TEXT > /sys/bus/ap/devices/XX.YYYY/driver_override` (6.19): `empty` when TEXT has no
+// bytes at all (the write never reaches the attribute), `too_long` when it is a page less one
+// byte or more; `name` what the value, cut at its first newline or NUL, names.
+// Example: sop::DriverOverrideWrite{a, d, OverrideName::vfio_ap, ctx.bool_val(false),
+//   ctx.bool_val(false)} is `echo vfio_ap > .../driver_override`.
+struct DriverOverrideWrite {
+  z3::expr adapter, domain;
+  OverrideName name;
+  z3::expr empty;     // Bool
+  z3::expr too_long;  // Bool
+};
+// `cat /sys/bus/ap/devices/XX.YYYY/driver_override` (6.19): ENOENT without the attribute or the
+// queue device; the text read is an observation, not encoded.
+// Example: sop::DriverOverrideRead{enc.index(5), enc.index(3)}.
+struct DriverOverrideRead {
+  z3::expr adapter, domain;
+};
 // Create the mdev of slot `slot` (EEXIST when it is present).
 // Example: sop::MdevCreate{0}.
 struct MdevCreate {
@@ -298,7 +341,8 @@ using SymOp = std::variant<sop::ConfigChange, sop::QueueBind, sop::QueueUnbind, 
                            sop::BusMaskWrite, sop::MdevCreate, sop::MdevRemove, sop::AttrWrite,
                            sop::ApConfigWrite, sop::DeviceReset, sop::GuestCreate, sop::GuestAttach,
                            sop::GuestDetach, sop::GuestRelease, sop::VcpuObserve, sop::ReadMdev,
-                           sop::ReadBusMask, sop::ReadQueueStatus>;
+                           sop::ReadBusMask, sop::ReadQueueStatus, sop::DriverOverrideWrite,
+                           sop::DriverOverrideRead>;
 
 // A fresh BV(N) constant `var` standing for the vector whose bit at index i is `bit(i)` (a
 // whole filter vector). The exact definition is var = concat(bit(0), …, bit(N−1)). `support`
@@ -420,9 +464,37 @@ class Encoder {
   // maximum IDs (HostParams::bus_max_adapter / bus_max_domain).
   // Example: with cfg adapters {5} and domains {3}, present_row(s, enc.index(5)) is {3}.
   z3::expr present_row(const SymState& s, const z3::expr& a) const;
-  // Domains d with (a, d) bound to vfio_ap: present, not unbound by hand, not reserved.
+  // Domains d with (a, d) bound to vfio_ap: present, not unbound by hand, and not reserved or
+  // bound by its driver_override (State::driver).
   // Example: on State::initial every present queue is reserved, so vfio_row is zero() for every a.
   z3::expr vfio_row(const SymState& s, const z3::expr& a) const;
+  // Domains d of adapter a that a bound queue (a, d) holds for vfio_ap: not reserved, or bound
+  // by its override (6.19; just "not reserved" in a profile without the regime).
+  // Example: on State::initial, not_reserved_or_override_bound(s, a) simplifies to zero().
+  z3::expr not_reserved_or_override_bound(const SymState& s, const z3::expr& a) const;
+  // Domains d with (a, d) bound to the default driver: present, not unbound, reserved and not
+  // bound to vfio_ap by its override.
+  // Example: on State::initial, default_row(s, a) == present_row(s, a).
+  z3::expr default_row(const SymState& s, const z3::expr& a) const;
+  // Domains d with (a, d) the host's (State::owned_row, ap_apqn_in_matrix_owned_by_def_drv): a
+  // queue with a driver_override iff bound to the default driver, any other iff reserved.
+  // Example: without overrides, owned_row(s, a) == reserved_row(s, a).
+  z3::expr owned_row(const SymState& s, const z3::expr& a) const;
+  // Domains d whose (a, d) has a driver_override naming `driver` (vfio_ap or the default
+  // driver; Driver::none names nothing).
+  // Example: after `echo vfio_ap > .../05.0003/driver_override`, override_names_row(s,
+  //   enc.index(5), Driver::vfio_ap) ∋ 3.
+  z3::expr override_names_row(const SymState& s, const z3::expr& a, Driver driver) const;
+  // Bool: some queue has a driver_override (State::any_override).
+  // Example: enc.any_override(enc.concretize(State::initial(p, cfg)).first).simplify() is false.
+  z3::expr any_override(const SymState& s) const;
+  // Bool: no queue is bound to vfio_ap by its override (State::override_bound is empty).
+  // Example: enc.no_override_binding(enc.concretize(State::initial(p, cfg)).first).simplify()
+  //   is true.
+  z3::expr no_override_binding(const SymState& s) const;
+  // Bool: apmask and aqmask both hold all 256 IDs (the 6.19 driver_override regime's masks).
+  // Example: on State::initial, all_ones_masks(s).simplify() is true.
+  z3::expr all_ones_masks(const SymState& s) const;
   // Domains d with (a, d) linked to mdev slot k (bound to vfio_ap, in k's assigned matrix).
   // Example: mdev slot 0 assigned adapter 5, domain 3, 05.0003 bound to vfio_ap: linked_row(s, 0,
   //   enc.index(5)) is {3}; at an absent slot the row means nothing.
@@ -489,11 +561,25 @@ class Encoder {
   // Example: enc.wf(enc.concretize(s).first).simplify() is true for every State s that fits.
   z3::expr wf(const SymState& s) const;
   // Bool: what `step` needs, beyond wf, to agree with model::apply. One fact: no APQN an
-  // mdev has assigned is reserved for the default drivers (P3's second half), which makes
-  // every queue an apmask/aqmask write hands to vfio_ap ownerless, so the write refilters no
-  // mdev (step.cpp's probe loop, interleaved across mdevs, has no closed form otherwise).
+  // mdev has assigned is reserved for the default drivers (P3's second half, `not_reserved`),
+  // which makes every queue an apmask/aqmask write hands to vfio_ap ownerless, so the write
+  // refilters no mdev (step.cpp's probe loop, interleaved across mdevs, has no closed form
+  // otherwise). From 6.19 that half speaks of the mask regime only (masks not all ones), and
+  // the mask regime has no override and no override binding (a mask write is refused while an
+  // override is set and rebinds every queue by the masks; an override write needs all-ones
+  // masks).
+  // What it does not cover (6.19): a mask write that leaves the driver_override regime while
+  // an mdev's assigned APQN is bound to the default driver (an override was changed on a queue
+  // an mdev holds, and the queue bound to the host's driver). The model reprobes that queue,
+  // refilters its mdev and commits once per probe; the encoding hands it over unfiltered.
+  // lower() keeps that write outside the encoding, so neither the agreement test nor a proof
+  // speaks of it (docs/kernel-versions.md, "Proofs").
   // Example: solver.add(enc.wf(pre) && enc.assumptions(pre)) before asking about step(pre, op).
   z3::expr assumptions(const SymState& s) const;
+  // Bool: P3's second half under the shape's profile: no assigned APQN is reserved for the
+  // host drivers; from 6.19 only while the masks are not all ones (invariants.cpp).
+  // Example: enc.not_reserved(enc.concretize(s).first).simplify() is true on State::initial.
+  z3::expr not_reserved(const SymState& s) const;
 
   // --- transitions -------------------------------------------------------------------------------
   // `op` applied to `pre`, exactly as model::apply on every state satisfying wf and
@@ -582,7 +668,9 @@ std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,
                              const Slots& slots);
 
 // The projection of `s` onto what an instance of width N represents: bus masks cut to IDs
-// below N, reset-response entries outside N × N dropped, a hardware answer replaced by what a
+// below N, their IDs N..255 kept only when all set (all ones above the width, else none),
+// driver_override names as their class (vfio_ap, the default driver's name, or
+// kOtherOverrideName; overrides of queues beyond the width dropped), reset-response entries outside N × N dropped, a hardware answer replaced by what a
 // reset ends with (response::after_wait: a transient one is absent, NORMAL), every non-passable
 // response written as kNonPassableResponse; a passable non-zero hardware response
 // (DECONFIGURED, CHECKSTOPPED) as kPassableNonZeroResponse, a passable last status as absent

@@ -67,8 +67,12 @@ class Lowerer {
     const Mask& current = o.mask == BusMask::apmask ? pre_.apmask : pre_.aqmask;
     const Parsed<Mask> parsed = parse_bus_mask(o.text, current);
     if (!parsed.ok()) return std::nullopt;
-    // IDs at or above the width name no queue of the instance: cut (normalize does the same).
-    return done(sop::BusMaskWrite{o.mask, enc_.mask(parsed.value)});
+    if (hands_assigned_queue_to_vfio(o)) return std::nullopt;
+    // IDs at or above the width name no queue of the instance: cut, keeping whether they are
+    // all set (normalize does the same).
+    const Mask above = Mask::all() - Mask::up_to(enc_.width() - 1);
+    return done(sop::BusMaskWrite{o.mask, enc_.mask(parsed.value),
+                                  enc_.ctx().bool_val(above.subset_of(parsed.value))});
   }
   std::optional<Lowered> operator()(const op::MdevCreate& o) const {
     if (!valid_uuid(o.uuid)) return std::nullopt;
@@ -152,10 +156,23 @@ class Lowerer {
   }
   // A constant of the driver: nothing of the state it could show, nothing for the proofs.
   std::optional<Lowered> operator()(const op::ReadFeatures&) const { return std::nullopt; }
-  // The 6.19 driver_override regime is not encoded yet (docs/kernel-versions.md, "Proofs"):
-  // a trace that writes or reads an override is outside the encoding.
-  std::optional<Lowered> operator()(const op::DriverOverrideWrite&) const { return std::nullopt; }
-  std::optional<Lowered> operator()(const op::DriverOverrideRead&) const { return std::nullopt; }
+  std::optional<Lowered> operator()(const op::DriverOverrideWrite& o) const {
+    if (!fits(o.apqn)) return std::nullopt;
+    // What the value names, cut where step.cpp cuts it (first newline or NUL).
+    const std::string name = o.text.substr(0, o.text.find_first_of(std::string_view("\0\n", 2)));
+    sop::OverrideName what = sop::OverrideName::other;
+    if (name.empty()) what = sop::OverrideName::clear;
+    else if (name == driver_name(Driver::vfio_ap)) what = sop::OverrideName::vfio_ap;
+    else if (name == driver_name(Driver::default_driver)) what = sop::OverrideName::default_driver;
+    z3::context& c = enc_.ctx();
+    return done(sop::DriverOverrideWrite{idx(o.apqn.adapter), idx(o.apqn.domain), what,
+                                         c.bool_val(o.text.empty()),
+                                         c.bool_val(o.text.size() >= kDriverOverrideMax)});
+  }
+  std::optional<Lowered> operator()(const op::DriverOverrideRead& o) const {
+    if (!fits(o.apqn)) return std::nullopt;
+    return done(sop::DriverOverrideRead{idx(o.apqn.adapter), idx(o.apqn.domain)});
+  }
   // A guest's PQAP(AQIC) changes nothing; which mdev it reaches is the attached one
   // (step.cpp), which the encoding's guest slots already determine. Outside the encoding.
   std::optional<Lowered> operator()(const op::GuestAqic&) const { return std::nullopt; }
@@ -166,6 +183,26 @@ class Lowerer {
 
  private:
   std::optional<Lowered> done(SymOp op) const { return Lowered{std::move(op), slots_}; }
+  // Whether the bus-mask write `o` succeeds and hands a queue an mdev has assigned from the
+  // default driver to vfio_ap (6.19: the driver_override regime reaches that), which the
+  // encoding does not cover (Encoder::assumptions).
+  bool hands_assigned_queue_to_vfio(const op::BusMaskWrite& o) const {
+    if (!behaviour(pre_.kernel).queue_driver_override) return false;
+    State post = pre_;
+    if (apply(post, o).result != Errno::ok) return false;
+    for (const Mdev& m : pre_.mdevs) {
+      bool handed = false;
+      m.assigned.adapters.for_each([&](ApId a) {
+        m.assigned.domains.for_each([&](ApId d) {
+          const Apqn q{a, d};
+          handed = handed || (pre_.driver(q) == Driver::default_driver &&
+                              post.driver(q) == Driver::vfio_ap);
+        });
+      });
+      if (handed) return true;
+    }
+    return false;
+  }
   bool fits(Apqn q) const { return q.adapter < enc_.width() && q.domain < enc_.width(); }
   bool fits(const Matrix& m) const {
     const Mask inside = Mask::up_to(enc_.width() - 1);
@@ -201,9 +238,21 @@ std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,
 State normalize(const State& s, int width) {
   State out = s;
   const Mask inside = Mask::up_to(width - 1);
-  out.apmask &= inside;
-  out.aqmask &= inside;
+  const Mask above = Mask::all() - inside;
+  // A mask's IDs beyond the width: all of them or none (SymState::apmask_high).
+  out.apmask = (s.apmask & inside) | (above.subset_of(s.apmask) ? above : Mask{});
+  out.aqmask = (s.aqmask & inside) | (above.subset_of(s.aqmask) ? above : Mask{});
   for (int a = width; a < 256; ++a) out.unbound[static_cast<std::size_t>(a)] = Mask{};
+  for (int a = 0; a < 256; ++a)
+    out.override_bound[static_cast<std::size_t>(a)] &= a < width ? inside : Mask{};
+  // driver_override names by what the bus compares them with; entries beyond the width go.
+  out.driver_override.clear();
+  for (const auto& [qid, name] : s.driver_override) {
+    const Apqn q = Apqn::unpack(qid);
+    if (q.adapter >= width || q.domain >= width) continue;
+    const bool known = name == driver_name(Driver::vfio_ap) || name == driver_name(Driver::default_driver);
+    out.driver_override[qid] = known ? name : std::string(kOtherOverrideName);
+  }
   // Hardware answers as what a reset answering them ends with (response::final_status: a
   // transient answer waited out ends NORMAL from 6.6); non-passable as kNonPassableResponse; passable but not NORMAL
   // as kPassableNonZeroResponse where the zero bit is kept (the hardware's answers, which a

@@ -38,6 +38,8 @@ class TransitionBuilder {
   Transition operator()(const sop::ReadMdev& o);
   Transition operator()(const sop::ReadBusMask& o);
   Transition operator()(const sop::ReadQueueStatus& o);
+  Transition operator()(const sop::DriverOverrideWrite& o);
+  Transition operator()(const sop::DriverOverrideRead& o);
 
  private:
   // A check of the operation, in step.cpp's order: the first whose condition holds decides the
@@ -122,7 +124,7 @@ class TransitionBuilder {
   void remove_queue(SymState& s, const z3::expr& a, const z3::expr& d) const;
   // validate_masks(k, candidate) as two checks (EADDRNOTAVAIL, then EADDRINUSE).
   void validate_masks(std::vector<Check>& checks, const SymState& s, int k,
-                      const SymMatrix& candidate) const;
+                      const SymMatrix& candidate);
 
   // Records a reset batch: for every adapter x, the domains r(x) (with `x` the bound name
   // in `r`); `s` is the state right after the batch. The function kept substitutes into the
@@ -147,6 +149,12 @@ SymState TransitionBuilder::merge(const z3::expr& c, const SymState& t, const Sy
              pick(c, t.hw_ok, e.hw_ok),
              pick(c, t.hw_zero, e.hw_zero),
              pick(c, t.last_ok, e.last_ok),
+             pick(c, t.apmask_high, e.apmask_high),
+             pick(c, t.aqmask_high, e.aqmask_high),
+             pick(c, t.overrides, e.overrides),
+             pick(c, t.override_vfio, e.override_vfio),
+             pick(c, t.override_default, e.override_default),
+             pick(c, t.override_bound, e.override_bound),
              {},
              {}};
   for (std::size_t k = 0; k < t.mdevs.size(); ++k) {
@@ -387,10 +395,27 @@ void TransitionBuilder::remove_queue(SymState& s, const z3::expr& a, const z3::e
 }
 
 void TransitionBuilder::validate_masks(std::vector<Check>& checks, const SymState& s, int k,
-                                       const SymMatrix& cand) const {
-  checks.push_back(
-      Check{(cand.adapters & s.apmask) != zero() && (cand.domains & s.aqmask) != zero(),
-            Errno::eaddrnotavail});
+                                       const SymMatrix& cand) {
+  // Host-owned APQNs: without an override that is "reserved", one test on the masks. With one
+  // (6.19), ownership is per queue (Encoder::owned_row), so the test is per adapter of the
+  // candidate: a definition, like a filter vector.
+  const z3::expr reserved =
+      (cand.adapters & s.apmask) != zero() && (cand.domains & s.aqmask) != zero();
+  z3::expr host_owned = reserved;
+  if (enc_.behaviour().queue_driver_override) {
+    const std::string name = "F!" + std::to_string(enc_.next_definition_++);
+    const z3::expr var = c_.bv_const(name.c_str(), static_cast<unsigned>(enc_.width()));
+    const Encoder* enc = &enc_;
+    const SymState snap = s;
+    const z3::expr domains = cand.domains;
+    defs_.push_back(Definition{var,
+                               [enc, snap, domains](const z3::expr& i) {
+                                 return (domains & enc->owned_row(snap, i)) != enc->zero();
+                               },
+                               cand.adapters});
+    host_owned = z3::ite(enc_.any_override(s), (var & cand.adapters) != zero(), reserved);
+  }
+  checks.push_back(Check{host_owned, Errno::eaddrnotavail});
   z3::expr shared = ff();
   for (int j = 0; j < slots(); ++j) {
     if (j == k) continue;
@@ -474,6 +499,13 @@ Transition TransitionBuilder::operator()(const sop::ConfigChange& o) {
       z3::lambda(x, z3::ite(enc_.bit(prev.adapters, x),
                             z3::ite(enc_.bit(cur.adapters, x), ub & cur.domains, zero()), ub) &
                         ~arriving);
+  // (3)–(4), 6.19: a queue device keeps its driver_override and its override binding only if
+  // it was present before and is after (a leaving device takes them, an arriving one is new).
+  if (kb.queue_driver_override) {
+    const z3::expr stays = enc_.present_row(p, x) & cur_row(x);
+    s.overrides = z3::lambda(x, z3::select(p.overrides, x) & stays);
+    s.override_bound = z3::lambda(x, z3::select(p.override_bound, x) & stays);
+  }
   // (6) Each mdev with pending adds, newest first, filters the state the previous ones left
   // (their resets can change what the next filter sees only when mdevs share queues, but the
   // order costs nothing to keep).
@@ -503,11 +535,22 @@ Transition TransitionBuilder::operator()(const sop::QueueBind& o) {
   z3::expr refused = tt();  // Driver::none
   if (o.driver == Driver::default_driver) refused = !reserved;
   if (o.driver == Driver::vfio_ap) refused = reserved;
+  const bool regime = enc_.behaviour().queue_driver_override;
+  // 6.19 ap_device_probe: a queue with a driver_override binds the driver it names and no other,
+  // whatever the masks say.
+  if (regime && o.driver != Driver::none)
+    refused = z3::ite(enc_.bit(z3::select(p.overrides, o.adapter), o.domain),
+                      !enc_.bit(enc_.override_names_row(p, o.adapter, o.driver), o.domain), refused);
   std::vector<Check> checks{
       {!present, Errno::enodev}, {!unbound, Errno::ebusy}, {refused, Errno::enodev}};
   SymState s = pre_;
   const z3::expr q = enc_.onehot(o.domain);
   s.unbound = z3::store(p.unbound, o.adapter, z3::select(p.unbound, o.adapter) & ~q);
+  // Bound to vfio_ap although the masks reserve it: by its override (State::override_bound).
+  if (regime && o.driver == Driver::vfio_ap)
+    s.override_bound = z3::store(p.override_bound, o.adapter,
+                                 z3::select(p.override_bound, o.adapter) |
+                                     z3::ite(reserved, q, zero()));
   if (o.driver == Driver::vfio_ap) {
     // probe_queue: a fresh queue object (status dropped), then the owner's full filter (the
     // owner has no pending adds between operations).
@@ -521,17 +564,18 @@ Transition TransitionBuilder::operator()(const sop::QueueBind& o) {
 
 Transition TransitionBuilder::operator()(const sop::QueueUnbind& o) {
   const SymState& p = pre_;
-  const z3::expr present = enc_.bit(enc_.present_row(p, o.adapter), o.domain);
-  const z3::expr unbound = enc_.bit(z3::select(p.unbound, o.adapter), o.domain);
-  const z3::expr reserved = enc_.bit(p.apmask, o.adapter) && enc_.bit(p.aqmask, o.domain);
   z3::expr bound_to_it = ff();  // Driver::none is never "the driver it is bound to"
-  if (o.driver == Driver::default_driver) bound_to_it = present && !unbound && reserved;
-  if (o.driver == Driver::vfio_ap) bound_to_it = present && !unbound && !reserved;
+  if (o.driver == Driver::default_driver)
+    bound_to_it = enc_.bit(enc_.default_row(p, o.adapter), o.domain);
+  if (o.driver == Driver::vfio_ap) bound_to_it = enc_.bit(enc_.vfio_row(p, o.adapter), o.domain);
   std::vector<Check> checks{{!bound_to_it, Errno::enodev}};
   SymState s = pre_;
   if (o.driver == Driver::vfio_ap) remove_queue(s, o.adapter, o.domain);
   s.unbound =
       z3::store(s.unbound, o.adapter, z3::select(s.unbound, o.adapter) | enc_.onehot(o.domain));
+  if (enc_.behaviour().queue_driver_override)
+    s.override_bound = z3::store(s.override_bound, o.adapter,
+                                 z3::select(s.override_bound, o.adapter) & ~enc_.onehot(o.domain));
   return finish(checks, s);
 }
 
@@ -551,17 +595,24 @@ Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
   const SymState& p = pre_;
   const bool is_apmask = o.mask == BusMask::apmask;
   const z3::expr& current = is_apmask ? p.apmask : p.aqmask;
-  // The in_use veto: newly reserved IDs must not reserve an assigned APQN.
+  // The in_use veto: newly reserved IDs must not reserve an assigned APQN. From 6.19
+  // (6917f434fda3) it asks about every APQN the new masks reserve (in the mask regime no
+  // assigned APQN is reserved, so the two agree there).
+  const bool regime = enc_.behaviour().queue_driver_override;
   const z3::expr newly = o.value & ~current;
-  const z3::expr apm = is_apmask ? newly : p.apmask;
-  const z3::expr aqm = is_apmask ? p.aqmask : newly;
+  const z3::expr reserving = regime ? o.value : newly;
+  const z3::expr apm = is_apmask ? reserving : p.apmask;
+  const z3::expr aqm = is_apmask ? p.aqmask : reserving;
   z3::expr in_use = ff();
   for (int k = 0; k < slots(); ++k) {
     const SymMdev& m = mdev(p, k);
     in_use = in_use || (m.present && (m.assigned.adapters & apm) != zero() &&
                         (m.assigned.domains & aqm) != zero());
   }
-  std::vector<Check> checks{{newly != zero() && in_use, Errno::ebusy}};
+  std::vector<Check> checks;
+  // 6.19 (46030379f13c): no mask write while any queue has a driver_override.
+  if (regime) checks.push_back({enc_.any_override(p), Errno::ebusy});
+  checks.push_back({regime ? in_use : newly != zero() && in_use, Errno::ebusy});
   // Reprobing. A queue going to the default driver is newly reserved, so after the veto no
   // mdev holds it: remove_queue resets it (it is configured) and drops its status — net,
   // status passable. A queue coming to vfio_ap was reserved, so (assumptions(): no assigned
@@ -573,13 +624,17 @@ Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
   const z3::expr x = c_.bv_const("row!x", static_cast<unsigned>(enc_.index_bits()));
   const z3::expr will_reserve = z3::ite(enc_.bit(new_apm, x), new_aqm, zero());
   const z3::expr to_default = enc_.vfio_row(p, x) & will_reserve;
-  const z3::expr to_vfio =
-      enc_.present_row(p, x) & ~z3::select(p.unbound, x) & enc_.reserved_row(p, x) & ~will_reserve;
+  // (6.19: a queue bound to the default driver while an mdev holds it, which only the
+  // driver_override regime reaches, is outside the encoding: Encoder::assumptions.)
+  const z3::expr to_vfio = enc_.default_row(p, x) & ~will_reserve;
   // The queues going to the default driver are reset (remove_queue, ascending) before the mask
   // changes; the probes that follow reset nothing.
   record_resets(x, to_default, pre_);
   s.last_ok = z3::lambda(x, z3::select(p.last_ok, x) | to_default | to_vfio);
   (is_apmask ? s.apmask : s.aqmask) = o.value;
+  (is_apmask ? s.apmask_high : s.aqmask_high) = o.high;
+  // Every bound queue now has the driver the masks name (no override is set).
+  if (regime) s.override_bound = z3::const_array(enc_.index_sort(), zero());
   return finish(checks, s);
 }
 
@@ -765,6 +820,38 @@ Transition TransitionBuilder::operator()(const sop::ReadMdev& o) {
 
 Transition TransitionBuilder::operator()(const sop::ReadBusMask&) { return finish({}, pre_); }
 
+// 6.19 driver_override_store (step.cpp): ENOENT without the attribute or the queue device; a
+// write of no bytes changes nothing; EINVAL unless both masks are all ones, then for a value
+// of a page less one byte or more; else the override is set (or cleared). Nothing is reprobed.
+Transition TransitionBuilder::operator()(const sop::DriverOverrideWrite& o) {
+  if (!enc_.behaviour().queue_driver_override) return finish({{tt(), Errno::enoent}}, pre_);
+  const SymState& p = pre_;
+  const z3::expr present = enc_.bit(enc_.present_row(p, o.adapter), o.domain);
+  std::vector<Check> checks{{!present, Errno::enoent},
+                            {o.empty, Errno::ok},
+                            {!enc_.all_ones_masks(p), Errno::einval},
+                            {o.too_long, Errno::einval}};
+  SymState s = pre_;
+  const z3::expr q = enc_.onehot(o.domain);
+  auto put = [&](z3::expr& rows, bool set) {
+    const z3::expr row = z3::select(rows, o.adapter);
+    rows = z3::store(rows, o.adapter, set ? row | q : row & ~q);
+  };
+  put(s.overrides, o.name != sop::OverrideName::clear);
+  if (o.name != sop::OverrideName::clear) {
+    put(s.override_vfio, o.name == sop::OverrideName::vfio_ap);
+    put(s.override_default, o.name == sop::OverrideName::default_driver);
+  }
+  return finish(checks, s);
+}
+
+// 6.19 driver_override_show: the text read is an observation; nothing changes.
+Transition TransitionBuilder::operator()(const sop::DriverOverrideRead& o) {
+  if (!enc_.behaviour().queue_driver_override) return finish({{tt(), Errno::enoent}}, pre_);
+  const z3::expr present = enc_.bit(enc_.present_row(pre_, o.adapter), o.domain);
+  return finish({{!present, Errno::enoent}}, pre_);
+}
+
 Transition TransitionBuilder::operator()(const sop::ReadQueueStatus& o) {
   const z3::expr bound = enc_.bit(enc_.vfio_row(pre_, o.adapter), o.domain);
   return finish({{!bound, Errno::enoent}}, pre_);
@@ -817,8 +904,21 @@ SymState map_state(const SymState& s, const std::function<z3::expr(const z3::exp
   auto mat = [&](const SymMatrix& m) {
     return SymMatrix{f(m.adapters), f(m.domains), f(m.control_domains)};
   };
-  SymState out{mat(s.cfg), f(s.apmask),  f(s.aqmask), f(s.unbound), f(s.hw_ok),
-               f(s.hw_zero), f(s.last_ok), {},        {}};
+  SymState out{mat(s.cfg),
+               f(s.apmask),
+               f(s.aqmask),
+               f(s.unbound),
+               f(s.hw_ok),
+               f(s.hw_zero),
+               f(s.last_ok),
+               f(s.apmask_high),
+               f(s.aqmask_high),
+               f(s.overrides),
+               f(s.override_vfio),
+               f(s.override_default),
+               f(s.override_bound),
+               {},
+               {}};
   for (const SymMdev& m : s.mdevs)
     out.mdevs.push_back(SymMdev{f(m.present), mat(m.assigned), mat(m.shadow), f(m.attached),
                                 f(m.guest), f(m.released)});

@@ -90,6 +90,18 @@ std::string diff(const State& want, const State& got) {
   if (want.last_response != got.last_response)
     out << "  last_response: model" << table_text(want.last_response) << " z3"
         << table_text(got.last_response) << "\n";
+  auto overrides_text = [](const State& st) {
+    std::string t;
+    for (const auto& [qid, name] : st.driver_override) t += " " + std::to_string(qid) + "=" + name;
+    return t;
+  };
+  if (want.driver_override != got.driver_override)
+    out << "  driver_override: model" << overrides_text(want) << " z3" << overrides_text(got) << "\n";
+  for (int a = 0; a < 256; ++a)
+    if (want.override_bound[static_cast<std::size_t>(a)] != got.override_bound[static_cast<std::size_t>(a)])
+      out << "  override_bound[" << a << "]: model "
+          << ids_text(want.override_bound[static_cast<std::size_t>(a)]) << " z3 "
+          << ids_text(got.override_bound[static_cast<std::size_t>(a)]) << "\n";
   if (want.mdevs.size() != got.mdevs.size())
     out << "  mdevs: model " << want.mdevs.size() << " z3 " << got.mdevs.size() << "\n";
   for (std::size_t i = 0; i < std::min(want.mdevs.size(), got.mdevs.size()); ++i) {
@@ -316,6 +328,20 @@ class Gen {
   // The walks' first operations: hand part of the queues to vfio_ap (every queue starts
   // reserved for the default drivers, so little else could succeed).
   std::vector<Op> prelude() {
+    // One walk in four stays in the 6.19 driver_override regime (all-ones masks) and gives
+    // queues to vfio_ap by their overrides instead (before 6.19 those writes answer ENOENT).
+    if (coin(4)) {
+      std::vector<Op> out;
+      for (int i = 0; i < 3; ++i) {
+        const Apqn q = apqn();
+        out.push_back(op::DriverOverrideWrite{q, "vfio_ap\n"});
+        out.push_back(op::QueueUnbind{q, Driver::default_driver});
+        out.push_back(op::QueueBind{q, Driver::vfio_ap});
+      }
+      out.push_back(op::MdevCreate{kUuids[0]});
+      out.push_back(op::GuestCreate{1, !coin(4)});
+      return out;
+    }
     return {op::BusMaskWrite{BusMask::apmask, "0x" + (Mask::all() - ids(3)).hex() + "\n"},
             op::BusMaskWrite{BusMask::aqmask, "0x" + (Mask::all() - ids(3)).hex() + "\n"},
             op::MdevCreate{kUuids[0]}, op::GuestCreate{1, !coin(4)}};
@@ -334,7 +360,7 @@ class Gen {
       return static_cast<GuestId>(1 + pick(3));
     };
     const HostParams& p = shape_.params;
-    switch (pick(26)) {
+    switch (pick(29)) {
       case 0: {
         Matrix cfg = s.cfg;
         for (int i = pick(3); i >= 0; --i) cfg.adapters.assign(static_cast<ApId>(id()), coin(2));
@@ -357,6 +383,8 @@ class Gen {
       case 4:
       case 5: {
         const BusMask which = coin(2) ? BusMask::apmask : BusMask::aqmask;
+        // All ones: back to the driver_override regime (6.19).
+        if (coin(16)) return op::BusMaskWrite{which, "0x" + Mask::all().hex() + "\n"};
         if (coin(4)) return op::BusMaskWrite{which, "0x" + ids().hex() + "\n"};
         std::string text;
         for (int i = pick(3); i >= 0; --i)
@@ -397,6 +425,7 @@ class Gen {
                                  next.control_domains.hex() + "\n"};
       }
       case 16:
+      case 23:  // twice: a device reset answering EIO needs a failing linked queue first
         return op::DeviceReset{uuid()};
       case 17:
         return op::GuestCreate{static_cast<GuestId>(1 + pick(3)), !coin(4)};
@@ -410,6 +439,17 @@ class Gen {
         return op::GuestRelease{uuid()};
       case 25:
         return op::ResetResponse{apqn(), coin(2) ? response::normal : response::q_not_avail};
+      case 26:
+      case 27: {
+        // 6.19 driver_override: the names the bus compares, another name, a clear, an empty
+        // write, and (rarely) one a page long.
+        static constexpr std::array<const char*, 6> kNames{"vfio_ap\n", "cex4queue\n", "zcrypt\n",
+                                                           "\n",        "",             "vfio_ap"};
+        if (coin(40)) return op::DriverOverrideWrite{apqn(), std::string(kDriverOverrideMax, 'x')};
+        return op::DriverOverrideWrite{apqn(), kNames[static_cast<std::size_t>(pick(6))]};
+      }
+      case 28:
+        return op::DriverOverrideRead{apqn()};
       case 22:
         switch (pick(4)) {
           case 0:
@@ -753,8 +793,25 @@ TEST(Z3Agreement, EnumeratedSmallScope) {
 // ones when `respect_assumptions` (the encoding's transitions assume it).
 State arbitrary(const Shape& shape, Gen& gen, bool respect_assumptions) {
   State s = State::initial(shape.params, gen.matrix());
+  s.kernel = shape.kernel;
   s.apmask = gen.ids();
   s.aqmask = gen.ids();
+  // One state in three of a 6.19 profile is in the driver_override regime: all-ones masks,
+  // overrides of the three kinds of name and override bindings on present queues.
+  const bool regime = model::behaviour(shape.kernel).queue_driver_override && gen.coin(3);
+  if (regime) {
+    s.apmask = Mask::all();
+    s.aqmask = Mask::all();
+    static constexpr std::array<const char*, 3> kNames{"vfio_ap", "cex4queue", "zcrypt"};
+    for (int i = gen.pick(5); i > 0; --i) {
+      const Apqn q = gen.apqn();
+      if (s.present(q)) s.driver_override[q.packed()] = kNames[static_cast<std::size_t>(gen.pick(3))];
+    }
+    for (int i = gen.pick(4); i > 0; --i) {
+      const Apqn q = gen.apqn();
+      if (s.present(q)) s.override_bound[q.adapter].set(q.domain);
+    }
+  }
   for (int i = gen.pick(4); i > 0; --i)
     s.unbound[static_cast<std::size_t>(gen.id())].set(static_cast<ApId>(gen.id()));
   // BUSY is a transient hardware answer (a reset that completes); as a last status it is one no
@@ -788,7 +845,7 @@ State arbitrary(const Shape& shape, Gen& gen, bool respect_assumptions) {
     m.uuid = kUuids[static_cast<std::size_t>(k) % kUuids.size()];
     m.uuid[0] = static_cast<char>('a' + k);
     m.assigned = gen.matrix();
-    if (respect_assumptions && m.assigned.adapters.intersects(s.apmask) &&
+    if (respect_assumptions && !regime && m.assigned.adapters.intersects(s.apmask) &&
         m.assigned.domains.intersects(s.aqmask))
       m.assigned.domains -= s.aqmask;
     // The shadow: usually a subset of what the filter allows, sometimes anything.

@@ -71,7 +71,7 @@ TEST(Localizer, RewriteIsAnEquivalenceAndAbstractionProves) {
     EXPECT_EQ(solve(localize.abstracted()), z3::unsat) << kind.name;
     ++checked;
   }
-  EXPECT_EQ(checked, 23);
+  EXPECT_EQ(checked, 25);
 }
 
 // The abstraction over-approximates: a satisfiable formula (a mutant's failing induction and
@@ -283,7 +283,7 @@ TEST(Obligations, WitnessTracesReplay) {
       ++traces;
       expect_trace_replays(f);
     }
-  EXPECT_EQ(traces, 23);
+  EXPECT_EQ(traces, 25);
 }
 
 TEST(Obligations, UnknownNameIsAnError) {
