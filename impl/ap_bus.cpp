@@ -143,8 +143,8 @@ Errno ApBus::unbind(OpContext& ctx, Apqn q, Driver d) {
 
 Errno ApBus::store_mask(OpContext& ctx, model::BusMask which, std::string_view text) {
   ctx.locks.acquire(perms_mutex_);
-  // 46030379f13c: no mask write while any queue device has a driver_override.
-  if (!overrides_.empty()) return Errno::ebusy;
+  // 46030379f13c: no mask write while the override count is not zero (EINVAL, unparsed).
+  if (override_count_ != 0) return Errno::einval;
   const bool is_apmask = which == model::BusMask::apmask;
   Mask& target = is_apmask ? apmask_ : aqmask_;
   const model::Parsed<Mask> parsed = model::parse_bus_mask(text, target);
@@ -203,11 +203,15 @@ Errno ApBus::store_override(OpContext& ctx, Apqn q, std::string_view text) {
   if (text.size() >= model::kDriverOverrideMax) return Errno::einval;
   const std::string name(text.substr(0, text.find_first_of(std::string_view("\0\n", 2))));
   Overrides next = overrides_;
+  const bool had = next.count(q.packed()) != 0;
   if (name.empty())
     next.erase(q.packed());
   else
     next[q.packed()] = name;
   set_overrides(ctx.undo, overrides_, std::move(next));
+  // ap_driver_override_ctr: changed here only; a device that goes keeps its share of it.
+  if (had && name.empty()) ctx.undo.set(override_count_, override_count_ - 1);
+  if (!had && !name.empty()) ctx.undo.set(override_count_, override_count_ + 1);
   return Errno::ok;
 }
 

@@ -80,6 +80,9 @@ class ApBus {
   // Every driver_override set, by packed APQN (for Host::full_state).
   // Example: empty on a new bus.
   const std::map<std::uint16_t, std::string>& overrides() const { return overrides_; }
+  // The bus's override count (model::State::override_count).
+  // Example: after one override write and the queue device's removal, override_count() == 1.
+  std::uint64_t override_count() const { return override_count_; }
 
   // `cat /sys/bus/ap/apmask` (or aqmask) into `out`.
   // Example: on a new bus out == "0xffff...ff\n" (64 hex digits).
@@ -141,6 +144,8 @@ class ApBus {
   // The queue devices' driver_override values, where set (6.19); the count of entries is the
   // kernel's ap_driver_override_ctr.
   std::map<std::uint16_t, std::string> overrides_;
+  // ap_driver_override_ctr (model::State::override_count): not lowered when a device goes.
+  std::uint64_t override_count_ = 0;
   std::unique_ptr<ApDriver> default_driver_;
   ApDriver* vfio_ = nullptr;
   RankedMutex perms_mutex_{LockRank::ap_perms};

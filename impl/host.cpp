@@ -151,6 +151,7 @@ HostState Host::full_state_locked() const {
   s.aqmask = bus_->aqmask();
   s.hw_response = hw_.abnormal_responses();
   s.driver_override = bus_->overrides();
+  s.override_count = bus_->override_count();
   bus_->device_adapters().for_each([&](ApId a) {
     bus_->device_domains().for_each([&](ApId d) {
       const Apqn q{a, d};

@@ -42,6 +42,16 @@ void UndoLog::set(std::uint8_t& target, std::uint8_t value) {
   target = value;
 }
 
+void UndoLog::set(std::uint64_t& target, std::uint64_t value) {
+  if (target == value) return;
+  Entry e;
+  e.undo = [](const Entry& x) { *static_cast<std::uint64_t*>(x.a) = x.u; };
+  e.a = &target;
+  e.u = target;
+  record(e);
+  target = value;
+}
+
 void UndoLog::rollback() {
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
     if (it->undo != nullptr) it->undo(*it);

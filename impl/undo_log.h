@@ -42,6 +42,7 @@ class UndoLog {
   void set(model::Matrix& target, const model::Matrix& value);
   void set(bool& target, bool value);
   void set(std::uint8_t& target, std::uint8_t value);
+  void set(std::uint64_t& target, std::uint64_t value);
   template <typename T>
   // Example: undo.set_ptr(m->kvm, guest); rollback() makes m->kvm what it was.
   void set_ptr(T*& target, T* value) {

@@ -541,11 +541,23 @@ std::string explain_failure(const State& before, const Op& op, Errno result) {
            std::to_string(kDriverOverrideMax - 1);
   }
   if (const auto* b = std::get_if<op::BusMaskWrite>(&op)) {
-    if (result == Errno::ebusy && behaviour(before.kernel).queue_driver_override && before.any_override()) {
-      const Apqn q = Apqn::unpack(before.driver_override.begin()->first);
-      return "APQN " + apqn_text(q) + " (and " + std::to_string(before.driver_override.size() - 1) +
-             " other queue(s)) has a driver_override: the 6.19 AP bus refuses apmask and aqmask writes while any "
-             "override is set (clear them with `echo > .../driver_override` first)";
+    if (result == Errno::einval && behaviour(before.kernel).queue_driver_override && before.masks_locked()) {
+      const std::uint64_t set = before.driver_override.size();
+      const std::uint64_t gone = before.override_count > set ? before.override_count - set : 0;
+      const std::string leaked =
+          gone == 0 ? std::string()
+                    : std::to_string(gone) + " override(s) of queue devices that have since gone still count (" +
+                          "46030379f13c lowers the count only in driver_override_store, so these stay until the AP " +
+                          "bus is reinitialised)";
+      if (before.any_override()) {
+        const Apqn q = Apqn::unpack(before.driver_override.begin()->first);
+        return "APQN " + apqn_text(q) + " (and " + std::to_string(before.driver_override.size() - 1) +
+               " other queue(s)) has a driver_override: the 6.19 AP bus refuses apmask and aqmask writes (EINVAL) "
+               "while its override count is not zero (clear them with `echo > .../driver_override` first)" +
+               (leaked.empty() ? std::string() : "; also " + leaked);
+      }
+      return "no queue device has a driver_override, but the 6.19 AP bus refuses apmask and aqmask writes (EINVAL): " +
+             leaked;
     }
     if (result == Errno::einval) return "'" + printable(b->text) + "' is neither a hex mask nor a +/- list";
     if (result != Errno::ebusy) return {};

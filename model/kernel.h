@@ -123,7 +123,8 @@ struct KernelBehaviour {
   // (masks ignored for that queue) and who owns the queue for vfio_ap's validation
   // (ap_owned_by_def_drv: a queue with an override is the host's iff bound to a default
   // driver); writing one needs both bus masks all ones (else EINVAL) and a mask write is
-  // refused while any override is set (EBUSY). Before, no such file (ENOENT on read and write).
+  // refused (EINVAL) while the bus's override count is not zero (State::override_count). Before,
+  // no such file (ENOENT on read and write).
   bool queue_driver_override;
 };
 

@@ -230,6 +230,12 @@ struct State {
   // leaves it when it leaves vfio_ap, and a bus mask write (possible only once no override is
   // set) reprobes every queue by the masks and empties it.
   MaskRows override_bound{};
+  // The AP bus's count of overrides (ap_driver_override_ctr, 6.19): one up when an override is
+  // set on a queue device that had none, one down when one is cleared. A queue device that goes
+  // with its override set does not lower it (46030379f13c changes the count only in
+  // driver_override_store), so from then on the count exceeds the overrides there are, and
+  // apmask/aqmask writes stay refused.
+  std::uint64_t override_count = 0;
   std::vector<Mdev> mdevs;  // in creation order (host events visit them newest first)
   std::vector<Guest> guests;  // in creation order
 
@@ -275,6 +281,10 @@ struct State {
   // Whether any queue has a driver_override set (the AP bus's ap_driver_override_ctr != 0).
   // Example: false on State::initial.
   bool any_override() const { return !driver_override.empty(); }
+  // Whether the bus refuses apmask/aqmask writes: its override count is not zero (an override
+  // is set, or a queue device went with one; State::override_count).
+  // Example: after `echo vfio_ap > .../05.0047/driver_override`, s.masks_locked() == true.
+  bool masks_locked() const { return override_count != 0; }
   // The driver q is bound to; Driver::none when q is not present, was unbound or failed its probe.
   // Example: on State::initial every present queue answers Driver::default_driver.
   Driver driver(Apqn q) const;

@@ -559,8 +559,9 @@ Errno Step::operator()(const op::ResetResponse& o) {
 Errno Step::operator()(const op::BusMaskWrite& o) {
   const bool is_apmask = o.mask == BusMask::apmask;
   const Mask& current = is_apmask ? s_.apmask : s_.aqmask;
-  // 6.19 (46030379f13c): no mask write while any queue has a driver_override.
-  if (behaviour(s_.kernel).queue_driver_override && s_.any_override()) return Errno::ebusy;
+  // 6.19 (46030379f13c): no mask write while the bus counts an override (EINVAL, before the
+  // text is parsed; State::override_count).
+  if (behaviour(s_.kernel).queue_driver_override && s_.masks_locked()) return Errno::einval;
   const Parsed<Mask> parsed = parse_bus_mask(o.text, current);
   if (!parsed.ok()) return parsed.error;
   // Only newly reserved IDs can take a queue away from vfio_ap; the in_use veto asks whether
@@ -744,10 +745,14 @@ Errno Step::operator()(const op::DriverOverrideWrite& o) {
   if (s_.apmask != Mask::all() || s_.aqmask != Mask::all()) return Errno::einval;
   if (o.text.size() >= kDriverOverrideMax) return Errno::einval;
   const std::string name = o.text.substr(0, o.text.find_first_of(std::string_view("\0\n", 2)));
+  const bool had = s_.override_of(o.apqn) != nullptr;
   if (name.empty())
     s_.driver_override.erase(o.apqn.packed());
   else
     s_.driver_override[o.apqn.packed()] = name;
+  // ap_driver_override_ctr follows the attribute's set/cleared transitions, and only here.
+  if (had && name.empty()) --s_.override_count;
+  if (!had && !name.empty()) ++s_.override_count;
   return Errno::ok;
 }
 

@@ -144,6 +144,7 @@ z3::expr equal_at(const z3enc::Encoder& enc, const z3enc::SymState& a, const z3e
   all.push_back(a.aqmask == b.aqmask);
   all.push_back(a.apmask_high == b.apmask_high);
   all.push_back(a.aqmask_high == b.aqmask_high);
+  all.push_back(a.override_count == b.override_count);
   for (auto rows : {&z3enc::SymState::unbound, &z3enc::SymState::hw_ok, &z3enc::SymState::hw_zero,
                     &z3enc::SymState::last_ok, &z3enc::SymState::overrides,
                     &z3enc::SymState::override_vfio, &z3enc::SymState::override_default,
@@ -199,6 +200,7 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
   // of the mask regime.
   for (z3::expr* rows : {&s.overrides, &s.override_vfio, &s.override_default, &s.override_bound})
     *rows = z3::const_array(enc.index_sort(), enc.zero());
+  s.override_count = c.bv_val(0, 64);
 
   z3::expr_vector all(c);
   for (int k = 0; k < 6; ++k) w.pool.push_back(idx("pool" + std::to_string(k)));

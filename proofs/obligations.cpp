@@ -102,6 +102,7 @@ SymState initial_state(Prover& p) {
   // No driver_override and no override binding (6.19; constant in other profiles anyway).
   for (z3::expr* rows : {&s.overrides, &s.override_vfio, &s.override_default, &s.override_bound})
     *rows = z3::const_array(enc.index_sort(), enc.zero());
+  s.override_count = p.ctx().bv_val(0, 64);
   s.hw_ok = z3::const_array(enc.index_sort(), enc.ones());
   s.hw_zero = z3::const_array(enc.index_sort(), enc.ones());
   s.last_ok = z3::const_array(enc.index_sort(), enc.ones());

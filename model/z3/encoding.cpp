@@ -199,6 +199,10 @@ z3::expr Encoder::any_override(const SymState& s) const {
   return s.overrides != z3::const_array(index_sort(), zero());
 }
 
+z3::expr Encoder::masks_locked(const SymState& s) const {
+  return s.override_count != ctx_->bv_val(0, 64);
+}
+
 z3::expr Encoder::no_override_binding(const SymState& s) const {
   if (const std::optional<bool> ground = ground_nonzero(s.override_bound))
     return ctx_->bool_val(!*ground);
@@ -310,6 +314,7 @@ SymState Encoder::fresh(const std::string& prefix) const {
              override_rows("override_vfio"),
              override_rows("override_default"),
              override_rows("override_bound"),
+             regime ? c.bv_const((prefix + ".override_count").c_str(), 64) : c.bv_val(0, 64),
              {},
              {}};
   for (int k = 0; k < shape_.mdevs; ++k) {
@@ -391,7 +396,7 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
   const z3::expr unbound_rows = mask_rows(s.unbound, "unbound");
   // driver_override entries inside the width, by what they name (normalize drops the others).
   if (!model::behaviour(shape_.kernel).queue_driver_override &&
-      (s.any_override() || s.override_bound != MaskRows{}))
+      (s.any_override() || s.override_bound != MaskRows{} || s.override_count != 0))
     throw std::invalid_argument("z3enc: a driver_override in a profile without the attribute");
   MaskRows overrides{};
   MaskRows names_vfio{};
@@ -422,6 +427,7 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
                mask_rows(names_vfio, "a driver_override"),
                mask_rows(names_default, "a driver_override"),
                mask_rows(s.override_bound, "an override binding"),
+               c.bv_val(s.override_count, 64),
                {},
                {}};
 
@@ -552,6 +558,11 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
   const std::vector<Mask> names_vfio = rows(s.override_vfio);
   const std::vector<Mask> names_default = rows(s.override_default);
   const std::vector<Mask> override_bound = rows(s.override_bound);
+  {
+    const z3::expr count = value(s.override_count);
+    if (!count.is_numeral()) throw std::invalid_argument("z3enc: the override count is not a numeral");
+    st.override_count = count.get_numeral_uint64();
+  }
   for (int a = 0; a < n; ++a) {
     const auto r = static_cast<std::size_t>(a);
     st.override_bound[r] = override_bound[r];
@@ -650,6 +661,7 @@ z3::expr Encoder::equal(const SymState& a, const SymState& b) const {
   all.push_back(a.override_vfio == b.override_vfio);
   all.push_back(a.override_default == b.override_default);
   all.push_back(a.override_bound == b.override_bound);
+  all.push_back(a.override_count == b.override_count);
   for (std::size_t k = 0; k < a.mdevs.size(); ++k) {
     const SymMdev& x = a.mdevs[k];
     const SymMdev& y = b.mdevs[k];
@@ -699,8 +711,8 @@ z3::expr Encoder::not_reserved(const SymState& s) const {
 z3::expr Encoder::assumptions(const SymState& s) const {
   if (!model::behaviour(shape_.kernel).queue_driver_override) return not_reserved(s);
   // The mask regime (6.19) has no override and no override binding.
-  return not_reserved(s) &&
-         z3::implies(!all_ones_masks(s), !any_override(s) && no_override_binding(s));
+  return not_reserved(s) && z3::implies(!all_ones_masks(s), !masks_locked(s) && !any_override(s) &&
+                                                                no_override_binding(s));
 }
 
 // --- invariant predicates --------------------------------------------------------------------

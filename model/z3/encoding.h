@@ -27,7 +27,9 @@
 // configuration change that fills them, so between operations they are always empty. Sysfs
 // parsing (EINVAL/ERANGE) is the parsers' business: an operation here starts where the parsed
 // value is checked. Observations (commits, resets, read texts) are not encoded: a transition
-// yields the post-state and the result code.
+// yields the post-state and the result code. The 6.19 driver_override regime is encoded per
+// queue (SymState); one mask write of it is not (Encoder::assumptions says which, and lower()
+// keeps it outside).
 //
 // Kernel profiles (Shape::kernel, model/kernel.h). The transitions follow the profile's
 // KernelBehaviour flags as model/step.cpp does:
@@ -182,7 +184,8 @@ struct SymGuest {
 //   override_default[a] ∋ d  iff it names the default driver (read only within `overrides`
 //                            and outside `override_vfio`); any other name is neither,
 //   override_bound[a] ∋ d    iff State::override_bound[a] ∋ d,
-// and two Booleans saying whether the bus masks hold every ID from N to 255 (the masks' own
+// the bus's override count (State::override_count, which a queue device that goes does not
+// lower), and two Booleans saying whether the bus masks hold every ID from N to 255 (the masks' own
 // bits stop at N; "all ones", which an override write asks for, is about all 256). A profile
 // without the regime has the constant empty rows here (no State of it has an override), and
 // at N = 256 the two Booleans are the constant true (there is no ID beyond the width).
@@ -201,6 +204,7 @@ struct SymState {
   z3::expr override_vfio;
   z3::expr override_default;
   z3::expr override_bound;
+  z3::expr override_count;  // BV64: State::override_count (the constant 0 without the regime)
   std::vector<SymMdev> mdevs;
   std::vector<SymGuest> guests;
 };
@@ -485,6 +489,9 @@ class Encoder {
   // Example: after `echo vfio_ap > .../05.0003/driver_override`, override_names_row(s,
   //   enc.index(5), Driver::vfio_ap) ∋ 3.
   z3::expr override_names_row(const SymState& s, const z3::expr& a, Driver driver) const;
+  // Bool: the bus refuses mask writes, its override count not zero (State::masks_locked).
+  // Example: enc.masks_locked(enc.concretize(State::initial(p, cfg)).first).simplify() is false.
+  z3::expr masks_locked(const SymState& s) const;
   // Bool: some queue has a driver_override (State::any_override).
   // Example: enc.any_override(enc.concretize(State::initial(p, cfg)).first).simplify() is false.
   z3::expr any_override(const SymState& s) const;

@@ -155,6 +155,7 @@ SymState TransitionBuilder::merge(const z3::expr& c, const SymState& t, const Sy
              pick(c, t.override_vfio, e.override_vfio),
              pick(c, t.override_default, e.override_default),
              pick(c, t.override_bound, e.override_bound),
+             pick(c, t.override_count, e.override_count),
              {},
              {}};
   for (std::size_t k = 0; k < t.mdevs.size(); ++k) {
@@ -610,8 +611,8 @@ Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
                         (m.assigned.domains & aqm) != zero());
   }
   std::vector<Check> checks;
-  // 6.19 (46030379f13c): no mask write while any queue has a driver_override.
-  if (regime) checks.push_back({enc_.any_override(p), Errno::ebusy});
+  // 6.19 (46030379f13c): no mask write while the bus counts an override (EINVAL).
+  if (regime) checks.push_back({enc_.masks_locked(p), Errno::einval});
   checks.push_back({regime ? in_use : newly != zero() && in_use, Errno::ebusy});
   // Reprobing. A queue going to the default driver is newly reserved, so after the veto no
   // mdev holds it: remove_queue resets it (it is configured) and drops its status — net,
@@ -837,6 +838,12 @@ Transition TransitionBuilder::operator()(const sop::DriverOverrideWrite& o) {
     const z3::expr row = z3::select(rows, o.adapter);
     rows = z3::store(rows, o.adapter, set ? row | q : row & ~q);
   };
+  // ap_driver_override_ctr follows the attribute's set/cleared transitions, and only here.
+  const z3::expr had = enc_.bit(z3::select(p.overrides, o.adapter), o.domain);
+  const z3::expr one = c_.bv_val(1, 64);
+  s.override_count = o.name == sop::OverrideName::clear
+                         ? z3::ite(had, p.override_count - one, p.override_count)
+                         : z3::ite(had, p.override_count, p.override_count + one);
   put(s.overrides, o.name != sop::OverrideName::clear);
   if (o.name != sop::OverrideName::clear) {
     put(s.override_vfio, o.name == sop::OverrideName::vfio_ap);
@@ -917,6 +924,7 @@ SymState map_state(const SymState& s, const std::function<z3::expr(const z3::exp
                f(s.override_vfio),
                f(s.override_default),
                f(s.override_bound),
+               f(s.override_count),
                {},
                {}};
   for (const SymMdev& m : s.mdevs)

@@ -299,10 +299,11 @@ TEST(Explain, DriverOverrideRegimeNamesItsRule) {
   EXPECT_EQ(row(sc, kMdev1, 5, 4).reason, Reason::no_guest);
   // Masks are locked while the override is set.
   const State locked = sc.s;
-  ASSERT_EQ(sc.apmask("-5"), Errno::ebusy);
-  EXPECT_EQ(explain_failure(locked, op::BusMaskWrite{BusMask::apmask, "-5\n"}, Errno::ebusy),
+  ASSERT_EQ(sc.apmask("-5"), Errno::einval);
+  EXPECT_EQ(explain_failure(locked, op::BusMaskWrite{BusMask::apmask, "-5\n"}, Errno::einval),
             "APQN 05.0004 (and 0 other queue(s)) has a driver_override: the 6.19 AP bus refuses apmask and aqmask "
-            "writes while any override is set (clear them with `echo > .../driver_override` first)");
+            "writes (EINVAL) while its override count is not zero (clear them with `echo > .../driver_override` "
+            "first)");
   // An override that names the default driver keeps a bound queue the host's, by the override.
   ASSERT_EQ(sc.run(op::DriverOverrideWrite{q56, "cex4queue\n"}).result, Errno::ok);
   EXPECT_EQ(describe(row(sc, kMdev1, 5, 6)),

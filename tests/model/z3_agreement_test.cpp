@@ -811,6 +811,8 @@ State arbitrary(const Shape& shape, Gen& gen, bool respect_assumptions) {
       const Apqn q = gen.apqn();
       if (s.present(q)) s.override_bound[q.adapter].set(q.domain);
     }
+    // The bus's count: one per override, sometimes one more for a queue device that went.
+    s.override_count = s.driver_override.size() + (gen.coin(3) ? 1 : 0);
   }
   for (int i = gen.pick(4); i > 0; --i)
     s.unbound[static_cast<std::size_t>(gen.id())].set(static_cast<ApId>(gen.id()));
