@@ -50,7 +50,7 @@ class SnapshotLoader {
 
   std::optional<trace::TraceError> load() {
     for (const char* name : {"apmask", "aqmask", "ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask",
-                             "ap_max_adapter_id", "ap_max_domain_id", "features"})
+                             "ap_max_adapter_id", "ap_max_domain_id", "features", "bindings"})
       read(std::string("bus/ap/") + name);
     for (const std::string tree : {"bus/ap/devices", "devices/ap"}) {
       if (!directory(tree)) continue;
@@ -156,7 +156,7 @@ class SnapshotLoader {
   }
 
   // A queue directory: its `driver` (the kernel's symlink, recorded unfollowed, or a file
-  // naming the driver) and `status`.
+  // naming the driver), `status` and (6.19) `driver_override`.
   void queue(const std::string& rel) {
     f_.dirs.insert(rel);
     std::error_code ec;
@@ -169,6 +169,7 @@ class SnapshotLoader {
       read(rel + "/driver");
     }
     read(rel + "/status");
+    read(rel + "/driver_override");
   }
 
   // The entries of directory `rel`, sorted for a stable order; a listing that fails is an error.

@@ -3,9 +3,9 @@
 // A snapshot is a directory laid out like SYSFS_ROOT (s390-tools) or MDEVCTL_ENV_ROOT: either
 // DIR/sys/... or DIR/... directly. apcb reads
 //   bus/ap/{apmask,aqmask,ap_adapter_mask,ap_usage_domain_mask,ap_control_domain_mask,
-//           ap_max_adapter_id,ap_max_domain_id,features}
-//   bus/ap/devices/cardXX/XX.YYYY/{driver,status}   (also bus/ap/devices/XX.YYYY and
-//                                                    devices/ap/cardXX/XX.YYYY)
+//           ap_max_adapter_id,ap_max_domain_id,features,bindings}
+//   bus/ap/devices/cardXX/XX.YYYY/{driver,status,driver_override}
+//                                   (also bus/ap/devices/XX.YYYY and devices/ap/cardXX/XX.YYYY)
 //   devices/vfio_ap/matrix/<uuid>/{matrix,guest_matrix,control_domains,ap_config}
 // where `driver` is the kernel's symlink or, for tar- and CI-friendly captures, a plain file
 // holding the driver's name. Each file is parsed in the kernel's own show format.

@@ -202,6 +202,16 @@ TEST(Snapshot, DriverOverrideAndBindingsRoundTrip) {
   EXPECT_FALSE(has_note(snap, "bound"));
   EXPECT_FALSE(has_note(snap, "driver_override"));
   EXPECT_EQ(snap.state.driver(q54), model::Driver::vfio_ap);
+  // Through the disk too: the loader reads bus/ap/bindings and each queue's driver_override
+  // (it used to skip both, so a capture's override and count were never read).
+  const fs::path tmp = fs::temp_directory_path() / "apcb-snapshot-test-override";
+  fs::remove_all(tmp);
+  ASSERT_EQ(write_snapshot_files(files, (tmp / "sys").string()), "");
+  auto loaded = load_snapshot_files(tmp.string());
+  ASSERT_TRUE(std::holds_alternative<SnapshotFiles>(loaded)) << input_error_text(std::get<trace::TraceError>(loaded));
+  EXPECT_EQ(std::get<SnapshotFiles>(loaded).files, files.files);
+  EXPECT_EQ(load_ok(tmp.string()).state, sc.s);
+  fs::remove_all(tmp);
   // The same files without the override: the vfio_ap binding under reserving masks is noted and
   // taken as the host's, as before 6.19.
   SnapshotFiles bare = files;
