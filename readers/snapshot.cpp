@@ -50,7 +50,7 @@ class SnapshotLoader {
 
   std::optional<trace::TraceError> load() {
     for (const char* name : {"apmask", "aqmask", "ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask",
-                             "ap_max_adapter_id", "ap_max_domain_id", "features"})
+                             "ap_max_adapter_id", "ap_max_domain_id", "features", "bindings", "bindings_complete_count"})
       read(std::string("bus/ap/") + name);
     for (const std::string tree : {"bus/ap/devices", "devices/ap"}) {
       if (!directory(tree)) continue;
@@ -156,7 +156,7 @@ class SnapshotLoader {
   }
 
   // A queue directory: its `driver` (the kernel's symlink, recorded unfollowed, or a file
-  // naming the driver) and `status`.
+  // naming the driver), `status` and (6.19) `driver_override`.
   void queue(const std::string& rel) {
     f_.dirs.insert(rel);
     std::error_code ec;
@@ -169,6 +169,7 @@ class SnapshotLoader {
       read(rel + "/driver");
     }
     read(rel + "/status");
+    read(rel + "/driver_override");
   }
 
   // The entries of directory `rel`, sorted for a stable order; a listing that fails is an error.
@@ -260,6 +261,13 @@ SnapshotFiles snapshot_files_of(const model::State& s) {
   });
   f.files["bus/ap/bindings"] =
       std::to_string(bound) + "/" + std::to_string(all) + (bound == all ? " (complete)" : "") + "\n";
+  // 6.19 (51d921a613b1) bindings_complete_count: how many times the bus announced every APQN
+  // bound. The model keeps no history, so the smallest count the state allows: 1 when every
+  // queue device is bound (the bus announced that at least once; 0 would contradict
+  // "(complete)"), else 0 (a host still binding its first queues; a host that completed before
+  // and lost a binding since would show more, which the state cannot tell).
+  if (model::behaviour(s.kernel).queue_driver_override)
+    f.files["bus/ap/bindings_complete_count"] = bound == all ? "1\n" : "0\n";
   f.files["devices/vfio_ap/matrix/features"] = "guest_matrix hotplug ap_config\n";
   for (const model::Mdev& m : s.mdevs) {
     const std::string dir = kMatrixDir + m.uuid;

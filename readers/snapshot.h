@@ -3,9 +3,9 @@
 // A snapshot is a directory laid out like SYSFS_ROOT (s390-tools) or MDEVCTL_ENV_ROOT: either
 // DIR/sys/... or DIR/... directly. apcb reads
 //   bus/ap/{apmask,aqmask,ap_adapter_mask,ap_usage_domain_mask,ap_control_domain_mask,
-//           ap_max_adapter_id,ap_max_domain_id,features}
-//   bus/ap/devices/cardXX/XX.YYYY/{driver,status}   (also bus/ap/devices/XX.YYYY and
-//                                                    devices/ap/cardXX/XX.YYYY)
+//           ap_max_adapter_id,ap_max_domain_id,features,bindings,bindings_complete_count}
+//   bus/ap/devices/cardXX/XX.YYYY/{driver,status,driver_override}
+//                                   (also bus/ap/devices/XX.YYYY and devices/ap/cardXX/XX.YYYY)
 //   devices/vfio_ap/matrix/<uuid>/{matrix,guest_matrix,control_domains,ap_config}
 // where `driver` is the kernel's symlink or, for tar- and CI-friendly captures, a plain file
 // holding the driver's name. Each file is parsed in the kernel's own show format.
@@ -74,9 +74,14 @@ std::variant<SnapshotFiles, trace::TraceError> load_snapshot_files(const std::st
 // Only the kernel's renderings are read: a queue status other than "in use", "assigned" or
 // "unassigned" (one final '\n' allowed), features other than upper-case words separated by
 // single spaces or "-", a driver file that does not name a driver, are errors; a status that
-// disagrees with the matrices is noted.
+// disagrees with the matrices is noted. bus/ap/bindings ("BOUND/ALL[ (complete)]\n") and the 6.19
+// bus/ap/bindings_complete_count ("%llu\n", 51d921a613b1) change nothing in the state: they are
+// checked (strictly, like the rest) and what contradicts the other files is noted.
 // Examples:
 //   read_snapshot(snapshot_files_of(s)).state == s for a state the kernel can show
+//   with files["bus/ap/bindings_complete_count"] = "+1\n" -> error
+//       "ROOT/bus/ap/bindings_complete_count:1:1: expected the kernel's count (decimal digits, no
+//       sign or leading zero, then a newline), not '+1'"
 //   with files["bus/ap/devices/card05/05.0004/status"] = "busy\n" -> error
 //       "ROOT/bus/ap/devices/card05/05.0004/status:1:1: expected the kernel's queue status
 //       'in use', 'assigned' or 'unassigned', not 'busy'"
@@ -85,8 +90,11 @@ std::variant<Snapshot, trace::TraceError> read_snapshot(const SnapshotFiles& fil
 // The snapshot of `s` as the kernel would show it (for tests, the fuzzer's round trip, and
 // producing fixtures): read_snapshot(snapshot_files_of(read_snapshot(x).state)).state equals
 // read_snapshot(x).state. Every bus file, a queue device for each APQN within the bus's
-// maximum IDs (a `driver` link unless unbound, a `status` when bound to vfio_ap), and each
-// mdev's four files. Total: any State gives a snapshot; never throws.
+// maximum IDs (a `driver` link unless unbound, a `status` when bound to vfio_ap, and for 6.19+
+// profiles its `driver_override`), bus/ap/bindings, for 6.19+ profiles
+// bus/ap/bindings_complete_count ("1\n" when every queue device is bound, else "0\n": the model
+// keeps no history, so the smallest count the state allows), and each mdev's four files.
+// Total: any State gives a snapshot; never throws.
 // Example: for a state whose apmask is all zeros, files["bus/ap/apmask"] == "0x" + 64 '0' + "\n"
 //   and files["bus/ap/features"] holds "APXA" exactly when s.params.apxa.
 SnapshotFiles snapshot_files_of(const model::State& s);

@@ -196,14 +196,20 @@ AreaError read_bus_masks(SnapshotReading& r);
 // Each queue's binding (snapshot_queues.cpp) from its `driver` and (6.19) `driver_override`,
 // against what the bus masks allow, into r.s.unbound, r.s.driver_override and
 // r.s.override_bound; then bus/ap/bindings ("BOUND/ALL", " (complete)" once every queue
-// device is bound) against the queue devices read. What the model cannot represent, and a
-// bindings count the queue devices do not match, is noted; only a malformed bindings file is
-// an error.
+// device is bound) against the queue devices read; then (6.19, 51d921a613b1)
+// bus/ap/bindings_complete_count ("%llu\n", how many times the bus announced every APQN
+// bound), which changes nothing in r.s. What the model cannot represent, a bindings count the
+// queue devices do not match, a completion count of 0 beside bindings "(complete)", and a
+// completion count beside queue devices without driver_override (pre-6.19 files) are noted;
+// only a malformed bindings or bindings_complete_count file is an error.
 // Example: a queue the masks give to vfio_ap with driver "cex4queue" -> unbound, and the note
 //          "queue ... is bound to 'cex4queue' although the bus masks give it to vfio_ap ...";
 //          a queue bound to vfio_ap under all-ones masks with driver_override "vfio_ap\n" ->
 //          r.s.override_bound has it; bindings "3/4\n" -> a note that a queue device was not
-//          bound; bindings "3 of 4\n" -> error "ROOT/bus/ap/bindings:1:2: expected ...".
+//          bound; bindings "3 of 4\n" -> error "ROOT/bus/ap/bindings:1:2: expected ...";
+//          bindings_complete_count "0\n" beside bindings "4/4 (complete)\n" -> a note;
+//          bindings_complete_count "0x1\n" -> error
+//          "ROOT/bus/ap/bindings_complete_count:1:2: expected the kernel's count ...".
 AreaError read_bindings(SnapshotReading& r);
 
 // The matrix device's mdevs (snapshot_mdevs.cpp): devices/vfio_ap/matrix/<uuid>/{ap_config,

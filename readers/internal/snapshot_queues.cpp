@@ -1,6 +1,7 @@
 // The queue devices, read_snapshot's area of bus/ap/devices and devices/ap (snapshot_areas.h):
 // each queue's `driver`, `status` and `driver_override`, then the bindings they give against
-// the bus masks, and the bus's own count of them (bus/ap/bindings).
+// the bus masks, and the bus's own count of them (bus/ap/bindings) and, from 6.19, of its
+// completions (bus/ap/bindings_complete_count).
 #include "readers/internal/snapshot_areas.h"
 
 #include <algorithm>
@@ -127,6 +128,35 @@ Result<Bindings> parse_bindings(std::string_view text) {
   return b;
 }
 
+// bus/ap/bindings_complete_count (Linux 6.19, 51d921a613b1): how many times the AP bus announced
+// that every APQN is bound (its uevent BINDINGS=complete, COMPLETECOUNT=<n>), shown as "%llu\n":
+// the decimal digits of a 64-bit unsigned counter, no sign, no leading zero, and one newline.
+// Example: parse_bindings_complete_count("2\n") == 2;
+//          parse_bindings_complete_count("0x2\n") -> Problem{1, 2, "expected the kernel's count ..."};
+//          parse_bindings_complete_count("2") -> Problem{1, 2, "expected a newline after the count"}.
+Result<std::uint64_t> parse_bindings_complete_count(std::string_view text) {
+  const std::string_view line = text.substr(0, text.find('\n'));
+  const auto problem = [&](std::size_t i) {
+    return Problem{1, static_cast<int>(i) + 1, "expected the kernel's count (decimal digits, no sign or leading zero, "
+                                               "then a newline), not '" + model::printable(line) + "'"};
+  };
+  std::uint64_t n = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    const auto digit = static_cast<std::uint64_t>(text[i] - '0');
+    if (n > (UINT64_MAX - digit) / 10)
+      return Problem{1, 1, "the count exceeds 18446744073709551615, the most a 64-bit counter holds"};
+    n = n * 10 + digit;
+  }
+  if (i == 0) return problem(0);
+  if (i > 1 && text[0] == '0') return problem(0);
+  if (i == text.size()) return Problem{1, static_cast<int>(i) + 1, "expected a newline after the count"};
+  if (text[i] != '\n') return problem(i);
+  if (i + 1 != text.size())
+    return Problem{2, 1, "unexpected '" + model::printable(text.substr(i + 1, 1)) + "' after the count's line"};
+  return n;
+}
+
 }  // namespace
 
 // Each queue's binding from its `driver` and `driver_override`, against what the bus masks
@@ -158,7 +188,11 @@ AreaError read_bindings(SnapshotReading& rd) {
       }
       const std::optional<std::string>& drv = it->second.driver;
       const std::optional<std::string>& over = it->second.driver_override;
-      if (over && !over->empty()) rd.s.driver_override[q.packed()] = *over;
+      if (over && !over->empty()) {
+        rd.s.driver_override[q.packed()] = *over;
+        // The bus's count is not in sysfs: at least one per override the capture shows.
+        ++rd.s.override_count;
+      }
       if (!drv) {
         rd.s.unbound[a].set(d);
       } else if (*drv == "vfio_ap") {
@@ -183,23 +217,46 @@ AreaError read_bindings(SnapshotReading& rd) {
                        "AP bus never allows (46030379f13c): the snapshot mixes two moments or comes from another kernel");
 
   // The bus's own count (bindings_show) against the queue devices read.
-  const std::string* text = rd.file("bus/ap/bindings");
-  if (text == nullptr) return std::nullopt;
-  const Result<Bindings> parsed = parse_bindings(*text);
-  if (const auto* p = std::get_if<Problem>(&parsed)) return rd.fail("bus/ap/bindings", *p);
-  const Bindings& b = std::get<Bindings>(parsed);
-  if (!b.complete)
-    rd.notes.push_back("bus/ap/bindings says " + std::to_string(b.bound) + " of " + std::to_string(b.all) +
-                       " queue devices are bound: the AP bus had not bound every queue (a probe pending or failed, or "
-                       "a queue unbound by hand) when the snapshot was taken");
-  if (rd.queue_tree) {
-    unsigned long bound = 0;
-    for (const auto& [key, q] : rd.queues) bound += q.driver ? 1 : 0;
-    if (bound != b.bound || rd.queues.size() != b.all)
-      rd.notes.push_back("bus/ap/bindings counts " + std::to_string(b.bound) + "/" + std::to_string(b.all) +
-                         " bound queue devices but the snapshot's queue devices show " + std::to_string(bound) + "/" +
-                         std::to_string(rd.queues.size()) + ": it was taken while bindings changed");
+  std::optional<Bindings> bindings;
+  if (const std::string* text = rd.file("bus/ap/bindings")) {
+    const Result<Bindings> parsed = parse_bindings(*text);
+    if (const auto* p = std::get_if<Problem>(&parsed)) return rd.fail("bus/ap/bindings", *p);
+    bindings = std::get<Bindings>(parsed);
   }
+  if (bindings) {
+    const Bindings& b = *bindings;
+    if (!b.complete)
+      rd.notes.push_back("bus/ap/bindings says " + std::to_string(b.bound) + " of " + std::to_string(b.all) +
+                         " queue devices are bound: the AP bus had not bound every queue (a probe pending or failed, or "
+                         "a queue unbound by hand) when the snapshot was taken");
+    if (rd.queue_tree) {
+      unsigned long bound = 0;
+      for (const auto& [key, q] : rd.queues) bound += q.driver ? 1 : 0;
+      if (bound != b.bound || rd.queues.size() != b.all)
+        rd.notes.push_back("bus/ap/bindings counts " + std::to_string(b.bound) + "/" + std::to_string(b.all) +
+                           " bound queue devices but the snapshot's queue devices show " + std::to_string(bound) + "/" +
+                           std::to_string(rd.queues.size()) + ": it was taken while bindings changed");
+    }
+  }
+
+  // 6.19: how many times the bus announced every APQN bound. The model keeps no such history,
+  // so the count changes nothing in the state; it is checked against what else the snapshot
+  // shows. Absent (before 6.19, or an older capture): nothing to check.
+  const std::string count_file = "bus/ap/bindings_complete_count";
+  const std::string* count_text = rd.file(count_file);
+  if (count_text == nullptr) return std::nullopt;
+  const Result<std::uint64_t> count = parse_bindings_complete_count(*count_text);
+  if (const auto* p = std::get_if<Problem>(&count)) return rd.fail(count_file, *p);
+  if (std::get<std::uint64_t>(count) == 0 && bindings && bindings->complete)
+    rd.notes.push_back("bus/ap/bindings_complete_count is 0 although bus/ap/bindings says (complete): the AP bus "
+                       "counts every completion it announces (51d921a613b1), so the capture was taken before the "
+                       "announcement or mixes two moments");
+  // Every 6.19 queue device has driver_override (d38a87d7c064).
+  const auto has_override_file = [](const auto& q) { return q.second.driver_override.has_value(); };
+  if (!rd.queues.empty() && std::none_of(rd.queues.begin(), rd.queues.end(), has_override_file))
+    rd.notes.push_back("bus/ap/bindings_complete_count (Linux 6.19) is present but no queue device has a "
+                       "driver_override file, which 6.19 gives every queue device: the capture skipped "
+                       "driver_override or mixes files of two kernels");
   return std::nullopt;
 }
 

@@ -11,6 +11,7 @@
 #include "model/explain.h"
 #include "model/step.h"
 #include "model/invariants.h"
+#include "model/printable.h"
 
 namespace apcb::readers {
 namespace {
@@ -202,6 +203,16 @@ TEST(Snapshot, DriverOverrideAndBindingsRoundTrip) {
   EXPECT_FALSE(has_note(snap, "bound"));
   EXPECT_FALSE(has_note(snap, "driver_override"));
   EXPECT_EQ(snap.state.driver(q54), model::Driver::vfio_ap);
+  // Through the disk too: the loader reads bus/ap/bindings and each queue's driver_override
+  // (it used to skip both, so a capture's override and count were never read).
+  const fs::path tmp = fs::temp_directory_path() / "apcb-snapshot-test-override";
+  fs::remove_all(tmp);
+  ASSERT_EQ(write_snapshot_files(files, (tmp / "sys").string()), "");
+  auto loaded = load_snapshot_files(tmp.string());
+  ASSERT_TRUE(std::holds_alternative<SnapshotFiles>(loaded)) << input_error_text(std::get<trace::TraceError>(loaded));
+  EXPECT_EQ(std::get<SnapshotFiles>(loaded).files, files.files);
+  EXPECT_EQ(load_ok(tmp.string()).state, sc.s);
+  fs::remove_all(tmp);
   // The same files without the override: the vfio_ap binding under reserving masks is noted and
   // taken as the host's, as before 6.19.
   SnapshotFiles bare = files;
@@ -242,6 +253,91 @@ TEST(Snapshot, DriverOverrideAndBindingsRoundTrip) {
        }) {
     bad.files["bus/ap/bindings"] = text;
     EXPECT_EQ(error_of(bad), error) << text;
+  }
+}
+
+// 6.19 (51d921a613b1): bus/ap/bindings_complete_count, "%llu\n", how many times the AP bus
+// announced every APQN bound. It changes nothing in the state; the writer shows the smallest
+// count the state allows (1 when complete, else 0), only for 6.19+ profiles; the reader checks
+// it strictly and notes what contradicts the other files.
+TEST(Snapshot, BindingsCompleteCount) {
+  const std::string count = "bus/ap/bindings_complete_count";
+  Host sc(model::HostParams{true, 255, 255}, Matrix{Mask::of({5}), Mask::of({4, 0xa}), Mask::of({4})});
+  const SnapshotFiles complete = snapshot_files_of(sc.s);
+  EXPECT_EQ(complete.files.at("bus/ap/bindings"), "2/2 (complete)\n");
+  EXPECT_EQ(complete.files.at(count), "1\n");
+  auto read = read_snapshot(complete);
+  ASSERT_TRUE(std::holds_alternative<Snapshot>(read)) << input_error_text(std::get<trace::TraceError>(read));
+  EXPECT_EQ(std::get<Snapshot>(read).state, sc.s);
+  EXPECT_FALSE(has_note(std::get<Snapshot>(read), "bindings_complete_count"));
+  // Absent (before 6.19, or an older capture): the same state, nothing noted.
+  SnapshotFiles absent = complete;
+  absent.files.erase(count);
+  EXPECT_EQ(std::get<Snapshot>(read_snapshot(absent)).notes, std::get<Snapshot>(read).notes);
+  // Any count the kernel can print is read, up to 2^64-1; the state does not change.
+  for (const char* text : {"0\n", "7\n", "18446744073709551615\n"}) {
+    SnapshotFiles f = complete;
+    f.files["bus/ap/bindings"] = "1/2\n";
+    f.files[count] = text;
+    auto r = read_snapshot(f);
+    ASSERT_TRUE(std::holds_alternative<Snapshot>(r)) << text << input_error_text(std::get<trace::TraceError>(r));
+    EXPECT_EQ(std::get<Snapshot>(r).state, sc.s) << text;
+    EXPECT_FALSE(has_note(std::get<Snapshot>(r), "bindings_complete_count")) << text;
+  }
+  // An unbound queue: 0 (the state keeps no history of earlier completions).
+  ASSERT_EQ(sc.run(model::op::QueueUnbind{Apqn{5, 0xa}, model::Driver::default_driver}).result, model::Errno::ok);
+  EXPECT_EQ(snapshot_files_of(sc.s).files.at(count), "0\n");
+  // Profiles before 6.19 have no such file (nor driver_override).
+  model::State old = sc.s;
+  old.kernel = model::KernelVersion::v6_12;
+  const SnapshotFiles pre = snapshot_files_of(old);
+  EXPECT_EQ(pre.files.count(count), 0u);
+  EXPECT_EQ(pre.files.count("bus/ap/devices/card05/05.0004/driver_override"), 0u);
+
+  // 0 beside "(complete)": the bus counts every completion it announces.
+  SnapshotFiles zero = complete;
+  zero.files[count] = "0\n";
+  EXPECT_TRUE(has_note(std::get<Snapshot>(read_snapshot(zero)),
+                       "bus/ap/bindings_complete_count is 0 although bus/ap/bindings says (complete)"));
+  // A count beside queue devices without driver_override: files of a kernel before 6.19.
+  SnapshotFiles mixed = pre;
+  mixed.files[count] = "3\n";
+  EXPECT_TRUE(has_note(std::get<Snapshot>(read_snapshot(mixed)),
+                       "bus/ap/bindings_complete_count (Linux 6.19) is present but no queue device has a "
+                       "driver_override file"));
+  EXPECT_FALSE(has_note(std::get<Snapshot>(read_snapshot(pre)), "bindings_complete_count"));
+
+  // Through the disk: the loader reads the file.
+  const fs::path tmp = fs::temp_directory_path() / "apcb-snapshot-test-complete-count";
+  fs::remove_all(tmp);
+  ASSERT_EQ(write_snapshot_files(zero, (tmp / "sys").string()), "");
+  auto loaded = load_snapshot_files(tmp.string());
+  ASSERT_TRUE(std::holds_alternative<SnapshotFiles>(loaded)) << input_error_text(std::get<trace::TraceError>(loaded));
+  EXPECT_EQ(std::get<SnapshotFiles>(loaded).files.at(count), "0\n");
+  EXPECT_TRUE(has_note(load_ok(tmp.string()), "bus/ap/bindings_complete_count is 0"));
+  fs::remove_all(tmp);
+
+  // Only "%llu\n": each other form names file, line and column.
+  const std::string form = "expected the kernel's count (decimal digits, no sign or leading zero, then a newline), not ";
+  SnapshotFiles bad = complete;
+  bad.root = "R";
+  for (const auto& [text, error] : std::vector<std::pair<std::string, std::string>>{
+           {"+1\n", "1:1: " + form + "'+1'"},
+           {"-1\n", "1:1: " + form + "'-1'"},
+           {"0x1\n", "1:2: " + form + "'0x1'"},
+           {" 1\n", "1:1: " + form + "' 1'"},
+           {"1 \n", "1:2: " + form + "'1 '"},
+           {"1\r\n", "1:2: " + form + "'1\\x0d'"},
+           {"01\n", "1:1: " + form + "'01'"},
+           {"\n", "1:1: " + form + "''"},
+           {"", "1:1: " + form + "''"},
+           {"1", "1:2: expected a newline after the count"},
+           {"12\n\n", "2:1: unexpected '\\n' after the count's line"},
+           {"18446744073709551616\n", "1:1: the count exceeds 18446744073709551615, the most a 64-bit counter holds"},
+           {"99999999999999999999999\n", "1:1: the count exceeds 18446744073709551615, the most a 64-bit counter holds"},
+       }) {
+    bad.files[count] = text;
+    EXPECT_EQ(error_of(bad), "R/" + count + ":" + error) << model::printable(text);
   }
 }
 
