@@ -68,6 +68,11 @@ class Lowerer {
     const Parsed<Mask> parsed = parse_bus_mask(o.text, current);
     if (!parsed.ok()) return std::nullopt;
     if (hands_assigned_queue_to_vfio(o)) return std::nullopt;
+    // A State counts at least one bus override per override set; the encoding's EINVAL check
+    // relies on it (transition.cpp), so a state that does not is outside.
+    if (behaviour(pre_.kernel).queue_driver_override &&
+        pre_.override_count < pre_.driver_override.size())
+      return std::nullopt;
     // IDs at or above the width name no queue of the instance: cut, keeping whether they are
     // all set (normalize does the same).
     const Mask above = Mask::all() - Mask::up_to(enc_.width() - 1);

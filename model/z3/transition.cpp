@@ -611,8 +611,11 @@ Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
                         (m.assigned.domains & aqm) != zero());
   }
   std::vector<Check> checks;
-  // 6.19 (46030379f13c): no mask write while the bus counts an override (EINVAL).
-  if (regime) checks.push_back({enc_.masks_locked(p), Errno::einval});
+  // 6.19 (46030379f13c): no mask write while the bus counts an override (EINVAL). Every State
+  // counts at least its overrides, so "or an override is set" changes nothing there (lower()
+  // keeps other states outside); it keeps the symbolic count, which the induction cannot tie to
+  // the number of overrides, from letting a write leave overrides behind in the mask regime.
+  if (regime) checks.push_back({enc_.masks_locked(p) || enc_.any_override(p), Errno::einval});
   checks.push_back({regime ? in_use : newly != zero() && in_use, Errno::ebusy});
   // Reprobing. A queue going to the default driver is newly reserved, so after the veto no
   // mdev holds it: remove_queue resets it (it is configured) and drops its status — net,
