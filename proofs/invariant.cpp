@@ -215,6 +215,9 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
   for (const z3enc::SymMdev& m : s.mdevs) no_mdev = no_mdev && !m.present;
   for (const z3::expr& m : {s.apmask, s.aqmask})
     all.push_back(within(enc, m, w.pool) || (m == enc.ones() && no_mdev));
+  // Below width 256: IDs beyond the width are in a mask exactly when it is all ones.
+  all.push_back(s.apmask_high == (s.apmask == enc.ones()));
+  all.push_back(s.aqmask_high == (s.aqmask == enc.ones()));
   // A State's zero answers are passable (NORMAL is).
   all.push_back(subset(enc, rz, rh));
   for (const z3enc::SymMdev& m : s.mdevs)

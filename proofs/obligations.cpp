@@ -719,6 +719,11 @@ void enabled(Prover& p) {
       outside += " ap_config (no such attribute before 6.10);";
       continue;
     }
+    // Before 6.19 there is no driver_override attribute (ENOENT always).
+    if ((name == "driver_override_write" || name == "driver_override_read") && !kb.queue_driver_override) {
+      outside += " " + name + " (no such attribute before 6.19);";
+      continue;
+    }
     // Before 6.15 a release request succeeds and changes nothing (it only signals user space).
     const bool mutating = op_kind(p.enc(), "op", name).mutating &&
                           (name != "guest_release" || kb.request_clears_crycb);
