@@ -140,16 +140,8 @@ z3::expr equal_at(const z3enc::Encoder& enc, const z3enc::SymState& a, const z3e
   };
   z3::expr_vector all(enc.ctx());
   all.push_back(mat(a.cfg, b.cfg));
-  all.push_back(a.apmask == b.apmask);
-  all.push_back(a.aqmask == b.aqmask);
-  all.push_back(a.apmask_high == b.apmask_high);
-  all.push_back(a.aqmask_high == b.aqmask_high);
-  all.push_back(a.override_count == b.override_count);
-  for (auto rows : {&z3enc::SymState::unbound, &z3enc::SymState::hw_ok, &z3enc::SymState::hw_zero,
-                    &z3enc::SymState::last_ok, &z3enc::SymState::overrides,
-                    &z3enc::SymState::override_vfio, &z3enc::SymState::override_default,
-                    &z3enc::SymState::override_bound})
-    all.push_back(z3::select(a.*rows, x) == z3::select(b.*rows, x));
+  for (auto f : z3enc::kSymStateValues) all.push_back(a.*f == b.*f);
+  for (auto f : z3enc::kSymStateRows) all.push_back(z3::select(a.*f, x) == z3::select(b.*f, x));
   for (std::size_t k = 0; k < a.mdevs.size(); ++k) {
     const z3enc::SymMdev& p = a.mdevs[k];
     const z3enc::SymMdev& q = b.mdevs[k];

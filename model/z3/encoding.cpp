@@ -649,19 +649,8 @@ z3::expr Encoder::equal(const SymState& a, const SymState& b) const {
   };
   z3::expr_vector all(*ctx_);
   all.push_back(mat(a.cfg, b.cfg));
-  all.push_back(a.apmask == b.apmask);
-  all.push_back(a.aqmask == b.aqmask);
-  all.push_back(a.unbound == b.unbound);
-  all.push_back(a.hw_ok == b.hw_ok);
-  all.push_back(a.hw_zero == b.hw_zero);
-  all.push_back(a.last_ok == b.last_ok);
-  all.push_back(a.apmask_high == b.apmask_high);
-  all.push_back(a.aqmask_high == b.aqmask_high);
-  all.push_back(a.overrides == b.overrides);
-  all.push_back(a.override_vfio == b.override_vfio);
-  all.push_back(a.override_default == b.override_default);
-  all.push_back(a.override_bound == b.override_bound);
-  all.push_back(a.override_count == b.override_count);
+  for (auto f : kSymStateValues) all.push_back(a.*f == b.*f);
+  for (auto f : kSymStateRows) all.push_back(a.*f == b.*f);
   for (std::size_t k = 0; k < a.mdevs.size(); ++k) {
     const SymMdev& x = a.mdevs[k];
     const SymMdev& y = b.mdevs[k];

@@ -209,6 +209,19 @@ struct SymState {
   std::vector<SymGuest> guests;
 };
 
+// The host-wide terms of a SymState (everything but cfg, mdevs and guests), for code that treats
+// them alike — equality, a case split, a substitution: a field added to SymState is added to
+// one of these two lists, and every such place follows. Rows are the arrays (Encoder::rows_sort);
+// values the masks, Booleans and the count.
+// Example: for (auto f : kSymStateRows) all.push_back(z3::select(a.*f, x) == z3::select(b.*f, x));
+inline constexpr z3::expr SymState::*kSymStateRows[] = {
+    &SymState::unbound,   &SymState::hw_ok,          &SymState::hw_zero,
+    &SymState::last_ok,   &SymState::overrides,      &SymState::override_vfio,
+    &SymState::override_default, &SymState::override_bound};
+inline constexpr z3::expr SymState::*kSymStateValues[] = {
+    &SymState::apmask, &SymState::aqmask, &SymState::apmask_high, &SymState::aqmask_high,
+    &SymState::override_count};
+
 // The operations at the semantic level, after parsing. IDs are BV(log2 N) indices, masks
 // BV(N), attribute values the parsed 64-bit number (BV64), slots plain numbers (an operation on
 // an absent slot is the "no such mdev/guest" case).

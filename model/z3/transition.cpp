@@ -142,22 +142,12 @@ class TransitionBuilder {
 // --- plumbing ----------------------------------------------------------------------------------
 
 SymState TransitionBuilder::merge(const z3::expr& c, const SymState& t, const SymState& e) const {
-  SymState s{pick(c, t.cfg, e.cfg),
-             pick(c, t.apmask, e.apmask),
-             pick(c, t.aqmask, e.aqmask),
-             pick(c, t.unbound, e.unbound),
-             pick(c, t.hw_ok, e.hw_ok),
-             pick(c, t.hw_zero, e.hw_zero),
-             pick(c, t.last_ok, e.last_ok),
-             pick(c, t.apmask_high, e.apmask_high),
-             pick(c, t.aqmask_high, e.aqmask_high),
-             pick(c, t.overrides, e.overrides),
-             pick(c, t.override_vfio, e.override_vfio),
-             pick(c, t.override_default, e.override_default),
-             pick(c, t.override_bound, e.override_bound),
-             pick(c, t.override_count, e.override_count),
-             {},
-             {}};
+  SymState s = t;
+  s.cfg = pick(c, t.cfg, e.cfg);
+  for (auto f : kSymStateValues) s.*f = pick(c, t.*f, e.*f);
+  for (auto f : kSymStateRows) s.*f = pick(c, t.*f, e.*f);
+  s.mdevs.clear();
+  s.guests.clear();
   for (std::size_t k = 0; k < t.mdevs.size(); ++k) {
     const SymMdev& x = t.mdevs[k];
     const SymMdev& y = e.mdevs[k];
@@ -914,22 +904,12 @@ SymState map_state(const SymState& s, const std::function<z3::expr(const z3::exp
   auto mat = [&](const SymMatrix& m) {
     return SymMatrix{f(m.adapters), f(m.domains), f(m.control_domains)};
   };
-  SymState out{mat(s.cfg),
-               f(s.apmask),
-               f(s.aqmask),
-               f(s.unbound),
-               f(s.hw_ok),
-               f(s.hw_zero),
-               f(s.last_ok),
-               f(s.apmask_high),
-               f(s.aqmask_high),
-               f(s.overrides),
-               f(s.override_vfio),
-               f(s.override_default),
-               f(s.override_bound),
-               f(s.override_count),
-               {},
-               {}};
+  SymState out = s;
+  out.cfg = mat(s.cfg);
+  for (auto field : kSymStateValues) out.*field = f(s.*field);
+  for (auto field : kSymStateRows) out.*field = f(s.*field);
+  out.mdevs.clear();
+  out.guests.clear();
   for (const SymMdev& m : s.mdevs)
     out.mdevs.push_back(SymMdev{f(m.present), mat(m.assigned), mat(m.shadow), f(m.attached),
                                 f(m.guest), f(m.released)});
