@@ -22,36 +22,6 @@ void UndoLog::set(model::Matrix& target, const model::Matrix& value) {
   target = value;
 }
 
-void UndoLog::set(bool& target, bool value) {
-  if (target == value) return;
-  Entry e;
-  e.undo = [](const Entry& x) { *static_cast<bool*>(x.a) = x.u != 0; };
-  e.a = &target;
-  e.u = target ? 1 : 0;
-  record(e);
-  target = value;
-}
-
-void UndoLog::set(std::uint8_t& target, std::uint8_t value) {
-  if (target == value) return;
-  Entry e;
-  e.undo = [](const Entry& x) { *static_cast<std::uint8_t*>(x.a) = static_cast<std::uint8_t>(x.u); };
-  e.a = &target;
-  e.u = target;
-  record(e);
-  target = value;
-}
-
-void UndoLog::set(std::uint64_t& target, std::uint64_t value) {
-  if (target == value) return;
-  Entry e;
-  e.undo = [](const Entry& x) { *static_cast<std::uint64_t*>(x.a) = x.u; };
-  e.a = &target;
-  e.u = target;
-  record(e);
-  target = value;
-}
-
 void UndoLog::rollback() {
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
     if (it->undo != nullptr) it->undo(*it);

@@ -12,6 +12,7 @@
 #define APCB_IMPL_UNDO_LOG_H_
 
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "model/mask.h"
@@ -40,9 +41,19 @@ class UndoLog {
   // Example: undo.set(m.shadow_apcb.adapters, apm); undo.rollback() puts the old mask back.
   void set(model::Mask& target, const model::Mask& value);
   void set(model::Matrix& target, const model::Matrix& value);
-  void set(bool& target, bool value);
-  void set(std::uint8_t& target, std::uint8_t value);
-  void set(std::uint64_t& target, std::uint64_t value);
+  // The same for a flag, a response code or a count: one journal rule for every integral type.
+  // Example: undo.set(override_count, override_count + 1); rollback() puts the old count back.
+  template <typename T>
+    requires std::is_integral_v<T>
+  void set(T& target, std::type_identity_t<T> value) {
+    if (target == value) return;
+    Entry e;
+    e.undo = [](const Entry& x) { *static_cast<T*>(x.a) = static_cast<T>(x.u); };
+    e.a = &target;
+    e.u = static_cast<std::uint64_t>(target);
+    record(e);
+    target = value;
+  }
   template <typename T>
   // Example: undo.set_ptr(m->kvm, guest); rollback() makes m->kvm what it was.
   void set_ptr(T*& target, T* value) {
