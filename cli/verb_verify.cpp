@@ -116,7 +116,7 @@ std::string property_of_obligation(const std::string& name) {
   if (starts("p8.")) return "P8";
   if (starts("p9.")) return "P9";
   if (starts("nonvacuity.")) return "non-vacuity";
-  return "proofs have teeth (F1, mutants)";
+  return "proofs have teeth (F1, F2, mutants)";
 }
 
 double since(std::chrono::steady_clock::time_point t0) {

@@ -11,7 +11,7 @@
 //    ones, it decides the driver a probe binds (the masks are then ignored for that queue) and
 //    who owns the queue for vfio_ap's validation; a mask write is refused while any is set;
 //  - parses apmask/aqmask writes (absolute or relative, model::parse_bus_mask), asks the
-//    drivers' in_use before reserving an APQN (-EBUSY on a veto), then revises the bindings of
+//    drivers' in_use when it sets a new ID (-EBUSY on a veto), then revises the bindings of
 //    the devices whose owner changed.
 // Locks: ap_perms_mutex guards the masks, the scan mutex guards the configuration and the
 // device bindings; both come before the driver's guests_lock (lock_set.h).

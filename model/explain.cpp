@@ -561,15 +561,29 @@ std::string explain_failure(const State& before, const Op& op, Errno result) {
     }
     if (result == Errno::einval) return "'" + printable(b->text) + "' is neither a hex mask nor a +/- list";
     if (result != Errno::ebusy) return {};
+    // step.cpp's veto: the newly set IDs, crossed with the other mask (all ones from 6.19).
     const bool is_apmask = b->mask == BusMask::apmask;
-    const Parsed<Mask> p = parse_bus_mask(b->text, is_apmask ? before.apmask : before.aqmask);
+    const Mask& current = is_apmask ? before.apmask : before.aqmask;
+    const Parsed<Mask> p = parse_bus_mask(b->text, current);
     if (!p.ok()) return {};
-    const Mask apm = is_apmask ? p.value : before.apmask;
-    const Mask aqm = is_apmask ? before.aqmask : p.value;
-    for (const Mdev& m : before.mdevs)
-      if (auto q = first_apqn(m.assigned, [&](Apqn x) { return apm.test(x.adapter) && aqm.test(x.domain); }))
-        return "APQN " + apqn_text(*q) + " is assigned to mdev " + m.uuid +
-               " and would be reserved for the host drivers";
+    const bool all_ones_other = behaviour(before.kernel).queue_driver_override;
+    const Mask other = all_ones_other ? Mask::all() : (is_apmask ? before.aqmask : before.apmask);
+    const Mask newly = p.value - current;
+    const Mask apm = is_apmask ? newly : other;
+    const Mask aqm = is_apmask ? other : newly;
+    for (const Mdev& m : before.mdevs) {
+      auto q = first_apqn(m.assigned, [&](Apqn x) { return apm.test(x.adapter) && aqm.test(x.domain); });
+      if (!q) continue;
+      const std::string what = "APQN " + apqn_text(*q) + " is assigned to mdev " + m.uuid;
+      const Mask& other_now = is_apmask ? before.aqmask : before.apmask;
+      if (all_ones_other && !other_now.test(is_apmask ? q->domain : q->adapter))
+        return what + ": the write newly reserves " + (is_apmask ? "adapter " : "domain ") +
+               std::to_string(is_apmask ? q->adapter : q->domain) +
+               ", and from 6.19 the AP bus asks vfio_ap about it with an all-ones " +
+               (is_apmask ? "aqmask" : "apmask") + " (6917f434fda3), so it is in use although " +
+               apqn_text(*q) + " would stay vfio_ap's";
+      return what + " and would be reserved for the host drivers";
+    }
     return {};
   }
   return {};

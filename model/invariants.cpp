@@ -49,16 +49,21 @@ void check_bound_and_available(const State& s, const Mdev& m, Strength strength,
   });
 }
 
-void check_exclusivity(const State& s, std::vector<Violation>& out) {
+void check_exclusivity(const State& s, Strength strength, std::vector<Violation>& out) {
   for (std::size_t i = 0; i < s.mdevs.size(); ++i) {
     const Mdev& m = s.mdevs[i];
     // From 6.19 (KernelBehaviour::queue_driver_override) all-ones masks are the driver_override
     // regime: ownership is per queue and the kernel does not keep it for assigned APQNs (an
     // override may be cleared on a queue an mdev holds), so the reservation half of P3 speaks
     // of the mask regime only. Before 6.19 all-ones masks reserve everything: no assignment.
+    // And the kernel does not keep it even there: the mask write that leaves the regime sets
+    // no new ID, so no in_use veto stops it from reserving a queue an mdev holds (finding F2,
+    // model/README.md). So from 6.19 the half is of the spec strength only.
     const bool override_regime = behaviour(s.kernel).queue_driver_override &&
                                  s.apmask == Mask::all() && s.aqmask == Mask::all();
-    if (!override_regime && m.assigned.adapters.intersects(s.apmask) &&
+    const bool reservation_kept =
+        strength == Strength::spec || !behaviour(s.kernel).queue_driver_override;
+    if (reservation_kept && !override_regime && m.assigned.adapters.intersects(s.apmask) &&
         m.assigned.domains.intersects(s.aqmask))
       add(out, "P3", mdev_text(m) + ": an assigned APQN is reserved for the host drivers");
     for (std::size_t j = i + 1; j < s.mdevs.size(); ++j) {
@@ -116,7 +121,7 @@ std::vector<Violation> check_state(const State& s, Strength strength) {
     check_refinement(s, m, strength, out);
     if (!m.pending_add.empty()) add(out, "pending", mdev_text(m) + ": pending adds outlived the scan");
   }
-  check_exclusivity(s, out);
+  check_exclusivity(s, strength, out);
   check_commit_consistency(s, out);
   return out;
 }

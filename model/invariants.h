@@ -27,7 +27,9 @@ struct Violation {
 // Which strength of P2/P7 to check. SPEC states both with `passable`; the kernel keeps an
 // adapter in the shadow when a queue of it fails a reset that does not unplug it (guest
 // detach, device reset), so the `passable` conjuncts only hold until such a reset: see
-// model/README.md, finding F1. `structural` drops exactly the reset-status conjunct.
+// model/README.md, finding F1. `structural` drops exactly the reset-status conjunct, and from
+// 6.19 (KernelBehaviour::queue_driver_override) P3's host-reserved half too: the mask write that
+// leaves the driver_override regime reserves queues mdevs hold with no veto (finding F2).
 enum class Strength { spec, structural };
 
 // P1 containment, P2 bound and available, P3 exclusivity, P4 commit consistency and P7

@@ -564,40 +564,59 @@ Errno Step::operator()(const op::BusMaskWrite& o) {
   if (behaviour(s_.kernel).queue_driver_override && s_.masks_locked()) return Errno::einval;
   const Parsed<Mask> parsed = parse_bus_mask(o.text, current);
   if (!parsed.ok()) return parsed.error;
-  // Only newly reserved IDs can take a queue away from vfio_ap; the in_use veto asks whether
-  // any of the APQNs they reserve is assigned to an mdev. From 6.19 (6917f434fda3, "all-bits-
-  // one apmask/aqmask for vfio in_use() checks") the veto asks about every APQN the new masks
-  // reserve: after the override regime, queues given to vfio_ap by an override sit under
-  // all-ones masks. In the mask regime no assigned APQN is reserved (P3), so the two agree.
+  // apmask_commit/aqmask_commit ask the drivers' in_use only when the write sets an ID the mask
+  // did not have (only those can take a queue away from vfio_ap), about the newly set IDs
+  // crossed with the other mask. From 6.19 (6917f434fda3, "Use all-bits-one apmask/aqmask for
+  // vfio in_use() checks") the other mask is all ones, so a newly set adapter is in use when an
+  // mdev assigns it and any domain: a queue an override gave to vfio_ap may sit outside the
+  // other mask. A write that sets no new ID is never vetoed, which is how leaving the
+  // driver_override regime (all-ones masks) reserves queues mdevs hold for the host: P3's
+  // host half does not survive it (finding F2, model/README.md).
   const Mask newly = parsed.value - current;
-  const bool whole = behaviour(s_.kernel).queue_driver_override;
-  if (newly.any() || whole) {
-    const Mask reserving = whole ? parsed.value : newly;
-    const Mask apm = is_apmask ? reserving : s_.apmask;
-    const Mask aqm = is_apmask ? s_.aqmask : reserving;
+  if (newly.any()) {
+    const bool other_all_ones = behaviour(s_.kernel).queue_driver_override;
+    const Mask other = other_all_ones ? Mask::all() : (is_apmask ? s_.aqmask : s_.apmask);
+    const Mask apm = is_apmask ? newly : other;
+    const Mask aqm = is_apmask ? other : newly;
     for (const Mdev& m : s_.mdevs)
       if (m.assigned.adapters.intersects(apm) && m.assigned.domains.intersects(aqm))
         return Errno::ebusy;
   }
-  // Revise the bindings: every bound queue whose owner changes is reprobed, ascending.
-  std::vector<Apqn> to_default;
-  std::vector<Apqn> to_vfio;
+  // ap_bus_revise_bindings: the masks are set, then every bound queue whose owner changed is
+  // reprobed, one at a time in device order (ascending here): vfio_ap's remove for a queue
+  // leaving it, its probe for a queue joining it. While the walk runs, a queue not yet
+  // reprobed keeps its driver: a queue still to leave vfio_ap is held by override_bound, one
+  // still to join it by unbound, each released as the walk reaches it.
   const Mask new_apm = is_apmask ? parsed.value : s_.apmask;
   const Mask new_aqm = is_apmask ? s_.aqmask : parsed.value;
+  struct Reprobe {
+    Apqn q;
+    Driver to;
+  };
+  std::vector<Reprobe> walk;
   s_.bus_adapters().for_each([&](ApId a) {
     s_.bus_domains().for_each([&](ApId d) {
       const Apqn q{a, d};
       const Driver now = s_.driver(q);
       const bool will_reserve = new_apm.test(a) && new_aqm.test(d);
-      if (now == Driver::vfio_ap && will_reserve) to_default.push_back(q);
-      if (now == Driver::default_driver && !will_reserve) to_vfio.push_back(q);
+      if (now == Driver::vfio_ap && will_reserve) walk.push_back({q, Driver::default_driver});
+      if (now == Driver::default_driver && !will_reserve) walk.push_back({q, Driver::vfio_ap});
     });
   });
-  for (Apqn q : to_default) remove_queue(q);
-  (is_apmask ? s_.apmask : s_.aqmask) = parsed.value;
-  // Every bound queue now has the driver the masks name (no override is set).
+  // Every bound queue ends with the driver the masks name (no override is set).
   s_.override_bound = MaskRows{};
-  for (Apqn q : to_vfio) probe_queue(q);
+  for (const Reprobe& r : walk)
+    (r.to == Driver::default_driver ? s_.override_bound : s_.unbound)[r.q.adapter].set(r.q.domain);
+  (is_apmask ? s_.apmask : s_.aqmask) = parsed.value;
+  for (const Reprobe& r : walk) {
+    if (r.to == Driver::default_driver) {
+      remove_queue(r.q);
+      s_.override_bound[r.q.adapter].clear(r.q.domain);
+    } else {
+      s_.unbound[r.q.adapter].clear(r.q.domain);
+      probe_queue(r.q);
+    }
+  }
   return Errno::ok;
 }
 

@@ -46,7 +46,13 @@ z3::expr inv_global(const z3enc::Encoder& enc, const z3enc::SymState& s, const I
       for (std::size_t j = k + 1; j < s.mdevs.size(); ++j)
         all.push_back(!(s.mdevs[k].present && s.mdevs[j].present &&
                         meets(enc, s.mdevs[k].assigned, s.mdevs[j].assigned)));
-  if (inv.has(Conjunct::p3_not_reserved)) all.push_back(enc.assumptions(s));
+  // P3.not_reserved: what the encoding's step assumes (Encoder::assumptions: before 6.19 P3's
+  // host half itself; from 6.19 the mask regime's facts), and at the spec strength P3's host
+  // half in every profile (finding F2: from 6.19 it is not the kernel's).
+  if (inv.has(Conjunct::p3_not_reserved)) {
+    all.push_back(enc.assumptions(s));
+    if (inv.strength == model::Strength::spec) all.push_back(enc.not_reserved(s));
+  }
   return model::z3enc::conjunction(all);
 }
 
@@ -116,7 +122,7 @@ z3::expr properties_at(const z3enc::Encoder& enc, const z3enc::SymState& s, cons
     if (strength == model::Strength::spec) all.push_back(enc.p2_passable_at(s, k, a));
     all.push_back(enc.p7_at(s, k, a, strength));
   }
-  all.push_back(enc.p3(s));
+  all.push_back(enc.p3(s, strength));
   all.push_back(p4_at(enc, s, a));
   return model::z3enc::conjunction(all);
 }
@@ -168,7 +174,7 @@ z3::expr within(const z3enc::Encoder& enc, const z3::expr& m,
 }
 
 Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv& inv,
-                bool constructible) {
+                bool constructible, bool override_bound) {
   z3::context& c = enc.ctx();
   const unsigned n = static_cast<unsigned>(enc.width());
   const unsigned ib = static_cast<unsigned>(enc.index_bits());
@@ -193,10 +199,21 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
   for (z3::expr* rows : {&s.overrides, &s.override_vfio, &s.override_default, &s.override_bound})
     *rows = z3::const_array(enc.index_sort(), enc.zero());
   s.override_count = c.bv_val(0, 64);
+  const z3::expr io = idx("override_bound.at");
+  const z3::expr ro = row("override_bound.row");
+  if (override_bound)
+    s.override_bound = z3::store(z3::const_array(enc.index_sort(), enc.zero()), io, ro);
 
   z3::expr_vector all(c);
   for (int k = 0; k < 6; ++k) w.pool.push_back(idx("pool" + std::to_string(k)));
   auto small = [&](const z3::expr& m) { all.push_back(within(enc, m, w.pool)); };
+  if (override_bound) {
+    small(ro);
+    small(enc.onehot(io));
+    // Bound: a queue of a configured adapter and domain, not unbound by hand.
+    all.push_back(subset(enc, ro, enc.present_row(s, io)));
+    all.push_back(z3::implies(io == iu, (ro & ru) == enc.zero()));
+  }
   for (const z3::expr& m : {s.cfg.adapters, s.cfg.domains, s.cfg.control_domains, ru, ~rh, ~rz,
                             ~rl, enc.onehot(iu), enc.onehot(ih), enc.onehot(il)})
     small(m);
@@ -205,8 +222,20 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
   // them).
   z3::expr no_mdev = c.bool_val(true);
   for (const z3enc::SymMdev& m : s.mdevs) no_mdev = no_mdev && !m.present;
+  const z3::expr all_ones = s.apmask == enc.ones() && s.aqmask == enc.ones();
   for (const z3::expr& m : {s.apmask, s.aqmask})
-    all.push_back(within(enc, m, w.pool) || (m == enc.ones() && no_mdev));
+    all.push_back(within(enc, m, w.pool) ||
+                  (m == enc.ones() && (no_mdev || c.bool_val(override_bound))));
+  if (override_bound) {
+    all.push_back(z3::implies(ro != enc.zero(), all_ones));
+    // Under all-ones masks an assignment needs queues an override gives to vfio_ap.
+    if (constructible)
+      for (const z3enc::SymMdev& m : s.mdevs)
+        all.push_back(z3::implies(
+            m.present && all_ones && m.assigned.adapters != enc.zero() &&
+                m.assigned.domains != enc.zero(),
+            m.assigned.adapters == enc.onehot(io) && subset(enc, m.assigned.domains, ro)));
+  }
   // Below width 256: IDs beyond the width are in a mask exactly when it is all ones.
   all.push_back(s.apmask_high == (s.apmask == enc.ones()));
   all.push_back(s.aqmask_high == (s.aqmask == enc.ones()));
@@ -240,6 +269,10 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
     w.slot_indices.push_back(std::move(mine));
   }
   if (constructible) all.push_back(subset(enc, ~rl, linked_at_il));
+  // From 6.19 the structural invariant allows an assigned APQN reserved for the host (finding
+  // F2), which only leaving the driver_override regime reaches; construct() builds states by
+  // assignments, which refuse such an APQN (EADDRNOTAVAIL).
+  if (constructible) all.push_back(enc.not_reserved(s));
   all.push_back(inv_at_all(enc, s, w.indices, inv));
   // P4 per ID is asserted above at the adapters only; whole here, for every ID.
   if (inv.has(Conjunct::p4)) all.push_back(enc.p4(s));

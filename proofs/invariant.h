@@ -25,7 +25,7 @@ enum class Conjunct {
   p7_domains,       // S.Q = M.Q ∩ cfgQ (= F.Q: stronger than P1's S.Q ⊆ M.Q ∩ cfgQ)
   p1_control,       // S.C ⊆ M.C ∩ cfgC
   p3_exclusive,     // no APQN in two mdevs' M.A × M.Q
-  p3_not_reserved,  // no assigned APQN reserved for the host (z3enc's assumptions())
+  p3_not_reserved,  // z3enc's assumptions(); at the spec strength also P3's host half (F2)
   p4,               // every guest's CRYCB is its mdev's truncated shadow, or zero (per ID)
   p7_adapters,      // a ∈ S.A ⇒ a ∈ M.A ∩ cfgA and every d ∈ M.Q ∩ cfgQ linked (and, at the
                     // spec strength, passable)
@@ -89,8 +89,12 @@ struct Witness {
   std::vector<z3::expr> indices;                    // all of them
   std::vector<z3::expr> pool;                       // the IDs every mask lies within
 };
+// `override_bound` (6.19 profiles): one adapter row of queues bound to vfio_ap against the
+// masks, whose overrides were cleared (what leaving the driver_override regime starts from), and
+// the masks may then be all ones while mdevs exist; constructible, such an mdev holds only
+// queues of that row (construct() assigns them while their overrides give them to vfio_ap).
 Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv& inv,
-                bool constructible = true);
+                bool constructible = true, bool override_bound = false);
 
 // Bool: every definition of `t` is exact, given that its support (the adapters its mdev holds)
 // lies within `indices`: each definition at each index, and zero outside its support.

@@ -79,7 +79,8 @@ Step induction_step(Prover& p, const OpInstance& inst, const Inv& inv,
   at.insert(at.end(), inst.indices.begin(), inst.indices.end());
   at.insert(at.end(), more.begin(), more.end());
   z3::expr hyps = inv_at_all(enc, pre, at, inv);
-  for (const z3::expr& i : at) hyps = hyps && enc.definitions_at(t, i);
+  // covered: the rows where the encoding is the model's transition (Transition::covered).
+  for (const z3::expr& i : at) hyps = hyps && enc.definitions_at(t, i) && t.covered(i);
   return Step{pre, a, std::move(t), hyps};
 }
 
@@ -239,7 +240,8 @@ void p5_atomic(Prover& p) {
         goal.push_back(z3::implies(!t.failed && last.present, same(post.apcb, last.apcb)));
         goal.push_back(z3::implies(t.failed && first.present, same(post.apcb, first.apcb)));
       }
-      p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre), model::z3enc::conjunction(goal));
+      p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre) && t.covered(i),
+              model::z3enc::conjunction(goal));
     }
   }
 }
@@ -267,7 +269,7 @@ void p6(Prover& p) {
       const z3::expr x = index_const(p, "x");
       const z3::expr completed_error =
           kind.name == "device_reset" ? t.result == eio : p.ctx().bool_val(false);
-      p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre),
+      p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre) && t.covered(x),
               t.failed == (t.result != ok && !completed_error) &&
                   z3::implies(t.failed, equal_at(enc, t.post, pre, x) && quiet));
     }
@@ -375,6 +377,7 @@ struct Search {
   Wanted wanted;              // what the model must show (at adapter index a)
   Claim claim;                // the same, whole and ground, at the run's width (may be empty)
   bool required = true;       // no model is a failure of the obligation
+  bool override_bound = false;  // witness(): a row bound against the masks (6.19, F2)
 };
 
 z3enc::Shape search_shape(const Options& o) {
@@ -418,7 +421,7 @@ std::optional<Found> certify(Prover& p, const std::string& label, const Search& 
   z3enc::Encoder small(c, search_shape(p.options()));
   const OpKind kind = op_kind(small, "op", s.kind);
   const OpInstance& inst = kind.instances.at(s.instance);
-  const Witness w = witness(small, "pre", s.inv, s.constructible);
+  const Witness w = witness(small, "pre", s.inv, s.constructible, s.override_bound);
   Transition t = small.step(w.pre, inst.op);
   if (s.mutate) t = s.mutate(small, w.pre, t);
   const z3::expr a = c.bv_const("a", static_cast<unsigned>(small.index_bits()));
@@ -426,6 +429,7 @@ std::optional<Found> certify(Prover& p, const std::string& label, const Search& 
   at.push_back(a);
   at.insert(at.end(), inst.indices.begin(), inst.indices.end());
   z3::expr f = w.constraints && exact_definitions(small, t, at) && s.wanted(small, w, t, a);
+  for (const z3::expr& i : at) f = f && t.covered(i);  // a witness the model can replay
   if (inst.slot >= 0)
     for (const z3::expr& m : inst.installs)
       f = f && within(small, m, w.slot_indices[static_cast<std::size_t>(inst.slot)]);
@@ -591,6 +595,58 @@ void f1(Prover& p, const std::string& kind_name) {
          std::to_string(p.enc().width()) + ", replayed on model::apply and matched (" +
          r.construction + ", the operation answers " +
          std::string(model::errno_name(r.observation.result)) + "): " + first_text(r.post_violations));
+}
+
+// F2: from 6.19 P3's host half ("no assigned APQN is reserved for the host drivers") is not
+// inductive for a bus-mask write: the write that leaves the driver_override regime sets no new
+// ID, so no in_use veto (apmask_commit/aqmask_commit ask only about newly set IDs) stops it from
+// reserving a queue an mdev holds. The half is therefore of the spec strength only from 6.19
+// (model::Strength). Before 6.19 the obligation is the converse, at the run's width: no
+// successful write that the encoding covers breaks the half.
+void f2(Prover& p) {
+  z3enc::Encoder& enc = p.enc();
+  const Inv structural{Strength::structural, {}};
+  if (!enc.behaviour().queue_driver_override) {
+    for (const OpInstance& inst : op_kind(enc, "op", "bus_mask_write").instances) {
+      const Step st = induction_step(p, inst, structural);
+      p.prove(with_label(op_kind(enc, "op", "bus_mask_write"), inst), st.hyps && completed(st.t),
+              enc.not_reserved(st.t.post));
+    }
+    p.note("before 6.19 every newly reserved APQN is asked about (in_use): the host half is kept");
+    return;
+  }
+  Search s{"bus_mask_write", 0, structural, true, {},
+           [](const z3enc::Encoder& e, const Witness&, const Transition& t, const z3::expr&) {
+             return completed(t) && !e.not_reserved(t.post);
+           },
+           [](const z3enc::Encoder& e, const SymState& pre, const Transition& t) {
+             return e.not_reserved(pre) && completed(t) && !e.not_reserved(t.post);
+           },
+           true,
+           true};
+  const std::vector<std::string> comments{
+      "# Finding F2 (model/README.md), found by `apcb prove` (" + p.name() + "):",
+      "# the write that leaves the driver_override regime sets no new ID, so no in_use veto",
+      "# stops it from reserving an APQN an mdev holds: P3's host half breaks."};
+  const std::optional<Found> f = certify(p, "bus_mask_write", s, comments);
+  if (!f) return;
+  const Replay& r = f->replay;
+  if (!r.matches) p.fail("the counterexample does not replay: model::apply and the encoding differ");
+  if (!f->claim) p.fail("at the run's width the encoding does not show the violation");
+  if (!model::check_state(r.pre, Strength::spec).empty())
+    p.fail("the pre-state breaks the spec invariant: " +
+           violations_text(model::check_state(r.pre, Strength::spec)));
+  if (!r.post_violations.empty())
+    p.fail("the post-state breaks the structural invariant: " + violations_text(r.post_violations));
+  const std::vector<model::Violation> spec = model::check_state(r.post, Strength::spec);
+  bool p3 = false;
+  for (const model::Violation& v : spec) p3 |= v.property == "P3";
+  if (!p3) p.fail("model::apply's post-state keeps P3's host half: " + violations_text(spec));
+  if (r.observation.result != model::Errno::ok)
+    p.fail("model::apply fails the write (" + std::string(model::errno_name(r.observation.result)) + ")");
+  p.note("counterexample found in " + secs(f->seconds) + ", checked at width " +
+         std::to_string(enc.width()) + ", replayed on model::apply and matched (" + r.construction +
+         "): " + first_text(spec));
 }
 
 // The filter ignores binding and reset status (F.A := M.A ∩ cfgA, the kind of mistake
@@ -768,12 +824,21 @@ void enabled(Prover& p) {
 // run's width), or Inv∖c is still inductive (c is needed for the properties only).
 void needed(Prover& p, Conjunct c) {
   z3enc::Encoder& enc = p.enc();
-  const Inv inv{Strength::structural, c};
+  // From 6.19 P3's host half is of the spec strength only (finding F2: f2.bus_mask_write), and
+  // what P3.not_reserved keeps at the structural strength (the mask regime's facts the
+  // encoding assumes) is not what a property rests on: the conjunct is shown needed where it
+  // is one, in the spec-strength invariant.
+  const Strength strength = c == Conjunct::p3_not_reserved && enc.behaviour().queue_driver_override
+                                ? Strength::spec
+                                : Strength::structural;
+  if (strength == Strength::spec)
+    p.note("at the spec strength: from 6.19 P3's host half is not the kernel's (finding F2)");
+  const Inv inv{strength, c};
   const std::string name(conjunct_name(c));
   // Safety: a state satisfying Inv∖c that breaks a property (read_bus_mask leaves it as is).
   Search safety{"read_bus_mask", 0, inv, false, {},
-                [](const z3enc::Encoder& e, const Witness& w, const Transition&, const z3::expr& a) {
-                  return !properties_at(e, w.pre, a, Strength::structural);
+                [strength](const z3enc::Encoder& e, const Witness& w, const Transition&, const z3::expr& a) {
+                  return !properties_at(e, w.pre, a, strength);
                 },
                 [inv](const z3enc::Encoder& e, const SymState& pre, const Transition&) {
                   return inv_whole(e, pre, inv);
@@ -788,7 +853,7 @@ void needed(Prover& p, Conjunct c) {
     // No checked state (wf cannot be broken by a model::State): the exact query decides.
     const SymState st = enc.fresh("s");
     const z3::expr a = index_const(p, "a");
-    if (p.check("safety", inv_at_all(enc, st, {a}, inv) && !properties_at(enc, st, a, Strength::structural),
+    if (p.check("safety", inv_at_all(enc, st, {a}, inv) && !properties_at(enc, st, a, strength),
                 "unknown") == z3::sat)
       safety_text = "the properties no longer follow (exact query)";
   }
@@ -903,6 +968,8 @@ const std::vector<Entry>& registry() {
                  [](Prover& p) { f1(p, "device_reset"); }});
     e.push_back({{"f1.guest_detach", "finding F1: spec-strength P7 is not inductive for a guest detach (counterexample replayed)"},
                  [](Prover& p) { f1(p, "guest_detach"); }});
+    e.push_back({{"f2.bus_mask_write", "finding F2: from 6.19 P3's host half is not inductive for a bus-mask write (counterexample replayed); before, it is kept"},
+                 f2});
     e.push_back({{"mutant.filter_ignores_binding", "a filter ignoring binding makes inductive.assign_adapter fail; counterexample replayed"},
                  mutant_filter_obligation});
     e.push_back({{"mutant.reset_before_commit", "resetting before the unplug commit makes P8 fail; counterexample replayed"},

@@ -95,6 +95,13 @@ std::vector<std::string> describe(const State& s) {
       out.push_back("#   adapter " + ids(Mask::single(static_cast<model::ApId>(a))) +
                     ": queues of domains " + doms(s.unbound[static_cast<std::size_t>(a)]) +
                     " unbound by hand");
+  for (int a = 0; a < 256; ++a)
+    if (s.override_bound[static_cast<std::size_t>(a)].any())
+      out.push_back("#   adapter " + ids(Mask::single(static_cast<model::ApId>(a))) +
+                    ": queues of domains " + doms(s.override_bound[static_cast<std::size_t>(a)]) +
+                    " bound to vfio_ap against the masks (an override, since cleared)");
+  for (const auto& [qid, name] : s.driver_override)
+    out.push_back("#   driver_override of " + apqn_text(Apqn::unpack(qid)) + " = " + name);
   auto table = [&](const char* what, const std::map<std::uint16_t, std::uint8_t>& t) {
     for (const auto& [qid, rc] : t) {
       char buf[96];
@@ -155,6 +162,23 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
       const Apqn q{static_cast<model::ApId>(a), d};
       run(op::QueueUnbind{q, s.driver(q)});
     });
+  // 6.19: queues bound to vfio_ap against the (all-ones) masks: each given to vfio_ap by an
+  // override and rebound, before any mdev exists (nothing to filter); the overrides the target
+  // lacks are cleared once the mdevs hold their queues (under all-ones masks an assignment
+  // needs them: ownership is the override's), and the queues stay bound.
+  std::vector<Apqn> clear_after_assigning;
+  for (int a = 0; a < 256; ++a)
+    target.override_bound[static_cast<std::size_t>(a)].for_each([&](model::ApId d) {
+      const Apqn q{static_cast<model::ApId>(a), d};
+      if (s.driver(q) == model::Driver::vfio_ap) return;
+      run(op::DriverOverrideWrite{q, "vfio_ap\n"});
+      if (s.driver(q) != model::Driver::none) run(op::QueueUnbind{q, s.driver(q)});
+      run(op::QueueBind{q, model::Driver::vfio_ap});
+      if (target.override_of(q) == nullptr) clear_after_assigning.push_back(q);
+    });
+  for (const auto& [qid, name] : target.driver_override)
+    if (s.override_of(Apqn::unpack(qid)) == nullptr || *s.override_of(Apqn::unpack(qid)) != name)
+      run(op::DriverOverrideWrite{Apqn::unpack(qid), name + "\n"});
   for (const model::Guest& g : target.guests) run(op::GuestCreate{g.id, g.msax3});
   // A full filter of mdev `uuid`'s matrix: an ap_config write of the same matrix, or before
   // 6.10 (no ap_config) a linked queue outside `avoid` unbound from vfio_ap and bound again
@@ -255,6 +279,8 @@ std::optional<std::vector<Op>> construct(const State& target, int width, std::st
     run(op::DeviceReset{m.uuid});
     for (Apqn q : bad) run(op::ResetResponse{q, model::response::normal});
   }
+  // Every refilter above asked about ownership with the overrides still in place.
+  for (Apqn q : clear_after_assigning) run(op::DriverOverrideWrite{q, "\n"});
   for (const auto& [qid, answers] : target.hw_response) {
     op::ResetResponse r{Apqn::unpack(qid), answers.front()};
     r.then.assign(answers.begin() + 1, answers.end());

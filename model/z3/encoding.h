@@ -407,6 +407,16 @@ struct Transition {
   z3::expr failed;  // Bool: a check stopped the operation with an errno
   std::vector<Definition> defs;  // in dependency order: a definition uses only earlier ones
   std::vector<SymEvent> events;  // the operation's commits and resets, in order
+  // Row index → Bool: the transition is model::apply's exactly at that adapter row. True
+  // everywhere for every operation but one: a 6.19 bus-mask write that reprobes a queue an mdev
+  // holds (leaving the driver_override regime: an assigned queue handed from the default
+  // driver to vfio_ap, or a queue in a shadow taken from vfio_ap) is a sequence of refilters
+  // and commits with no closed form; there `covered` is false and the other fields say nothing
+  // about the model. Every proof takes covered at the rows it reasons about as a hypothesis,
+  // so no obligation speaks of those writes (docs/kernel-versions.md, "Proofs"); lower()
+  // refuses them on ground states.
+  // Example: enc.step(pre, sop::MdevCreate{0}).covered(a) is true.
+  std::function<z3::expr(const z3::expr&)> covered;
 };
 
 // How to read a value: a Z3 model's eval (model completion on) or, for closed ground terms,
@@ -580,24 +590,21 @@ class Encoder {
   // attached to the same guest.
   // Example: enc.wf(enc.concretize(s).first).simplify() is true for every State s that fits.
   z3::expr wf(const SymState& s) const;
-  // Bool: what `step` needs, beyond wf, to agree with model::apply. One fact: no APQN an
-  // mdev has assigned is reserved for the default drivers (P3's second half, `not_reserved`),
-  // which makes every queue an apmask/aqmask write hands to vfio_ap ownerless, so the write
-  // refilters no mdev (step.cpp's probe loop, interleaved across mdevs, has no closed form
-  // otherwise). From 6.19 that half speaks of the mask regime only (masks not all ones), and
-  // the mask regime has no override and no override binding (a mask write is refused while an
-  // override is set and rebinds every queue by the masks; an override write needs all-ones
-  // masks).
-  // What it does not cover (6.19): a mask write that leaves the driver_override regime while
-  // an mdev's assigned APQN is bound to the default driver (an override was changed on a queue
-  // an mdev holds, and the queue bound to the host's driver). The model reprobes that queue,
-  // refilters its mdev and commits once per probe; the encoding hands it over unfiltered.
-  // lower() keeps that write outside the encoding, so neither the agreement test nor a proof
-  // speaks of it (docs/kernel-versions.md, "Proofs").
+  // Bool: what `step` needs, beyond wf and Transition::covered, to agree with model::apply.
+  // Before 6.19 one fact: no APQN an mdev has assigned is reserved for the default drivers
+  // (P3's second half, `not_reserved`), which makes every queue an apmask/aqmask write hands
+  // to vfio_ap ownerless, so the write refilters no mdev (step.cpp's probe loop, interleaved
+  // across mdevs, has no closed form otherwise). From 6.19 the kernel does not keep that half
+  // (finding F2: the write that leaves the driver_override regime is not vetoed), so the
+  // writes that would need it are left out by Transition::covered instead, and the
+  // assumptions are the mask regime's facts: with masks not both all ones, no override, no
+  // override binding and a zero count (a mask write is refused while the count is not zero
+  // and rebinds every queue by the masks; an override write needs all-ones masks).
   // Example: solver.add(enc.wf(pre) && enc.assumptions(pre)) before asking about step(pre, op).
   z3::expr assumptions(const SymState& s) const;
   // Bool: P3's second half under the shape's profile: no assigned APQN is reserved for the
-  // host drivers; from 6.19 only while the masks are not all ones (invariants.cpp).
+  // host drivers; from 6.19 only while the masks are not all ones (invariants.cpp), and of the
+  // spec strength only (finding F2).
   // Example: enc.not_reserved(enc.concretize(s).first).simplify() is true on State::initial.
   z3::expr not_reserved(const SymState& s) const;
 
@@ -640,8 +647,10 @@ class Encoder {
   z3::expr p2_structural_at(const SymState& s, int k, const z3::expr& a) const;
   // Example: enc.p2_passable_at(s, 0, enc.index(5)) is P2.passable for adapter 5 of slot 0.
   z3::expr p2_passable_at(const SymState& s, int k, const z3::expr& a) const;
+  // Exclusivity and, at the spec strength or before 6.19, not host-reserved (not_reserved;
+  // model::Strength: from 6.19 the kernel does not keep that half, finding F2).
   // Example: enc.p3(enc.concretize(s).first).simplify() is true iff check_state(s) has no P3.
-  z3::expr p3(const SymState& s) const;  // exclusivity and not host-reserved
+  z3::expr p3(const SymState& s, Strength strength = Strength::spec) const;
   // Example: enc.p4(enc.concretize(s).first).simplify() is true iff check_state(s) has no P4.
   z3::expr p4(const SymState& s) const;  // commit consistency
   // P7 refinement S ⊆ F at the given strength; `p7_at` is the adapter conjunct at index a.

@@ -67,7 +67,7 @@ class Lowerer {
     const Mask& current = o.mask == BusMask::apmask ? pre_.apmask : pre_.aqmask;
     const Parsed<Mask> parsed = parse_bus_mask(o.text, current);
     if (!parsed.ok()) return std::nullopt;
-    if (hands_assigned_queue_to_vfio(o)) return std::nullopt;
+    if (moves_a_queue_an_mdev_holds(o)) return std::nullopt;
     // A State counts at least one bus override per override set; the encoding's EINVAL check
     // relies on it (transition.cpp), so a state that does not is outside.
     if (behaviour(pre_.kernel).queue_driver_override &&
@@ -188,23 +188,28 @@ class Lowerer {
 
  private:
   std::optional<Lowered> done(SymOp op) const { return Lowered{std::move(op), slots_}; }
-  // Whether the bus-mask write `o` succeeds and hands a queue an mdev has assigned from the
-  // default driver to vfio_ap (6.19: the driver_override regime reaches that), which the
-  // encoding does not cover (Encoder::assumptions).
-  bool hands_assigned_queue_to_vfio(const op::BusMaskWrite& o) const {
+  // Whether the bus-mask write `o` succeeds and reprobes a queue the encoding's closed form
+  // cannot follow (Encoder::assumptions, Transition::covered): one an mdev has assigned that
+  // goes from the default driver to vfio_ap (its probe refilters the mdev), or one in an mdev's
+  // shadow that goes from vfio_ap to the default driver (its remove unplugs the adapter and
+  // commits). Only a write that leaves the 6.19 driver_override regime reaches either.
+  bool moves_a_queue_an_mdev_holds(const op::BusMaskWrite& o) const {
     if (!behaviour(pre_.kernel).queue_driver_override) return false;
     State post = pre_;
     if (apply(post, o).result != Errno::ok) return false;
     for (const Mdev& m : pre_.mdevs) {
-      bool handed = false;
+      bool moved = false;
       m.assigned.adapters.for_each([&](ApId a) {
         m.assigned.domains.for_each([&](ApId d) {
           const Apqn q{a, d};
-          handed = handed || (pre_.driver(q) == Driver::default_driver &&
-                              post.driver(q) == Driver::vfio_ap);
+          const bool in_shadow = m.shadow.adapters.test(a) && m.shadow.domains.test(d);
+          moved = moved || (pre_.driver(q) == Driver::default_driver &&
+                            post.driver(q) == Driver::vfio_ap) ||
+                  (in_shadow && pre_.driver(q) == Driver::vfio_ap &&
+                   post.driver(q) == Driver::default_driver);
         });
       });
-      if (handed) return true;
+      if (moved) return true;
     }
     return false;
   }

@@ -137,6 +137,9 @@ class TransitionBuilder {
   std::vector<Definition> defs_;
   // The operation's commits and resets so far (model::Observation's events, in order).
   mutable std::vector<SymEvent> events_;
+  // Row → Bool: where the successful operation leaves the closed form (Transition::covered);
+  // unset for every operation but a bus-mask write.
+  std::function<z3::expr(const z3::expr&)> uncovered_;
 };
 
 // --- plumbing ----------------------------------------------------------------------------------
@@ -188,8 +191,11 @@ Transition TransitionBuilder::finish(const std::vector<Check>& checks, const Sym
     }
   // `failed` is built like `stop` (the same term when no check is a no-op success), so a
   // proof that assumes it meets the very condition the post-state is selected by.
+  std::function<z3::expr(const z3::expr&)> covered = [tt = tt()](const z3::expr&) { return tt; };
+  if (uncovered_)
+    covered = [stop, uncovered = uncovered_](const z3::expr& y) { return stop || !uncovered(y); };
   return Transition{merge(stop, pre_, success), result, failed, std::move(defs_),
-                    std::move(events_)};
+                    std::move(events_), std::move(covered)};
 }
 
 void TransitionBuilder::record_resets(const z3::expr& x, const z3::expr& r,
@@ -586,14 +592,13 @@ Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
   const SymState& p = pre_;
   const bool is_apmask = o.mask == BusMask::apmask;
   const z3::expr& current = is_apmask ? p.apmask : p.aqmask;
-  // The in_use veto: newly reserved IDs must not reserve an assigned APQN. From 6.19
-  // (6917f434fda3) it asks about every APQN the new masks reserve (in the mask regime no
-  // assigned APQN is reserved, so the two agree there).
+  // The in_use veto, asked only when the write sets a new ID: the newly set IDs crossed with
+  // the other mask, from 6.19 (6917f434fda3) an all-ones one (step.cpp).
   const bool regime = enc_.behaviour().queue_driver_override;
   const z3::expr newly = o.value & ~current;
-  const z3::expr reserving = regime ? o.value : newly;
-  const z3::expr apm = is_apmask ? reserving : p.apmask;
-  const z3::expr aqm = is_apmask ? p.aqmask : reserving;
+  const z3::expr other = regime ? enc_.ones() : (is_apmask ? p.aqmask : p.apmask);
+  const z3::expr apm = is_apmask ? newly : other;
+  const z3::expr aqm = is_apmask ? other : newly;
   z3::expr in_use = ff();
   for (int k = 0; k < slots(); ++k) {
     const SymMdev& m = mdev(p, k);
@@ -606,12 +611,15 @@ Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
   // keeps other states outside); it keeps the symbolic count, which the induction cannot tie to
   // the number of overrides, from letting a write leave overrides behind in the mask regime.
   if (regime) checks.push_back({enc_.masks_locked(p) || enc_.any_override(p), Errno::einval});
-  checks.push_back({regime ? in_use : newly != zero() && in_use, Errno::ebusy});
-  // Reprobing. A queue going to the default driver is newly reserved, so after the veto no
-  // mdev holds it: remove_queue resets it (it is configured) and drops its status — net,
-  // status passable. A queue coming to vfio_ap was reserved, so (assumptions(): no assigned
-  // APQN is reserved) no mdev holds it: probe_queue only drops its status. No mdev is
-  // refiltered and nothing is committed.
+  checks.push_back({newly != zero() && in_use, Errno::ebusy});
+  // Reprobing. In the mask regime a queue going to the default driver is newly reserved, so
+  // after the veto no mdev holds it: remove_queue resets it (it is configured) and drops its
+  // status — net, status passable. A queue coming to vfio_ap was reserved, so (assumptions():
+  // no assigned APQN is reserved) no mdev holds it: probe_queue only drops its status. No mdev
+  // is refiltered and nothing is committed. A write that leaves the 6.19 driver_override
+  // regime sets no new ID, so nothing vetoes it: a queue an mdev holds may go either way.
+  // Going to the default driver while outside every shadow, it is only reset, as here; in a
+  // shadow (unplug, commit) or coming to vfio_ap (refilter, commit) it is `uncovered_`.
   SymState s = pre_;
   const z3::expr new_apm = is_apmask ? o.value : p.apmask;
   const z3::expr new_aqm = is_apmask ? p.aqmask : o.value;
@@ -624,6 +632,24 @@ Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
   // The queues going to the default driver are reset (remove_queue, ascending) before the mask
   // changes; the probes that follow reset nothing.
   record_resets(x, to_default, pre_);
+  if (regime) {
+    z3::expr moves = ff();
+    for (int k = 0; k < slots(); ++k) {
+      const SymMdev& m = mdev(p, k);
+      moves = moves || (m.present && ((enc_.bit(m.shadow.adapters, x) &&
+                                       (to_default & m.shadow.domains) != zero()) ||
+                                      (enc_.bit(m.assigned.adapters, x) &&
+                                       (to_vfio & m.assigned.domains) != zero())));
+    }
+    uncovered_ = [x, moves](const z3::expr& y) {
+      z3::expr_vector src(x.ctx());
+      z3::expr_vector dst(x.ctx());
+      src.push_back(x);
+      dst.push_back(y);
+      z3::expr copy = moves;  // substitute is not const in z3++
+      return copy.substitute(src, dst);
+    };
+  }
   s.last_ok = z3::lambda(x, z3::select(p.last_ok, x) | to_default | to_vfio);
   (is_apmask ? s.apmask : s.aqmask) = o.value;
   (is_apmask ? s.apmask_high : s.aqmask_high) = o.high;
@@ -948,7 +974,13 @@ Transition Encoder::close(const Transition& t) const {
       };
     events.push_back(std::move(c));
   }
-  return Transition{map_state(t.post, f), f(t.result), f(t.failed), {}, std::move(events)};
+  return Transition{map_state(t.post, f), f(t.result), f(t.failed), {}, std::move(events),
+                    [src, dst, inner = t.covered](const z3::expr& y) {
+                      z3::expr r = inner(y);
+                      z3::expr_vector from = src;  // substitute takes non-const references
+                      z3::expr_vector to = dst;
+                      return from.empty() ? r : r.substitute(from, to);
+                    }};
 }
 
 z3::expr Encoder::relation(const SymState& pre, const SymOp& op, const SymState& post,

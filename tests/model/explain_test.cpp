@@ -534,5 +534,26 @@ TEST(Explain, AgreesWithTheModelOnRandomRuns) {
   EXPECT_GT(stale, 0) << "the random runs never reached a stale shadow";
 }
 
+// From 6.19 (6917f434fda3) the veto asks about a newly reserved adapter with an all-ones
+// aqmask: the explanation names that, since the APQN it names would stay vfio_ap's
+// (tests/traces/mask-veto-asks-every-domain-of-a-newly-reserved-adapter.trace).
+TEST(Explain, MaskVetoOfANewlyReservedAdapterNamesTheAllOnesAqmask) {
+  State s = State::initial(HostParams{}, Matrix{Mask::of({5}), Mask::of({4, 6}), Mask::of({4})});
+  for (const Op& o : std::vector<Op>{op::BusMaskWrite{BusMask::aqmask, "-4\n"},
+                                     op::BusMaskWrite{BusMask::apmask, "-5\n"}, op::MdevCreate{kMdev1},
+                                     op::AttrWrite{kMdev1, MdevAttr::assign_adapter, "5\n"},
+                                     op::AttrWrite{kMdev1, MdevAttr::assign_domain, "4\n"}})
+    ASSERT_EQ(model::apply(s, o).result, Errno::ok);
+  const op::BusMaskWrite plus5{BusMask::apmask, "+5\n"};
+  State after = s;
+  ASSERT_EQ(model::apply(after, plus5).result, Errno::ebusy);
+  EXPECT_EQ(explain_failure(s, plus5, Errno::ebusy),
+            "APQN 05.0004 is assigned to mdev 11111111-1111-1111-1111-111111111111: the write newly reserves "
+            "adapter 5, and from 6.19 the AP bus asks vfio_ap about it with an all-ones aqmask (6917f434fda3), "
+            "so it is in use although 05.0004 would stay vfio_ap's");
+  s.kernel = KernelVersion::v6_15;  // the current aqmask: no veto there
+  EXPECT_EQ(model::apply(s, plus5).result, Errno::ok);
+}
+
 }  // namespace
 }  // namespace apcb::model

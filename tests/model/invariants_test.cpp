@@ -131,6 +131,7 @@ TEST(Invariants, HoldOnRandomSequences) {
   int successes = 0;
   int full_filters = 0;
   int f1_entries = 0;
+  int f2_entries = 0;
   for (std::uint64_t seed = 1; seed <= 3000; ++seed) {
     harness::OpGenerator gen(harness::SeededEntropy(seed), seed <= 2000 ? harness::GeneratorKnobs::defaults()
                                                                           : harness::GeneratorKnobs::focused());
@@ -151,14 +152,23 @@ TEST(Invariants, HoldOnRandomSequences) {
       v.insert(v.end(), p6.begin(), p6.end());
       ASSERT_TRUE(v.empty()) << "seed " << seed << " step " << step << ": " << v[0].property
                              << ": " << v[0].detail << "\n" << format_trace(trace);
-      // Finding F1 is the only way to break the spec strength: a reset that does not unplug.
+      // Findings F1 and F2 are the only ways to break the spec strength: a reset that does not
+      // unplug (F1), or from 6.19 a bus-mask write leaving the driver_override regime that
+      // reserves an assigned APQN (F2: P3 alone).
       const bool spec_before = check_state(before, Strength::spec).empty();
-      const bool spec_after = check_state(s, Strength::spec).empty();
-      if (spec_before && !spec_after) {
-        ++f1_entries;
-        ASSERT_TRUE(std::holds_alternative<op::DeviceReset>(op) ||
-                    std::holds_alternative<op::GuestDetach>(op))
-            << "seed " << seed << " step " << step << "\n" << format_trace(trace);
+      const std::vector<Violation> spec_after = check_state(s, Strength::spec);
+      if (spec_before && !spec_after.empty()) {
+        if (std::holds_alternative<op::BusMaskWrite>(op)) {
+          ++f2_entries;
+          ASSERT_TRUE(behaviour(s.kernel).queue_driver_override) << "seed " << seed;
+          for (const Violation& sv : spec_after)
+            ASSERT_EQ(sv.property, "P3") << "seed " << seed << " step " << step << "\n" << format_trace(trace);
+        } else {
+          ++f1_entries;
+          ASSERT_TRUE(std::holds_alternative<op::DeviceReset>(op) ||
+                      std::holds_alternative<op::GuestDetach>(op))
+              << "seed " << seed << " step " << step << "\n" << format_trace(trace);
+        }
       }
       if (const auto* w = std::get_if<op::AttrWrite>(&op);
           w != nullptr && obs.result == Errno::ok &&
@@ -195,7 +205,37 @@ TEST(Invariants, HoldOnRandomSequences) {
   EXPECT_GT(successes, 30000);
   EXPECT_GT(full_filters, 2000);
   EXPECT_GT(f1_entries, 0);  // the runs do reach finding F1
-  std::printf("%d ok results, %d full filters, %d entries into F1\n", successes, full_filters, f1_entries);
+  std::printf("%d ok results, %d full filters, %d entries into F1, %d into F2\n", successes,
+              full_filters, f1_entries, f2_entries);
+}
+
+// Finding F2 (model/README.md): from 6.19 the write that leaves the driver_override regime sets
+// no new ID, so no in_use veto stops it from reserving a queue an mdev holds (read in the
+// source at 46030379f13c). The state then breaks P3's host half at the spec strength only.
+TEST(FindingF2, LeavingTheOverrideRegimeReservesAnAssignedQueue) {
+  const std::string uuid = "11111111-1111-1111-1111-111111111111";
+  const Apqn q{5, 4};
+  State s = State::initial(HostParams{}, Matrix{Mask::of({5, 6}), Mask::of({4, 6}), Mask::of({4})});
+  ASSERT_EQ(s.kernel, KernelVersion::latest);
+  const std::vector<Op> ops{op::DriverOverrideWrite{q, "vfio_ap\n"},
+                            op::QueueUnbind{q, Driver::default_driver},
+                            op::QueueBind{q, Driver::vfio_ap},
+                            op::MdevCreate{uuid},
+                            op::AttrWrite{uuid, MdevAttr::assign_adapter, "5\n"},
+                            op::AttrWrite{uuid, MdevAttr::assign_domain, "4\n"},
+                            op::DriverOverrideWrite{q, "\n"}};
+  for (const Op& o : ops) ASSERT_EQ(model::apply(s, o).result, Errno::ok) << format_op(o);
+  ASSERT_TRUE(check_state(s, Strength::spec).empty());  // the regime: ownership per queue
+  EXPECT_EQ(model::apply(s, op::BusMaskWrite{BusMask::apmask, "-6\n"}).result, Errno::ok);
+  EXPECT_EQ(s.driver(q), Driver::default_driver);
+  EXPECT_TRUE(s.find_mdev(uuid)->assigned.adapters.test(5));
+  EXPECT_TRUE(check_state(s, Strength::structural).empty());
+  const std::vector<Violation> spec = check_state(s, Strength::spec);
+  ASSERT_EQ(spec.size(), 1u);
+  EXPECT_EQ(spec[0].property, "P3");
+  // Before 6.19 the half is structural: the same state breaks it there.
+  s.kernel = KernelVersion::v6_15;
+  EXPECT_FALSE(check_state(s, Strength::structural).empty());
 }
 
 }  // namespace

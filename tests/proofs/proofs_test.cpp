@@ -257,7 +257,7 @@ void expect_trace_replays(const std::string& path) {
 TEST(Obligations, MutantsAreCaughtWithReplayableTraces) {
   const std::vector<Result> results =
       run_small({"mutant.filter_ignores_binding", "mutant.reset_before_commit", "f1.device_reset",
-                 "f1.guest_detach"},
+                 "f1.guest_detach", "f2.bus_mask_write"},
                 "proofs_test_mutants");
   for (const Result& r : results) {
     EXPECT_EQ(r.verdict, Verdict::holds) << r.name << ": " << r.detail;
