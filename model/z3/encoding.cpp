@@ -480,13 +480,19 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
   // registers it and its close withdraws it. A state where it is not (a failed open moved it,
   // without KernelBehaviour::failed_attach_keeps_hook) is outside, never silently read as one
   // where it is (lower() keeps the op that makes it outside too).
+  if (!hooks_follow_attachment(s))
+    throw std::invalid_argument("z3enc: a guest's PQAP hook that is not its attached mdev's");
+  return out;
+}
+
+bool hooks_follow_attachment(const State& s) {
   for (const Guest& g : s.guests) {
     const Mdev* attached = s.attached_to(g.id);
-    if (g.pqap_hook_freed || g.pqap_hook != (attached != nullptr ? std::optional<std::string>(attached->uuid)
-                                                                  : std::nullopt))
-      throw std::invalid_argument("z3enc: a guest's PQAP hook that is not its attached mdev's");
+    if (g.pqap_hook_freed ||
+        g.pqap_hook != (attached != nullptr ? std::optional<std::string>(attached->uuid) : std::nullopt))
+      return false;
   }
-  return out;
+  return true;
 }
 
 namespace {

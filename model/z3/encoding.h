@@ -116,6 +116,12 @@ std::map<std::uint16_t, std::uint8_t> folded_hw_responses(
 // Example: passable_nonzero_code(KernelVersion::v6_8) == response::deconfigured.
 std::optional<std::uint8_t> passable_nonzero_code(KernelVersion kernel);
 
+// Whether every guest's PQAP hook (Guest::pqap_hook) is its attached mdev's, none without one:
+// the only hook the encoding represents (Encoder::assumptions). Always so under a profile with
+// KernelBehaviour::failed_attach_keeps_hook; before it an open failing with EPERM breaks it.
+// Example: hooks_follow_attachment(State::initial(params, cfg)) == true.
+bool hooks_follow_attachment(const State& s);
+
 // The size of an instance: mask width N, slot counts and the host's fixed QCI parameters.
 // Every ID the instance can name is below N, so the sysfs maxima must be too (a non-APXA host,
 // whose maxima are 63/15/15, needs N ≥ 64).

@@ -501,9 +501,12 @@ std::string shape_name(const Shape& s) {
 
 // Whether `s` fits the shape's slots (a walk may create more mdevs or guests than slots; such
 // states are not checked, and the walk undoes the creation).
+// Whether the shape holds `s`: its slots suffice, and each guest's PQAP hook is the one the
+// encoding represents (a failed open moves it under the profiles before 4400270ec034; lower()
+// counts that open as skipped and the walk stays where it was).
 bool fits(const Shape& shape, const State& s) {
   return static_cast<int>(s.mdevs.size()) <= shape.mdevs &&
-         static_cast<int>(s.guests.size()) <= shape.guests;
+         static_cast<int>(s.guests.size()) <= shape.guests && hooks_follow_attachment(s);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
