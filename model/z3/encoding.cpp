@@ -645,12 +645,14 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
       if (g >= ids.size() || !ids[g])
         throw std::invalid_argument("z3enc: an mdev attached to an absent guest slot");
       md.guest = *ids[g];
-      // The hook is the attached mdev's (concretize refuses any other).
-      st.find_guest(md.guest.value())->pqap_hook = md.uuid;
     }
     md.released = b(sm.released);
     st.mdevs.push_back(std::move(md));
   }
+  // Each guest's hook is its attached mdev's (the first, should a valuation that breaks wf
+  // attach two): the only hook the encoding represents (hooks_follow_attachment).
+  for (Guest& g : st.guests)
+    if (const Mdev* attached = st.attached_to(g.id)) g.pqap_hook = attached->uuid;
   return st;
 }
 
