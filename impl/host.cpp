@@ -181,7 +181,10 @@ HostState Host::full_state_locked() const {
     full.qtables.emplace_back(m->uuid, std::move(table));
   }
   for (const kvm::Kvm* g : kvms_.all()) {
-    s.guests.push_back(model::Guest{g->id(), g->msax3(), g->format(), g->apcb()});
+    model::Guest guest{g->id(), g->msax3(), g->format(), g->apcb(), std::nullopt, false};
+    // impl/ is latest: a hook is only ever into a live mdev (never pqap_hook_freed).
+    if (const kvm::PqapHook* hook = g->pqap_hook()) guest.pqap_hook = std::string(hook->owner_uuid());
+    s.guests.push_back(std::move(guest));
     full.crycbs.emplace_back(g->crycbd(), g->crycb_bytes());
   }
   full.live_queue_objects = vfio_->live_queue_objects();

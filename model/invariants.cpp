@@ -77,9 +77,7 @@ void check_exclusivity(const State& s, Strength strength, std::vector<Violation>
 
 void check_commit_consistency(const State& s, std::vector<Violation>& out) {
   for (const Guest& g : s.guests) {
-    const Mdev* owner = nullptr;
-    for (const Mdev& m : s.mdevs)
-      if (m.guest == g.id) owner = &m;
+    const Mdev* owner = s.attached_to(g.id);
     const std::string who = "guest " + std::to_string(g.id);
     if (owner == nullptr) {
       if (!g.apcb.empty()) add(out, "P4", who + ": no mdev attached but the APCB is not zero");

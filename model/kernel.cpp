@@ -27,6 +27,7 @@ constexpr KernelBehaviour kLatest{
     .request_clears_crycb = true,
     .signals_guest_config_change = true,
     .queue_driver_override = true,
+    .failed_attach_keeps_hook = true,
 };
 
 // One row per profile, oldest first; each starts from the previous one and changes what that
@@ -48,14 +49,18 @@ constexpr std::array<Profile, 10> make_profiles() {
       .request_clears_crycb = false,
       .signals_guest_config_change = false,
       .queue_driver_override = false,
+      // Mainline since 5.15 (86956e70761b) until 4400270ec034, after 6.19.
+      .failed_attach_keeps_hook = false,
   };
   // Debian's linux-source-6.1 (6.1.192): 6.0 with the 6.8 full filter back-ported
-  // (850fb7fa8c68, 16fb78cbf56e, 774d10196e64) and the 2026 cfg_remove fixes, but none of the
+  // (850fb7fa8c68, 16fb78cbf56e, 774d10196e64), the 2026 cfg_remove fixes and the pqap_hook
+  // fix (4400270ec034: the hook is registered after the EPERM check), but none of the
   // 6.6 reset rework, the 6.8 reset-after-filter and unbind changes, or the 6.5 request callback.
   KernelBehaviour v6_1 = v6_0;
   v6_1.full_filter = true;
   v6_1.removal_unplugs_assigned_control_domains = true;
   v6_1.removal_commits_emptied_shadow = true;
+  v6_1.failed_attach_keeps_hook = true;  // the back-port of 4400270ec034
   // Mainline 6.6: the reset rework (62aab082e999 … 7aa7b2a80cb7) and DECONFIGURED passable.
   KernelBehaviour v6_6 = v6_0;
   v6_6.reset_waits_for_completion = true;
@@ -78,6 +83,7 @@ constexpr std::array<Profile, 10> make_profiles() {
   v6_12.matrix_features = true;
   v6_12.removal_unplugs_assigned_control_domains = true;
   v6_12.removal_commits_emptied_shadow = true;
+  v6_12.failed_attach_keeps_hook = true;  // the back-port of 4400270ec034
   // Mainline 6.15: the request clears the CRYCB; commits signal the guest's AP-configuration-
   // changed eventfd. (Mainline 6.12 and 6.15 lack the 2026 fixes.)
   KernelBehaviour v6_15 = v6_10;
@@ -134,7 +140,8 @@ const KernelBehaviour& behaviour(KernelVersion v) { return profile(v).behaviour;
 
 bool invariants_hold(KernelVersion v) {
   const KernelBehaviour& k = behaviour(v);
-  return k.full_filter && k.removal_unplugs_assigned_control_domains && k.removal_commits_emptied_shadow;
+  return k.full_filter && k.removal_unplugs_assigned_control_domains && k.removal_commits_emptied_shadow &&
+         k.failed_attach_keeps_hook;
 }
 
 }  // namespace apcb::model

@@ -126,6 +126,15 @@ struct KernelBehaviour {
   // refused (EINVAL) while the bus's override count is not zero (State::override_count). Before,
   // no such file (ENOENT on read and write).
   bool queue_driver_override;
+  // 4400270ec034 "s390/vfio-ap: fix stale pqap_hook pointer on error in vfio_ap_mdev_set_kvm()"
+  // (kvms390, August 2026, taken as after 6.19; Debian 6.1 and 6.12 carry the back-port): an
+  // open that fails with EPERM (another mdev is already attached to the guest) leaves the
+  // guest's PQAP(AQIC) hook as it was. Before, since 86956e70761b "s390/vfio-ap: replace open
+  // coded locks for VFIO_GROUP_NOTIFY_SET_KVM notification" (5.15), set_kvm registered the
+  // failing mdev's hook before it looked for that other mdev, so the guest's PQAP(AQIC) reached
+  // the failing mdev's handler (Guest::pqap_hook), which answers Q_NOT_AVAIL while that mdev
+  // has no guest, until the attached mdev's close cleared the hook.
+  bool failed_attach_keeps_hook;
 };
 
 // The behaviour of `v`.
@@ -134,7 +143,8 @@ struct KernelBehaviour {
 const KernelBehaviour& behaviour(KernelVersion v);
 
 // Whether the invariants of model/invariants.h hold after every step under `v`: the profiles
-// with the full filter and both 2026 cfg_remove fixes (latest, Debian 6.1 and 6.12), where
+// with the full filter, both 2026 cfg_remove fixes and the pqap_hook fix (latest, Debian 6.1
+// and 6.12; a failed attach that moves the hook changes the state, against P6), where
 // `apcb prove --kernel V` proves every obligation. Under the others prove prints the
 // historical bugs as counterexamples (docs/kernel-versions.md), so a checker that asserts the
 // invariants must not assert them there.

@@ -91,6 +91,12 @@ Mdev* State::owner_of(Apqn q) {
     if (m.assigned.adapters.test(q.adapter) && m.assigned.domains.test(q.domain)) return &m;
   return nullptr;
 }
+const Mdev* State::attached_to(GuestId g) const {
+  for (const Mdev& m : mdevs)
+    if (m.guest == g) return &m;
+  return nullptr;
+}
+
 const Mdev* State::owner_of(Apqn q) const { return const_cast<State*>(this)->owner_of(q); }
 
 Mask linked_row(const State& s, const Mdev& m, ApId a) {

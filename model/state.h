@@ -103,14 +103,26 @@ Matrix truncate_to_format(const Matrix& shadow, CrycbFormat format);
 
 using GuestId = std::uint32_t;
 
-// A KVM guest: its facilities and the APCB its CRYCB currently holds (all zero when no mdev
-// has committed to it, or after a clear).
-// Example: Guest{.id = 1, .msax3 = false, .format = CrycbFormat::format0} holds an empty APCB.
+// A KVM guest: its facilities, the APCB its CRYCB currently holds (all zero when no mdev
+// has committed to it, or after a clear) and the PQAP(AQIC) hook registered with its KVM.
+// Example: Guest{.id = 1, .msax3 = false, .format = CrycbFormat::format0} holds an empty APCB
+//   and has no hook.
 struct Guest {
   GuestId id = 0;
   bool msax3 = true;
   CrycbFormat format = CrycbFormat::format2;
   Matrix apcb;
+  // The uuid of the mdev whose PQAP(AQIC) handler KVM calls for this guest
+  // (kvm->arch.crypto.pqap_hook, which points into that mdev); nullopt while none is
+  // registered. State of its own, not derived from the mdevs' `guest`: under a profile without
+  // KernelBehaviour::failed_attach_keeps_hook a failed open registers the failing mdev's hook,
+  // so it can name an mdev that is not attached to this guest. Set by a successful open,
+  // cleared by the close of the guest's attached mdev, whatever it names (unset_kvm).
+  std::optional<std::string> pqap_hook;
+  // The mdev pqap_hook names was removed while the hook still pointed into it: in the kernel a
+  // dangling pointer (use after free, reachable only without failed_attach_keeps_hook). Kept so
+  // that an mdev created later with the same uuid is not taken for it (step.cpp GuestAqic).
+  bool pqap_hook_freed = false;
   friend bool operator==(const Guest&, const Guest&) = default;
 };
 
@@ -317,6 +329,10 @@ struct State {
   // The same for a const state.
   // Example: after op::GuestCreate{.guest = 7}, std::as_const(s).find_guest(7)->id == 7.
   const Guest* find_guest(GuestId id) const;
+  // The mdev attached to guest `g` (matrix_mdev->kvm; at most one: an open for a guest that
+  // has one fails with EPERM), or nullptr.
+  // Example: after op::GuestAttach{uuid, 7}, s.attached_to(7)->uuid == uuid.
+  const Mdev* attached_to(GuestId g) const;
   // The mdev whose assigned matrix holds q (at most one, by exclusivity), or nullptr.
   // Example: after assigning adapter 5 and domain 0x47 to mdev m, s.owner_of({5, 0x47}) == &m;
   //   s.owner_of({6, 0x47}) == nullptr.

@@ -1,7 +1,8 @@
 // The transition function. Each operation validates everything that can fail before it
 // changes anything, so a failed operation leaves the state untouched without a copy. (The one
 // error that comes after the work, a device reset's EIO, is a completed operation's report:
-// see completed() in step.h.)
+// see completed() in step.h. The one failure that changes the state is a historical bug: an
+// open's EPERM moving the guest's PQAP hook before 4400270ec034, GuestAttach below.)
 #include "model/step.h"
 
 #include <algorithm>
@@ -97,6 +98,12 @@ class Step {
   // signal_guest_ap_cfg_changed (6.15; KernelBehaviour::signals_guest_config_change).
   void signal_guest_ap_cfg_changed(GuestId g) {
     if (behaviour(s_.kernel).signals_guest_config_change) obs_.events.push_back(Signal{g});
+  }
+  // set_kvm's `kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook`: g's PQAP(AQIC) reaches
+  // m's handler from now on.
+  void register_pqap_hook(Guest& g, const Mdev& m) {
+    g.pqap_hook = m.uuid;
+    g.pqap_hook_freed = false;
   }
   // kvm_arch_crypto_clear_masks on the attached guest.
   void clear_guest_apcb(Mdev& m) {
@@ -636,6 +643,10 @@ Errno Step::operator()(const op::MdevRemove& o) {
   if (m == nullptr) return Errno::enoent;
   if (m->guest) return Errno::ebusy;  // removal waits for the device to be closed
   reset_all_queues(*m);
+  // Without failed_attach_keeps_hook a guest's hook can point into this unattached mdev (its
+  // failed open registered it); nothing withdraws it, so the kernel's pointer dangles.
+  for (Guest& g : s_.guests)
+    if (g.pqap_hook == m->uuid) g.pqap_hook_freed = true;
   s_.mdevs.erase(s_.mdevs.begin() + (m - s_.mdevs.data()));
   return Errno::ok;
 }
@@ -676,16 +687,23 @@ Errno Step::operator()(const op::DeviceReset& o) {
 
 Errno Step::operator()(const op::GuestCreate& o) {
   if (s_.find_guest(o.guest) != nullptr) return Errno::eexist;
-  s_.guests.push_back(Guest{o.guest, o.msax3, crycb_format(o.msax3, s_.params.apxa), Matrix{}});
+  s_.guests.push_back(Guest{o.guest, o.msax3, crycb_format(o.msax3, s_.params.apxa), Matrix{}, std::nullopt, false});
   return Errno::ok;
 }
 
+// set_kvm registers the mdev's PQAP hook with the guest (Guest::pqap_hook) and commits.
 Errno Step::operator()(const op::GuestAttach& o) {
   Mdev* m = s_.find_mdev(o.uuid);
-  if (m == nullptr || s_.find_guest(o.guest) == nullptr) return Errno::enoent;
+  Guest* g = s_.find_guest(o.guest);
+  if (m == nullptr || g == nullptr) return Errno::enoent;
   if (m->guest) return Errno::ebusy;
-  for (const Mdev& other : s_.mdevs)
-    if (other.guest == o.guest) return Errno::eperm;
+  if (s_.attached_to(o.guest) != nullptr) {
+    // Before 4400270ec034 the hook was registered before this check and not withdrawn on its
+    // EPERM: the one failure that changes the state (against P6; invariants_hold is false).
+    if (!behaviour(s_.kernel).failed_attach_keeps_hook) register_pqap_hook(*g, *m);
+    return Errno::eperm;
+  }
+  register_pqap_hook(*g, *m);
   // set_kvm commits the shadow as it is: it was kept current while no guest was attached. No
   // signal: user space registers the eventfd on the device the open returns.
   m->guest = o.guest;
@@ -699,6 +717,11 @@ Errno Step::operator()(const op::GuestDetach& o) {
   if (!m->guest) return Errno::einval;
   // unset_kvm: the guest loses every queue first, then every linked queue is reset. The
   // shadow stays (guest_matrix still shows it).
+  // unset_kvm withdraws the guest's hook first, whatever mdev it points into (without
+  // failed_attach_keeps_hook it can be one whose open failed).
+  Guest& g = *s_.find_guest(*m->guest);
+  g.pqap_hook.reset();
+  g.pqap_hook_freed = false;
   clear_guest_apcb(*m);
   reset_all_queues(*m);
   m->guest.reset();
@@ -794,12 +817,16 @@ Errno Step::operator()(const op::ReadFeatures&) {
 // driver's hook (vfio_ap_ops.c handle_pqap) answer it. KVM first checks the instruction: a
 // guest whose CRYCB is format 0 or 1 (no APXA for it) naming an adapter above 63 or a domain
 // above 15 gets a specification exception and no hook runs. Then, with no hook registered, KVM
-// answers Q_NOT_AVAIL itself. The hook is the one set_kvm registered at the successful open of
-// the guest's mdev and unset_kvm cleared at its close, so it reaches exactly the mdev attached
-// to the guest; that handler answers Q_NOT_AVAIL for an APQN not in the mdev's queue table
-// (linked: assigned and bound to vfio_ap), else the answer of AQIC disabling interruptions on
-// that queue, NORMAL: a linked queue is configured, and apcb's `host reset-response` says what
-// a reset answers, nothing else. The model assumes what QEMU sets up for a vfio-ap guest: AP
+// answers Q_NOT_AVAIL itself. The hook (Guest::pqap_hook) is the one set_kvm registered and
+// unset_kvm cleared: with failed_attach_keeps_hook the mdev attached to the guest; before
+// 4400270ec034 possibly an mdev whose open for the guest failed. The handler answers
+// Q_NOT_AVAIL when its mdev has no KVM (`!matrix_mdev->kvm`) or the APQN is not in the mdev's
+// queue table (linked: assigned and bound to vfio_ap), else the answer of AQIC disabling
+// interruptions on that queue, NORMAL: a linked queue is configured, and apcb's `host
+// reset-response` says what a reset answers, nothing else. A hook into a removed mdev
+// (pqap_hook_freed) is a use after free in the kernel, whose outcome no source defines; the
+// model answers as the mdev was when it went (no KVM: Q_NOT_AVAIL, its uuid as the handler)
+// and docs/kernel-versions.md says so. The model assumes what QEMU sets up for a vfio-ap guest: AP
 // instructions interpreted (APIE), AP-queue interruption control (facility 65) and adapter
 // interruption virtualisation (AIV), so the hook, not user space, handles the intercept.
 Errno Step::operator()(const op::GuestAqic& o) {
@@ -809,15 +836,13 @@ Errno Step::operator()(const op::GuestAqic& o) {
     obs_.output = render_aqic_specification_exception();
     return Errno::ok;
   }
-  const Mdev* hooked = nullptr;
-  for (const Mdev& m : s_.mdevs)
-    if (m.guest == o.guest) hooked = &m;
-  if (hooked == nullptr) {
+  if (!g->pqap_hook) {
     obs_.output = render_aqic("", response::q_not_avail);
     return Errno::ok;
   }
-  const bool in_table = linked(s_, *hooked, o.apqn);
-  obs_.output = render_aqic(hooked->uuid, in_table ? response::normal : response::q_not_avail);
+  const Mdev* hooked = g->pqap_hook_freed ? nullptr : s_.find_mdev(*g->pqap_hook);
+  const bool in_table = hooked != nullptr && hooked->guest && linked(s_, *hooked, o.apqn);
+  obs_.output = render_aqic(*g->pqap_hook, in_table ? response::normal : response::q_not_avail);
   return Errno::ok;
 }
 

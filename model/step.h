@@ -16,7 +16,10 @@
 namespace apcb::model {
 
 // Applies `op` to `s` and returns what was observed. When the operation fails (the result is
-// an errno and !completed(op, result)), `s` is exactly as before and no event was observed (P6).
+// an errno and !completed(op, result)), `s` is exactly as before and no event was observed (P6),
+// with one historical exception: under a profile without
+// KernelBehaviour::failed_attach_keeps_hook an open failing with EPERM moves the guest's
+// PQAP(AQIC) hook (Guest::pqap_hook) to the failing mdev, as those kernels did.
 // Note: call it qualified (`model::apply`): `Op` is a std::variant, so an unqualified call
 // also finds std::apply by argument-dependent lookup.
 // Example: on a fresh state, model::apply(s, op::MdevCreate{uuid}).result == Errno::ok; the

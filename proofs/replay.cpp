@@ -127,7 +127,8 @@ std::vector<std::string> describe(const State& s) {
                   (m.released ? " (released)" : ""));
   for (const model::Guest& g : s.guests)
     out.push_back("#   guest " + std::to_string(g.id) + " msax3=" + (g.msax3 ? "1" : "0") +
-                  ": CRYCB " + matrix_text(g.apcb));
+                  ": CRYCB " + matrix_text(g.apcb) +
+                  (g.pqap_hook ? "; PQAP hook " + *g.pqap_hook : std::string("; no PQAP hook")));
   return out;
 }
 

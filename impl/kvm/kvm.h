@@ -128,6 +128,9 @@ class Kvm {
   // sets and clears it through the operation's undo log, so a failed open leaves it as it was.
   // Example: after a successful open of mdev u for this guest, pqap_hook()->owner_uuid() == u.
   PqapHook*& pqap_hook() { return pqap_hook_; }
+  // The same for a reader (a state snapshot), which holds the locks that guard it.
+  // Example: h.full_state() names pqap_hook()->owner_uuid() as the guest's Guest::pqap_hook.
+  const PqapHook* pqap_hook() const { return pqap_hook_; }
   // A vCPU's PQAP(AQIC) with IR=0 for `apqn` (arch/s390/kvm/priv.c handle_pqap): a format-0/1
   // CRYCB (no APXA for the guest) refuses an adapter above 63 or a domain above 15 with a
   // specification exception; with no hook KVM answers Q_NOT_AVAIL itself; else the hook

@@ -476,7 +476,23 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
                 c.bv_val(static_cast<std::uint64_t>(gslot), static_cast<unsigned>(guest_bits_)),
                 c.bool_val(m.released)};
   }
+  // The encoding has no hook of its own: it is the attached mdev's, as a successful open
+  // registers it and its close withdraws it. A state where it is not (a failed open moved it,
+  // without KernelBehaviour::failed_attach_keeps_hook) is outside, never silently read as one
+  // where it is (lower() keeps the op that makes it outside too).
+  if (!hooks_follow_attachment(s))
+    throw std::invalid_argument("z3enc: a guest's PQAP hook that is not its attached mdev's");
   return out;
+}
+
+bool hooks_follow_attachment(const State& s) {
+  for (const Guest& g : s.guests) {
+    const Mdev* attached = s.attached_to(g.id);
+    if (g.pqap_hook_freed ||
+        g.pqap_hook != (attached != nullptr ? std::optional<std::string>(attached->uuid) : std::nullopt))
+      return false;
+  }
+  return true;
 }
 
 namespace {
@@ -609,7 +625,8 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
     }
     ids[static_cast<std::size_t>(g)] = id;
     const bool msax3 = b(sg.msax3);
-    st.guests.push_back(Guest{id, msax3, crycb_format(msax3, shape_.params.apxa), mat(sg.apcb)});
+    st.guests.push_back(Guest{id, msax3, crycb_format(msax3, shape_.params.apxa), mat(sg.apcb),
+                              std::nullopt, false});
   }
   for (int k = 0; k < shape_.mdevs; ++k) {
     const SymMdev& sm = s.mdevs[static_cast<std::size_t>(k)];
@@ -632,6 +649,10 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
     md.released = b(sm.released);
     st.mdevs.push_back(std::move(md));
   }
+  // Each guest's hook is its attached mdev's (the first, should a valuation that breaks wf
+  // attach two): the only hook the encoding represents (hooks_follow_attachment).
+  for (Guest& g : st.guests)
+    if (const Mdev* attached = st.attached_to(g.id)) g.pqap_hook = attached->uuid;
   return st;
 }
 

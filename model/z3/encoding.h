@@ -26,7 +26,8 @@
 // live outside Z3 (`Slots`). Pending adds are absent: step.cpp empties them within the host
 // configuration change that fills them, so between operations they are always empty. Sysfs
 // parsing (EINVAL/ERANGE) is the parsers' business: an operation here starts where the parsed
-// value is checked. Observations (commits, resets, read texts) are not encoded: a transition
+// value is checked. The guests' PQAP hooks are not encoded (Encoder::assumptions: each is
+// its attached mdev's). Observations (commits, resets, read texts) are not encoded: a transition
 // yields the post-state and the result code. The 6.19 driver_override regime is encoded per
 // queue (SymState); one mask write of it is not (Encoder::assumptions says which, and lower()
 // keeps it outside).
@@ -114,6 +115,12 @@ std::map<std::uint16_t, std::uint8_t> folded_hw_responses(
 // before 6.6, where only NORMAL is passable.
 // Example: passable_nonzero_code(KernelVersion::v6_8) == response::deconfigured.
 std::optional<std::uint8_t> passable_nonzero_code(KernelVersion kernel);
+
+// Whether every guest's PQAP hook (Guest::pqap_hook) is its attached mdev's, none without one:
+// the only hook the encoding represents (Encoder::assumptions). Always so under a profile with
+// KernelBehaviour::failed_attach_keeps_hook; before it an open failing with EPERM breaks it.
+// Example: hooks_follow_attachment(State::initial(params, cfg)) == true.
+bool hooks_follow_attachment(const State& s);
 
 // The size of an instance: mask width N, slot counts and the host's fixed QCI parameters.
 // Every ID the instance can name is below N, so the sysfs maxima must be too (a non-APXA host,
@@ -561,7 +568,8 @@ class Encoder {
   // with those Slots. Throws std::invalid_argument when `s` does not fit the shape: other
   // parameters, more mdevs or guests than slots, an ID ≥ N anywhere but in the bus masks and
   // the reset-response tables (those are cut to the width, see `normalize`), a pending add,
-  // a guest format that does not follow from its MSAX3 flag, or an mdev attached to no guest.
+  // a guest format that does not follow from its MSAX3 flag, an mdev attached to no guest, or
+  // a guest whose PQAP hook (Guest::pqap_hook) is not its attached mdev's (none without one).
   // Example: auto [sym, slots] = enc.concretize(model::State::initial(shape.params, cfg));
   std::pair<SymState, Slots> concretize(const State& s) const;
   // Same, with mdev uuid u at the slot `slots` names for it and guest id g likewise (every mdev
@@ -572,7 +580,8 @@ class Encoder {
   // The State a valuation of `s` denotes (a model of a satisfiable query, or simplify on a
   // closed ground state): present slots in slot order, named by `slots` (a missing name gets a
   // synthetic uuid / an unused id), non-passable responses as kNonPassableResponse. The result is
-  // in normal form (`normalize`). Requires wf(s) under the valuation; throws
+  // in normal form (`normalize`); each guest's PQAP hook is its attached mdev's, the only hook
+  // the encoding represents. Requires wf(s) under the valuation; throws
   // std::invalid_argument when a value is not a numeral or an attached guest slot is absent.
   // Example: auto [sym, slots] = enc.concretize(s);
   //   enc.extract(sym, [](const z3::expr& e) { return e.simplify(); }, slots) == normalize(s, N).
@@ -600,6 +609,14 @@ class Encoder {
   // assumptions are the mask regime's facts: with masks not both all ones, no override, no
   // override binding and a zero count (a mask write is refused while the count is not zero
   // and rebinds every queue by the masks; an override write needs all-ones masks).
+  // Not a term either, a premise of every SymState: a guest's PQAP(AQIC) hook
+  // (Guest::pqap_hook) is the attached mdev's, or none without one. That holds in every profile
+  // with KernelBehaviour::failed_attach_keeps_hook; before 4400270ec034 an open failing with
+  // EPERM moves the hook to the failing mdev. concretize refuses such a State and lower() the
+  // open that makes one, so the agreement test counts it as skipped and no obligation speaks of
+  // the hook: P6 "holds" in those profiles over the encoded state only (the model's P6 check
+  // reports the moved hook; invariants_hold is false there). Observations, the AQIC answer
+  // included, are not encoded anyway.
   // Example: solver.add(enc.wf(pre) && enc.assumptions(pre)) before asking about step(pre, op).
   z3::expr assumptions(const SymState& s) const;
   // Bool: P3's second half under the shape's profile: no assigned APQN is reserved for the
@@ -689,8 +706,10 @@ struct Lowered {
 // and guest ids to slots (an unknown one to an absent slot, a created one to the first free
 // slot above every occupied one, so slot order stays creation order). nullopt when the
 // operation is outside the encoding: a parse error (EINVAL/ERANGE, the parsers' business), an
-// invalid uuid to create, an ID or ap_config mask beyond the width, or no slot free; and a read
-// of the driver's constant `features`, which shows nothing of the state.
+// invalid uuid to create, an ID or ap_config mask beyond the width, or no slot free; a read
+// of the driver's constant `features`, which shows nothing of the state; and, under a profile
+// without KernelBehaviour::failed_attach_keeps_hook, an open that fails with EPERM (it moves the
+// guest's PQAP hook, which the encoding does not hold: Encoder::assumptions).
 // Example: lower(enc, op::AttrWrite{uuid, MdevAttr::assign_adapter, "x\n"}, pre, slots) ==
 //   std::nullopt (a parse error); with "5\n" it is sop::AttrWrite{k, assign_adapter, 5}.
 std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,

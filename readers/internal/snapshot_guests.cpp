@@ -40,6 +40,9 @@ void read_guests(SnapshotReading& rd) {
     g.msax3 = true;
     g.format = model::crycb_format(true, rd.params.apxa);
     g.apcb = model::truncate_to_format(rd.s.mdevs[i].shadow, g.format);
+    // The open that attached the mdev registered its PQAP hook (sysfs does not show the hook;
+    // a hook left by a failed open, before 4400270ec034, cannot be read back).
+    g.pqap_hook = rd.s.mdevs[i].uuid;
     rd.s.mdevs[i].guest = g.id;
     rd.s.guests.push_back(g);
   }

@@ -51,13 +51,13 @@ add_test(NAME cli_kernel_run_declares_the_profile_it_followed COMMAND bash -c
   $<TARGET_FILE:apcb>)
 set_tests_properties(cli_kernel_run_declares_the_profile_it_followed PROPERTIES PASS_REGULAR_EXPRESSION "^# kernel: 6.8\n0\n$")
 
-# verify --kernel 6.0: the property layer finds a 6.0 bug of a host change: with the property
-# preset's draws since the guest's PQAP(AQIC) joined it, the first one seed 1 reaches is 6.0's
-# control-domain removal (vfio_ap_mdev_cfg_remove subtracts the mdev's control domains from the
-# removed ones instead of intersecting, so a removed control domain stays in the shadow: P1);
-# before, the same seeds reached the emptied shadow mask first (P4). The ledger (latest) is refused.
+# verify --kernel 6.0: the property layer finds a 6.0 bug: since the PQAP hook became the
+# profile flag failed_attach_keeps_hook, the first one seed 1 reaches (step 93) is an open
+# failing with EPERM that moves the guest's hook to the failing mdev (P6: a failed operation
+# changed the state). Before the flag it was 6.0's control-domain removal (P1), and before the
+# guest's PQAP(AQIC) joined the draws the emptied shadow mask (P4). The ledger (latest) is refused.
 apcb_cli_test(cli_verify_kernel_6_0_property_layer_finds_a_historical_bug 1
-  "property +random sequences on the model following kernel 6.0.*fails.*P1: mdev 22222222-2222-2222-2222-222222222222: shadow not within assigned ∩ host configuration.*verdict: FAILS"
+  "property +random sequences on the model following kernel 6.0.*fails.*vfio open [0-9a-f-]+ guest=[0-9]+\\): P6: a failed operation changed the state.*verdict: FAILS"
   verify --kernel 6.0 --skip proofs --skip fuzz --sequences 30 --out ${CMAKE_CURRENT_BINARY_DIR}/verify-6.0)
 apcb_cli_test(cli_verify_kernel_6_12_property_layer_holds 0
   "property +random sequences on the model following kernel 6.12.*holds.*verdict: HOLDS"

@@ -69,7 +69,7 @@ TEST(Invariants, EachPredicateRejectsABrokenState) {
   EXPECT_EQ(props(p3b), (std::vector<std::string>{"P3"}));
 
   State p4 = s;
-  p4.guests.push_back(Guest{1, true, CrycbFormat::format2, Matrix{}});
+  p4.guests.push_back(Guest{1, true, CrycbFormat::format2, Matrix{}, std::nullopt, false});
   p4.mdevs[0].guest = 1;  // attached, but the CRYCB was never written
   EXPECT_EQ(props(p4), (std::vector<std::string>{"P4"}));
 
@@ -84,7 +84,7 @@ TEST(Invariants, EachPredicateRejectsABrokenState) {
 TEST(Invariants, UnplugBeforeResetCatchesAResetOfAQueueInTheGuest) {
   State s = State::initial(HostParams{}, Matrix{});
   s.guests.push_back(Guest{1, true, CrycbFormat::format2,
-                           Matrix{Mask::of({1}), Mask::of({2}), Mask{}}});
+                           Matrix{Mask::of({1}), Mask::of({2}), Mask{}}, std::nullopt, false});
   Observation wrong{Errno::ok, "", {Reset{{1, 2}}, Commit{1, Matrix{}}}};
   Observation right{Errno::ok, "", {Commit{1, Matrix{}}, Reset{{1, 2}}}};
   const Op op = op::GuestDetach{"x"};

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/invariants.h"
+#include "model/render.h"
 #include "model/state.h"
 #include "model/step.h"
 
@@ -47,7 +49,7 @@ TEST(KernelVersions, MainlineReleasesNeverLoseABehaviour) {
                              b.unbind_resets_adapter,
                              b.device_reset == DeviceResetReport::eio_if_any_nonzero, b.ap_config_attribute,
                              b.matrix_features, b.request_clears_crycb, b.signals_guest_config_change,
-                             b.queue_driver_override};
+                             b.queue_driver_override, b.failed_attach_keeps_hook};
   };
   for (std::size_t i = 1; i < std::size(mainline); ++i) {
     const auto before = flags(behaviour(mainline[i - 1]));
@@ -65,6 +67,11 @@ TEST(KernelVersions, MainlineReleasesNeverLoseABehaviour) {
   EXPECT_TRUE(behaviour(KernelVersion::v6_12).removal_unplugs_assigned_control_domains);
   EXPECT_FALSE(behaviour(KernelVersion::v6_15).removal_unplugs_assigned_control_domains);
   EXPECT_FALSE(behaviour(KernelVersion::v6_12).request_clears_crycb);
+  // Both Debian kernels carry the back-port of 4400270ec034 (the hook after the EPERM check),
+  // which every mainline profile up to 6.19 lacks.
+  EXPECT_TRUE(behaviour(KernelVersion::v6_1).failed_attach_keeps_hook);
+  EXPECT_TRUE(behaviour(KernelVersion::v6_12).failed_attach_keeps_hook);
+  EXPECT_FALSE(behaviour(KernelVersion::v6_19).failed_attach_keeps_hook);
 }
 
 // The profiles where prove --kernel proves every obligation (docs/kernel-versions.md's table):
@@ -139,6 +146,72 @@ TEST_F(Profile, HostRemovalOfTheLastAdapterIsNotCommittedBeforeThe2026Fix) {
                                        [](const Event& e) { return std::holds_alternative<Commit>(e); });
     EXPECT_EQ(commits, fixed ? 1 : 0) << kernel_version_name(v);
   }
+}
+
+constexpr const char* kOther = "22222222-2222-2222-2222-222222222222";
+
+// KernelBehaviour::failed_attach_keeps_hook: mdev kUuid is open for guest 1 with 14.0004 in its
+// queue table; the open of mdev kOther for guest 1 fails with EPERM. Before 4400270ec034 the
+// guest's PQAP(AQIC) then reaches kOther's handler (no KVM: Q_NOT_AVAIL), a failed operation
+// that changed the state (P6 reports it); with the fix (Debian 6.1 and 6.12, latest) it still
+// reaches kUuid's. Either way the close of kUuid clears the hook.
+TEST_F(Profile, FailedAttachLeavesTheAqicHookOnTheFailingMdevBeforeTheFix) {
+  for (KernelVersion v : {KernelVersion::v6_0, KernelVersion::v6_19, KernelVersion::v6_1,
+                          KernelVersion::v6_12, KernelVersion::latest}) {
+    start(v, Matrix{Mask::of({0x14, 0x16}), Mask::of({4}), Mask{}});
+    ASSERT_EQ(write(MdevAttr::assign_adapter, "0x14"), Errno::ok);
+    ASSERT_EQ(write(MdevAttr::assign_domain, "4"), Errno::ok);
+    ASSERT_EQ(run(op::MdevCreate{kOther}).result, Errno::ok);
+    const State before = s;
+    const Op open = op::GuestAttach{kOther, 1};
+    const Observation failed = run(open);
+    ASSERT_EQ(failed.result, Errno::eperm);
+    const bool fixed = behaviour(v).failed_attach_keeps_hook;
+    EXPECT_EQ(check_failure_atomicity(before, s, open, failed).size(), fixed ? 0u : 1u)
+        << kernel_version_name(v);
+    EXPECT_EQ(s.guests.front().pqap_hook, fixed ? kUuid : kOther) << kernel_version_name(v);
+    EXPECT_EQ(run(op::GuestAqic{1, {0x14, 4}}).output,
+              fixed ? render_aqic(kUuid, response::normal) : render_aqic(kOther, response::q_not_avail))
+        << kernel_version_name(v);
+    ASSERT_EQ(run(op::GuestDetach{kUuid}).result, Errno::ok);
+    EXPECT_EQ(run(op::GuestAqic{1, {0x14, 4}}).output, render_aqic("", response::q_not_avail))
+        << kernel_version_name(v);
+  }
+}
+
+// Before the fix, removing the mdev whose failed open holds the hook leaves it dangling (a use
+// after free in the kernel): the model answers as that mdev was when it went, and an mdev
+// created later under the same uuid is not taken for it, even once it is open with the queue
+// in its table (for another guest).
+TEST_F(Profile, HookIntoARemovedMdevIsNotTakenForANewMdevOfTheSameUuid) {
+  start(KernelVersion::v6_19, Matrix{Mask::of({0x14, 0x16}), Mask::of({4}), Mask{}});
+  ASSERT_EQ(run(op::MdevCreate{kOther}).result, Errno::ok);
+  ASSERT_EQ(run(op::GuestAttach{kOther, 1}).result, Errno::eperm);
+  ASSERT_EQ(run(op::MdevRemove{kOther}).result, Errno::ok);
+  EXPECT_TRUE(s.guests.front().pqap_hook_freed);
+  ASSERT_EQ(run(op::MdevCreate{kOther}).result, Errno::ok);
+  ASSERT_EQ(run(op::AttrWrite{kOther, MdevAttr::assign_adapter, "0x16"}).result, Errno::ok);
+  ASSERT_EQ(run(op::AttrWrite{kOther, MdevAttr::assign_domain, "4"}).result, Errno::ok);
+  ASSERT_EQ(run(op::GuestCreate{2, true}).result, Errno::ok);
+  ASSERT_EQ(run(op::GuestAttach{kOther, 2}).result, Errno::ok);
+  EXPECT_EQ(run(op::GuestAqic{2, {0x16, 4}}).output, render_aqic(kOther, response::normal));
+  EXPECT_EQ(run(op::GuestAqic{1, {0x16, 4}}).output, render_aqic(kOther, response::q_not_avail));
+}
+
+// A failing mdev that is later opened for another guest has a KVM again: the first guest's
+// stale hook then reaches a handler that looks in that mdev's queue table.
+TEST_F(Profile, StaleHookAnswersFromTheQueueTableOnceItsMdevIsOpenElsewhere) {
+  start(KernelVersion::v6_0, Matrix{Mask::of({0x14, 0x16}), Mask::of({4}), Mask{}});
+  ASSERT_EQ(run(op::MdevCreate{kOther}).result, Errno::ok);
+  ASSERT_EQ(run(op::AttrWrite{kOther, MdevAttr::assign_adapter, "0x16"}).result, Errno::ok);
+  ASSERT_EQ(run(op::AttrWrite{kOther, MdevAttr::assign_domain, "4"}).result, Errno::ok);
+  ASSERT_EQ(run(op::GuestAttach{kOther, 1}).result, Errno::eperm);
+  EXPECT_EQ(run(op::GuestAqic{1, {0x16, 4}}).output, render_aqic(kOther, response::q_not_avail));
+  ASSERT_EQ(run(op::GuestCreate{2, true}).result, Errno::ok);
+  ASSERT_EQ(run(op::GuestAttach{kOther, 2}).result, Errno::ok);
+  EXPECT_EQ(run(op::GuestAqic{1, {0x16, 4}}).output, render_aqic(kOther, response::normal));
+  // Guest 2's own hook, set by the successful open, is the same mdev's.
+  EXPECT_EQ(run(op::GuestAqic{2, {0x16, 4}}).output, render_aqic(kOther, response::normal));
 }
 
 TEST_F(Profile, ApConfigAttributeExistsFrom610On) {

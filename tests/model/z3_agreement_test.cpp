@@ -126,8 +126,9 @@ std::string diff(const State& want, const State& got) {
     const Guest& y = got.guests[i];
     if (!(x == y))
       out << "  guest " << i << ": model id " << x.id << " msax3 " << x.msax3 << " "
-          << matrix_text(x.apcb) << " / z3 id " << y.id << " msax3 " << y.msax3 << " "
-          << matrix_text(y.apcb) << "\n";
+          << matrix_text(x.apcb) << " hook " << x.pqap_hook.value_or("-") << " / z3 id " << y.id
+          << " msax3 " << y.msax3 << " " << matrix_text(y.apcb) << " hook "
+          << y.pqap_hook.value_or("-") << "\n";
   }
   return out.str();
 }
@@ -146,7 +147,8 @@ std::string state_text(const State& s) {
         << " guest " << (m.guest ? std::to_string(*m.guest) : "-")
         << (m.released ? " released" : "") << "\n";
   for (const Guest& g : s.guests)
-    out << "  guest " << g.id << " msax3 " << g.msax3 << " apcb " << matrix_text(g.apcb) << "\n";
+    out << "  guest " << g.id << " msax3 " << g.msax3 << " apcb " << matrix_text(g.apcb) << " hook "
+        << g.pqap_hook.value_or("-") << (g.pqap_hook_freed ? " (freed)" : "") << "\n";
   return out.str();
 }
 
@@ -499,9 +501,12 @@ std::string shape_name(const Shape& s) {
 
 // Whether `s` fits the shape's slots (a walk may create more mdevs or guests than slots; such
 // states are not checked, and the walk undoes the creation).
+// Whether the shape holds `s`: its slots suffice, and each guest's PQAP hook is the one the
+// encoding represents (a failed open moves it under the profiles before 4400270ec034; lower()
+// counts that open as skipped and the walk stays where it was).
 bool fits(const Shape& shape, const State& s) {
   return static_cast<int>(s.mdevs.size()) <= shape.mdevs &&
-         static_cast<int>(s.guests.size()) <= shape.guests;
+         static_cast<int>(s.guests.size()) <= shape.guests && hooks_follow_attachment(s);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -715,7 +720,8 @@ std::string key(const State& s) {
     k += m.uuid + matrix_text(m.assigned) + matrix_text(m.shadow) +
          (m.guest ? std::to_string(*m.guest) : "-") + (m.released ? "r" : "") + "|";
   for (const Guest& g : s.guests)
-    k += std::to_string(g.id) + (g.msax3 ? "x" : "") + matrix_text(g.apcb);
+    k += std::to_string(g.id) + (g.msax3 ? "x" : "") + matrix_text(g.apcb) + g.pqap_hook.value_or("-") +
+         (g.pqap_hook_freed ? "f" : "");
   return k;
 }
 
@@ -868,7 +874,7 @@ State arbitrary(const Shape& shape, Gen& gen, bool respect_assumptions) {
     const bool msax3 = !gen.coin(3);
     s.guests.push_back(Guest{static_cast<GuestId>(10 + g), msax3,
                              crycb_format(msax3, shape.params.apxa),
-                             gen.coin(2) ? Matrix{} : gen.matrix()});
+                             gen.coin(2) ? Matrix{} : gen.matrix(), std::nullopt, false});
   }
   std::set<GuestId> taken;
   const int mdevs = gen.pick(shape.mdevs + 1);
@@ -890,6 +896,7 @@ State arbitrary(const Shape& shape, Gen& gen, bool respect_assumptions) {
           s.guests[static_cast<std::size_t>(gen.pick(static_cast<int>(s.guests.size())))].id;
       if (taken.insert(g).second) {
         m.guest = g;
+        s.find_guest(g)->pqap_hook = m.uuid;  // the open that attached it registered its hook
         m.released = gen.coin(4);
         if (!gen.coin(3))
           s.find_guest(g)->apcb =
