@@ -448,11 +448,10 @@ class Host:
         current = self.apmask if which == "apmask" else self.aqmask
         new = parse_bus_mask(data, current)
         taken = new - current
-        if taken:                             # the in_use veto
-            apm = taken if which == "apmask" else self.apmask
-            aqm = self.aqmask if which == "apmask" else taken
-            for m in self.mdevs:
-                if m.matrix.adapters & apm and m.matrix.domains & aqm:
+        if taken:                             # the in_use veto (Linux 6.19, 6917f434fda3):
+            for m in self.mdevs:              # the newly set IDs, with an all-ones other mask
+                ids = m.matrix.adapters if which == "apmask" else m.matrix.domains
+                if ids & taken and m.matrix.adapters and m.matrix.domains:
                     raise Errno("EBUSY")
         apm = new if which == "apmask" else self.apmask
         aqm = self.aqmask if which == "apmask" else new

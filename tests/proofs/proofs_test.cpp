@@ -52,7 +52,7 @@ z3::expr induction_formula(z3enc::Encoder& enc, const detail::OpInstance& inst) 
   std::vector<z3::expr> at{a};
   at.insert(at.end(), inst.indices.begin(), inst.indices.end());
   z3::expr hyps = detail::inv_at_all(enc, pre, at, Inv{});
-  for (const z3::expr& i : at) hyps = hyps && enc.definitions_at(t, i);
+  for (const z3::expr& i : at) hyps = hyps && enc.definitions_at(t, i) && t.covered(i);
   return hyps && !(detail::inv_global(enc, t.post, Inv{}) && detail::inv_at(enc, t.post, a, Inv{}));
 }
 
