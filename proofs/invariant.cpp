@@ -161,7 +161,8 @@ z3::expr equal_at(const z3enc::Encoder& enc, const z3enc::SymState& a, const z3e
     const z3enc::SymGuest& p = a.guests[g];
     const z3enc::SymGuest& q = b.guests[g];
     all.push_back(p.present == q.present);
-    all.push_back(z3::implies(p.present, p.msax3 == q.msax3 && mat(p.apcb, q.apcb)));
+    all.push_back(z3::implies(p.present, p.msax3 == q.msax3 && mat(p.apcb, q.apcb) &&
+                                             z3enc::hooks_equal(p, q)));
   }
   return model::z3enc::conjunction(all);
 }
@@ -269,6 +270,20 @@ Witness witness(const z3enc::Encoder& enc, const std::string& prefix, const Inv&
     w.slot_indices.push_back(std::move(mine));
   }
   if (constructible) all.push_back(subset(enc, ~rl, linked_at_il));
+  // construct() registers hooks only by successful opens: each guest's hook is its attached
+  // mdev's, none without one (a hook an EPERM open moved is the counterexample's to make).
+  if (constructible)
+    for (int g = 0; g < static_cast<int>(s.guests.size()); ++g) {
+      const z3enc::SymGuest& guest = s.guests[static_cast<std::size_t>(g)];
+      z3::expr any = c.bool_val(false);
+      for (int k = 0; k < static_cast<int>(s.mdevs.size()); ++k) {
+        const z3enc::SymMdev& m = s.mdevs[static_cast<std::size_t>(k)];
+        const z3::expr mine = m.present && m.attached && enc.guest_is(m.guest, g);
+        all.push_back(z3::implies(mine, enc.mdev_is(guest.hook, k) && !guest.hook_freed));
+        any = any || mine;
+      }
+      all.push_back(guest.hooked == any);
+    }
   // From 6.19 the structural invariant allows an assigned APQN reserved for the host (finding
   // F2), which only leaving the driver_override regime reaches; construct() builds states by
   // assignments, which refuse such an APQN (EADDRNOTAVAIL).

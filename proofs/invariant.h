@@ -77,7 +77,8 @@ z3::expr committed_ok_at(const z3enc::Encoder& enc, const z3enc::SymState& s, in
 // over a constant default, and the state can be built from State::initial by operations
 // (replay.h, `construct`): unbound queues are present, a failed last reset is on a linked
 // queue, shadows hold every assigned configured domain and control domain, a shadow without
-// domains holds every assigned configured adapter, and only an attached mdev is released.
+// domains holds every assigned configured adapter, only an attached mdev is released, and each
+// guest's PQAP hook is its attached mdev's (none without one).
 // Every mask and every row's exceptions lie within a pool of a few symbolic IDs (so a model
 // is found quickly at full width, and the trace that builds it is short).
 // `constructible` false drops the conditions that make the state buildable (for the

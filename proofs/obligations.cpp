@@ -246,11 +246,17 @@ void p5_atomic(Prover& p) {
   }
 }
 
+void p6_counterexample(Prover& p, const std::string& label, const std::string& kind,
+                       std::size_t instance);
+
 // P6: an operation that fails changes no part of the state and neither commits nor resets.
 // On every well-formed state, not only on the invariant's. "Fails" is the encoding's `failed`
 // (stopped at a check with an errno), and it is proved to be exactly model::completed's
 // complement: every errno is a failure except a device reset's EIO, which the operation
 // answers after its resets (vfio_ap_mdev_reset_queues) and which therefore changes the state.
+// The transitions do not build P6 in (Transition::failed): before 4400270ec034 an open failing
+// with EPERM moves the guest's PQAP hook, and the proof fails there with a counterexample
+// replayed on model::apply.
 void p6(Prover& p) {
   z3enc::Encoder& enc = p.enc();
   if (p.enc().behaviour().device_reset == model::DeviceResetReport::ebusy_or_eio_per_queue)
@@ -269,9 +275,12 @@ void p6(Prover& p) {
       const z3::expr x = index_const(p, "x");
       const z3::expr completed_error =
           kind.name == "device_reset" ? t.result == eio : p.ctx().bool_val(false);
-      p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre) && t.covered(x),
-              t.failed == (t.result != ok && !completed_error) &&
-                  z3::implies(t.failed, equal_at(enc, t.post, pre, x) && quiet));
+      if (!p.prove(with_label(kind, inst), enc.wf(pre) && enc.assumptions(pre) && t.covered(x),
+                   t.failed == (t.result != ok && !completed_error) &&
+                       z3::implies(t.failed, equal_at(enc, t.post, pre, x) && quiet)) &&
+          !p.failed_otherwise())
+        p6_counterexample(p, with_label(kind, inst), kind.name,
+                          static_cast<std::size_t>(&inst - kind.instances.data()));
     }
   }
 }
@@ -552,6 +561,33 @@ void commit_counterexample(Prover& p, const std::string& label, const std::strin
   if (!r.matches) p.note(label + ": the counterexample does NOT replay on model::apply");
   p.note(label + ": counterexample " + (r.matches ? "replays" : "does not replay") + " (" + r.construction +
          "); model::apply's commit: " + (bad.empty() ? "none out of M ∩ cfg or unlinked (NOT confirmed)" : bad));
+}
+
+// A failed operation that changes the state, commits or resets (against P6), over a pre-state
+// of the invariant that can be built, replayed on model::apply, whose own P6 check
+// (model::check_failure_atomicity) confirms it.
+void p6_counterexample(Prover& p, const std::string& label, const std::string& kind,
+                       std::size_t instance) {
+  auto quiet = [](z3::context& c, const Transition& t) {
+    z3::expr q = c.bool_val(true);
+    for (const SymEvent& e : t.events) q = q && !e.happens;
+    return q;
+  };
+  Search s{kind, instance, Inv{}, true, {},
+           [quiet](const z3enc::Encoder& e, const Witness& w, const Transition& t, const z3::expr& a) {
+             return t.failed && !(equal_at(e, t.post, w.pre, a) && quiet(e.ctx(), t));
+           },
+           [quiet](const z3enc::Encoder& e, const SymState& pre, const Transition& t) {
+             return t.failed && !(e.equal(t.post, pre) && quiet(e.ctx(), t));
+           }};
+  const std::optional<Found> f =
+      certify(p, label, s, {"# " + p.name() + ": " + label + " fails and changes the state, commits or resets (P6)."});
+  if (!f) return;
+  const Replay& r = f->replay;
+  p.note(label + ": counterexample " + (r.matches ? "replays" : "does NOT replay") + " on model::apply (" +
+         r.construction + ", " + std::string(model::errno_name(r.observation.result)) + "); model::apply's operation: " +
+         (r.step_violations.empty() ? std::string("keeps P6 (NOT confirmed)") : violations_text(r.step_violations)) +
+         (f->claim ? "" : "; NOT a counterexample at the run's width"));
 }
 
 // F1: the spec-strength invariant (P2 and P7 with "passable") is not inductive for `kind`:

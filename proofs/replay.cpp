@@ -327,6 +327,7 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
   r.pre_violations = model::check_state(r.pre, strength);
   r.post_violations = model::check_state(r.post, strength);
   r.z3_post_violations = model::check_state(r.z3_post, strength);
+  r.step_violations = model::check_failure_atomicity(r.pre, r.post, r.op, r.observation);
 
   trace::Trace trace;
   trace.params = r.pre.params;
@@ -357,8 +358,21 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
       const Op read = model::op::ReadMdev{md.uuid, model::MdevView::guest_matrix};
       trace.steps.push_back(trace::TraceStep{read, model::apply(s, read), 0, {}});
     }
+    // A guest whose PQAP hook the operation moved: its AQIC shows the handler it now reaches
+    // (the hook is no view's; APQN 00.0000 is within every CRYCB format).
+    for (const model::Guest& g : s.guests) {
+      const model::Guest* was = r.pre.find_guest(g.id);
+      if (was != nullptr && was->pqap_hook == g.pqap_hook &&
+          was->pqap_hook_freed == g.pqap_hook_freed)
+        continue;
+      const Op aqic = model::op::GuestAqic{g.id, Apqn{0, 0}};
+      trace.steps.push_back(trace::TraceStep{aqic, model::apply(s, aqic), 0, {}});
+    }
     trace.trailing_comments.push_back("# model::apply's post-state: " +
                                       violations_text(r.post_violations));
+    if (!r.step_violations.empty())
+      trace.trailing_comments.push_back("# model::apply's operation: " +
+                                        violations_text(r.step_violations));
   } else {
     r.construction = "not built by operations (" + why + "); the pre-state is printed in comments";
     trace.comments.push_back("# This trace does not reach the pre-state (" + why + "). It is:");
@@ -366,6 +380,8 @@ Replay replay(z3enc::Encoder& enc, const State& pre, const Op& op, const Mutatio
     trace.comments.push_back("# and the operation, applied to it, is:");
     trace.comments.push_back("#   " + trace::format_op(r.op));
     trace.comments.push_back("# model::apply's post-state: " + violations_text(r.post_violations));
+    if (!r.step_violations.empty())
+      trace.comments.push_back("# model::apply's operation: " + violations_text(r.step_violations));
   }
   if (!same_state(r.post, r.z3_post)) {
     trace.trailing_comments.push_back("# The encoding's post-state differs from model::apply's:");

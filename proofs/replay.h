@@ -29,6 +29,8 @@ struct Replay {
   std::vector<model::Violation> pre_violations;      // check_state(pre, strength)
   std::vector<model::Violation> post_violations;     // check_state(post, strength)
   std::vector<model::Violation> z3_post_violations;  // check_state(z3_post, strength)
+  // model::check_failure_atomicity(pre, post, op, observation): P6 on model::apply's transition.
+  std::vector<model::Violation> step_violations;
   bool constructed = false;  // the trace builds `pre` from State::initial by operations
   std::string construction;  // how the trace reaches the pre-state, in words
   std::string trace;         // the trace: host init, the steps to `pre`, `op`, reads

@@ -64,6 +64,8 @@ Encoder::Encoder(z3::context& ctx, const Shape& shape) : ctx_(&ctx), shape_(shap
     throw std::invalid_argument("z3enc: the host's sysfs maxima must be below the width");
   guest_bits_ = 1;
   while ((1 << guest_bits_) < shape.guests) ++guest_bits_;
+  mdev_bits_ = 1;
+  while ((1 << mdev_bits_) < shape.mdevs) ++mdev_bits_;
 }
 
 // --- sorts and constants ---------------------------------------------------------------------
@@ -282,6 +284,10 @@ z3::expr Encoder::guest_is(const z3::expr& g, int slot) const {
   return g == ctx_->bv_val(static_cast<std::uint64_t>(slot), static_cast<unsigned>(guest_bits_));
 }
 
+z3::expr Encoder::mdev_is(const z3::expr& k, int slot) const {
+  return k == ctx_->bv_val(static_cast<std::uint64_t>(slot), static_cast<unsigned>(mdev_bits_));
+}
+
 // --- states ----------------------------------------------------------------------------------
 
 SymState Encoder::fresh(const std::string& prefix) const {
@@ -327,9 +333,12 @@ SymState Encoder::fresh(const std::string& prefix) const {
   }
   for (int g = 0; g < shape_.guests; ++g) {
     const std::string name = "guest" + std::to_string(g);
-    s.guests.push_back(SymGuest{c.bool_const((prefix + "." + name + ".present").c_str()),
-                                c.bool_const((prefix + "." + name + ".msax3").c_str()),
-                                mat(name + ".apcb")});
+    s.guests.push_back(SymGuest{
+        c.bool_const((prefix + "." + name + ".present").c_str()),
+        c.bool_const((prefix + "." + name + ".msax3").c_str()), mat(name + ".apcb"),
+        c.bool_const((prefix + "." + name + ".hooked").c_str()),
+        c.bv_const((prefix + "." + name + ".hook").c_str(), static_cast<unsigned>(mdev_bits_)),
+        c.bool_const((prefix + "." + name + ".hook_freed").c_str())});
   }
   return s;
 }
@@ -343,6 +352,17 @@ std::pair<SymState, Slots> Encoder::concretize(const State& s) const {
   slots.guests.resize(static_cast<std::size_t>(shape_.guests));
   for (std::size_t i = 0; i < s.mdevs.size(); ++i) slots.mdevs[i] = s.mdevs[i].uuid;
   for (std::size_t i = 0; i < s.guests.size(); ++i) slots.guests[i] = s.guests[i].id;
+  // A hook into a removed mdev names a uuid no mdev has: it takes the next slot, as lower()
+  // keeps a removed mdev's slot named.
+  std::size_t next = s.mdevs.size();
+  for (const Guest& g : s.guests) {
+    if (!g.pqap_hook ||
+        std::find(slots.mdevs.begin(), slots.mdevs.end(), g.pqap_hook) != slots.mdevs.end())
+      continue;
+    if (next >= slots.mdevs.size())
+      throw std::invalid_argument("z3enc: no mdev slot left for the uuid a PQAP hook names");
+    slots.mdevs[next++] = *g.pqap_hook;
+  }
   return {concretize(s, slots), slots};
 }
 
@@ -437,9 +457,11 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
       if (slots.guests[g] == id) return static_cast<int>(g);
     return -1;
   };
+  const z3::expr no_slot = c.bv_val(0, static_cast<unsigned>(mdev_bits_));
   for (int g = 0; g < shape_.guests; ++g)
-    out.guests.push_back(
-        SymGuest{c.bool_val(false), c.bool_val(false), SymMatrix{zero(), zero(), zero()}});
+    out.guests.push_back(SymGuest{c.bool_val(false), c.bool_val(false),
+                                  SymMatrix{zero(), zero(), zero()}, c.bool_val(false), no_slot,
+                                  c.bool_val(false)});
   std::set<int> used_guest_slots;
   for (const Guest& g : s.guests) {
     const int slot = guest_slot(g.id);
@@ -447,8 +469,20 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
       throw std::invalid_argument("z3enc: a guest the Slots do not name (or name twice)");
     if (g.format != crycb_format(g.msax3, shape_.params.apxa))
       throw std::invalid_argument("z3enc: a guest whose format does not follow from MSAX3");
+    int hook = 0;
+    if (g.pqap_hook) {
+      hook = -1;
+      for (std::size_t k = 0; k < slots.mdevs.size(); ++k)
+        if (slots.mdevs[k] == g.pqap_hook) hook = static_cast<int>(k);
+      if (hook < 0) throw std::invalid_argument("z3enc: a PQAP hook into an mdev the Slots do not name");
+    }
     out.guests[static_cast<std::size_t>(slot)] =
-        SymGuest{c.bool_val(true), c.bool_val(g.msax3), fits_matrix(g.apcb, "a guest's APCB")};
+        SymGuest{c.bool_val(true),
+                 c.bool_val(g.msax3),
+                 fits_matrix(g.apcb, "a guest's APCB"),
+                 c.bool_val(g.pqap_hook.has_value()),
+                 c.bv_val(static_cast<std::uint64_t>(hook), static_cast<unsigned>(mdev_bits_)),
+                 c.bool_val(g.pqap_hook.has_value() && g.pqap_hook_freed)};
   }
   for (int k = 0; k < shape_.mdevs; ++k)
     out.mdevs.push_back(SymMdev{
@@ -476,23 +510,7 @@ SymState Encoder::concretize(const State& s, const Slots& slots) const {
                 c.bv_val(static_cast<std::uint64_t>(gslot), static_cast<unsigned>(guest_bits_)),
                 c.bool_val(m.released)};
   }
-  // The encoding has no hook of its own: it is the attached mdev's, as a successful open
-  // registers it and its close withdraws it. A state where it is not (a failed open moved it,
-  // without KernelBehaviour::failed_attach_keeps_hook) is outside, never silently read as one
-  // where it is (lower() keeps the op that makes it outside too).
-  if (!hooks_follow_attachment(s))
-    throw std::invalid_argument("z3enc: a guest's PQAP hook that is not its attached mdev's");
   return out;
-}
-
-bool hooks_follow_attachment(const State& s) {
-  for (const Guest& g : s.guests) {
-    const Mdev* attached = s.attached_to(g.id);
-    if (g.pqap_hook_freed ||
-        g.pqap_hook != (attached != nullptr ? std::optional<std::string>(attached->uuid) : std::nullopt))
-      return false;
-  }
-  return true;
 }
 
 namespace {
@@ -625,8 +643,19 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
     }
     ids[static_cast<std::size_t>(g)] = id;
     const bool msax3 = b(sg.msax3);
-    st.guests.push_back(Guest{id, msax3, crycb_format(msax3, shape_.params.apxa), mat(sg.apcb),
-                              std::nullopt, false});
+    Guest guest{id, msax3, crycb_format(msax3, shape_.params.apxa), mat(sg.apcb), std::nullopt,
+                false};
+    if (b(sg.hooked)) {
+      // Named as its slot is, also when that slot is absent (a freed hook: Slots keep a removed
+      // mdev's name) or beyond the slots (a valuation that breaks wf).
+      const z3::expr hv = value(sg.hook);
+      if (!hv.is_numeral()) throw std::invalid_argument("z3enc: a hook slot is not a numeral");
+      const auto k = static_cast<std::size_t>(hv.get_numeral_uint64());
+      guest.pqap_hook = k < slots.mdevs.size() && slots.mdevs[k] ? *slots.mdevs[k]
+                                                                  : synthetic_uuid(static_cast<int>(k));
+      guest.pqap_hook_freed = b(sg.hook_freed);
+    }
+    st.guests.push_back(std::move(guest));
   }
   for (int k = 0; k < shape_.mdevs; ++k) {
     const SymMdev& sm = s.mdevs[static_cast<std::size_t>(k)];
@@ -649,10 +678,6 @@ State Encoder::extract(const SymState& s, const Valuation& value, const Slots& s
     md.released = b(sm.released);
     st.mdevs.push_back(std::move(md));
   }
-  // Each guest's hook is its attached mdev's (the first, should a valuation that breaks wf
-  // attach two): the only hook the encoding represents (hooks_follow_attachment).
-  for (Guest& g : st.guests)
-    if (const Mdev* attached = st.attached_to(g.id)) g.pqap_hook = attached->uuid;
   return st;
 }
 
@@ -685,9 +710,15 @@ z3::expr Encoder::equal(const SymState& a, const SymState& b) const {
     const SymGuest& x = a.guests[g];
     const SymGuest& y = b.guests[g];
     all.push_back(x.present == y.present);
-    all.push_back(z3::implies(x.present, x.msax3 == y.msax3 && mat(x.apcb, y.apcb)));
+    all.push_back(z3::implies(x.present, x.msax3 == y.msax3 && mat(x.apcb, y.apcb) &&
+                                             hooks_equal(x, y)));
   }
   return conjunction(all);
+}
+
+z3::expr hooks_equal(const SymGuest& x, const SymGuest& y) {
+  return x.hooked == y.hooked &&
+         z3::implies(x.hooked, x.hook == y.hook && x.hook_freed == y.hook_freed);
 }
 
 z3::expr Encoder::wf(const SymState& s) const {
@@ -703,6 +734,13 @@ z3::expr Encoder::wf(const SymState& s) const {
       const SymMdev& o = s.mdevs[j];
       all.push_back(!(m.present && m.attached && o.present && o.attached && m.guest == o.guest));
     }
+  }
+  for (const SymGuest& g : s.guests) {
+    z3::expr_vector names(*ctx_);
+    for (int k = 0; k < shape_.mdevs; ++k)
+      names.push_back(mdev_is(g.hook, k) &&
+                      (g.hook_freed || s.mdevs[static_cast<std::size_t>(k)].present));
+    all.push_back(z3::implies(g.present && g.hooked, disjunction(names)));
   }
   return conjunction(all);
 }

@@ -26,8 +26,10 @@
 // live outside Z3 (`Slots`). Pending adds are absent: step.cpp empties them within the host
 // configuration change that fills them, so between operations they are always empty. Sysfs
 // parsing (EINVAL/ERANGE) is the parsers' business: an operation here starts where the parsed
-// value is checked. The guests' PQAP hooks are not encoded (Encoder::assumptions: each is
-// its attached mdev's). Observations (commits, resets, read texts) are not encoded: a transition
+// value is checked. Each guest's PQAP(AQIC) hook is encoded (SymGuest: registered or not, the
+// mdev slot it names, freed or not), so the open that fails with EPERM and moves it before
+// 4400270ec034 is a transition like any other, and P6 speaks of it. Observations (commits,
+// resets, read texts, the AQIC answer) are not encoded: a transition
 // yields the post-state and the result code. The 6.19 driver_override regime is encoded per
 // queue (SymState); one mask write of it is not (Encoder::assumptions says which, and lower()
 // keeps it outside).
@@ -43,6 +45,9 @@
 //   * filter_resets_unplugged, unbind_resets_adapter, request_clears_crycb,
 //     ap_config_attribute: the resets after a filter, remove_queue's resets, the release
 //     request, and ap_config (ENOENT, no change, without the attribute);
+//   * failed_attach_keeps_hook = false (before 4400270ec034): an open failing with EPERM
+//     (another mdev attached to the guest) leaves the guest's hook on the failing mdev: the one
+//     failed operation whose post-state is not its pre-state (Transition::failed);
 //   * reset_waits_for_completion, deconfigured_passable, checkstopped_passable: in the meaning
 //     of the two booleans (hw_ok is "a reset ends passable under the profile"), so only
 //     concretize, extract, normalize and lower read them; without a passable non-NORMAL code
@@ -116,12 +121,6 @@ std::map<std::uint16_t, std::uint8_t> folded_hw_responses(
 // Example: passable_nonzero_code(KernelVersion::v6_8) == response::deconfigured.
 std::optional<std::uint8_t> passable_nonzero_code(KernelVersion kernel);
 
-// Whether every guest's PQAP hook (Guest::pqap_hook) is its attached mdev's, none without one:
-// the only hook the encoding represents (Encoder::assumptions). Always so under a profile with
-// KernelBehaviour::failed_attach_keeps_hook; before it an open failing with EPERM breaks it.
-// Example: hooks_follow_attachment(State::initial(params, cfg)) == true.
-bool hooks_follow_attachment(const State& s);
-
 // The size of an instance: mask width N, slot counts and the host's fixed QCI parameters.
 // Every ID the instance can name is below N, so the sysfs maxima must be too (a non-APXA host,
 // whose maxima are 63/15/15, needs N ≥ 64).
@@ -168,12 +167,26 @@ struct SymMdev {
 };
 
 // One guest slot; the CRYCB format is crycb_format(msax3, params.apxa), so only msax3 is stored.
+// The PQAP(AQIC) hook (Guest::pqap_hook, pqap_hook_freed) is state of its own: `hooked` says a
+// hook is registered, `hook` the mdev slot whose uuid it names (BV of Encoder::mdev_bits) and
+// `hook_freed` that this mdev was removed while the hook pointed into it. `hook` and
+// `hook_freed` mean nothing while not hooked. A freed hook keeps its slot: lower() never gives a
+// removed mdev's slot to another uuid (Slots keep the names of removed slots), so the slot still
+// names the uuid the model's hook holds, also after an mdev of that uuid is created again.
 // Example: enc.fresh("s").guests[1].msax3 is guest slot 1's MSAX3 flag.
 struct SymGuest {
   z3::expr present;  // Bool
   z3::expr msax3;    // Bool
   SymMatrix apcb;
+  z3::expr hooked;      // Bool: Guest::pqap_hook has a value
+  z3::expr hook;        // BV(mdev_bits): the slot of the mdev it names
+  z3::expr hook_freed;  // Bool: Guest::pqap_hook_freed
 };
+
+// Bool: the two guests' hooks are the same (equal registration; while registered, the same slot
+// and freed flag): the guest part of Encoder::equal that proofs' equal_at shares.
+// Example: hooks_equal(g, g).simplify() is true.
+z3::expr hooks_equal(const SymGuest& x, const SymGuest& y);
 
 // A symbolic State. Rows are arrays BV(log2 N) → BV(N) indexed by adapter:
 //   unbound[a] ∋ d  iff State::unbound[a] ∋ d,
@@ -382,7 +395,9 @@ struct Definition {
 // One operation applied to a symbolic pre-state: the post-state and result (an errno number,
 // BV8: 0 on success), in terms of the pre-state, the operation's arguments and `defs`. `failed`
 // says the operation stopped at a check with an errno (model::completed is false): its
-// post-state is the pre-state (P6 holds by construction). The one errno of a completed
+// post-state is the pre-state, but for the one failure the kernel let change the state (before
+// 4400270ec034 an open failing with EPERM moves the guest's PQAP hook), so P6 is proved, not
+// built in, and fails in those profiles (p6.failure_atomicity). The one errno of a completed
 // operation, a device reset's EIO, is not a failure: its post-state holds the resets.
 // One event of an operation, in the order step.cpp observes it (the model's Commit and Reset
 // events; P5 and P8 are stated over them). A commit writes one guest's whole APCB triple: the
@@ -456,6 +471,8 @@ class Encoder {
   int index_bits() const { return index_bits_; }  // log2 N
   // Example: with 2 guest slots, guest_bits() == 1.
   int guest_bits() const { return guest_bits_; }  // bits of a guest slot number
+  // Example: with 2 mdev slots, mdev_bits() == 1.
+  int mdev_bits() const { return mdev_bits_; }  // bits of an mdev slot number (SymGuest::hook)
 
   // --- sorts and constants ---------------------------------------------------------------------
   // Example: enc.mask_sort().bv_size() == enc.width().
@@ -559,6 +576,9 @@ class Encoder {
   // Bool: guest slot term `g` equals slot number `slot`.
   // Example: guest_is(enc.ctx().bv_val(1, enc.guest_bits()), 1).simplify() is true.
   z3::expr guest_is(const z3::expr& g, int slot) const;
+  // Bool: mdev slot term `k` (SymGuest::hook) equals slot number `slot`.
+  // Example: mdev_is(enc.ctx().bv_val(1, enc.mdev_bits()), 1).simplify() is true.
+  z3::expr mdev_is(const z3::expr& k, int slot) const;
 
   // --- states ----------------------------------------------------------------------------------
   // A state of uninterpreted constants named `<prefix>.<field>`.
@@ -568,20 +588,22 @@ class Encoder {
   // with those Slots. Throws std::invalid_argument when `s` does not fit the shape: other
   // parameters, more mdevs or guests than slots, an ID ≥ N anywhere but in the bus masks and
   // the reset-response tables (those are cut to the width, see `normalize`), a pending add,
-  // a guest format that does not follow from its MSAX3 flag, an mdev attached to no guest, or
-  // a guest whose PQAP hook (Guest::pqap_hook) is not its attached mdev's (none without one).
+  // a guest format that does not follow from its MSAX3 flag, or an mdev attached to no guest.
+  // A PQAP hook naming a removed mdev's uuid (Guest::pqap_hook_freed) names it by the first
+  // slot left unnamed after the mdevs' (throws when none is left).
   // Example: auto [sym, slots] = enc.concretize(model::State::initial(shape.params, cfg));
   std::pair<SymState, Slots> concretize(const State& s) const;
   // Same, with mdev uuid u at the slot `slots` names for it and guest id g likewise (every mdev
-  // and guest of `s` must be named there). Throws std::invalid_argument as above.
+  // and guest of `s` must be named there, and so must the uuid of every guest's PQAP hook).
+  // Throws std::invalid_argument as above.
   // Example: for s with mdevs uuid_a, uuid_b and no guests,
   //   enc.concretize(s, Slots{{uuid_b, uuid_a}, {std::nullopt, std::nullopt}}) puts uuid_b in slot 0.
   SymState concretize(const State& s, const Slots& slots) const;
   // The State a valuation of `s` denotes (a model of a satisfiable query, or simplify on a
   // closed ground state): present slots in slot order, named by `slots` (a missing name gets a
   // synthetic uuid / an unused id), non-passable responses as kNonPassableResponse. The result is
-  // in normal form (`normalize`); each guest's PQAP hook is its attached mdev's, the only hook
-  // the encoding represents. Requires wf(s) under the valuation; throws
+  // in normal form (`normalize`); a guest's PQAP hook names the uuid of its slot (a synthetic
+  // one for a slot `slots` does not name). Requires wf(s) under the valuation; throws
   // std::invalid_argument when a value is not a numeral or an attached guest slot is absent.
   // Example: auto [sym, slots] = enc.concretize(s);
   //   enc.extract(sym, [](const z3::expr& e) { return e.simplify(); }, slots) == normalize(s, N).
@@ -591,12 +613,14 @@ class Encoder {
   //   State cex = enc.extract(pre, solver.get_model(), slots);
   State extract(const SymState& s, const z3::model& model, const Slots& slots) const;
 
-  // Bool: a and b denote the same State under the same Slots (absent slots' fields and a
-  // detached mdev's guest slot are ignored).
+  // Bool: a and b denote the same State under the same Slots (absent slots' fields, a
+  // detached mdev's guest slot and an unhooked guest's hook slot and freed flag are ignored).
   // Example: enc.equal(s, s).simplify() is true.
   z3::expr equal(const SymState& a, const SymState& b) const;
   // Bool: well-formed: an attached mdev names a present guest slot, no two present mdevs are
-  // attached to the same guest.
+  // attached to the same guest, a present guest's hook names an mdev slot, a present one
+  // unless freed (what step.cpp keeps: an open registers a present mdev's hook, its removal
+  // marks the hook freed).
   // Example: enc.wf(enc.concretize(s).first).simplify() is true for every State s that fits.
   z3::expr wf(const SymState& s) const;
   // Bool: what `step` needs, beyond wf and Transition::covered, to agree with model::apply.
@@ -609,14 +633,6 @@ class Encoder {
   // assumptions are the mask regime's facts: with masks not both all ones, no override, no
   // override binding and a zero count (a mask write is refused while the count is not zero
   // and rebinds every queue by the masks; an override write needs all-ones masks).
-  // Not a term either, a premise of every SymState: a guest's PQAP(AQIC) hook
-  // (Guest::pqap_hook) is the attached mdev's, or none without one. That holds in every profile
-  // with KernelBehaviour::failed_attach_keeps_hook; before 4400270ec034 an open failing with
-  // EPERM moves the hook to the failing mdev. concretize refuses such a State and lower() the
-  // open that makes one, so the agreement test counts it as skipped and no obligation speaks of
-  // the hook: P6 "holds" in those profiles over the encoded state only (the model's P6 check
-  // reports the moved hook; invariants_hold is false there). Observations, the AQIC answer
-  // included, are not encoded anyway.
   // Example: solver.add(enc.wf(pre) && enc.assumptions(pre)) before asking about step(pre, op).
   z3::expr assumptions(const SymState& s) const;
   // Bool: P3's second half under the shape's profile: no assigned APQN is reserved for the
@@ -689,6 +705,7 @@ class Encoder {
   Shape shape_;
   int index_bits_;
   int guest_bits_;
+  int mdev_bits_;
   unsigned next_definition_ = 0;
 };
 
@@ -707,9 +724,8 @@ struct Lowered {
 // slot above every occupied one, so slot order stays creation order). nullopt when the
 // operation is outside the encoding: a parse error (EINVAL/ERANGE, the parsers' business), an
 // invalid uuid to create, an ID or ap_config mask beyond the width, or no slot free; a read
-// of the driver's constant `features`, which shows nothing of the state; and, under a profile
-// without KernelBehaviour::failed_attach_keeps_hook, an open that fails with EPERM (it moves the
-// guest's PQAP hook, which the encoding does not hold: Encoder::assumptions).
+// of the driver's constant `features`, which shows nothing of the state; a guest's PQAP(AQIC),
+// which changes nothing (its answer is an observation).
 // Example: lower(enc, op::AttrWrite{uuid, MdevAttr::assign_adapter, "x\n"}, pre, slots) ==
 //   std::nullopt (a parse error); with "5\n" it is sop::AttrWrite{k, assign_adapter, 5}.
 std::optional<Lowered> lower(const Encoder& enc, const Op& op, const State& pre,

@@ -94,6 +94,8 @@ class Lowerer {
   std::optional<Lowered> operator()(const op::MdevRemove& o) const {
     const int slot = mdev_slot(o.uuid);
     if (slot < 0) return std::nullopt;
+    // The slot keeps its name: a PQAP hook left in the removed mdev (SymGuest::hook) still
+    // names its uuid by it, and only that uuid is created there again (next_slot).
     return done(sop::MdevRemove{slot});
   }
   std::optional<Lowered> operator()(const op::AttrWrite& o) const {
@@ -134,7 +136,6 @@ class Lowerer {
     const int m = mdev_slot(o.uuid);
     const int g = guest_slot(o.guest);
     if (m < 0 || g < 0) return std::nullopt;
-    if (moves_pqap_hook(o)) return std::nullopt;
     return done(sop::GuestAttach{m, g});
   }
   std::optional<Lowered> operator()(const op::GuestDetach& o) const {
@@ -179,8 +180,8 @@ class Lowerer {
     if (!fits(o.apqn)) return std::nullopt;
     return done(sop::DriverOverrideRead{idx(o.apqn.adapter), idx(o.apqn.domain)});
   }
-  // A guest's PQAP(AQIC) changes nothing; which mdev it reaches is the attached one
-  // (step.cpp), which the encoding's guest slots already determine. Outside the encoding.
+  // A guest's PQAP(AQIC) changes nothing; its answer (which mdev's handler, and what that
+  // answers) is an observation, which the encoding does not hold. Outside the encoding.
   std::optional<Lowered> operator()(const op::GuestAqic&) const { return std::nullopt; }
   std::optional<Lowered> operator()(const op::ReadQueueStatus& o) const {
     if (!fits(o.apqn)) return std::nullopt;
@@ -189,15 +190,6 @@ class Lowerer {
 
  private:
   std::optional<Lowered> done(SymOp op) const { return Lowered{std::move(op), slots_}; }
-  // Whether the open `o` fails with EPERM and moves the guest's PQAP hook to the failing mdev
-  // (a profile without KernelBehaviour::failed_attach_keeps_hook): the encoding has no hook of
-  // its own (it is the attached mdev's, Encoder::assumptions), so that failure is outside.
-  bool moves_pqap_hook(const op::GuestAttach& o) const {
-    if (behaviour(pre_.kernel).failed_attach_keeps_hook) return false;
-    const Mdev* m = pre_.find_mdev(o.uuid);
-    return m != nullptr && !m->guest && pre_.find_guest(o.guest) != nullptr &&
-           pre_.attached_to(o.guest) != nullptr;
-  }
   // Whether the bus-mask write `o` succeeds and reprobes a queue the encoding's closed form
   // cannot follow (Encoder::assumptions, Transition::covered): one an mdev has assigned that
   // goes from the default driver to vfio_ap (its probe refilters the mdev), or one in an mdev's

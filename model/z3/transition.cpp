@@ -9,6 +9,7 @@
 //   * only a filter reads last_ok, so resets matter only when a filter follows them;
 //   * a probe inside a bulk operation (host configuration change, bus-mask write) never
 //     filters: the queue's owner has pending adds, or there is no owner (argued at each).
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 
@@ -44,9 +45,13 @@ class TransitionBuilder {
  private:
   // A check of the operation, in step.cpp's order: the first whose condition holds decides the
   // result. An `ok` check is a no-op success ("already assigned"): result 0, state unchanged.
+  // A check stops the operation with the pre-state unless it names the state it `leaves`: the
+  // one failure that changes the state (an open's EPERM before 4400270ec034 moves the guest's
+  // PQAP hook), kept as the kernel has it so that P6 is proved, not assumed.
   struct Check {
     z3::expr cond;
     Errno result;
+    std::optional<SymState> leaves = std::nullopt;
   };
 
   z3::expr zero() const { return enc_.zero(); }
@@ -77,6 +82,11 @@ class TransitionBuilder {
   static SymMatrix pick(const z3::expr& c, const SymMatrix& t, const SymMatrix& e) {
     return SymMatrix{pick(c, t.adapters, e.adapters), pick(c, t.domains, e.domains),
                      pick(c, t.control_domains, e.control_domains)};
+  }
+
+  // The mdev slot number `k` as a hook term (SymGuest::hook).
+  z3::expr mdev_slot(int k) const {
+    return c_.bv_val(static_cast<std::uint64_t>(k), static_cast<unsigned>(enc_.mdev_bits()));
   }
 
   SymMdev empty_mdev(bool present) const {
@@ -162,7 +172,8 @@ SymState TransitionBuilder::merge(const z3::expr& c, const SymState& t, const Sy
     const SymGuest& x = t.guests[g];
     const SymGuest& y = e.guests[g];
     s.guests.push_back(SymGuest{pick(c, x.present, y.present), pick(c, x.msax3, y.msax3),
-                                pick(c, x.apcb, y.apcb)});
+                                pick(c, x.apcb, y.apcb), pick(c, x.hooked, y.hooked),
+                                pick(c, x.hook, y.hook), pick(c, x.hook_freed, y.hook_freed)});
   }
   return s;
 }
@@ -176,14 +187,18 @@ Transition TransitionBuilder::finish(const std::vector<Check>& checks, const Sym
   z3::expr result = completion;
   z3::expr stop = ff();
   z3::expr failed = ff();
+  // The state a stopping check leaves: the pre-state, or what the deciding check `leaves`.
+  SymState stopped = pre_;
   for (auto it = checks.rbegin(); it != checks.rend(); ++it) {
     result = z3::ite(it->cond, enc_.errno_value(it->result), result);
+    stopped = merge(it->cond, it->leaves ? *it->leaves : pre_, stopped);
     stop = it->cond || stop;
     // The first check that holds decides; an `ok` check stops without failing.
     failed = it->result == Errno::ok ? (!it->cond && failed) : (it->cond || failed);
   }
   // A check that holds stops the operation before any commit or reset (P6): no event takes
-  // place, and every in-progress state is the pre-state.
+  // place, and every in-progress state is the pre-state (a check that `leaves` a state changes
+  // it without an event).
   if (!stop.is_false())
     for (SymEvent& e : events_) {
       e.happens = e.happens && !stop;
@@ -194,7 +209,7 @@ Transition TransitionBuilder::finish(const std::vector<Check>& checks, const Sym
   std::function<z3::expr(const z3::expr&)> covered = [tt = tt()](const z3::expr&) { return tt; };
   if (uncovered_)
     covered = [stop, uncovered = uncovered_](const z3::expr& y) { return stop || !uncovered(y); };
-  return Transition{merge(stop, pre_, success), result, failed, std::move(defs_),
+  return Transition{merge(stop, stopped, success), result, failed, std::move(defs_),
                     std::move(events_), std::move(covered)};
 }
 
@@ -671,6 +686,9 @@ Transition TransitionBuilder::operator()(const sop::MdevRemove& o) {
   SymState s = pre_;
   reset_linked(s, o.slot);
   mdev(s, o.slot) = empty_mdev(false);
+  // A hook into this mdev (an open of it failed, before 4400270ec034) is left dangling.
+  for (SymGuest& g : s.guests)
+    g.hook_freed = g.hook_freed || (g.hooked && enc_.mdev_is(g.hook, o.slot));
   return finish({{!m.present, Errno::enoent}, {m.attached, Errno::ebusy}}, s);
 }
 
@@ -778,7 +796,7 @@ Transition TransitionBuilder::operator()(const sop::ApConfigWrite& o) {
 Transition TransitionBuilder::operator()(const sop::GuestCreate& o) {
   SymState s = pre_;
   s.guests.at(static_cast<std::size_t>(o.slot)) =
-      SymGuest{tt(), o.msax3, SymMatrix{zero(), zero(), zero()}};
+      SymGuest{tt(), o.msax3, SymMatrix{zero(), zero(), zero()}, ff(), mdev_slot(0), ff()};
   return finish({{pre_.guests.at(static_cast<std::size_t>(o.slot)).present, Errno::eexist}}, s);
 }
 
@@ -788,22 +806,39 @@ Transition TransitionBuilder::operator()(const sop::GuestAttach& o) {
   z3::expr taken = ff();
   for (const SymMdev& other : pre_.mdevs)
     taken = taken || (other.present && other.attached && enc_.guest_is(other.guest, o.guest));
-  SymState s = pre_;
+  // set_kvm registers m's PQAP hook with the guest: after the EPERM check from 4400270ec034,
+  // before it (and not withdrawn on the EPERM) until then.
+  auto hooked = [&](SymState st) {
+    SymGuest& sg = st.guests.at(static_cast<std::size_t>(o.guest));
+    sg.hooked = tt();
+    sg.hook = mdev_slot(o.mdev);
+    sg.hook_freed = ff();
+    return st;
+  };
+  SymState s = hooked(pre_);
   SymMdev& sm = mdev(s, o.mdev);
   sm.attached = tt();
   sm.guest =
       c_.bv_val(static_cast<std::uint64_t>(o.guest), static_cast<unsigned>(enc_.guest_bits()));
   // set_kvm commits the shadow as it is.
   commit_if(s, o.mdev, tt());
-  return finish({{!m.present || !g.present, Errno::enoent},
-                 {m.attached, Errno::ebusy},
-                 {taken, Errno::eperm}},
+  Check eperm{taken, Errno::eperm};
+  if (!enc_.behaviour().failed_attach_keeps_hook) eperm.leaves = hooked(pre_);
+  return finish({{!m.present || !g.present, Errno::enoent}, {m.attached, Errno::ebusy}, eperm},
                 s);
 }
 
 Transition TransitionBuilder::operator()(const sop::GuestDetach& o) {
   const SymMdev& m = mdev(pre_, o.slot);
   SymState s = pre_;
+  // unset_kvm withdraws the guest's hook first, whatever mdev it names (before 4400270ec034 one
+  // whose open failed).
+  for (int g = 0; g < guest_slots(); ++g) {
+    SymGuest& sg = s.guests[static_cast<std::size_t>(g)];
+    const z3::expr mine = m.attached && enc_.guest_is(m.guest, g);
+    sg.hooked = sg.hooked && !mine;
+    sg.hook_freed = sg.hook_freed && !mine;
+  }
   clear_crycb_if(s, o.slot, tt());
   reset_linked(s, o.slot);
   SymMdev& sm = mdev(s, o.slot);
@@ -940,7 +975,8 @@ SymState map_state(const SymState& s, const std::function<z3::expr(const z3::exp
     out.mdevs.push_back(SymMdev{f(m.present), mat(m.assigned), mat(m.shadow), f(m.attached),
                                 f(m.guest), f(m.released)});
   for (const SymGuest& g : s.guests)
-    out.guests.push_back(SymGuest{f(g.present), f(g.msax3), mat(g.apcb)});
+    out.guests.push_back(SymGuest{f(g.present), f(g.msax3), mat(g.apcb), f(g.hooked), f(g.hook),
+                                  f(g.hook_freed)});
   return out;
 }
 
