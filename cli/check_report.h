@@ -93,6 +93,9 @@ class CheckReport {
   // name comes from the plugin).
   // Example: report.set_implementation(impl->name());
   void set_implementation(std::string name) { options_.implementation = std::move(name); }
+  // The reference engine's label, once a command has declared the profile it follows.
+  // Example: report.set_reference("model, kernel 6.12");
+  void set_reference(std::string label) { options_.reference = std::move(label); }
 
   // Whether checking stopped at a divergence before the end of the trace (one that is not
   // allowed, without --all).

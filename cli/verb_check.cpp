@@ -195,8 +195,24 @@ int check_against(const PluginCheck& args, sut::Implementation& impl, const read
                                  .allow = allow,
                                  .all = args.all});
   bool named = false;
+  // A command declares the kernel it implements in its output's header (`# kernel: V`, the
+  // handshake apcb run --kernel V - writes): the reference follows it unless --kernel was given.
+  const bool follow_command = !args.command.empty() && !args.kernel_fixed;
   const sut::Comparison r = sut::compare(impl, params, config, next_step, args.kind, args.kernel, [&](const sut::ComparedStep& s) {
-    if (!named) report.set_implementation(impl.name());  // a plugin's name is known once it runs
+    if (!named) {
+      report.set_implementation(impl.name());  // a plugin's name is known once it runs
+      if (const auto declared = impl.declared_kernel(); declared && follow_command) {
+        if (*declared != args.kernel) report.set_reference(reference_label(harness::EngineKind::model, *declared));
+        if (*declared != args.kernel)
+          std::cerr << "apcb check: " << impl.name() << " declares '# kernel: "
+                    << model::kernel_version_name(*declared)
+                    << "': the reference follows that profile (--kernel overrides)\n";
+      } else if (declared && *declared != args.kernel) {
+        std::cerr << "apcb check: " << impl.name() << " declares '# kernel: "
+                  << model::kernel_version_name(*declared) << "', but --kernel "
+                  << model::kernel_version_name(args.kernel) << " was given: following --kernel\n";
+      }
+    }
     named = true;
     if (!s.diverges) return true;
     const trace::TraceStep& step = *s.at;
@@ -204,7 +220,7 @@ int check_against(const PluginCheck& args, sut::Implementation& impl, const read
     return report.divergence(s.step, step.line, step.op,
                              {s.theirs.observation, inexact ? s.theirs.rendering : "", inexact ? s.theirs.detail : ""},
                              *s.reference, s.before, s.after);
-  });
+  }, follow_command);
   // A trace that turns out bad midway is bad input, whatever was compared before the bad line.
   if (input && apcb::trace::report_read_error(input->reader)) return kBadInput;
   if (r.divergence) return report.finish(counts(r.compared, r.skipped));

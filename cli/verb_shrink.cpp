@@ -337,7 +337,16 @@ int shrink_against_implementation(ShrinkArgs args) {
   if (args.kernel != model::KernelVersion::latest) args.kind = harness::EngineKind::model;
   auto impl = args.command.empty() ? sut::make_plugin_implementation(args.plugin_path, limit)
                                    : sut::make_command_implementation(args.command, limit);
-  const auto first = sut::first_divergence(*impl, *trace, args.kind, args.kernel);
+  // A command declares its kernel in its output (`# kernel: V`): without --kernel the first run
+  // follows it, and so does every re-run after it.
+  const auto first = sut::first_divergence(*impl, *trace, args.kind, args.kernel,
+                                           !args.command.empty() && !args.kernel_given);
+  if (first.followed && *first.followed != args.kernel) {
+    std::cerr << "apcb shrink: " << args.command << " declares '# kernel: " << model::kernel_version_name(*first.followed)
+              << "': the reference follows that profile (--kernel overrides)\n";
+    args.kernel = *first.followed;
+    args.kind = harness::EngineKind::model;
+  }
   const auto failure = failure_of(first, *trace);
   if (!failure) {
     if (first.stop && first.stop->kind == sut::Outcome::Kind::load_error) {

@@ -243,11 +243,14 @@ void read_answers(const std::string& command, const trace::Trace& input, const s
     // The steps answered in full before the line that does not parse come first.
     auto before = trace::parse_trace(first_lines(text, e->line - 1), file);
     if (auto* t = std::get_if<trace::Trace>(&before); t != nullptr && t->params == input.params &&
-                                                      t->config == input.config && !t->steps.empty())
+                                                      t->config == input.config && !t->steps.empty()) {
+      run.declared_kernel = t->kernel;
       take(*t, t->steps.size() - 1);
+    }
     return;
   }
   const trace::Trace& out = std::get<trace::Trace>(parsed);
+  run.declared_kernel = out.kernel;
   if (!(out.params == input.params && out.config == input.config)) {
     if (complete)
       break_at(host_line(text), "the host is not the input's: `" + trace::format_host_init(out.params, out.config) +

@@ -38,6 +38,10 @@ struct CommandRun {
   // answering every step (at step answers.size() + 1); phase finish when every step was answered
   // and the command then failed (a non-zero exit status, a signal, or the time limit).
   std::optional<Outcome> failure;
+  // The profile the command's output declares in its header (`# kernel: V`, as `apcb run
+  // --kernel V -` writes it): the kernel whose vfio_ap the command implements. nullopt when it
+  // declares none, or its header does not parse.
+  std::optional<model::KernelVersion> declared_kernel;
 };
 
 // Runs `/bin/sh -c command` on `trace` (its expectations and comments are not sent) and reads its

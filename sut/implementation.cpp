@@ -86,6 +86,9 @@ class CommandImplementation final : public Implementation {
   }
   std::string name() const override { return command_; }
   std::string options() const override { return "--sut-cmd " + shell_quote(command_); }
+  std::optional<model::KernelVersion> declared_kernel() const override {
+    return ran_ ? run_.declared_kernel : std::nullopt;
+  }
 
  private:
   // Runs the command on the operations fed, the first time an answer is asked for: it reads its
@@ -157,7 +160,7 @@ std::string describe(const DifferingParts& parts) {
 
 Comparison compare(Implementation& impl, const model::HostParams& params, const model::Matrix& config,
                    const harness::StepSource& next, harness::EngineKind kind, model::KernelVersion kernel,
-                   const std::function<bool(const ComparedStep&)>& on_step) {
+                   const std::function<bool(const ComparedStep&)>& on_step, bool follow_declared) {
   Comparison result;
   if (auto why = impl.start(params, config)) {
     result.name = impl.name();
@@ -165,10 +168,21 @@ Comparison compare(Implementation& impl, const model::HostParams& params, const 
     return result;
   }
   result.name = impl.name();
-  auto reference = harness::make_engine(kind, params, config, kernel);
+  // Made at the first step the implementation answers, when a command's declaration is known.
+  std::unique_ptr<harness::Engine> reference;
   // One step behind `reference` (the last step it ran is applied here before the next runs):
   // its state is the state before a divergent step, without a state copy per step.
-  auto behind = harness::make_engine(kind, params, config, kernel);
+  std::unique_ptr<harness::Engine> behind;
+  const auto make_reference = [&] {
+    if (reference) return;
+    if (const auto declared = impl.declared_kernel(); follow_declared && declared) {
+      kernel = *declared;
+      result.followed = declared;
+      if (kernel != model::KernelVersion::latest) kind = harness::EngineKind::model;
+    }
+    reference = harness::make_engine(kind, params, config, kernel);
+    behind = harness::make_engine(kind, params, config, kernel);
+  };
   std::optional<trace::TraceStep> last_run;
   model::Observation ignored;
   std::deque<trace::TraceStep> ahead;  // read and fed, not yet answered
@@ -193,6 +207,7 @@ Comparison compare(Implementation& impl, const model::HostParams& params, const 
     s.step = i;
     s.at = &step;
     s.theirs = impl.next();
+    make_reference();
     switch (s.theirs.kind) {
       case Outcome::Kind::cannot_comply:
         ++result.skipped;
@@ -236,7 +251,8 @@ Comparison compare(Implementation& impl, const model::HostParams& params, const 
 }
 
 Comparison compare(Implementation& impl, const trace::Trace& trace, harness::EngineKind kind,
-                   model::KernelVersion kernel, const std::function<bool(const ComparedStep&)>& on_step) {
+                   model::KernelVersion kernel, const std::function<bool(const ComparedStep&)>& on_step,
+                   bool follow_declared) {
   std::size_t i = 0;
   return compare(
       impl, trace.params, trace.config,
@@ -245,12 +261,13 @@ Comparison compare(Implementation& impl, const trace::Trace& trace, harness::Eng
         step = trace.steps[i++];
         return true;
       },
-      kind, kernel, on_step);
+      kind, kernel, on_step, follow_declared);
 }
 
 Comparison first_divergence(Implementation& impl, const trace::Trace& trace, harness::EngineKind kind,
-                            model::KernelVersion kernel) {
-  return compare(impl, trace, kind, kernel, [](const ComparedStep& s) { return !s.diverges; });
+                            model::KernelVersion kernel, bool follow_declared) {
+  return compare(impl, trace, kind, kernel, [](const ComparedStep& s) { return !s.diverges; },
+                 follow_declared);
 }
 
 }  // namespace apcb::sut

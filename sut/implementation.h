@@ -74,6 +74,14 @@ class Implementation {
   //
   // Example: make_command_implementation("apcb run -", limit)->options() == "--sut-cmd 'apcb run -'"
   virtual std::string options() const = 0;
+  // The kernel profile this run of the implementation declares it implements, when it declares
+  // one at run time: a command's output header (`# kernel: V`, sut/command.h). A plugin declares
+  // its profile by a symbol the CLI reads before the run (apcb_sut_kernel_version), so nullopt.
+  // Meaningful once next() has been asked.
+  //
+  // Example: after next(), make_command_implementation("apcb run --kernel 6.12 -", limit)
+  //   ->declared_kernel() == model::KernelVersion::v6_12.
+  virtual std::optional<model::KernelVersion> declared_kernel() const { return std::nullopt; }
 };
 // A plugin (apcb_sut.h) at `path`, run in a child process (sut/isolated.h) with `step_limit` for
 // each step and for loading, creating and destroying its instance. Steps are submitted up to 64
@@ -151,6 +159,9 @@ struct Comparison {
   // after the last step (phase finish).
   std::optional<Outcome> stop;
   std::size_t stop_step = 0;  // 0-based index of the step `stop` happened at (phase step)
+  // The profile the implementation declared and the reference followed (compare's
+  // `follow_declared`), when it did.
+  std::optional<model::KernelVersion> followed;
 };
 
 // Runs `impl` on `trace` beside the reference (harness::make_engine(kind, ..., kernel)) and hands
@@ -163,8 +174,12 @@ struct Comparison {
 // Example (every divergence, not only the first):
 //   auto r = sut::compare(*impl, trace, harness::EngineKind::model, model::KernelVersion::latest,
 //                         [&](const sut::ComparedStep& s) { if (s.diverges) all.push_back(s); return true; });
+// `follow_declared`: when the implementation declares a profile at run time (declared_kernel(),
+// known at its first answer), the reference follows that profile instead of `kernel` (the model
+// engine for any profile but latest); the result's `followed` says which it took.
 Comparison compare(Implementation& impl, const trace::Trace& trace, harness::EngineKind kind,
-                   model::KernelVersion kernel, const std::function<bool(const ComparedStep&)>& on_step);
+                   model::KernelVersion kernel, const std::function<bool(const ComparedStep&)>& on_step,
+                   bool follow_declared = false);
 // compare() over steps read one at a time (`next`, e.g. a trace::TraceReader) from the host
 // `params` and `config`: memory is bounded by the lookahead (64 steps for a plugin; a command
 // reads its whole trace, so its steps are all held). The reference's state before a divergent
@@ -175,7 +190,7 @@ Comparison compare(Implementation& impl, const trace::Trace& trace, harness::Eng
 //                         [&](trace::TraceStep& s) { return reader.next(s); }, kind, kernel, on_step);
 Comparison compare(Implementation& impl, const model::HostParams& params, const model::Matrix& config,
                    const harness::StepSource& next, harness::EngineKind kind, model::KernelVersion kernel,
-                   const std::function<bool(const ComparedStep&)>& on_step);
+                   const std::function<bool(const ComparedStep&)>& on_step, bool follow_declared = false);
 
 // compare() stopping at the first divergent step.
 //
@@ -183,7 +198,7 @@ Comparison compare(Implementation& impl, const model::HostParams& params, const 
 //   auto r = sut::first_divergence(*impl, trace, harness::EngineKind::impl, model::KernelVersion::latest);
 //   if (r.divergence) std::cout << "diverges at step " << r.divergence->step + 1 << "\n";
 Comparison first_divergence(Implementation& impl, const trace::Trace& trace, harness::EngineKind kind,
-                            model::KernelVersion kernel);
+                            model::KernelVersion kernel, bool follow_declared = false);
 
 }  // namespace apcb::sut
 
