@@ -590,6 +590,13 @@ void p6_counterexample(Prover& p, const std::string& label, const std::string& k
          (f->claim ? "" : "; NOT a counterexample at the run's width"));
 }
 
+// A finding's counterexample counts only when model::apply replays it exactly and, at the run's
+// width, the encoding shows the violation it was searched for (the finding obligations).
+void fail_unless_replayed_and_claimed(Prover& p, const Found& f) {
+  if (!f.replay.matches) p.fail("the counterexample does not replay: model::apply and the encoding differ");
+  if (!f.claim) p.fail("at the run's width the encoding does not show the violation");
+}
+
 // F1: the spec-strength invariant (P2 and P7 with "passable") is not inductive for `kind`:
 // a reset that fails without unplugging leaves the adapter in the shadow. The operation
 // completes (a device reset then answers EIO, and its resets stand).
@@ -610,8 +617,7 @@ void f1(Prover& p, const std::string& kind_name) {
   const std::optional<Found> f = certify(p, kind_name, s, comments);
   if (!f) return;
   const Replay& r = f->replay;
-  if (!r.matches) p.fail("the counterexample does not replay: model::apply and the encoding differ");
-  if (!f->claim) p.fail("at the run's width the encoding does not show the violation");
+  fail_unless_replayed_and_claimed(p, *f);
   if (!r.pre_violations.empty())
     p.fail("the pre-state breaks the spec invariant: " + violations_text(r.pre_violations));
   bool p7 = false;
@@ -667,8 +673,7 @@ void f2(Prover& p) {
   const std::optional<Found> f = certify(p, "bus_mask_write", s, comments);
   if (!f) return;
   const Replay& r = f->replay;
-  if (!r.matches) p.fail("the counterexample does not replay: model::apply and the encoding differ");
-  if (!f->claim) p.fail("at the run's width the encoding does not show the violation");
+  fail_unless_replayed_and_claimed(p, *f);
   if (!model::check_state(r.pre, Strength::spec).empty())
     p.fail("the pre-state breaks the spec invariant: " +
            violations_text(model::check_state(r.pre, Strength::spec)));

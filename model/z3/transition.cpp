@@ -213,18 +213,25 @@ Transition TransitionBuilder::finish(const std::vector<Check>& checks, const Sym
                     std::move(events_), std::move(covered)};
 }
 
-void TransitionBuilder::record_resets(const z3::expr& x, const z3::expr& r,
-                                      const SymState& s) const {
-  auto resets = [x, r](const z3::expr& y) {
+namespace {
+// `body`, a term over the row variable `x`, as a function of the row: y ↦ body[x := y].
+std::function<z3::expr(const z3::expr&)> row_function(const z3::expr& x, const z3::expr& body) {
+  return [x, body](const z3::expr& y) {
     z3::expr_vector src(x.ctx());
     z3::expr_vector dst(x.ctx());
     src.push_back(x);
     dst.push_back(y);
-    z3::expr copy = r;  // substitute is not const in z3++
+    z3::expr copy = body;  // substitute is not const in z3++
     return copy.substitute(src, dst);
   };
+}
+}  // namespace
+
+void TransitionBuilder::record_resets(const z3::expr& x, const z3::expr& r,
+                                      const SymState& s) const {
   events_.push_back(SymEvent{SymEvent::Kind::reset, tt(), -1, false,
-                             c_.bv_val(0, static_cast<unsigned>(enc_.guest_bits())), resets, s});
+                             c_.bv_val(0, static_cast<unsigned>(enc_.guest_bits())),
+                             row_function(x, r), s});
 }
 
 std::vector<z3::expr> TransitionBuilder::owners(const SymState& s, const z3::expr& a,
@@ -656,14 +663,7 @@ Transition TransitionBuilder::operator()(const sop::BusMaskWrite& o) {
                                       (enc_.bit(m.assigned.adapters, x) &&
                                        (to_vfio & m.assigned.domains) != zero())));
     }
-    uncovered_ = [x, moves](const z3::expr& y) {
-      z3::expr_vector src(x.ctx());
-      z3::expr_vector dst(x.ctx());
-      src.push_back(x);
-      dst.push_back(y);
-      z3::expr copy = moves;  // substitute is not const in z3++
-      return copy.substitute(src, dst);
-    };
+    uncovered_ = row_function(x, moves);
   }
   s.last_ok = z3::lambda(x, z3::select(p.last_ok, x) | to_default | to_vfio);
   (is_apmask ? s.apmask : s.aqmask) = o.value;
