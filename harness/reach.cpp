@@ -324,9 +324,14 @@ void ReachCounter::add_step(const model::State& before, const model::Op& op, con
       hit("observation", "event reset");
       if (committed) hit("observation", "events reset after a commit");
       if (++batch == 2) hit("observation", "events two or more resets in one batch");
-      const std::uint8_t rc = before.hw_response_of(r.apqn);
-      for (const auto& [code, name] : kResetCodes)
-        if (code == rc) hit("reset", code_item(code, name));
+      // Every answer the reset walk read, not only the sequence's first (a sequence's later
+      // answers are TAPQ polls and re-issued ZAPQs: response::final_status).
+      const std::vector<std::uint8_t> answers = before.hw_answers_of(r.apqn);  // never empty
+      std::size_t read = 0;
+      (void)model::response::final_status(before.kernel, answers, &read);
+      for (std::size_t i = 0; i < read; ++i)
+        for (const auto& [code, name] : kResetCodes)
+          if (code == answers[i]) hit("reset", code_item(code, name));
     }
   }
   if (committed_guests.size() >= 2) hit("observation", "events commits to two guests");

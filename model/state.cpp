@@ -109,11 +109,23 @@ bool linked(const State& s, const Mdev& m, Apqn q) {
 }
 
 namespace response {
-std::uint8_t final_status(KernelVersion kernel, const std::vector<std::uint8_t>& answers) {
+std::uint8_t final_status(KernelVersion kernel, const std::vector<std::uint8_t>& answers,
+                          std::size_t* read) {
   const bool waits = behaviour(kernel).reset_waits_for_completion;
-  if (answers.empty()) return normal;
-  if (answers.size() == 1) return waits ? after_wait(answers.front()) : answers.front();
   std::size_t next = 0;
+  struct Count {  // writes how far the walk read, whichever return ends it
+    std::size_t* out;
+    const std::size_t& next;
+    std::size_t size;
+    ~Count() {
+      if (out != nullptr) *out = std::min(next, size);
+    }
+  } count{read, next, answers.size()};
+  if (answers.empty()) return normal;
+  if (answers.size() == 1) {
+    next = 1;
+    return waits ? after_wait(answers.front()) : answers.front();
+  }
   // The answer of the next instruction; NORMAL once the sequence is used up.
   auto answer = [&] { return next < answers.size() ? answers[next++] : normal; };
   std::uint8_t zapq = answer();

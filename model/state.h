@@ -189,7 +189,11 @@ constexpr std::uint8_t after_wait(std::uint8_t rc) { return transient(rc) ? norm
 // Example: final_status(KernelVersion::latest, {busy, busy, normal}) == normal;
 //   final_status(KernelVersion::latest, {busy, q_not_avail}) == busy;
 //   final_status(KernelVersion::v6_1, {reset_in_progress, reset_in_progress}) == reset_in_progress.
-std::uint8_t final_status(KernelVersion kernel, const std::vector<std::uint8_t>& answers);
+// `read` (optional) receives how many of `answers` the walk read (the rest it never reached;
+// instructions past the sequence answer NORMAL and are not counted).
+// Example: final_status(latest, {q_not_avail, busy}, &n) gives n == 1.
+std::uint8_t final_status(KernelVersion kernel, const std::vector<std::uint8_t>& answers,
+                          std::size_t* read = nullptr);
 }  // namespace response
 
 enum class Driver : std::uint8_t { none, default_driver, vfio_ap };

@@ -94,6 +94,24 @@ TEST(model_State, FinalStatusOfTheLongestSequencesEnds) {
   EXPECT_EQ(rc::final_status(KernelVersion::latest, walk), rc::normal);
 }
 
+// How many answers the walk read (harness/reach.cpp counts the codes a reset reached by it):
+// a final ZAPQ answer leaves the rest unread, polls read on, and before 6.6 one retry at most.
+TEST(model_State, FinalStatusCountsTheAnswersTheWalkRead) {
+  std::size_t read = 99;
+  EXPECT_EQ(rc::final_status(KernelVersion::latest, {rc::q_not_avail, rc::busy}, &read), rc::q_not_avail);
+  EXPECT_EQ(read, 1u);
+  EXPECT_EQ(rc::final_status(KernelVersion::latest, {rc::busy, rc::busy, rc::normal, rc::busy}, &read), rc::normal);
+  EXPECT_EQ(read, 4u);  // ZAPQ BUSY, TAPQ BUSY, TAPQ NORMAL re-issues ZAPQ: BUSY, then polls past the end
+  EXPECT_EQ(rc::final_status(KernelVersion::latest, {rc::normal, rc::q_not_avail, rc::busy}, &read), rc::normal);
+  EXPECT_EQ(read, 2u);
+  EXPECT_EQ(rc::final_status(KernelVersion::v6_1, {rc::reset_in_progress, rc::busy, rc::normal}, &read), rc::busy);
+  EXPECT_EQ(read, 2u);
+  EXPECT_EQ(rc::final_status(KernelVersion::v6_1, {rc::q_not_avail}, &read), rc::q_not_avail);
+  EXPECT_EQ(read, 1u);
+  EXPECT_EQ(rc::final_status(KernelVersion::latest, {}, &read), rc::normal);
+  EXPECT_EQ(read, 0u);
+}
+
 TEST(model_State, HwAnswersOfIsNormalUnlessSet) {
   State s;
   EXPECT_EQ(s.hw_answers_of({5, 0x47}), (Answers{rc::normal}));
