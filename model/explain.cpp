@@ -10,6 +10,7 @@
 
 #include "model/parse.h"
 #include "model/printable.h"
+#include "model/step.h"
 
 namespace apcb::model {
 namespace {
@@ -561,18 +562,16 @@ std::string explain_failure(const State& before, const Op& op, Errno result) {
     }
     if (result == Errno::einval) return "'" + printable(b->text) + "' is neither a hex mask nor a +/- list";
     if (result != Errno::ebusy) return {};
-    // step.cpp's veto: the newly set IDs, crossed with the other mask (all ones from 6.19).
+    // step.cpp's veto: what the write asks in_use about.
     const bool is_apmask = b->mask == BusMask::apmask;
-    const Mask& current = is_apmask ? before.apmask : before.aqmask;
-    const Parsed<Mask> p = parse_bus_mask(b->text, current);
+    const Parsed<Mask> p = parse_bus_mask(b->text, is_apmask ? before.apmask : before.aqmask);
     if (!p.ok()) return {};
     const bool all_ones_other = behaviour(before.kernel).queue_driver_override;
-    const Mask other = all_ones_other ? Mask::all() : (is_apmask ? before.aqmask : before.apmask);
-    const Mask newly = p.value - current;
-    const Mask apm = is_apmask ? newly : other;
-    const Mask aqm = is_apmask ? other : newly;
+    const Matrix asked = mask_write_in_use_query(before, b->mask, p.value);
     for (const Mdev& m : before.mdevs) {
-      auto q = first_apqn(m.assigned, [&](Apqn x) { return apm.test(x.adapter) && aqm.test(x.domain); });
+      auto q = first_apqn(m.assigned, [&](Apqn x) {
+        return asked.adapters.test(x.adapter) && asked.domains.test(x.domain);
+      });
       if (!q) continue;
       const std::string what = "APQN " + apqn_text(*q) + " is assigned to mdev " + m.uuid;
       const Mask& other_now = is_apmask ? before.aqmask : before.apmask;

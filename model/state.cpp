@@ -109,18 +109,10 @@ bool linked(const State& s, const Mdev& m, Apqn q) {
 }
 
 namespace response {
-std::uint8_t final_status(KernelVersion kernel, const std::vector<std::uint8_t>& answers,
-                          std::size_t* read) {
-  const bool waits = behaviour(kernel).reset_waits_for_completion;
-  std::size_t next = 0;
-  struct Count {  // writes how far the walk read, whichever return ends it
-    std::size_t* out;
-    const std::size_t& next;
-    std::size_t size;
-    ~Count() {
-      if (out != nullptr) *out = std::min(next, size);
-    }
-  } count{read, next, answers.size()};
+namespace {
+// final_status's walk; `next` ends as the number of instructions it issued that took an answer
+// from the sequence or beyond it.
+std::uint8_t walk_reset(bool waits, const std::vector<std::uint8_t>& answers, std::size_t& next) {
   if (answers.empty()) return normal;
   if (answers.size() == 1) {
     next = 1;
@@ -154,6 +146,15 @@ std::uint8_t final_status(KernelVersion kernel, const std::vector<std::uint8_t>&
     }
     return zapq;  // Q NOT AVAILABLE or an unexpected code: the check gives up
   }
+}
+}  // namespace
+
+std::uint8_t final_status(KernelVersion kernel, const std::vector<std::uint8_t>& answers,
+                          std::size_t* read) {
+  std::size_t next = 0;
+  const std::uint8_t status = walk_reset(behaviour(kernel).reset_waits_for_completion, answers, next);
+  if (read != nullptr) *read = std::min(next, answers.size());
+  return status;
 }
 }  // namespace response
 

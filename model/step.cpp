@@ -15,6 +15,14 @@
 
 namespace apcb::model {
 
+Matrix mask_write_in_use_query(const State& s, BusMask which, const Mask& value) {
+  const bool is_apmask = which == BusMask::apmask;
+  const Mask newly = value - (is_apmask ? s.apmask : s.aqmask);
+  if (newly.empty()) return Matrix{};
+  const Mask other = behaviour(s.kernel).queue_driver_override ? Mask::all() : (is_apmask ? s.aqmask : s.apmask);
+  return is_apmask ? Matrix{newly, other, Mask{}} : Matrix{other, newly, Mask{}};
+}
+
 bool valid_uuid(std::string_view text) {
   if (text.size() != 36) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -579,16 +587,10 @@ Errno Step::operator()(const op::BusMaskWrite& o) {
   // other mask. A write that sets no new ID is never vetoed, which is how leaving the
   // driver_override regime (all-ones masks) reserves queues mdevs hold for the host: P3's
   // host half does not survive it (finding F2, model/README.md).
-  const Mask newly = parsed.value - current;
-  if (newly.any()) {
-    const bool other_all_ones = behaviour(s_.kernel).queue_driver_override;
-    const Mask other = other_all_ones ? Mask::all() : (is_apmask ? s_.aqmask : s_.apmask);
-    const Mask apm = is_apmask ? newly : other;
-    const Mask aqm = is_apmask ? other : newly;
-    for (const Mdev& m : s_.mdevs)
-      if (m.assigned.adapters.intersects(apm) && m.assigned.domains.intersects(aqm))
-        return Errno::ebusy;
-  }
+  const Matrix asked = mask_write_in_use_query(s_, o.mask, parsed.value);
+  for (const Mdev& m : s_.mdevs)
+    if (m.assigned.adapters.intersects(asked.adapters) && m.assigned.domains.intersects(asked.domains))
+      return Errno::ebusy;
   // ap_bus_revise_bindings: the masks are set, then every bound queue whose owner changed is
   // reprobed, one at a time in device order (ascending here): vfio_ap's remove for a queue
   // leaving it, its probe for a queue joining it. While the walk runs, a queue not yet

@@ -37,6 +37,14 @@ Observation apply(State& s, const Op& op);
 //   completed(op::MdevCreate{uuid}, Errno::eexist) == false; completed(op, Errno::ok) == true.
 bool completed(const Op& op, Errno result);
 
+// What a bus-mask write of `value` to `which` asks the drivers' in_use about
+// (apmask_commit/aqmask_commit): the IDs it newly sets crossed with the other mask, from 6.19
+// (6917f434fda3) an all-ones one. Empty when it sets no new ID: nothing is asked. An mdev
+// whose assigned adapters meet .adapters and domains meet .domains vetoes the write (EBUSY).
+// Example: with aqmask = all but 4, mask_write_in_use_query(s, BusMask::apmask, apmask + {5})
+//   is {5} x (all but 4) before 6.19, {5} x all from 6.19.
+Matrix mask_write_in_use_query(const State& s, BusMask which, const Mask& value);
+
 // True for a well-formed mdev UUID (8-4-4-4-12 hex digits, either case), as uuid_parse wants.
 // Example: valid_uuid("0a1b2c3d-0000-4000-8000-00000000ABCD") == true, valid_uuid("xyz") == false.
 bool valid_uuid(std::string_view text);
